@@ -1,0 +1,80 @@
+// Names shared by the macro, the mirror function, the templates and the tests (see DESIGN.md "Contracts").
+// Changing any of these breaks deployed stacks: they are the product's public interface.
+
+export const MACRO_NAME = 'SysdigImageFix';
+export const MIRROR_RESOURCE_TYPE = 'Custom::ImageMirror';
+export const MIRROR_LOGICAL_ID_PREFIX = 'ImageMirror';
+/** Template and resource Metadata key holding options. */
+export const METADATA_KEY = 'SysdigImageFix';
+
+/** Properties of Custom::ImageMirror, as written by the macro and read by the mirror function. */
+export const MirrorProperty = {
+  ServiceToken: 'ServiceToken',
+  ServiceTimeout: 'ServiceTimeout',
+  SourceImage: 'SourceImage',
+  Architecture: 'Architecture',
+  RepositoryName: 'RepositoryName',
+  RepositoryPrefix: 'RepositoryPrefix',
+} as const;
+
+/** Fn::GetAtt attributes the mirror function returns in Data. */
+export const MirrorAttribute = {
+  ImageUri: 'ImageUri',
+  ImageDigest: 'ImageDigest',
+  RepositoryUri: 'RepositoryUri',
+  RepositoryName: 'RepositoryName',
+  SourceImage: 'SourceImage',
+  Platform: 'Platform',
+} as const;
+
+export type Architecture = 'x86_64' | 'arm64';
+export const ARCHITECTURES: readonly Architecture[] = ['x86_64', 'arm64'];
+export const DEFAULT_ARCHITECTURE: Architecture = 'x86_64';
+
+/** OCI platform of a Lambda architecture. */
+export function platformOf(architecture: Architecture): { os: 'linux'; architecture: 'amd64' | 'arm64' } {
+  return { os: 'linux', architecture: architecture === 'arm64' ? 'arm64' : 'amd64' };
+}
+
+/** CloudFormation custom resource ServiceTimeout bounds, in seconds. */
+export const SERVICE_TIMEOUT_MIN = 1;
+export const SERVICE_TIMEOUT_MAX = 3600;
+export const DEFAULT_SERVICE_TIMEOUT = 3600;
+
+/** Environment variables of the macro function (defaults for every template it transforms). */
+export const MacroEnv = {
+  MirrorFunctionArn: 'MIRROR_FUNCTION_ARN',
+  RepositoryPrefix: 'REPOSITORY_PREFIX',
+  ServiceTimeout: 'SERVICE_TIMEOUT',
+} as const;
+
+/** CodeBuild environment overrides the mirror function passes to the build (the buildspec reads these). */
+export const BuildEnv = {
+  SourceImage: 'SOURCE_IMAGE',
+  TargetImage: 'TARGET_IMAGE',
+  Architecture: 'ARCHITECTURE',
+  RegistryCredentialsSecretArn: 'REGISTRY_CREDENTIALS_SECRET_ARN',
+  /** Exported by the buildspec. */
+  ImageDigest: 'IMAGE_DIGEST',
+} as const;
+
+/** Environment variables of the mirror function, set by the macro stack template. */
+export const MirrorEnv = {
+  /** CodeBuild project that runs the buildspec. */
+  ProjectName: 'CODEBUILD_PROJECT_NAME',
+  /** Log group of that project (for the last log lines of a failed build). */
+  BuildLogGroupName: 'BUILD_LOG_GROUP_NAME',
+  /** Default prefix when a resource gives neither RepositoryName nor RepositoryPrefix. */
+  RepositoryPrefix: 'REPOSITORY_PREFIX',
+  /** MUTABLE (default) or IMMUTABLE, for repositories the function creates. */
+  ImageTagMutability: 'IMAGE_TAG_MUTABILITY',
+  /** KMS key for repositories it creates; AES256 when empty. */
+  KmsKeyArn: 'KMS_KEY_ARN',
+  /** Secrets Manager secret with source registry credentials: {"<host>": {"username", "password"}}. */
+  RegistryCredentialsSecretArn: 'REGISTRY_CREDENTIALS_SECRET_ARN',
+  /**
+   * JSON object mapping a registry host to the base URL the function really talks to, e.g.
+   * {"quay.io": "https://quay-proxy.internal"}. Used by tests and by organisations with a registry proxy.
+   */
+  RegistryEndpoints: 'REGISTRY_ENDPOINTS',
+} as const;

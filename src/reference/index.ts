@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './parse.js';
+export * from './ecr.js';
+export * from './naming.js';

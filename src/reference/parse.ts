@@ -1,0 +1,197 @@
+// Image references per the Docker/OCI distribution reference grammar:
+//   reference  := name [ ":" tag ] [ "@" digest ]
+//   name       := [ domain "/" ] path            (at most 255 characters)
+//   domain     := host [ ":" port ]
+//   path       := component ( "/" component )*
+//   component  := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
+//   tag        := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+//   digest     := algorithm ":" hex
+// Everything accepted here is made only of [A-Za-z0-9._:/@+-], so no accepted value can carry
+// whitespace, quotes or other shell metacharacters into the build.
+import { InvalidImageReferenceError } from './errors.js';
+
+export interface ImageReference {
+  /** Registry host, lower-cased, with port when given: `quay.io`, `docker.io`, `localhost:5000`. */
+  readonly registry: string;
+  /** Repository path inside the registry: `sysdig/serverless-patcher`, `library/nginx`. */
+  readonly repository: string;
+  readonly tag?: string;
+  /** `<algorithm>:<hex>`, e.g. `sha256:...`. */
+  readonly digest?: string;
+}
+
+export const DOCKER_HUB = 'docker.io';
+export const DEFAULT_TAG = 'latest';
+export const NAME_MAX_LENGTH = 255;
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io']);
+
+const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+const PORT = /^[0-9]{1,5}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST_ALGORITHM = /^[a-z][a-z0-9]*(?:[+._-][a-z][a-z0-9]*)*$/;
+const DIGEST_HEX = /^[0-9a-f]{32,}$/;
+/** Registered algorithms have a fixed hex length; unknown ones only need the grammar's 128 bits. */
+const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** Characters no reference can contain; reported by name so the message shows the real problem. */
+function describeForbidden(input: string): string | undefined {
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    if (/[A-Za-z0-9._:/@+-]/.test(ch)) continue;
+    const code = ch.codePointAt(0)!;
+    const shown = code < 0x21 || code === 0x7f ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `'${ch}'`;
+    const what = /\s/.test(ch) ? 'whitespace ' : code < 0x20 || code === 0x7f ? 'control character ' : '';
+    return `${what}${shown} at position ${i + 1} is not allowed in an image reference`;
+  }
+  return undefined;
+}
+
+/** Docker's rule: the first path part is a registry host when it has a dot or a port, or is localhost. */
+function looksLikeDomain(first: string): boolean {
+  return first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
+}
+
+function checkDomain(input: string, domain: string): string {
+  if (domain.startsWith('[')) {
+    throw new InvalidImageReferenceError(input, 'IPv6 registry addresses are not supported; use a host name');
+  }
+  const colon = domain.indexOf(':');
+  const host = colon === -1 ? domain : domain.slice(0, colon);
+  const port = colon === -1 ? undefined : domain.slice(colon + 1);
+  if (host.length === 0) throw new InvalidImageReferenceError(input, 'the registry host is empty');
+  for (const part of host.split('.')) {
+    if (!DOMAIN_COMPONENT.test(part)) {
+      throw new InvalidImageReferenceError(
+        input,
+        `registry host "${host}" is not a valid host name (each dot-separated part is letters, digits and inner hyphens)`,
+      );
+    }
+  }
+  if (port !== undefined && (!PORT.test(port) || Number(port) > 65535 || Number(port) === 0)) {
+    throw new InvalidImageReferenceError(input, `registry port "${port}" is not a number from 1 to 65535`);
+  }
+  const lowered = domain.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lowered) ? DOCKER_HUB : lowered;
+}
+
+function checkPath(input: string, path: string): void {
+  const components = path.split('/');
+  components.forEach((component, index) => {
+    if (component.length === 0) {
+      throw new InvalidImageReferenceError(input, `repository path "${path}" has an empty component (leading, trailing or double "/")`);
+    }
+    if (PATH_COMPONENT.test(component)) return;
+    const detail =
+      component !== component.toLowerCase()
+        ? 'upper-case letters are not allowed in the repository path'
+        : 'a component is lower-case letters and digits joined by ".", "_", "__" or "-"';
+    throw new InvalidImageReferenceError(
+      input,
+      `repository path component ${index + 1} "${component}" is invalid: ${detail}`,
+    );
+  });
+}
+
+function checkTag(input: string, tag: string): void {
+  if (tag.length === 0) throw new InvalidImageReferenceError(input, 'the tag after ":" is empty');
+  if (tag.length > 128) throw new InvalidImageReferenceError(input, `tag is ${tag.length} characters; the limit is 128`);
+  if (!TAG.test(tag)) {
+    throw new InvalidImageReferenceError(
+      input,
+      `tag "${tag}" is invalid: it starts with a letter, digit or "_" and continues with letters, digits, "_", "." or "-"`,
+    );
+  }
+}
+
+function checkDigest(input: string, digest: string): void {
+  const colon = digest.indexOf(':');
+  if (colon === -1) throw new InvalidImageReferenceError(input, `digest "${digest}" has no "<algorithm>:" prefix`);
+  const algorithm = digest.slice(0, colon);
+  const hex = digest.slice(colon + 1);
+  if (!DIGEST_ALGORITHM.test(algorithm)) {
+    throw new InvalidImageReferenceError(input, `digest algorithm "${algorithm}" is invalid`);
+  }
+  const expected = DIGEST_HEX_LENGTH[algorithm];
+  if (!DIGEST_HEX.test(hex) || (expected !== undefined && hex.length !== expected)) {
+    const want = expected !== undefined ? `${expected} lower-case hex characters` : 'at least 32 lower-case hex characters';
+    throw new InvalidImageReferenceError(input, `digest value after "${algorithm}:" must be ${want}`);
+  }
+}
+
+/** Parses and normalises an image reference; throws InvalidImageReferenceError with the reason. */
+export function parseImageReference(input: string): ImageReference {
+  if (typeof input !== 'string') throw new InvalidImageReferenceError(String(input), 'not a string');
+  if (input.length === 0) throw new InvalidImageReferenceError(input, 'the reference is empty');
+  const forbidden = describeForbidden(input);
+  if (forbidden) throw new InvalidImageReferenceError(input, forbidden);
+  if (input.length > 2048) throw new InvalidImageReferenceError(input, 'the reference is longer than 2048 characters');
+
+  const at = input.indexOf('@');
+  if (at !== -1 && input.indexOf('@', at + 1) !== -1) throw new InvalidImageReferenceError(input, 'more than one "@"');
+  const beforeDigest = at === -1 ? input : input.slice(0, at);
+  const digest = at === -1 ? undefined : input.slice(at + 1);
+
+  // The tag is after the last ":" that follows the last "/" (a ":" before it is a registry port).
+  const lastSlash = beforeDigest.lastIndexOf('/');
+  const tagColon = beforeDigest.indexOf(':', lastSlash + 1);
+  const name = tagColon === -1 ? beforeDigest : beforeDigest.slice(0, tagColon);
+  const tag = tagColon === -1 ? undefined : beforeDigest.slice(tagColon + 1);
+  if (name.length === 0) throw new InvalidImageReferenceError(input, 'the repository name is empty');
+
+  const slash = name.indexOf('/');
+  const first = slash === -1 ? name : name.slice(0, slash);
+  let registry: string;
+  let repository: string;
+  if (slash !== -1 && looksLikeDomain(first)) {
+    registry = checkDomain(input, first);
+    repository = name.slice(slash + 1);
+  } else {
+    registry = DOCKER_HUB;
+    repository = name;
+  }
+  checkPath(input, repository);
+  if (name.length > NAME_MAX_LENGTH) {
+    throw new InvalidImageReferenceError(input, `the name is ${name.length} characters; the limit is ${NAME_MAX_LENGTH}`);
+  }
+  if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
+  if (tag !== undefined) checkTag(input, tag);
+  if (digest !== undefined) checkDigest(input, digest);
+
+  return {
+    registry,
+    repository,
+    ...(tag !== undefined ? { tag } : digest === undefined ? { tag: DEFAULT_TAG } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+export type ParseResult = { ok: true; reference: ImageReference } | { ok: false; error: InvalidImageReferenceError };
+
+export function tryParseImageReference(input: string): ParseResult {
+  try {
+    return { ok: true, reference: parseImageReference(input) };
+  } catch (error) {
+    if (error instanceof InvalidImageReferenceError) return { ok: false, error };
+    throw error;
+  }
+}
+
+/** `registry/repository` without tag or digest. */
+export function formatRepository(ref: ImageReference): string {
+  return `${ref.registry}/${ref.repository}`;
+}
+
+/** The canonical, fully qualified form: `registry/repository[:tag][@digest]`. */
+export function formatImageReference(ref: ImageReference): string {
+  return `${formatRepository(ref)}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+/** The same image pinned to a digest, without a tag (Lambda and our contract never use `tag@digest`). */
+export function pinnedReference(ref: ImageReference, digest: string): string {
+  return `${formatRepository(ref)}@${digest}`;
+}
+
+export function normalizeImageReference(input: string): string {
+  return formatImageReference(parseImageReference(input));
+}
