@@ -1,0 +1,62 @@
+// The transform's public shapes: what the macro handler, the CLI and the tests rely on.
+import type { Architecture } from '../contract.js';
+
+/** A CloudFormation template or template fragment, as JSON. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** What CloudFormation tells a macro about the stack being deployed. */
+export interface TransformContext {
+  readonly region: string;
+  readonly accountId: string;
+  /** `AWS::Partition`; derived from the region when absent. */
+  readonly partition?: string;
+  /** `AWS::URLSuffix`; derived from the region when absent. */
+  readonly urlSuffix?: string;
+  /** Parameter values of the stack (the macro event's `templateParameterValues`). */
+  readonly templateParameterValues: Readonly<Record<string, unknown>>;
+}
+
+/** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */
+export interface TransformDefaults {
+  /** ServiceToken of every injected Custom::ImageMirror: an ARN string, or an intrinsic (CLI). */
+  readonly mirrorFunctionArn: Json;
+  readonly repositoryPrefix?: string;
+  readonly serviceTimeout?: number;
+}
+
+/** What happens to one image site. */
+export type Verdict =
+  /** Private ECR of this region (or already rewritten by an earlier run): left untouched. */
+  | 'keep'
+  /** Resolved at transform time to an image Lambda cannot pull: mirrored. */
+  | 'mirror'
+  /** Not resolvable at transform time: mirrored, the mirror function decides at deploy time. */
+  | 'deploy-time'
+  /** `Metadata.SysdigImageFix.Skip: true` on the resource. */
+  | 'skip';
+
+export interface SiteReport {
+  readonly logicalId: string;
+  readonly resourceType: 'AWS::Lambda::Function' | 'AWS::Serverless::Function';
+  /** The normalised image when resolved, else the expression as compact JSON. */
+  readonly image: string;
+  readonly verdict: Verdict;
+  /** Literal architecture, or undefined when it is an expression resolved at deploy time. */
+  readonly architecture?: Architecture;
+  /** Logical id of the Custom::ImageMirror the site now reads from (mirror and deploy-time). */
+  readonly mirrorLogicalId?: string;
+}
+
+/** One problem, always tied to a resource (or to the template when `logicalId` is absent). */
+export interface TransformProblem {
+  readonly logicalId?: string;
+  readonly message: string;
+}
+
+export type TransformResult =
+  | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[] }
+  | { readonly ok: false; readonly errors: readonly TransformProblem[]; readonly sites: readonly SiteReport[] };
+
+/** Signature implemented by `transform.ts`. Pure: no I/O, no clock, no randomness; the input is not mutated. */
+export type Transform = (fragment: unknown, context: TransformContext, defaults: TransformDefaults) => TransformResult;
