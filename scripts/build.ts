@@ -11,11 +11,15 @@ interface Entry {
   name: string;
   source: string;
   banner?: string;
+  /** Packages the runtime provides and the bundle must not carry. */
+  external?: string[];
 }
 
 const lambdaEntries: Entry[] = [
   { name: 'macro', source: 'src/macro/handler.ts' },
-  { name: 'mirror', source: 'src/mirror/handler.ts' },
+  // nodejs24.x ships AWS SDK v3; leaving it out keeps the mirror bundle small enough to inline
+  // into the organisation-wide StackSet template (ZipFile), where no bucket is available.
+  { name: 'mirror', source: 'src/mirror/handler.ts', external: ['@aws-sdk/*'] },
 ];
 const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/usr/bin/env node' };
 
@@ -34,6 +38,7 @@ async function bundle(entry: Entry): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
+    ...(entry.external ? { external: entry.external } : {}),
   });
   // The repository is ESM ("type": "module"); mark each bundle folder CommonJS so Node loads it as Lambda does.
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
