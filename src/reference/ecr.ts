@@ -21,7 +21,8 @@ const URL_SUFFIXES = [
   'amazonaws.eu',
 ] as const;
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-[0-9]+$/;
+// The first part is 2 letters in most partitions but longer in some (`eusc-de-east-1`).
+const REGION = /^[a-z]{2,}(?:-[a-z]+)+-[0-9]+$/;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 const ECR_HOST = /^([0-9]{12})\.dkr\.(ecr|ecr-fips)\.([a-z0-9-]+)\.(.+)$/;
 

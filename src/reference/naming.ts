@@ -12,14 +12,17 @@ export const ECR_REPOSITORY_NAME_MAX = 256;
 /** Reason a repository prefix is unusable, or undefined when it is fine. */
 export function repositoryPrefixProblem(prefix: string): string | undefined {
   if (prefix.length === 0) return 'must not be empty';
-  if (prefix.length > 200) return `is ${prefix.length} characters; keep it under 200 so image paths fit ECR's 256`;
+  if (prefix.length > 200) return `is ${prefix.length} characters; keep it to at most 200 so image paths fit ECR's 256`;
   if (!ECR_REPOSITORY_NAME.test(prefix)) {
     return 'must be lower-case letters and digits separated by single ".", "_", "-" or "/" (an ECR repository name)';
   }
   return undefined;
 }
 
-/** ECR allows single separators only; the reference grammar also allows "__" and runs of "-". */
+/**
+ * ECR allows single separators only; the reference grammar also allows "__" and runs of "-" in
+ * paths, and host names may hold "--" (punycode `xn--`).
+ */
 function collapseSeparators(component: string): string {
   return component.replace(/[._-]{2,}/g, (run) => run[0]!);
 }
@@ -28,7 +31,7 @@ function collapseSeparators(component: string): string {
 export function targetRepositoryName(ref: ImageReference, prefix = DEFAULT_REPOSITORY_PREFIX): string {
   const problem = repositoryPrefixProblem(prefix);
   if (problem) throw new UnmappableImageError(formatImageReference(ref), `RepositoryPrefix "${prefix}" ${problem}`);
-  const host = ref.registry.toLowerCase().replace(':', '_');
+  const host = collapseSeparators(ref.registry.toLowerCase().replace(':', '_'));
   const name = [prefix, host, ...ref.repository.split('/').map(collapseSeparators)].join('/');
   if (name.length > ECR_REPOSITORY_NAME_MAX) {
     throw new UnmappableImageError(
@@ -42,9 +45,13 @@ export function targetRepositoryName(ref: ImageReference, prefix = DEFAULT_REPOS
   return name;
 }
 
-/** The source tag is kept; a digest-only source is tagged `sha256-<hex>`. */
+/**
+ * The source tag is kept; a digest-only source is tagged `<algorithm>-<hex>` (`sha256-<hex>`), cut
+ * to the 128 characters of a tag. Characters a tag cannot hold (the "+" some algorithm names have)
+ * become "-".
+ */
 export function targetTag(ref: ImageReference): string {
   if (ref.tag !== undefined) return ref.tag;
-  if (ref.digest !== undefined) return ref.digest.replace(':', '-').slice(0, 128);
+  if (ref.digest !== undefined) return ref.digest.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
   return 'latest';
 }

@@ -1,6 +1,6 @@
 // Image references per the Docker/OCI distribution reference grammar:
 //   reference  := name [ ":" tag ] [ "@" digest ]
-//   name       := [ domain "/" ] path            (at most 255 characters)
+//   name       := [ domain "/" ] path            (at most 255 characters once fully qualified)
 //   domain     := host [ ":" port ]
 //   path       := component ( "/" component )*
 //   component  := [a-z0-9]+ ( ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ )*
@@ -24,6 +24,12 @@ export const DOCKER_HUB = 'docker.io';
 export const DEFAULT_TAG = 'latest';
 export const NAME_MAX_LENGTH = 255;
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io']);
+/** The only characters any accepted reference contains (none of them means anything to a shell). */
+const ALLOWED_CHARACTER = /^[A-Za-z0-9._:/@+-]$/;
+/** `[addr]` or `[addr]:port` as the first component: an IPv6 registry address. */
+const IPV6_DOMAIN = /^\[[^\]/]*\](?::[^/]*)?\//;
+/** Docker refuses a bare 64-hex name: it is an image ID, not a repository. */
+const IMAGE_ID = /^[a-f0-9]{64}$/;
 
 const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const PORT = /^[0-9]{1,5}$/;
@@ -36,13 +42,19 @@ const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384
 
 /** Characters no reference can contain; reported by name so the message shows the real problem. */
 function describeForbidden(input: string): string | undefined {
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i]!;
-    if (/[A-Za-z0-9._:/@+-]/.test(ch)) continue;
+  let position = 0;
+  // Iterate by code point so a character outside the BMP is shown whole, not as half a surrogate pair.
+  for (const ch of input) {
+    position++;
+    if (ALLOWED_CHARACTER.test(ch)) continue;
     const code = ch.codePointAt(0)!;
-    const shown = code < 0x21 || code === 0x7f ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `'${ch}'`;
-    const what = /\s/.test(ch) ? 'whitespace ' : code < 0x20 || code === 0x7f ? 'control character ' : '';
-    return `${what}${shown} at position ${i + 1} is not allowed in an image reference`;
+    const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    const isWhitespace = /\s/u.test(ch);
+    const isControl = /\p{Cc}/u.test(ch);
+    // Invisible characters are shown only by code point; visible ones also as themselves.
+    const shown = isWhitespace || isControl || /\p{Cf}/u.test(ch) ? hex : `'${ch}' (${hex})`;
+    const what = ch === '\n' || ch === '\r' ? 'line break ' : isWhitespace ? 'whitespace ' : isControl ? 'control character ' : '';
+    return `${what}${shown} at position ${position} is not allowed in an image reference`;
   }
   return undefined;
 }
@@ -53,9 +65,6 @@ function looksLikeDomain(first: string): boolean {
 }
 
 function checkDomain(input: string, domain: string): string {
-  if (domain.startsWith('[')) {
-    throw new InvalidImageReferenceError(input, 'IPv6 registry addresses are not supported; use a host name');
-  }
   const colon = domain.indexOf(':');
   const host = colon === -1 ? domain : domain.slice(0, colon);
   const port = colon === -1 ? undefined : domain.slice(colon + 1);
@@ -72,6 +81,14 @@ function checkDomain(input: string, domain: string): string {
     throw new InvalidImageReferenceError(input, `registry port "${port}" is not a number from 1 to 65535`);
   }
   const lowered = domain.toLowerCase();
+  // Only its upper case made this a host; lower-cased it would read as a Docker Hub namespace, so the
+  // normalised form would name a different image.
+  if (port === undefined && !host.includes('.') && lowered !== 'localhost') {
+    throw new InvalidImageReferenceError(
+      input,
+      `"${host}" is read as a registry host only because it has upper-case letters; write a Docker Hub namespace in lower case, or give the registry's full host name (with a "." or a port)`,
+    );
+  }
   return DOCKER_HUB_ALIASES.has(lowered) ? DOCKER_HUB : lowered;
 }
 
@@ -123,9 +140,15 @@ function checkDigest(input: string, digest: string): void {
 export function parseImageReference(input: string): ImageReference {
   if (typeof input !== 'string') throw new InvalidImageReferenceError(String(input), 'not a string');
   if (input.length === 0) throw new InvalidImageReferenceError(input, 'the reference is empty');
+  if (IPV6_DOMAIN.test(input)) {
+    throw new InvalidImageReferenceError(input, 'IPv6 registry addresses are not supported; use a host name');
+  }
   const forbidden = describeForbidden(input);
   if (forbidden) throw new InvalidImageReferenceError(input, forbidden);
   if (input.length > 2048) throw new InvalidImageReferenceError(input, 'the reference is longer than 2048 characters');
+  if (IMAGE_ID.test(input)) {
+    throw new InvalidImageReferenceError(input, 'a 64-character hex string is an image ID, not a repository name');
+  }
 
   const at = input.indexOf('@');
   if (at !== -1 && input.indexOf('@', at + 1) !== -1) throw new InvalidImageReferenceError(input, 'more than one "@"');
@@ -151,10 +174,16 @@ export function parseImageReference(input: string): ImageReference {
     repository = name;
   }
   checkPath(input, repository);
-  if (name.length > NAME_MAX_LENGTH) {
-    throw new InvalidImageReferenceError(input, `the name is ${name.length} characters; the limit is ${NAME_MAX_LENGTH}`);
-  }
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
+  // The limit applies to the normalised name (as in Docker), so every accepted reference formats to
+  // a string that parses again.
+  const normalisedName = `${registry}/${repository}`;
+  if (normalisedName.length > NAME_MAX_LENGTH) {
+    throw new InvalidImageReferenceError(
+      input,
+      `the name "${normalisedName.slice(0, 40)}…" is ${normalisedName.length} characters when fully qualified; the limit is ${NAME_MAX_LENGTH}`,
+    );
+  }
   if (tag !== undefined) checkTag(input, tag);
   if (digest !== undefined) checkDigest(input, digest);
 
@@ -187,9 +216,16 @@ export function formatImageReference(ref: ImageReference): string {
   return `${formatRepository(ref)}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
 }
 
-/** The same image pinned to a digest, without a tag (Lambda and our contract never use `tag@digest`). */
+/**
+ * The same image pinned to a digest, without a tag (Lambda and our contract never use `tag@digest`).
+ * The digest usually comes from a registry or a build; it is checked like one in a reference.
+ */
 export function pinnedReference(ref: ImageReference, digest: string): string {
-  return `${formatRepository(ref)}@${digest}`;
+  const pinned = `${formatRepository(ref)}@${digest}`;
+  const forbidden = describeForbidden(digest);
+  if (forbidden) throw new InvalidImageReferenceError(pinned, forbidden);
+  checkDigest(pinned, digest);
+  return pinned;
 }
 
 export function normalizeImageReference(input: string): string {
