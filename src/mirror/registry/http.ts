@@ -1,0 +1,233 @@
+// One HTTP exchange with a registry: per-request timeout, bounded retries with backoff for 5xx, 429 and
+// network failures (never for other 4xx), redirects followed by hand so that an Authorization header
+// never travels to another origin (registries redirect blobs to CDNs and object stores), and bodies
+// read with a size cap. Knows nothing about images; the client maps TransportError to typed errors.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface TransportOptions {
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  /** Total tries per exchange, including the first. */
+  readonly maxAttempts: number;
+  /** Backoff before retry n is `retryDelayMs * 2^(n-1)`, capped at MAX_BACKOFF_MS. */
+  readonly retryDelayMs: number;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD';
+  readonly url: string;
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Larger successful bodies fail with `too-large`; error bodies are cut to this size instead. */
+  readonly maxBytes: number;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+  /** The URL that finally answered (after redirects). */
+  readonly url: string;
+  readonly attempts: number;
+}
+
+export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect';
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
+  readonly url: string;
+  constructor(
+    readonly kind: TransportFailure,
+    url: string,
+    /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
+    readonly detail: string,
+    public attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    const shown = withoutQuery(url);
+    super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.url = shown;
+  }
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_BACKOFF_MS = 5_000;
+/** A Retry-After longer than this is not waited out here: the caller gets a rate-limit error with it instead. */
+const MAX_RETRY_AFTER_MS = 10_000;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+const NETWORK_CODES: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'DNS lookup failed temporarily',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EPIPE: 'connection closed while sending',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'response body stalled',
+};
+
+function errorCode(error: unknown): string | undefined {
+  // fetch wraps the socket error in `cause`; "localhost" may yield an AggregateError of per-address errors.
+  for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const record = current as { code?: unknown; errors?: unknown; cause?: unknown };
+    if (typeof record.code === 'string') return record.code;
+    if (Array.isArray(record.errors) && record.errors.length > 0) return errorCode(record.errors[0]);
+    current = record.cause;
+  }
+  return undefined;
+}
+
+/** What went wrong on the wire, in words, with the system code: never the request headers. */
+export function describeNetworkError(error: unknown): string {
+  const code = errorCode(error);
+  if (code !== undefined) {
+    const text = NETWORK_CODES[code] ?? (/CERT|TLS|SSL/.test(code) ? 'TLS certificate problem' : 'network error');
+    return `${text} (${code})`;
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  const message = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+  return `network error (${message.slice(0, 200)})`;
+}
+
+/** Seconds of a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^[0-9]+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+async function readBody(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
+  const cutInsteadOfFailing = !response.ok;
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (!cutInsteadOfFailing && Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new TransportError('too-large', url, `the response is ${declared} bytes; the limit is ${maxBytes}`, 1);
+  }
+  if (response.body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    chunks.push(value);
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      if (cutInsteadOfFailing) break;
+      throw new TransportError('too-large', url, `the response is larger than the limit of ${maxBytes} bytes`, 1);
+    }
+  }
+  const body = new Uint8Array(Math.min(total, maxBytes));
+  let offset = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, body.byteLength - offset);
+    body.set(part, offset);
+    offset += part.byteLength;
+    if (offset >= body.byteLength) break;
+  }
+  return body;
+}
+
+export class Transport {
+  constructor(private readonly options: TransportOptions) {}
+
+  /** Sends the request, retrying 5xx, 429 and network failures; returns whatever status finally came back. */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.options.maxAttempts;
+      let response: Omit<HttpResponse, 'attempts'>;
+      try {
+        response = await this.follow(request);
+      } catch (error) {
+        if (error instanceof TransportError) {
+          error.attempts = attempt;
+          if (!last && (error.kind === 'timeout' || error.kind === 'network')) {
+            await sleep(this.backoff(attempt));
+            continue;
+          }
+        }
+        throw error;
+      }
+      if (!last && RETRYABLE_STATUSES.has(response.status)) {
+        const retryAfter = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
+        if (retryAfter === undefined || retryAfter * 1000 <= MAX_RETRY_AFTER_MS) {
+          await sleep(retryAfter !== undefined ? retryAfter * 1000 : this.backoff(attempt));
+          continue;
+        }
+      }
+      return { ...response, attempts: attempt };
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(MAX_BACKOFF_MS, this.options.retryDelayMs * 2 ** (attempt - 1));
+  }
+
+  /** One try: the request and its redirects, each hop with its own timeout covering the body too. */
+  private async follow(request: HttpRequest): Promise<Omit<HttpResponse, 'attempts'>> {
+    let url = new URL(request.url);
+    let headers: Record<string, string> = { ...request.headers };
+    for (let hop = 0; ; hop++) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+      const failure = (error: unknown): TransportError =>
+        controller.signal.aborted
+          ? new TransportError('timeout', url.href, `no answer within ${this.options.timeoutMs} ms`, 1, { cause: error })
+          : new TransportError('network', url.href, describeNetworkError(error), 1, { cause: error });
+      try {
+        let response: Response;
+        try {
+          response = await this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal: controller.signal });
+        } catch (error) {
+          throw failure(error);
+        }
+        const location = response.headers.get('location');
+        if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+          await response.body?.cancel().catch(() => undefined);
+          if (hop >= MAX_REDIRECTS) throw new TransportError('redirect', url.href, `more than ${MAX_REDIRECTS} redirects`, 1);
+          const next = new URL(location, url);
+          if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+            throw new TransportError('redirect', url.href, `redirect to an unsupported "${next.protocol}" URL`, 1);
+          }
+          if (url.protocol === 'https:' && next.protocol === 'http:') {
+            throw new TransportError('redirect', url.href, `redirect from HTTPS to plain HTTP (${next.origin}) refused`, 1);
+          }
+          // Credentials are for the registry only: a blob store on another origin must never see them.
+          if (next.origin !== url.origin) {
+            const { authorization: _dropped, ...rest } = headers;
+            headers = rest;
+          }
+          url = next;
+          continue;
+        }
+        try {
+          const body = request.method === 'HEAD' ? new Uint8Array() : await readBody(response, request.maxBytes, url.href);
+          return { status: response.status, headers: response.headers, body, url: url.href };
+        } catch (error) {
+          throw error instanceof TransportError ? error : failure(error);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+}

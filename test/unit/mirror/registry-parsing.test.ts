@@ -1,0 +1,134 @@
+// The registry client's pure parts: challenge grammar, platform choice and base URLs.
+import { describe, expect, it } from 'vitest';
+import {
+  DOCKER_HUB_REGISTRY_URL,
+  availablePlatforms,
+  choosePlatformEntry,
+  isAttestation,
+  parseWwwAuthenticate,
+  registryBaseUrl,
+} from '../../../src/mirror/registry.js';
+import type { Descriptor } from '../../../src/mirror/registry/media.js';
+
+describe('Function: parseWwwAuthenticate', () => {
+  it('reads a Bearer challenge with realm, service and scope', () => {
+    expect(
+      parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+      },
+    ]);
+  });
+
+  it('keeps commas and escaped quotes inside quoted values, and tolerates spaces around "="', () => {
+    const [challenge] = parseWwwAuthenticate('Bearer realm = "https://q/auth", scope="repository:a/b:pull,push", error="say \\"hi\\""');
+
+    expect(challenge?.params).toEqual({ realm: 'https://q/auth', scope: 'repository:a/b:pull,push', error: 'say "hi"' });
+  });
+
+  it('splits several challenges in one header (as fetch joins repeated headers)', () => {
+    const challenges = parseWwwAuthenticate('Basic realm="Registry Realm", Bearer realm="https://t/token",service=reg');
+
+    expect(challenges).toEqual([
+      { scheme: 'basic', params: { realm: 'Registry Realm' } },
+      { scheme: 'bearer', params: { realm: 'https://t/token', service: 'reg' } },
+    ]);
+  });
+
+  it('lower-cases scheme and parameter names but not values', () => {
+    expect(parseWwwAuthenticate('BASIC Realm="ECR"')).toEqual([{ scheme: 'basic', params: { realm: 'ECR' } }]);
+  });
+
+  it('returns no challenge for an empty header', () => {
+    expect(parseWwwAuthenticate('')).toEqual([]);
+  });
+});
+
+function entry(platform: Descriptor['platform'], name: string, annotations?: Record<string, string>): Descriptor {
+  // The digest only has to be unique per entry; the name makes failures readable.
+  const hex = Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64);
+  return {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${hex}`,
+    size: 500,
+    ...(platform !== undefined ? { platform } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
+  };
+}
+
+const amd64 = entry({ os: 'linux', architecture: 'amd64' }, 'amd64');
+const amd64v3 = entry({ os: 'linux', architecture: 'amd64', variant: 'v3' }, 'amd64v3');
+const arm64 = entry({ os: 'linux', architecture: 'arm64' }, 'arm64');
+const arm64v8 = entry({ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'arm64v8');
+const armv7 = entry({ os: 'linux', architecture: 'arm', variant: 'v7' }, 'armv7');
+const windows = entry({ os: 'windows', architecture: 'amd64' }, 'windows');
+const unknown = entry({ os: 'unknown', architecture: 'unknown' }, 'unknown');
+const annotatedAttestation = entry({ os: 'linux', architecture: 'arm64' }, 'attest', {
+  'vnd.docker.reference.type': 'attestation-manifest',
+});
+
+describe('Function: choosePlatformEntry', () => {
+  it('prefers arm64 variant v8 over no variant when both exist, in either order', () => {
+    expect(choosePlatformEntry([arm64, arm64v8], 'arm64')).toBe(arm64v8);
+    expect(choosePlatformEntry([arm64v8, arm64], 'arm64')).toBe(arm64v8);
+  });
+
+  it('takes arm64 without a variant when it is the only arm64 entry', () => {
+    expect(choosePlatformEntry([amd64, arm64], 'arm64')).toBe(arm64);
+  });
+
+  it('takes linux/amd64 for x86_64 and ignores windows/amd64 and micro-architecture variants', () => {
+    expect(choosePlatformEntry([windows, amd64v3, amd64], 'x86_64')).toBe(amd64);
+    expect(choosePlatformEntry([windows, amd64v3], 'x86_64')).toBeUndefined();
+  });
+
+  it('never picks an attestation, even one that claims a real platform', () => {
+    expect(choosePlatformEntry([annotatedAttestation, unknown], 'arm64')).toBeUndefined();
+    expect(choosePlatformEntry([annotatedAttestation, arm64v8], 'arm64')).toBe(arm64v8);
+  });
+
+  it('does not match 32-bit arm for arm64', () => {
+    expect(choosePlatformEntry([armv7], 'arm64')).toBeUndefined();
+  });
+});
+
+describe('Function: availablePlatforms', () => {
+  it('lists platforms in index order with variants, without attestations or duplicates', () => {
+    expect(availablePlatforms([amd64, unknown, arm64v8, annotatedAttestation, armv7, amd64, windows])).toEqual([
+      'linux/amd64',
+      'linux/arm64/v8',
+      'linux/arm/v7',
+      'windows/amd64',
+    ]);
+  });
+});
+
+describe('Function: isAttestation', () => {
+  it('recognises unknown/unknown and the buildx annotation, and nothing else', () => {
+    expect([unknown, annotatedAttestation, amd64, arm64v8].map(isAttestation)).toEqual([true, true, false, false]);
+  });
+});
+
+describe('Function: registryBaseUrl', () => {
+  it('uses https://<host>, with the port when the host has one', () => {
+    expect(registryBaseUrl('quay.io')).toBe('https://quay.io');
+    expect(registryBaseUrl('registry.example.com:5000')).toBe('https://registry.example.com:5000');
+  });
+
+  it('sends Docker Hub to its registry API host', () => {
+    expect(DOCKER_HUB_REGISTRY_URL).toBe('https://registry-1.docker.io');
+    expect(registryBaseUrl('docker.io')).toBe('https://registry-1.docker.io');
+  });
+
+  it('lets the endpoint map override any host, Docker Hub included', () => {
+    const endpoints = new Map([
+      ['docker.io', 'http://127.0.0.1:5001'],
+      ['quay.io', 'http://127.0.0.1:5002'],
+    ]);
+    expect(registryBaseUrl('docker.io', endpoints)).toBe('http://127.0.0.1:5001');
+    expect(registryBaseUrl('quay.io', endpoints)).toBe('http://127.0.0.1:5002');
+    expect(registryBaseUrl('ghcr.io', endpoints)).toBe('https://ghcr.io');
+  });
+});
