@@ -54,6 +54,10 @@ export interface TransformProblem {
   readonly message: string;
 }
 
+/**
+ * `sites` lists every image site in resource order. On failure it still lists each site whose verdict
+ * was reached; a site with an invalid image has no verdict and appears only in `errors`.
+ */
 export type TransformResult =
   | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[] }
   | { readonly ok: false; readonly errors: readonly TransformProblem[]; readonly sites: readonly SiteReport[] };

@@ -1,0 +1,26 @@
+// Public surface of the transform core.
+export { transform } from './transform.js';
+export type {
+  Json,
+  JsonObject,
+  SiteReport,
+  Transform,
+  TransformContext,
+  TransformDefaults,
+  TransformProblem,
+  TransformResult,
+  Verdict,
+} from './types.js';
+export {
+  InternalTransformError,
+  InvalidArchitectureError,
+  InvalidImageError,
+  InvalidOptionError,
+  MalformedTemplateError,
+  MirrorConflictError,
+  MissingMirrorFunctionError,
+  TransformError,
+  UnmappableSiteError,
+} from './errors.js';
+export { mirrorLogicalId, mirrorReference } from './rewrite.js';
+export { partitionForRegion } from './resolve.js';

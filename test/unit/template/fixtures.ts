@@ -1,0 +1,159 @@
+// Builders for templates, contexts and expectations shared by the transform tests.
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Json, JsonObject, SiteReport, TransformContext, TransformDefaults, TransformProblem, TransformResult } from '../../../src/template/types.js';
+
+export const REGION = 'ap-northeast-1';
+export const ACCOUNT = '123456789012';
+export const MIRROR_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:sysdig-image-fix-mirror`;
+/** Private ECR of the stack's region (another account): Lambda can pull it as is. */
+export const PRIVATE_ECR_IMAGE = `210987654321.dkr.ecr.${REGION}.amazonaws.com/team/app:1.0`;
+export const QUAY_IMAGE = 'quay.io/sysdig/serverless-patcher:5.0.1';
+
+export function context(overrides: Partial<TransformContext> = {}): TransformContext {
+  return { region: REGION, accountId: ACCOUNT, templateParameterValues: {}, ...overrides };
+}
+
+export function defaults(overrides: Partial<TransformDefaults> = {}): TransformDefaults {
+  return { mirrorFunctionArn: MIRROR_ARN, ...overrides };
+}
+
+export interface FunctionOptions {
+  readonly architectures?: Json;
+  readonly condition?: string;
+  /** Metadata.SysdigImageFix of the resource. */
+  readonly options?: Json;
+  readonly properties?: JsonObject;
+}
+
+function functionResource(type: string, imageProperties: JsonObject, o: FunctionOptions): JsonObject {
+  return {
+    Type: type,
+    ...(o.condition !== undefined ? { Condition: o.condition } : {}),
+    ...(o.options !== undefined ? { Metadata: { SysdigImageFix: o.options } } : {}),
+    Properties: {
+      PackageType: 'Image',
+      ...imageProperties,
+      Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
+      ...(o.architectures !== undefined ? { Architectures: o.architectures } : {}),
+      ...o.properties,
+    },
+  };
+}
+
+/** `AWS::Lambda::Function` with `Code.ImageUri`. */
+export function lambdaFunction(image: Json, o: FunctionOptions = {}): JsonObject {
+  return functionResource('AWS::Lambda::Function', { Code: { ImageUri: image } }, o);
+}
+
+/** `AWS::Serverless::Function` with `ImageUri`. */
+export function samFunction(image: Json, o: FunctionOptions = {}): JsonObject {
+  return functionResource('AWS::Serverless::Function', { ImageUri: image }, o);
+}
+
+export interface Sections {
+  readonly Parameters?: JsonObject;
+  readonly Mappings?: JsonObject;
+  readonly Conditions?: JsonObject;
+  readonly Metadata?: JsonObject;
+  readonly Globals?: JsonObject;
+  readonly Outputs?: JsonObject;
+}
+
+export function template(resources: JsonObject, sections: Sections = {}): JsonObject {
+  return { AWSTemplateFormatVersion: '2010-09-09', ...sections, Resources: resources };
+}
+
+export const ref = (name: string): JsonObject => ({ Ref: name });
+export const sub = (text: string, variables?: JsonObject): JsonObject => ({ 'Fn::Sub': variables ? [text, variables] : text });
+export const getAtt = (id: string, attribute: string): JsonObject => ({ 'Fn::GetAtt': [id, attribute] });
+export const ifThen = (condition: string, a: Json, b: Json): JsonObject => ({ 'Fn::If': [condition, a, b] });
+export const equals = (a: Json, b: Json): JsonObject => ({ 'Fn::Equals': [a, b] });
+export const findInMap = (...args: Json[]): JsonObject => ({ 'Fn::FindInMap': args });
+export const NO_VALUE = ref('AWS::NoValue');
+export const stringParameter = (Default?: string): JsonObject => ({ Type: 'String', ...(Default !== undefined ? { Default } : {}) });
+
+/** The image value of a function resource in a fragment (Code.ImageUri or SAM ImageUri). */
+export function imageOf(fragment: JsonObject, logicalId: string): Json | undefined {
+  const resource = (fragment.Resources as JsonObject)[logicalId] as JsonObject;
+  const properties = resource.Properties as JsonObject;
+  return resource.Type === 'AWS::Serverless::Function' ? properties.ImageUri : (properties.Code as JsonObject).ImageUri;
+}
+
+/** Every Custom::ImageMirror resource of a fragment, by logical id, in template order. */
+export function mirrorsOf(fragment: JsonObject): Record<string, JsonObject> {
+  return Object.fromEntries(
+    Object.entries(fragment.Resources as JsonObject).filter(([, r]) => (r as JsonObject).Type === 'Custom::ImageMirror'),
+  ) as Record<string, JsonObject>;
+}
+
+export function onlyMirror(fragment: JsonObject): [string, JsonObject] {
+  const entries = Object.entries(mirrorsOf(fragment));
+  expect(entries).toHaveLength(1);
+  return entries[0]!;
+}
+
+export function expectSuccess(result: TransformResult): { fragment: JsonObject; sites: readonly SiteReport[] } {
+  if (!result.ok) expect.fail(`transform failed: ${result.errors.map((e) => e.message).join('; ')}`);
+  return result;
+}
+
+export function expectFailure(result: TransformResult): readonly TransformProblem[] {
+  if (result.ok) expect.fail('transform succeeded, a failure was expected');
+  expect(result.errors.length).toBeGreaterThan(0);
+  return result.errors;
+}
+
+export function siteOf(sites: readonly SiteReport[], logicalId: string): SiteReport {
+  const site = sites.find((s) => s.logicalId === logicalId);
+  if (!site) expect.fail(`no site reported for ${logicalId}`);
+  return site;
+}
+
+/**
+ * The contract's mirror id, computed here independently of src/: sorted-key JSON of
+ * {architecture, source}, sha256, first 8 hex.
+ */
+export function expectedMirrorId(source: Json, architecture: Json): string {
+  const sorted = (value: Json): Json =>
+    Array.isArray(value)
+      ? value.map(sorted)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted(value[k] as Json)]))
+        : value;
+  const text = JSON.stringify(sorted({ architecture, source }));
+  return `ImageMirror${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+}
+
+export const mirrorRef = (id: string): JsonObject => ({ 'Fn::GetAtt': [id, 'ImageUri'] });
+
+/**
+ * Undoes what the transform may change (rewritten sites, appended mirrors) and returns the result
+ * as key-order-sensitive JSON, to compare with the input's: everything else must be identical.
+ */
+export function withoutTransformChanges(output: JsonObject, input: JsonObject): string {
+  const copy = JSON.parse(JSON.stringify(output)) as JsonObject;
+  const inputResources = (input.Resources ?? {}) as JsonObject;
+  const resources = copy.Resources as JsonObject | undefined;
+  if (resources && typeof resources === 'object') {
+    for (const id of Object.keys(resources)) {
+      if (!Object.hasOwn(inputResources, id)) {
+        expect((resources[id] as JsonObject).Type).toBe('Custom::ImageMirror');
+        delete resources[id];
+      }
+    }
+    for (const id of Object.keys(resources)) {
+      const before = inputResources[id] as JsonObject;
+      const after = resources[id] as JsonObject;
+      if (typeof before !== 'object' || before === null || typeof after !== 'object' || after === null) continue;
+      const [bp, ap] = [before.Properties as JsonObject | undefined, after.Properties as JsonObject | undefined];
+      if (!bp || !ap || typeof bp !== 'object' || typeof ap !== 'object') continue;
+      if (after.Type === 'AWS::Serverless::Function' && Object.hasOwn(ap, 'ImageUri')) ap.ImageUri = bp.ImageUri!;
+      const [bc, ac] = [bp.Code as JsonObject | undefined, ap.Code as JsonObject | undefined];
+      if (after.Type === 'AWS::Lambda::Function' && ac && bc && typeof ac === 'object' && Object.hasOwn(ac, 'ImageUri')) {
+        ac.ImageUri = bc.ImageUri!;
+      }
+    }
+  }
+  return JSON.stringify(copy);
+}

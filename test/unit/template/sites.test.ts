@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { createResolver } from '../../../src/template/resolve.js';
+import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror } from '../../../src/template/sites.js';
+import { InvalidArchitectureError } from '../../../src/template/errors.js';
+import type { Json, JsonObject } from '../../../src/template/types.js';
+import { context, equals, ifThen, lambdaFunction, NO_VALUE, QUAY_IMAGE, ref, samFunction, template } from './fixtures.js';
+
+describe('Function: findImageSites', () => {
+  it('finds Lambda Code.ImageUri and SAM ImageUri, in resource order', () => {
+    const t = template({ Sam: samFunction('a'), Plain: lambdaFunction('b') });
+    expect(findImageSites(t).map((s) => [s.logicalId, s.resourceType, s.path, s.expression, s.opaque])).toEqual([
+      ['Sam', 'AWS::Serverless::Function', ['Properties', 'ImageUri'], 'a', false],
+      ['Plain', 'AWS::Lambda::Function', ['Properties', 'Code', 'ImageUri'], 'b', false],
+    ]);
+  });
+
+  it('ignores zip functions, ECS task definitions, odd shapes and other resources', () => {
+    const t = template({
+      Zip: { Type: 'AWS::Lambda::Function', Properties: { Code: { ZipFile: 'x' } } },
+      S3: { Type: 'AWS::Lambda::Function', Properties: { Code: { S3Bucket: 'b', S3Key: 'k' } } },
+      TopLevel: { Type: 'AWS::Lambda::Function', Properties: { ImageUri: QUAY_IMAGE } },
+      SamZip: { Type: 'AWS::Serverless::Function', Properties: { CodeUri: '.' } },
+      Task: {
+        Type: 'AWS::ECS::TaskDefinition',
+        Properties: { ContainerDefinitions: [{ Name: 'a', Image: QUAY_IMAGE }] },
+      },
+      NoProperties: { Type: 'AWS::Lambda::Function' },
+      StringProperties: { Type: 'AWS::Lambda::Function', Properties: 'nope' },
+      NotAnObject: 'AWS::Lambda::Function',
+      NullResource: null,
+      CodeString: { Type: 'AWS::Lambda::Function', Properties: { Code: 'x' } },
+    } as JsonObject);
+    expect(findImageSites(t)).toEqual([]);
+  });
+
+  it('reports an intrinsic Code as an opaque site', () => {
+    const code = ifThen('C', { ImageUri: 'a' }, { ImageUri: 'b' });
+    const [site] = findImageSites(template({ F: { Type: 'AWS::Lambda::Function', Properties: { Code: code } } }));
+    expect(site).toMatchObject({ logicalId: 'F', opaque: true, expression: code });
+  });
+
+  it("carries the function's Condition", () => {
+    const [site] = findImageSites(template({ F: lambdaFunction('a', { condition: 'IsProd' }) }));
+    expect(site!.condition).toBe('IsProd');
+  });
+
+  it('returns nothing without a Resources object', () => {
+    expect(findImageSites({})).toEqual([]);
+    expect(findImageSites({ Resources: [] as Json } as JsonObject)).toEqual([]);
+  });
+});
+
+describe('Function: readsFromMirror', () => {
+  const t = template({ ImageMirrorabcdef01: { Type: 'Custom::ImageMirror', Properties: {} }, Other: { Type: 'Custom::Other' } });
+  it('recognises both GetAtt forms naming a Custom::ImageMirror of the template', () => {
+    expect(readsFromMirror({ 'Fn::GetAtt': ['ImageMirrorabcdef01', 'ImageUri'] }, t)).toBe(true);
+    expect(readsFromMirror({ 'Fn::GetAtt': 'ImageMirrorabcdef01.ImageUri' }, t)).toBe(true);
+  });
+  it('rejects other attributes, other resource types and missing resources', () => {
+    expect(readsFromMirror({ 'Fn::GetAtt': ['ImageMirrorabcdef01', 'ImageDigest'] }, t)).toBe(false);
+    expect(readsFromMirror({ 'Fn::GetAtt': ['Other', 'ImageUri'] }, t)).toBe(false);
+    expect(readsFromMirror({ 'Fn::GetAtt': ['ImageMirror00000000', 'ImageUri'] }, t)).toBe(false);
+    expect(readsFromMirror('ImageMirrorabcdef01.ImageUri', t)).toBe(false);
+  });
+});
+
+describe('Function: chooseArchitecture', () => {
+  const PARAMETERS: JsonObject = {
+    Arch: { Type: 'String', Default: 'arm64' },
+    ArchList: { Type: 'CommaDelimitedList', Default: 'arm64' },
+    Unknown: { Type: 'CommaDelimitedList' },
+    UnknownOne: { Type: 'String' },
+  };
+  const CONDITIONS: JsonObject = {
+    UseArm: equals(ref('Arch'), 'arm64'),
+    Later: equals(ref('AWS::StackName'), 'x'),
+  };
+  function choose(resource: JsonObject, globals?: JsonObject, values: JsonObject = {}) {
+    const t = template({ F: resource }, { Parameters: PARAMETERS, Conditions: CONDITIONS, ...(globals ? { Globals: globals } : {}) });
+    const [site] = findImageSites(t);
+    return chooseArchitecture(site!, architectureSource(site!, t), createResolver(t, context({ templateParameterValues: values })));
+  }
+  const literal = (architecture: string) => ({ kind: 'literal', architecture });
+  const expression = (e: Json) => ({ kind: 'expression', expression: e });
+
+  it('defaults to x86_64', () => {
+    expect(choose(lambdaFunction('a'))).toEqual(literal('x86_64'));
+  });
+  it('reads a literal one-element list', () => {
+    expect(choose(lambdaFunction('a', { architectures: ['arm64'] }))).toEqual(literal('arm64'));
+  });
+  it('uses SAM Globals.Function.Architectures unless the SAM function has its own', () => {
+    const globals = { Function: { Architectures: ['arm64'] } };
+    expect(choose(samFunction('a'), globals)).toEqual(literal('arm64'));
+    expect(choose(samFunction('a', { architectures: ['x86_64'] }), globals)).toEqual(literal('x86_64'));
+  });
+  it('ignores SAM Globals for AWS::Lambda::Function', () => {
+    expect(choose(lambdaFunction('a'), { Function: { Architectures: ['arm64'] } })).toEqual(literal('x86_64'));
+  });
+  it('resolves intrinsics like images', () => {
+    expect(choose(lambdaFunction('a', { architectures: [ref('Arch')] }))).toEqual(literal('arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }))).toEqual(literal('arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }), undefined, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
+    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['arm64'], NO_VALUE) }), undefined, { Arch: 'x' })).toEqual(
+      literal('x86_64'),
+    );
+  });
+  it('passes the element expression of [<expr>] when it is known only at deploy time', () => {
+    expect(choose(lambdaFunction('a', { architectures: [ref('UnknownOne')] }))).toEqual(expression(ref('UnknownOne')));
+  });
+  it('selects element 0 of an intrinsic yielding the whole list', () => {
+    expect(choose(lambdaFunction('a', { architectures: ref('Unknown') }))).toEqual(expression({ 'Fn::Select': [0, ref('Unknown')] }));
+  });
+  it('keeps an unknown Fn::If per branch, with AWS::NoValue as the default', () => {
+    expect(choose(lambdaFunction('a', { architectures: ifThen('Later', ['arm64'], NO_VALUE) }))).toEqual(
+      expression(ifThen('Later', 'arm64', 'x86_64')),
+    );
+    expect(choose(lambdaFunction('a', { architectures: ifThen('Later', ['arm64'], ['arm64']) }))).toEqual(literal('arm64'));
+  });
+  it.each<[string, Json, RegExp]>([
+    ['an unknown architecture', ['ppc'], /"ppc" is not one of x86_64, arm64/],
+    ['two entries', ['x86_64', 'arm64'], /2 entries/],
+    ['an empty list', [], /empty/],
+    ['a plain string', 'arm64', /must be a list/],
+    ['a parameter with two entries', ref('Unknown'), /2 entries/],
+    ['two deploy-time entries', [ref('UnknownOne'), ref('UnknownOne')], /2 entries/],
+  ])('refuses %s, naming the resource', (_, architectures, reason) => {
+    const values = { Unknown: 'x86_64,arm64' };
+    const attempt = () => choose(lambdaFunction('a', { architectures }), undefined, values);
+    expect(attempt).toThrow(InvalidArchitectureError);
+    expect(attempt).toThrow(/^Resource F: Architectures /);
+    expect(attempt).toThrow(reason);
+  });
+  it('names Globals when the bad value comes from there', () => {
+    expect(() => choose(samFunction('a'), { Function: { Architectures: ['ppc'] } })).toThrow(/Resource F: Globals\.Function\.Architectures/);
+  });
+});
