@@ -96,16 +96,21 @@ export function readsFromMirror(expression: Json, template: JsonObject): boolean
   return getOwn(getOwn(getOwn(template, 'Resources'), target), 'Type') === MIRROR_RESOURCE_TYPE;
 }
 
-/** The resource's own Architectures; for SAM functions else Globals.Function.Architectures; else nothing. */
+/**
+ * The resource's own Architectures; for SAM functions combined with Globals.Function.Architectures the way
+ * the SAM translator combines them (two lists are concatenated, otherwise the resource's value wins), so
+ * the macro sees the same value whichever side of SAM it runs on; else nothing (Lambda's default).
+ */
 export function architectureSource(site: ImageSite, template: JsonObject): ArchitectureSource {
   const properties = getOwn(site.resource, 'Properties');
-  if (hasOwn(properties, 'Architectures')) return { where: 'Architectures', expression: getOwn(properties, 'Architectures')! };
-  if (site.resourceType === SAM_FUNCTION) {
-    const globalFunction = getOwn(getOwn(template, 'Globals'), 'Function');
-    if (hasOwn(globalFunction, 'Architectures')) {
-      return { where: 'Globals.Function.Architectures', expression: getOwn(globalFunction, 'Architectures')! };
-    }
+  const own = hasOwn(properties, 'Architectures') ? getOwn(properties, 'Architectures')! : undefined;
+  const globalFunction = site.resourceType === SAM_FUNCTION ? getOwn(getOwn(template, 'Globals'), 'Function') : undefined;
+  const global = hasOwn(globalFunction, 'Architectures') ? getOwn(globalFunction, 'Architectures')! : undefined;
+  if (Array.isArray(own) && Array.isArray(global)) {
+    return { where: 'Globals.Function.Architectures + Architectures (SAM concatenates the lists)', expression: [...global, ...own] };
   }
+  if (own !== undefined) return { where: 'Architectures', expression: own };
+  if (global !== undefined) return { where: 'Globals.Function.Architectures', expression: global };
   return { where: 'Architectures' };
 }
 

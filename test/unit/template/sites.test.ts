@@ -89,10 +89,20 @@ describe('Function: chooseArchitecture', () => {
   it('reads a literal one-element list', () => {
     expect(choose(lambdaFunction('a', { architectures: ['arm64'] }))).toEqual(literal('arm64'));
   });
-  it('uses SAM Globals.Function.Architectures unless the SAM function has its own', () => {
+  it('uses SAM Globals.Function.Architectures when the SAM function has none', () => {
     const globals = { Function: { Architectures: ['arm64'] } };
     expect(choose(samFunction('a'), globals)).toEqual(literal('arm64'));
-    expect(choose(samFunction('a', { architectures: ['x86_64'] }), globals)).toEqual(literal('x86_64'));
+  });
+  it('concatenates SAM Globals and resource lists as the SAM translator does, so two entries are refused', () => {
+    // The SAM translator merges list-valued Globals into the resource's list; Lambda then sees two entries.
+    const globals = { Function: { Architectures: ['arm64'] } };
+    const attempt = () => choose(samFunction('a', { architectures: ['x86_64'] }), globals);
+    expect(attempt).toThrow(InvalidArchitectureError);
+    expect(attempt).toThrow(/Globals\.Function\.Architectures \+ Architectures .*2 entries/);
+  });
+  it('lets a SAM function intrinsic replace a Globals list, as the SAM translator does', () => {
+    const globals = { Function: { Architectures: ['arm64'] } };
+    expect(choose(samFunction('a', { architectures: ref('ArchList') }), globals, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
   });
   it('ignores SAM Globals for AWS::Lambda::Function', () => {
     expect(choose(lambdaFunction('a'), { Function: { Architectures: ['arm64'] } })).toEqual(literal('x86_64'));
