@@ -1,0 +1,58 @@
+// `npm run bench` (after `npm run build`): every section in SECTIONS, as a table or, with --json,
+// as ONE JSON line. To add a benchmark, write a BenchSection (see bench/types.ts) and list it here.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { macroBundleSection } from './macro-bundle-section.js';
+import { transformSection } from './transform-section.js';
+import type { BenchMetric, BenchSection } from './types.js';
+
+export const SECTIONS: readonly BenchSection[] = [transformSection, macroBundleSection];
+
+function formatValue(metric: BenchMetric): string {
+  switch (metric.unit) {
+    case 'bytes':
+      return `${metric.value} B (${(metric.value / 1024).toFixed(1)} KiB)`;
+    case 'ms':
+      return `${metric.value.toFixed(2)} ms`;
+    case 'x':
+      return `${metric.value.toFixed(2)}x`;
+    default:
+      return String(metric.value);
+  }
+}
+
+function formatGoal(metric: BenchMetric): string {
+  if (metric.max === undefined) return '';
+  const goal = metric.unit === 'bytes' ? `<= ${metric.max / 1024} KiB` : metric.unit === 'x' ? `<= ${metric.max}x` : `<= ${metric.max} ${metric.unit}`;
+  return `${goal}  ${metric.value <= metric.max ? 'met' : 'MISSED'}`;
+}
+
+function table(results: readonly { section: BenchSection; metrics: readonly BenchMetric[] }[]): string {
+  const rows = results.flatMap(({ section, metrics }) => metrics.map((metric) => [section.name, metric.label, formatValue(metric), formatGoal(metric)]));
+  const header = ['SECTION', 'METRIC', 'VALUE', 'GOAL'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const notes = results.map(({ section }) => `  ${section.name}: ${section.description}`);
+  return [line(header), ...rows.map(line), '', ...notes].join('\n');
+}
+
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string', multiple: true } } });
+const selected = values.only ? SECTIONS.filter((section) => values.only!.includes(section.name)) : SECTIONS;
+if (selected.length === 0) throw new Error(`--only matches no section; sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+
+const results: { section: BenchSection; metrics: readonly BenchMetric[] }[] = [];
+for (const section of selected) {
+  if (!values.json) process.stderr.write(`running ${section.name}...\n`);
+  results.push({ section, metrics: await section.run() });
+}
+
+if (values.json) {
+  const line: Record<string, number | boolean | string> = { node: process.version, cpus: cpus().length };
+  for (const { metrics } of results) {
+    for (const metric of metrics) line[metric.key] = metric.unit === 'bytes' ? metric.value : Number(metric.value.toFixed(3));
+  }
+  line.goalsMet = results.every(({ metrics }) => metrics.every((metric) => metric.max === undefined || metric.value <= metric.max));
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+} else {
+  process.stdout.write(`sysdig-image-fix bench: node ${process.version}, ${cpus().length} CPUs\n\n${table(results)}\n`);
+}

@@ -1,0 +1,39 @@
+// Transform cost relative to the cheapest thing the macro cannot avoid: reading and writing the
+// same fragment as JSON (what Lambda does around every invocation anyway).
+import { transform } from '../src/template/transform.js';
+import { BENCH_ACCOUNT, BENCH_REGION, syntheticParameterValues, syntheticTemplate } from './synthetic.js';
+import { medianInterleaved, type BenchMetric, type BenchSection } from './types.js';
+
+export const TRANSFORM_SIZES = [10, 100, 1000] as const;
+export const TRANSFORM_RATIO_GOAL = 1.5;
+
+/** Enough rounds for a stable median without making 1000 functions slow. */
+function roundsFor(functions: number): number {
+  return functions >= 1000 ? 15 : functions >= 100 ? 41 : 201;
+}
+
+export const transformSection: BenchSection = {
+  name: 'transform',
+  description: 'transform time / (JSON.stringify + JSON.parse of the same fragment), median, same run',
+  async run() {
+    const metrics: BenchMetric[] = [];
+    for (const functions of TRANSFORM_SIZES) {
+      const fragment = syntheticTemplate(functions);
+      const context = { region: BENCH_REGION, accountId: BENCH_ACCOUNT, templateParameterValues: syntheticParameterValues(fragment) };
+      const defaults = { mirrorFunctionArn: `arn:aws:lambda:${BENCH_REGION}:${BENCH_ACCOUNT}:function:sysdig-image-fix-mirror` };
+      const check = transform(fragment, context, defaults);
+      if (!check.ok) throw new Error(`synthetic template (${functions}) does not transform: ${JSON.stringify(check.errors.slice(0, 3))}`);
+      const [transformMs, jsonMs] = medianInterleaved(
+        [() => transform(fragment, context, defaults), () => JSON.parse(JSON.stringify(fragment))],
+        roundsFor(functions),
+      ) as [number, number];
+      const suffix = functions === 1000 ? '' : String(functions);
+      metrics.push(
+        { key: `transformRatio${suffix}`, label: `ratio, ${functions} functions`, value: transformMs / jsonMs, unit: 'x', ...(functions === 1000 ? { max: TRANSFORM_RATIO_GOAL } : {}) },
+        { key: `transformMs${functions}`, label: `transform, ${functions} functions`, value: transformMs, unit: 'ms' },
+        { key: `jsonRoundTripMs${functions}`, label: `JSON round trip, ${functions} functions`, value: jsonMs, unit: 'ms' },
+      );
+    }
+    return metrics;
+  },
+};

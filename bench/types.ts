@@ -1,0 +1,45 @@
+// What a bench section is, and the timing helpers every section shares.
+// Add a benchmark by writing a BenchSection and listing it in SECTIONS (bench/run.ts).
+
+export interface BenchMetric {
+  /** Key in the `--json` line; unique across sections. */
+  readonly key: string;
+  /** Human label for the table. */
+  readonly label: string;
+  readonly value: number;
+  readonly unit: '' | 'ms' | 'bytes' | 'x';
+  /** The project's goal: the value must be at most this. */
+  readonly max?: number;
+}
+
+export interface BenchSection {
+  readonly name: string;
+  /** One line: what is measured and against what. */
+  readonly description: string;
+  run(): Promise<readonly BenchMetric[]>;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Milliseconds one call of `fn` takes (high-resolution clock). */
+export function timeOnce(fn: () => unknown): number {
+  const start = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/**
+ * Times several functions in alternation (a, b, a, b, ...) so drift of a shared machine hits them
+ * alike, after `warmup` untimed rounds. Returns the median per function.
+ */
+export function medianInterleaved(fns: readonly (() => unknown)[], rounds: number, warmup = 3): number[] {
+  for (let i = 0; i < warmup; i++) fns.forEach((fn) => fn());
+  const samples = fns.map(() => [] as number[]);
+  for (let i = 0; i < rounds; i++) fns.forEach((fn, index) => samples[index]!.push(timeOnce(fn)));
+  return samples.map(median);
+}

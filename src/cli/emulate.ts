@@ -1,0 +1,106 @@
+// What CloudFormation does around a macro, emulated offline: the fragment is the template without
+// its Transform section, parameter values are the Defaults overridden by what the user passes, and
+// transforms listed after ours stay in the template for CloudFormation to run next.
+import { MACRO_NAME } from '../contract.js';
+import type { Json, JsonObject } from '../template/types.js';
+import { UsageError } from './errors.js';
+
+export interface SplitTemplate {
+  /** The template minus its Transform section: what CloudFormation hands the macro. */
+  readonly fragment: JsonObject;
+  /** Transform entries other than ours, in their order and original shape; undefined when none remain. */
+  readonly otherTransforms: Json | undefined;
+  /** Whether the template's Transform section names this macro. */
+  readonly hasOurTransform: boolean;
+}
+
+function isOurTransform(entry: Json): boolean {
+  if (entry === MACRO_NAME) return true;
+  // The long form `{Name: SysdigImageFix}` is also accepted by CloudFormation in the Transform section.
+  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) && entry.Name === MACRO_NAME;
+}
+
+export function splitTransforms(template: JsonObject): SplitTemplate {
+  const { Transform: transforms, ...fragment } = template;
+  if (transforms === undefined) return { fragment, otherTransforms: undefined, hasOurTransform: false };
+  if (Array.isArray(transforms)) {
+    const others = transforms.filter((entry) => !isOurTransform(entry));
+    return {
+      fragment,
+      otherTransforms: others.length > 0 ? others : undefined,
+      hasOurTransform: others.length < transforms.length,
+    };
+  }
+  if (isOurTransform(transforms)) return { fragment, otherTransforms: undefined, hasOurTransform: true };
+  return { fragment, otherTransforms: transforms, hasOurTransform: false };
+}
+
+/**
+ * The transformed fragment as a whole template again: keys keep the original template's order and the
+ * remaining transforms return to where the Transform section was (it is deleted when none remain).
+ */
+export function reassembleTemplate(original: JsonObject, transformed: JsonObject, otherTransforms: Json | undefined): JsonObject {
+  const result: JsonObject = {};
+  for (const key of Object.keys(original)) {
+    if (key === 'Transform') {
+      if (otherTransforms !== undefined) result.Transform = otherTransforms;
+    } else if (key in transformed) {
+      result[key] = transformed[key]!;
+    }
+  }
+  for (const [key, value] of Object.entries(transformed)) {
+    if (!(key in result) && key !== 'Transform') result[key] = value;
+  }
+  return result;
+}
+
+export interface StackParameters {
+  /** What the macro event's `templateParameterValues` would hold. */
+  readonly values: Record<string, Json>;
+  /** Parameters without a value here: CloudFormation would ask for one; the transform sees them as unknown. */
+  readonly unresolved: readonly string[];
+  /** SSM-typed parameters: their value is looked up by CloudFormation at deploy time. */
+  readonly resolvedAtDeployTime: readonly string[];
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `List<...>` and `CommaDelimitedList` values reach a macro as arrays of strings. */
+function parameterValue(type: Json | undefined, value: Json): Json {
+  const isList = type === 'CommaDelimitedList' || (typeof type === 'string' && type.startsWith('List<'));
+  if (isList && typeof value === 'string') return value.split(',');
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value;
+}
+
+/**
+ * Parameter values as CloudFormation would pass them: each Default, overridden by `overrides`.
+ * Throws UsageError when an override names a parameter the template does not declare.
+ */
+export function stackParameterValues(template: JsonObject, overrides: ReadonlyMap<string, string>): StackParameters {
+  const declared = isObject(template.Parameters) ? template.Parameters : {};
+  const unknown = [...overrides.keys()].filter((name) => !Object.hasOwn(declared, name));
+  if (unknown.length > 0) {
+    const known = Object.keys(declared);
+    throw new UsageError(
+      `--parameter ${unknown.map((name) => `"${name}"`).join(', ')}: the template declares no such parameter` +
+        (known.length > 0 ? ` (it declares: ${known.join(', ')})` : ' (it declares none)'),
+    );
+  }
+  const values: Record<string, Json> = {};
+  const unresolved: string[] = [];
+  const resolvedAtDeployTime: string[] = [];
+  for (const [name, declaration] of Object.entries(declared)) {
+    const type = isObject(declaration) ? declaration.Type : undefined;
+    if (typeof type === 'string' && type.startsWith('AWS::SSM::Parameter::')) {
+      resolvedAtDeployTime.push(name);
+      continue;
+    }
+    const value = overrides.get(name) ?? (isObject(declaration) ? declaration.Default : undefined);
+    if (value === undefined || value === null) unresolved.push(name);
+    else values[name] = parameterValue(type, value);
+  }
+  return { values, unresolved, resolvedAtDeployTime };
+}

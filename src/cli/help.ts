@@ -1,0 +1,61 @@
+// `sysdig-image-fix --help`: every command, flag, exit code, with examples.
+import { MACRO_NAME } from '../contract.js';
+
+export const DEFAULT_ACCOUNT = '123456789012';
+export const DEFAULT_REGION = 'us-east-1';
+/** The macro stack exports the mirror function ARN under `<MacroName>-MirrorFunctionArn`. */
+export const MIRROR_FUNCTION_ARN_EXPORT = `${MACRO_NAME}-MirrorFunctionArn`;
+
+export const HELP_TEXT = `sysdig-image-fix: apply the ${MACRO_NAME} CloudFormation macro offline
+
+Lambda runs container images only from private Amazon ECR in its own region. This tool shows and
+applies what the ${MACRO_NAME} macro does to a template: each Lambda image outside that registry
+(Quay, Docker Hub, ECR in another region, ...) gets a Custom::ImageMirror resource that copies it
+into private ECR at deploy time, and the function reads the mirrored image from it.
+No AWS credentials are needed; nothing is deployed.
+
+Usage:
+  sysdig-image-fix transform FILE|- [options]   print the transformed template on stdout
+  sysdig-image-fix scan FILE|- [options]        print a table: resource, image, verdict
+  sysdig-image-fix --help
+
+FILE is a CloudFormation template in JSON or YAML (short tags like !Ref and !Sub understood);
+"-" reads it from standard input.
+
+Options:
+  --region R                  Region the stack is deployed in. Default: $AWS_REGION, then
+                              $AWS_DEFAULT_REGION, then ${DEFAULT_REGION}.
+  --account ID                12-digit account id of the stack. Default: ${DEFAULT_ACCOUNT}.
+  --parameter K=V             Stack parameter value; repeat for several. Parameters not given use
+                              their Default; a parameter with neither stays unknown, so its images
+                              are mirrored and checked at deploy time.
+  --mirror-function-arn ARN   ServiceToken of the injected resources. Default:
+                              {"Fn::ImportValue": "${MIRROR_FUNCTION_ARN_EXPORT}"}, the export
+                              of the macro stack, so the output deploys as a plain template.
+  --format yaml|json          Output format (transform) or table/JSON (scan). Default: the input's
+                              format for transform, a table for scan.
+  -h, --help                  Show this help.
+
+What happens, like CloudFormation: "${MACRO_NAME}" is removed from the template's Transform
+section (other transforms stay, in order); a template without it is transformed anyway.
+
+Verdicts:
+  mirror        resolved to an image Lambda cannot pull here: mirrored
+  deploy-time   not resolvable offline: mirrored, the mirror function decides at deploy time
+  keep          already private ECR in this region: untouched
+  skip          Metadata.${MACRO_NAME}.Skip is true on the resource
+
+Output: the template on stdout (transform) or the table (scan); a summary on stderr, one line per
+image site (resource, verdict, image, architecture, mirror resource).
+
+Exit codes:
+  0  success
+  1  the transform failed; every problem is on stderr, naming its resource
+  2  usage error: bad flags, unreadable file, template that does not parse
+
+Examples:
+  sysdig-image-fix transform instrumentation.yaml --region ap-northeast-1 > deployable.yaml
+  sysdig-image-fix scan template.json --parameter PatcherImage=quay.io/sysdig/serverless-patcher:5.0.1
+  cat template.yaml | sysdig-image-fix transform - --format json
+  sysdig-image-fix transform sam.yaml --mirror-function-arn arn:aws:lambda:eu-west-1:111122223333:function:mirror
+`;

@@ -1,0 +1,135 @@
+// `sysdig-image-fix`: the macro's transform, offline. I/O is injected so tests drive `main` directly.
+import { readFile } from 'node:fs/promises';
+import { MACRO_NAME } from '../contract.js';
+import { transform } from '../template/transform.js';
+import type { Json, TransformResult } from '../template/types.js';
+import { parseCliArgs, type CliOptions } from './args.js';
+import { reassembleTemplate, splitTransforms, stackParameterValues } from './emulate.js';
+import { UsageError } from './errors.js';
+import { DEFAULT_ACCOUNT, DEFAULT_REGION, HELP_TEXT, MIRROR_FUNCTION_ARN_EXPORT } from './help.js';
+import { formatProblemLines, formatScanTable, formatSiteSummary, printable } from './report.js';
+import { formatTemplateText, parseTemplateText } from './template-text.js';
+
+export const ExitCode = { Ok: 0, TransformFailed: 1, Usage: 2 } as const;
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  /** All of standard input, as text (for FILE `-`). */
+  readonly readStdin: () => Promise<string>;
+  /** Defaults to reading the file system. */
+  readonly readFile?: (path: string) => Promise<string>;
+  /** Supplies AWS_REGION / AWS_DEFAULT_REGION. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+interface Resolved {
+  readonly region: string;
+  readonly accountId: string;
+  readonly mirrorFunctionArn: Json;
+  readonly notes: readonly string[];
+}
+
+/** Region, account and ServiceToken with the defaults the user did not override, each default noted. */
+function resolveDefaults(options: CliOptions, env: CliIo['env']): Resolved {
+  const notes: string[] = [];
+  let region = options.region;
+  if (region === undefined) {
+    const fromEnv = (['AWS_REGION', 'AWS_DEFAULT_REGION'] as const).find((name) => (env[name] ?? '').length > 0);
+    region = fromEnv !== undefined ? env[fromEnv]! : DEFAULT_REGION;
+    notes.push(fromEnv !== undefined ? `region ${region} from ${fromEnv} (--region to change)` : `region ${region} (default; --region to change)`);
+  }
+  const accountId = options.account ?? DEFAULT_ACCOUNT;
+  if (options.account === undefined) notes.push(`account ${accountId} (default; --account to change)`);
+  let mirrorFunctionArn: Json;
+  if (options.mirrorFunctionArn !== undefined) {
+    mirrorFunctionArn = options.mirrorFunctionArn;
+  } else {
+    mirrorFunctionArn = { 'Fn::ImportValue': MIRROR_FUNCTION_ARN_EXPORT };
+    notes.push(`ServiceToken imports ${MIRROR_FUNCTION_ARN_EXPORT} from the macro stack (default; --mirror-function-arn to change)`);
+  }
+  return { region, accountId, mirrorFunctionArn, notes };
+}
+
+async function readTemplateSource(file: string, io: CliIo): Promise<string> {
+  try {
+    return file === '-' ? await io.readStdin() : await (io.readFile ?? ((path) => readFile(path, 'utf8')))(file);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot read ${file === '-' ? 'standard input' : file}: ${reason}`, { cause: error });
+  }
+}
+
+async function run(options: CliOptions, io: CliIo): Promise<number> {
+  const source = options.file === '-' ? '<stdin>' : options.file;
+  const { template, format: inputFormat } = parseTemplateText(await readTemplateSource(options.file, io), source);
+  const { fragment, otherTransforms, hasOurTransform } = splitTransforms(template);
+  const parameters = stackParameterValues(template, options.parameters);
+  const { region, accountId, mirrorFunctionArn, notes } = resolveDefaults(options, io.env);
+
+  const note = (text: string) => io.stderr.write(`note: ${printable(text)}\n`);
+  if (!hasOurTransform) note(`${source} has no "Transform: ${MACRO_NAME}"; transforming it anyway`);
+  notes.forEach(note);
+  if (parameters.unresolved.length > 0) {
+    note(`parameter(s) ${parameters.unresolved.join(', ')} have no Default and no --parameter: values using them are unknown offline`);
+  }
+  if (parameters.resolvedAtDeployTime.length > 0) {
+    note(`SSM parameter(s) ${parameters.resolvedAtDeployTime.join(', ')} are read by CloudFormation at deploy time`);
+  }
+
+  const result: TransformResult = transform(
+    fragment,
+    { region, accountId, templateParameterValues: parameters.values },
+    { mirrorFunctionArn },
+  );
+
+  if (options.command === 'scan') {
+    io.stdout.write(options.format === 'json' ? `${JSON.stringify(result.sites, null, 2)}\n` : formatScanTable(result.sites));
+    if (!result.ok) io.stderr.write(formatProblemLines(result.errors));
+    return result.ok ? ExitCode.Ok : ExitCode.TransformFailed;
+  }
+
+  io.stderr.write(formatSiteSummary(result.sites));
+  if (!result.ok) {
+    io.stderr.write(formatProblemLines(result.errors));
+    return ExitCode.TransformFailed;
+  }
+  const output = reassembleTemplate(template, result.fragment, otherTransforms);
+  io.stdout.write(formatTemplateText(output, options.format ?? inputFormat));
+  return ExitCode.Ok;
+}
+
+/** Runs the CLI; resolves to the exit code. Never rejects for user mistakes (those are exit 2). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const request = parseCliArgs(argv);
+    if (request.kind === 'help') {
+      io.stdout.write(HELP_TEXT);
+      return ExitCode.Ok;
+    }
+    return await run(request.options, io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`error: ${printable(error.message)}\nRun "sysdig-image-fix --help" for usage.\n`);
+    return ExitCode.Usage;
+  }
+}
+
+async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+// Run only as the bundled CommonJS program (`dist/cli/index.js`); importing the module runs nothing.
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, readStdin: readAllStdin, env: process.env }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = ExitCode.TransformFailed;
+    },
+  );
+}

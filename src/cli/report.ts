@@ -1,0 +1,59 @@
+// Human output: the per-site summary and the scan table. Template text is untrusted, so control
+// characters are escaped before they reach a terminal.
+import { MACRO_NAME } from '../contract.js';
+import { describeProblem } from '../macro/summary.js';
+import type { SiteReport, TransformProblem, Verdict } from '../template/types.js';
+
+const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip'];
+
+/** Escapes C0/C1 control characters (terminal escape sequences) as \uXXXX. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: readonly string[]) =>
+    indent +
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function siteRow(site: SiteReport): string[] {
+  return [
+    printable(site.logicalId),
+    printable(site.image),
+    site.verdict,
+    site.architecture ?? '(expression)',
+    site.mirrorLogicalId ?? '-',
+  ];
+}
+
+/** `scan` output: one row per image site. */
+export function formatScanTable(sites: readonly SiteReport[]): string {
+  if (sites.length === 0) return 'no Lambda image sites found\n';
+  return `${table(['RESOURCE', 'IMAGE', 'VERDICT', 'ARCHITECTURE', 'MIRROR'], sites.map(siteRow)).join('\n')}\n`;
+}
+
+/** `transform` stderr summary: a count line, then one line per site (resource, verdict, image, arch, mirror id). */
+export function formatSiteSummary(sites: readonly SiteReport[]): string {
+  if (sites.length === 0) return `${MACRO_NAME}: no Lambda image sites found; template unchanged\n`;
+  const counts = VERDICT_ORDER.map((verdict) => [verdict, sites.filter((site) => site.verdict === verdict).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([verdict, count]) => `${count} ${verdict}`);
+  const rows = sites.map((site) => {
+    const [resource, image, verdict, architecture, mirror] = siteRow(site) as [string, string, string, string, string];
+    return [resource, verdict, image, architecture, mirror];
+  });
+  const lines = table(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR'], rows, '  ');
+  return `${MACRO_NAME}: ${sites.length} image site${sites.length === 1 ? '' : 's'} (${counts.join(', ')})\n${lines.join('\n')}\n`;
+}
+
+/** Every problem on its own line, naming its resource. */
+export function formatProblemLines(problems: readonly TransformProblem[]): string {
+  const lines = problems.map((problem) => `  ${printable(describeProblem(problem))}`);
+  return `error: ${MACRO_NAME} transform failed with ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,99 @@
+// The macro Lambda: macro event -> transform -> macro response. Thin on purpose; the decisions live
+// in src/template. It never throws: every path answers CloudFormation with success or failure.
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { transform } from '../template/transform.js';
+import type { TransformProblem } from '../template/types.js';
+import { readMacroDefaults, type Environment } from './env.js';
+import { parseMacroEvent, type MacroResponse } from './event.js';
+import { formatProblems, summarizeSites } from './summary.js';
+
+export type { MacroEvent, MacroResponse } from './event.js';
+
+export const MACRO_SERVICE_NAME = 'sysdig-image-fix-macro';
+
+/** The two log levels the handler uses; Powertools' Logger fits, tests pass a recorder. */
+export interface MacroLog {
+  info(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface MacroHandlerOptions {
+  /** Read on every invocation; defaults to `process.env`. */
+  readonly env?: () => Environment;
+  readonly log?: MacroLog;
+}
+
+export type MacroHandler = (event: unknown, context?: unknown) => Promise<MacroResponse>;
+
+let powertools: Logger | undefined;
+
+function powertoolsLog(context: unknown): MacroLog {
+  powertools ??= new Logger({ serviceName: MACRO_SERVICE_NAME });
+  const logger = powertools;
+  if (typeof context === 'object' && context !== null && 'awsRequestId' in context) {
+    logger.addContext(context as Parameters<Logger['addContext']>[0]);
+  }
+  return {
+    info: (message, attributes) => logger.info(message, attributes as LogAttributes),
+    error: (message, attributes) => logger.error(message, attributes as LogAttributes),
+  };
+}
+
+function failure(requestId: string, problems: readonly TransformProblem[]): MacroResponse {
+  return { requestId, status: 'failure', errorMessage: formatProblems(problems) };
+}
+
+function safely(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // A logging failure must not turn into a failed (or missing) macro response.
+  }
+}
+
+function requestIdOf(event: unknown): string {
+  try {
+    const id = (event as { requestId?: unknown } | null)?.requestId;
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
+}
+
+export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHandler {
+  const readEnv = options.env ?? (() => process.env);
+  return async (event, context) => {
+    let log: MacroLog = { info: () => {}, error: () => {} };
+    try {
+      log = options.log ?? powertoolsLog(context);
+      const parsed = parseMacroEvent(event);
+      const defaults = readMacroDefaults(readEnv());
+      if (!parsed.ok || !defaults.ok) {
+        const problems = [...(parsed.ok ? [] : parsed.problems), ...(defaults.ok ? [] : defaults.problems)];
+        const requestId = parsed.ok ? parsed.invocation.requestId : parsed.requestId;
+        safely(() => log.error('macro request rejected', { requestId, problems }));
+        return failure(requestId, problems.map((message) => ({ message })));
+      }
+
+      const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;
+      const result = transform(fragment, { region, accountId, templateParameterValues }, defaults.defaults);
+      const summary = summarizeSites(result.sites);
+      if (!result.ok) {
+        safely(() => log.error('transform failed', { requestId, transformId, region, ...summary, problems: result.errors }));
+        return failure(requestId, result.errors);
+      }
+      safely(() => log.info('transform succeeded', { requestId, transformId, region, ...summary }));
+      return { requestId, status: 'success', fragment: result.fragment };
+    } catch (error) {
+      // Only a bug gets here; answer anyway so the stack fails with a reason instead of timing out.
+      const requestId = requestIdOf(event);
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      safely(() => log.error('internal error', { requestId, error: message }));
+      return failure(requestId, [{ message: `internal error (please report it): ${message}` }]);
+    }
+  };
+}
+
+/** The Lambda entry point (`dist/macro/index.js`). */
+export const handler: MacroHandler = createMacroHandler();
