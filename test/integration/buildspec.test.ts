@@ -1,0 +1,381 @@
+// The deployed CodeBuild job (src/mirror/buildspec.yaml, byte for byte) run by the local buildspec runner with the
+// real skopeo between real local registries: a source standing in for quay.io / docker.io, a private source
+// registry, and a target standing in for ECR whose htpasswd user is moto's ECR token. `aws` calls go to moto_server.
+// Expected digests come from the test image generator, and results are read back with the test-side registry reader.
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseImageReference, targetRepositoryName, targetTag } from '../../src/reference/index.js';
+import { runBuildspec, type BuildResult } from '../support/buildspec-runner.js';
+import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
+import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
+import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../support/moto.js';
+import { listRepositories, listTags, readConfig, readManifest, tryReadManifest } from '../support/oci-reader.js';
+import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support/registry.js';
+import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
+import { haveTools, TOOLS } from '../support/tools.js';
+
+const BUILDSPEC = new URL('../../src/mirror/buildspec.yaml', import.meta.url).pathname;
+const REGION = 'ap-northeast-1';
+const ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
+/** A private registry host of the kind an organisation would use (mapped to a local registry with htpasswd). */
+const PRIVATE_HOST = 'registry.example.com';
+const PATCHER = 'sysdig/serverless-patcher';
+const BUILD_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = 150_000;
+
+const ARCHITECTURES = [
+  { architecture: 'x86_64', platform: 'linux/amd64', other: 'linux/arm64' },
+  { architecture: 'arm64', platform: 'linux/arm64', other: 'linux/amd64' },
+] as const satisfies ReadonlyArray<{ architecture: string; platform: PlatformKey; other: PlatformKey }>;
+
+interface Fixture {
+  moto: LocalMoto;
+  ecr: EcrCredentials;
+  source: LocalRegistry;
+  privateSource: LocalRegistry;
+  privateAuth: RegistryAuth;
+  target: LocalRegistry;
+  shim: SkopeoShim;
+  scratch: string;
+}
+
+interface MirrorRun {
+  result: BuildResult;
+  /** skopeo calls made by this build only. */
+  calls: SkopeoCall[];
+}
+
+let fixture: Fixture;
+let caseNumber = 0;
+
+/** A target reference per the naming contract, under a prefix unique to the test so repositories never mix. */
+function targetFor(sourceImage: string): { image: string; repository: string; tag: string } {
+  const ref = parseImageReference(sourceImage);
+  const repository = targetRepositoryName(ref, `case-${++caseNumber}`);
+  const tag = targetTag(ref);
+  return { image: `${ECR_HOST}/${repository}:${tag}`, repository, tag };
+}
+
+/** Runs the buildspec as CodeBuild would with these StartBuild environment overrides. */
+async function runMirror(overrides: Record<string, string>): Promise<MirrorRun> {
+  const before = (await fixture.shim.calls()).length;
+  const result = await runBuildspec(BUILDSPEC, {
+    env: {
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ENDPOINT_URL: fixture.moto.endpoint,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      ...overrides,
+    },
+    pathPrepend: fixture.shim.binDir,
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
+  return { result, calls: (await fixture.shim.calls()).slice(before) };
+}
+
+/** Pushes a generated image to the anonymous source registry (quay.io / docker.io) as `repository:tag`. */
+async function pushSource(repository: string, tag: string, options: GenerateImageOptions): Promise<PushedImage> {
+  return pushImage(fixture.source.url, repository, tag, generateImage(options));
+}
+
+async function createCredentialsSecret(value: unknown): Promise<string> {
+  const client = new SecretsManagerClient({ region: REGION, endpoint: fixture.moto.endpoint, credentials: { ...MOTO_CREDENTIALS } });
+  try {
+    const created = await client.send(new CreateSecretCommand({ Name: `registry-credentials-${randomUUID()}`, SecretString: JSON.stringify(value) }));
+    return created.ARN!;
+  } finally {
+    client.destroy();
+  }
+}
+
+function describeRun(run: MirrorRun): string {
+  return `build ${run.result.status}; phases ${JSON.stringify(run.result.phases.map((p) => [p.name, p.status, p.exitCode]))}\n${run.result.log}`;
+}
+
+/** The target repository holds exactly `digest` under `tag`: one single-platform manifest for `platform`. */
+async function expectMirrored(run: MirrorRun, target: { repository: string; tag: string }, expected: { digest: string; mediaType: string }, platform: PlatformKey) {
+  expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+  expect(run.result.phases.map((p) => [p.name, p.status])).toEqual([
+    ['install', 'SUCCEEDED'],
+    ['pre_build', 'SUCCEEDED'],
+    ['build', 'SUCCEEDED'],
+    ['post_build', 'SUCCEEDED'],
+  ]);
+  expect(run.result.exported).toEqual({ IMAGE_DIGEST: expected.digest });
+
+  const manifest = await readManifest(fixture.target.url, target.repository, target.tag, fixture.ecr);
+  expect(manifest.digest).toBe(expected.digest);
+  expect(manifest.mediaType).toBe(expected.mediaType);
+  expect(SINGLE_MANIFEST_TYPES).toContain(manifest.mediaType);
+  const config = await readConfig(fixture.target.url, target.repository, expected.digest, fixture.ecr);
+  expect(`${config.os}/${config.architecture}`).toBe(platform);
+  expect(await listTags(fixture.target.url, target.repository, fixture.ecr)).toEqual([target.tag]);
+  // The copy used exactly one skopeo copy, never --all.
+  const copies = run.calls.filter((call) => call.subcommand === 'copy');
+  expect(copies).toHaveLength(1);
+  expect(copies[0]!.args).not.toContain('--all');
+}
+
+/** Nothing reached the target registry for this case. */
+async function expectNothingPushed(run: MirrorRun, repository: string) {
+  expect(run.calls.filter((call) => call.subcommand === 'copy')).toEqual([]);
+  expect(await listRepositories(fixture.target.url, fixture.ecr)).not.toContain(repository);
+  expect(run.result.exported).toEqual({});
+}
+
+/** The last line the build itself printed (not a `[Container]` line). */
+function lastOutputLine(run: MirrorRun): string | undefined {
+  return run.result.log
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('[Container] '))
+    .at(-1);
+}
+
+function failedPhase(run: MirrorRun): string | undefined {
+  return run.result.phases.find((phase) => phase.status !== 'SUCCEEDED')?.name;
+}
+
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.awsCli))(
+  'Buildspec: src/mirror/buildspec.yaml copies one platform with real skopeo between local registries',
+  () => {
+    beforeAll(async () => {
+      const started: Array<{ stop(): Promise<void> }> = [];
+      try {
+        const moto = await startMoto();
+        started.push(moto);
+        const ecr = await motoEcrCredentials(moto, REGION);
+        const target = await startRegistry({ name: 'ecr', htpasswd: { username: ecr.username, password: ecr.password } });
+        started.push(target);
+        const source = await startRegistry({ name: 'quay' });
+        started.push(source);
+        const privateAuth = { username: 'puller', password: `pw-${randomBytes(12).toString('hex')}` };
+        const privateSource = await startRegistry({ name: 'private', htpasswd: privateAuth });
+        started.push(privateSource);
+        const shim = await createSkopeoShim({
+          pullRegistries: { 'quay.io': source.host, 'docker.io': source.host, [PRIVATE_HOST]: privateSource.host },
+          ecrHostToLocal: { [ECR_HOST]: target.host },
+        });
+        started.push({ stop: shim.cleanup });
+        const scratch = await mkdtemp(join(tmpdir(), 'buildspec-test-'));
+        fixture = { moto, ecr, source, privateSource, privateAuth, target, shim, scratch };
+      } catch (error) {
+        await Promise.all(started.map((part) => part.stop()));
+        throw error;
+      }
+    });
+
+    afterAll(async () => {
+      if (!fixture) return;
+      await Promise.all([fixture.moto.stop(), fixture.target.stop(), fixture.source.stop(), fixture.privateSource.stop(), fixture.shim.cleanup()]);
+      await rm(fixture.scratch, { recursive: true, force: true });
+    });
+
+    describe.each(['oci', 'docker'] as const)('a two-platform %s image with attestations at quay.io/sysdig/serverless-patcher:5.0.1', (format) => {
+      let pushed: PushedImage;
+
+      beforeAll(async () => {
+        // The same tag is re-pushed per media type family, as a registry would see a rebuilt release.
+        pushed = await pushSource(PATCHER, '5.0.1', { platforms: ['linux/amd64', 'linux/arm64/v8'], format, attestation: true });
+        expect(pushed.attestations).toHaveLength(2);
+      });
+
+      for (const { architecture, platform, other } of ARCHITECTURES) {
+        it(`ARCHITECTURE=${architecture}, SOURCE_IMAGE pinned to the ${platform} digest: target holds exactly that manifest`, async () => {
+          const child = pushed.platforms[platform]!;
+          const sourceImage = `quay.io/${PATCHER}@${child.digest}`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
+
+          await expectMirrored(run, target, child, platform);
+          expect(target.tag).toBe(child.digest.replace(':', '-'));
+          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.platforms[other]!.digest, fixture.ecr)).toBeUndefined();
+          expect(run.result.log).toContain(`Mirrored ${sourceImage} (${platform}) to ${ECR_HOST}/${target.repository}@${child.digest}`);
+        }, TEST_TIMEOUT_MS);
+
+        it(`ARCHITECTURE=${architecture}, SOURCE_IMAGE by tag: the ${platform} child of the index, digest unchanged`, async () => {
+          const sourceImage = `quay.io/${PATCHER}:5.0.1`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
+
+          await expectMirrored(run, target, pushed.platforms[platform]!, platform);
+          expect(target.tag).toBe('5.0.1');
+          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+          for (const attestation of pushed.attestations) {
+            expect(await tryReadManifest(fixture.target.url, target.repository, attestation.digest, fixture.ecr)).toBeUndefined();
+          }
+        }, TEST_TIMEOUT_MS);
+      }
+    });
+
+    it('SOURCE_IMAGE pinned to the index digest: copies the child for ARCHITECTURE, not the index', async () => {
+      const pushed = await pushSource('library/pinned-index', 'v1', { platforms: ['linux/amd64', 'linux/arm64'], format: 'docker' });
+      const sourceImage = `docker.io/library/pinned-index@${pushed.digest}`;
+      const target = targetFor(sourceImage);
+      const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+
+      await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
+      expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+    }, TEST_TIMEOUT_MS);
+
+    it('a single-platform image (no index) is copied as is', async () => {
+      const pushed = await pushSource('team/single', '2.0', { platforms: ['linux/arm64'], format: 'oci' });
+      const sourceImage = `quay.io/team/single:2.0`;
+      const target = targetFor(sourceImage);
+      const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+
+      await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
+      expect(pushed.digest).toBe(pushed.platforms['linux/arm64']!.digest);
+    }, TEST_TIMEOUT_MS);
+
+    describe('a source without the wanted platform', () => {
+      it('an index with only linux/amd64 (+ attestation) fails for arm64, naming the platforms it has; nothing is pushed', async () => {
+        await pushSource('team/amd64-only', '1.0', { platforms: ['linux/amd64'], format: 'oci', attestation: true });
+        const sourceImage = 'quay.io/team/amd64-only:1.0';
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(failedPhase(run)).toBe('build');
+        expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/arm64 image; it has: linux/amd64.`);
+        expect(run.result.log).toContain("change the function's Architectures");
+        // The build's last line (what the mirror function reports) carries the reason.
+        expect(lastOutputLine(run)).toBe(
+          `Mirroring ${sourceImage} (linux/arm64) to ${target.image} failed: ${sourceImage} has no linux/arm64 image; it has: linux/amd64. ` +
+            "Use an image that publishes linux/arm64, or change the function's Architectures.",
+        );
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+
+      it('a single linux/arm64 image fails for x86_64, saying what it is; nothing is pushed', async () => {
+        await pushSource('team/arm64-only', '1.0', { platforms: ['linux/arm64'], format: 'docker' });
+        const sourceImage = 'quay.io/team/arm64-only:1.0';
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toContain(`ERROR: ${sourceImage} is a linux/arm64 image, not linux/amd64.`);
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+
+      it('a missing image fails with the registry error and what to check', async () => {
+        const sourceImage = 'quay.io/team/does-not-exist:1.0';
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toMatch(/manifest unknown|not found/i);
+        expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+    });
+
+    describe('a private source registry', () => {
+      let pushed: PushedImage;
+      const sourceImage = `${PRIVATE_HOST}/team/private-app:3.1`;
+
+      beforeAll(async () => {
+        pushed = await pushImage(
+          fixture.privateSource.url,
+          'team/private-app',
+          '3.1',
+          generateImage({ platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true }),
+          fixture.privateAuth,
+        );
+      });
+
+      it('with REGISTRY_CREDENTIALS_SECRET_ARN holding its credentials: succeeds, and the password never reaches the log', async () => {
+        const { username, password } = fixture.privateAuth;
+        const secretArn = await createCredentialsSecret({ [PRIVATE_HOST]: { username, password }, 'other.example.com': { username: 'x', password: 'y' } });
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+        expect(run.result.log).toContain(`Using credentials for ${PRIVATE_HOST} from the secret`);
+        expect(run.result.log).not.toContain(password);
+        expect(run.result.log).not.toContain(Buffer.from(`${username}:${password}`).toString('base64'));
+        expect(run.result.log).not.toContain(fixture.ecr.password);
+      }, TEST_TIMEOUT_MS);
+
+      it('without a secret: FAILED with the registry\'s unauthorized error visible; nothing is pushed', async () => {
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toMatch(/unauthorized/i);
+        expect(run.result.log).toContain(`credentials secret entry for ${PRIVATE_HOST}`);
+        // A permanent error is not retried.
+        expect(run.result.log).not.toContain('Attempt 1 failed');
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+
+      it('with a secret that has no entry for the host: pulls anonymously, says so, and fails unauthorized', async () => {
+        const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toContain(`The credentials secret has no entry for ${PRIVATE_HOST}; pulling anonymously`);
+        expect(run.result.log).toMatch(/unauthorized/i);
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+
+      it('with a secret that is not the expected JSON: FAILED before any pull, without echoing the secret', async () => {
+        const secretArn = await createCredentialsSecret('not-an-object-s3cr3t');
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toContain('is not a JSON object keyed by registry host');
+        expect(run.result.log).not.toContain('not-an-object-s3cr3t');
+        expect(run.calls.filter((call) => call.subcommand === 'inspect' || call.subcommand === 'copy')).toEqual([]);
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+    });
+
+    describe('hostile environment values are refused before any registry call, and nothing they carry runs', () => {
+      const valid = () => ({ SOURCE_IMAGE: `quay.io/${PATCHER}:5.0.1`, TARGET_IMAGE: targetFor(`quay.io/${PATCHER}:5.0.1`).image, ARCHITECTURE: 'x86_64' });
+      const cases: Array<{ name: string; overrides: (marker: string) => Record<string, string>; message: string }> = [
+        { name: 'SOURCE_IMAGE with ;', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x;touch ${m}` }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE with $(...)', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x$(touch ${m})` }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE with backticks', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x\`touch ${m}\`` }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE with a newline', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x:1\ntouch ${m}` }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE with spaces', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x:1 && touch ${m}` }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE that is an option', overrides: () => ({ SOURCE_IMAGE: '--src-creds=a:b' }), message: 'ERROR: SOURCE_IMAGE' },
+        { name: 'SOURCE_IMAGE without a registry host', overrides: () => ({ SOURCE_IMAGE: 'sysdig/serverless-patcher:5.0.1' }), message: 'does not start with a registry host' },
+        { name: 'ARCHITECTURE with ;', overrides: () => ({ ARCHITECTURE: 'amd64; id' }), message: 'ERROR: ARCHITECTURE' },
+        { name: 'ARCHITECTURE with $(...)', overrides: (m) => ({ ARCHITECTURE: `$(touch ${m})` }), message: 'ERROR: ARCHITECTURE' },
+        { name: 'ARCHITECTURE amd64 (an OCI name, not a Lambda one)', overrides: () => ({ ARCHITECTURE: 'amd64' }), message: 'is not x86_64 or arm64' },
+        { name: 'TARGET_IMAGE with ;', overrides: (m) => ({ TARGET_IMAGE: `${ECR_HOST}/x:1;touch ${m}` }), message: 'ERROR: TARGET_IMAGE' },
+        { name: 'TARGET_IMAGE outside ECR (the login token must not go there)', overrides: () => ({ TARGET_IMAGE: 'evil.example.com/x:1' }), message: 'private ECR of this region' },
+        {
+          name: 'TARGET_IMAGE in ECR of another region',
+          overrides: () => ({ TARGET_IMAGE: `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/x:1` }),
+          message: 'private ECR of this region',
+        },
+        { name: 'TARGET_IMAGE without a tag', overrides: () => ({ TARGET_IMAGE: `${ECR_HOST}/x` }), message: 'ERROR: TARGET_IMAGE' },
+        { name: 'REGISTRY_CREDENTIALS_SECRET_ARN with $(...)', overrides: (m) => ({ REGISTRY_CREDENTIALS_SECRET_ARN: `arn:$(touch ${m})` }), message: 'ERROR: REGISTRY_CREDENTIALS_SECRET_ARN' },
+      ];
+
+      it.each(cases)('$name -> FAILED in pre_build with a clear message', async ({ overrides, message }) => {
+        const marker = join(fixture.scratch, `PWNED-${randomUUID()}`);
+        const run = await runMirror({ ...valid(), ...overrides(marker) });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(failedPhase(run)).toBe('pre_build');
+        expect(run.result.phases.map((p) => p.name)).toEqual(['install', 'pre_build']);
+        expect(run.result.log).toContain(message);
+        expect(existsSync(marker)).toBe(false);
+        // Only `skopeo --version` (install) ran: no login, inspect or copy.
+        expect(run.calls.map((call) => call.subcommand)).toEqual(['']);
+        expect(run.result.exported).toEqual({});
+      }, TEST_TIMEOUT_MS);
+    });
+  },
+);
