@@ -19,7 +19,18 @@ export function hasOwn(object: unknown, key: string): boolean {
 
 /** Sets an own, enumerable property; a "__proto__" key stays data instead of replacing the prototype. */
 export function setOwn(object: JsonObject, key: string, value: Json): void {
-  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  // Assignment creates an own data property for every key but "__proto__", the one accessor that
+  // Object.prototype has; defineProperty (much slower) is kept for that key alone.
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
+/**
+ * A new object with the same own keys and values, in the same order; values are shared, not copied.
+ * Object spread defines properties (it never calls the "__proto__" setter), so it is prototype-safe.
+ */
+export function copyObject(object: JsonObject): JsonObject {
+  return { ...object };
 }
 
 /** A deep copy sharing nothing with `value`; key order is kept. */

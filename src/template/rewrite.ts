@@ -1,6 +1,6 @@
 // Plans one Custom::ImageMirror per distinct (source, architecture) and rewrites the template:
 // sites read `Fn::GetAtt [<mirror>, ImageUri]`, mirrors are appended after the existing resources,
-// and nothing else changes.
+// and nothing else changes. The rewritten template shares every untouched subtree with the input.
 import { createHash } from 'node:crypto';
 import {
   METADATA_KEY,
@@ -11,16 +11,30 @@ import {
 } from '../contract.js';
 import { quoteForMessage } from '../reference/index.js';
 import { MirrorConflictError, MissingMirrorFunctionError, type TransformError } from './errors.js';
-import { canonicalJson, cloneJson, compactJson, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
+import { canonicalJson, cloneJson, compactJson, copyObject, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
 import type { MirrorOptions } from './options.js';
 import { expressionOf, type ArchitectureChoice } from './sites.js';
 import type { Json, JsonObject } from './types.js';
 
 export type MirrorSource =
-  /** Known now: the normalised reference and its target repository. */
-  | { readonly kind: 'literal'; readonly image: string; readonly repositoryName: string }
+  | {
+      /** Resolved at transform time. */
+      readonly kind: 'resolved';
+      /** The normalised reference: identifies the mirror and names its target repository. */
+      readonly image: string;
+      readonly repositoryName: string;
+      /** The mirror's SourceImage property: the site's intrinsic expression, or `image` for a literal string. */
+      readonly sourceImage: Json;
+    }
   /** Known at deploy time: the site's original expression. */
   | { readonly kind: 'expression'; readonly expression: Json };
+
+/** What identifies a mirror (see MirrorNamer). */
+export interface MirrorIdentity {
+  /** Canonical JSON of {source, architecture}: the same for the same mirror whatever the key order. */
+  readonly key: string;
+  readonly logicalId: string;
+}
 
 /** One site that needs a mirror. */
 export interface MirrorRequest {
@@ -30,6 +44,7 @@ export interface MirrorRequest {
   readonly source: MirrorSource;
   readonly architecture: ArchitectureChoice;
   readonly options: MirrorOptions;
+  readonly mirror: MirrorIdentity;
 }
 
 export interface PlannedMirror {
@@ -44,17 +59,41 @@ export interface MirrorPlan {
   readonly problems: readonly TransformError[];
 }
 
-/** What identifies a mirror: the source (normalised literal or expression) and the architecture. */
-function mirrorKey(source: MirrorSource, architecture: ArchitectureChoice): string {
-  return canonicalJson({
-    source: source.kind === 'literal' ? source.image : source.expression,
-    architecture: expressionOf(architecture),
-  });
+/** The source part of a mirror's identity: the normalised reference when resolved, else the expression. */
+function identifyingSource(source: MirrorSource): Json {
+  return source.kind === 'resolved' ? source.image : source.expression;
 }
 
-/** `ImageMirror` + the first 8 hex of sha256 of the canonical {source, architecture}. */
+function mirrorIdentity(source: MirrorSource, architecture: ArchitectureChoice): MirrorIdentity {
+  const key = canonicalJson({ source: identifyingSource(source), architecture: expressionOf(architecture) });
+  // `ImageMirror` + the first 8 hex of sha256 of the canonical {source, architecture}.
+  return { key, logicalId: MIRROR_LOGICAL_ID_PREFIX + createHash('sha256').update(key).digest('hex').slice(0, 8) };
+}
+
 export function mirrorLogicalId(source: MirrorSource, architecture: ArchitectureChoice): string {
-  return MIRROR_LOGICAL_ID_PREFIX + createHash('sha256').update(mirrorKey(source, architecture)).digest('hex').slice(0, 8);
+  return mirrorIdentity(source, architecture).logicalId;
+}
+
+export type MirrorNamer = (source: MirrorSource, architecture: ArchitectureChoice) => MirrorIdentity;
+
+/**
+ * Mirror identities computed once per distinct (source, architecture): templates repeat a few images
+ * across many functions, and canonical JSON plus sha256 for every site was a measurable part of the
+ * transform's time. One namer per transform run (no state survives a run).
+ */
+export function createMirrorNamer(): MirrorNamer {
+  const identities = new Map<string, MirrorIdentity>();
+  return (source, architecture) => {
+    // Plain JSON is a cheap lookup key; spellings that differ only in key order get separate entries
+    // holding the same identity.
+    const lookup = JSON.stringify([identifyingSource(source), expressionOf(architecture)]);
+    let identity = identities.get(lookup);
+    if (identity === undefined) {
+      identity = mirrorIdentity(source, architecture);
+      identities.set(lookup, identity);
+    }
+    return identity;
+  };
 }
 
 export function mirrorReference(mirrorLogicalId: string): JsonObject {
@@ -62,17 +101,18 @@ export function mirrorReference(mirrorLogicalId: string): JsonObject {
 }
 
 function describeSource(source: MirrorSource): string {
-  return source.kind === 'literal' ? source.image : compactJson(source.expression);
+  return source.kind === 'resolved' ? source.image : compactJson(source.expression);
 }
 
+/** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
 function mirrorResource(first: MirrorRequest, condition: string | undefined, serviceToken: Json): JsonObject {
   const { source, architecture, options } = first;
   const properties: JsonObject = {
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
-    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
+    [MirrorProperty.SourceImage]: cloneJson(source.kind === 'resolved' ? source.sourceImage : source.expression),
     [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)),
-    ...(source.kind === 'literal'
+    ...(source.kind === 'resolved'
       ? { [MirrorProperty.RepositoryName]: source.repositoryName }
       : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
@@ -83,7 +123,11 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
   };
 }
 
-/** Groups requests into mirrors and checks them against each other and against the template. */
+/**
+ * Groups requests into mirrors and checks them against each other and against the template. A mirror
+ * is built from the first request of its group in template order: when `nginx:1.27` and a `!Ref`
+ * resolving to `docker.io/library/nginx:1.27` share a mirror, its SourceImage is whichever comes first.
+ */
 export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): MirrorPlan {
   const problems: TransformError[] = [];
   if (requests.length > 0 && (serviceToken === undefined || serviceToken === null || serviceToken === '')) {
@@ -91,7 +135,7 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
   }
   const groups = new Map<string, MirrorRequest[]>();
   for (const request of requests) {
-    const id = mirrorLogicalId(request.source, request.architecture);
+    const id = request.mirror.logicalId;
     const group = groups.get(id);
     if (group) group.push(request);
     else groups.set(id, [request]);
@@ -104,7 +148,7 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
     const what = `image mirror ${id} (${describeSource(first.source)}, ${compactJson(expressionOf(first.architecture))})`;
     let consistent = true;
     for (const other of group.slice(1)) {
-      if (mirrorKey(other.source, other.architecture) !== mirrorKey(first.source, first.architecture)) {
+      if (other.mirror.key !== first.mirror.key) {
         // Two different images with the same 8 hex: vanishingly rare, but never merge them silently.
         consistent = false;
         problems.push(
@@ -165,19 +209,41 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
   return { mirrors, problems };
 }
 
-/** A new template: each request's site reads from its mirror, and new mirrors follow the existing resources. */
+/**
+ * A copy of `object` with the value at `path` replaced. Only the objects along the path are copied;
+ * undefined when the path does not lead through objects.
+ */
+function replacedAt(object: Json | undefined, path: readonly string[], value: Json): JsonObject | undefined {
+  const [key, ...rest] = path;
+  if (!isJsonObject(object) || key === undefined) return undefined;
+  const child = rest.length === 0 ? value : replacedAt(getOwn(object, key), rest, value);
+  if (child === undefined) return undefined;
+  const copy = copyObject(object);
+  setOwn(copy, key, child);
+  return copy;
+}
+
+/**
+ * A new template: each request's site reads from its mirror, and new mirrors follow the existing resources.
+ * Structural sharing: only the top level, `Resources` and the objects on the path to each rewritten site are
+ * new; every other subtree IS the input's object. The input is never mutated, so this is safe, but the result
+ * may share subtrees with the input: a caller that edits the result must copy what it edits.
+ */
 export function rewriteTemplate(template: JsonObject, requests: readonly MirrorRequest[], plan: MirrorPlan): JsonObject {
-  const output = cloneJson(template);
-  const resources = getOwn(output, 'Resources');
+  const output = copyObject(template);
+  const resources = getOwn(template, 'Resources');
   if (!isJsonObject(resources)) return output;
+  const outputResources = copyObject(resources);
+  setOwn(output, 'Resources', outputResources);
   for (const request of requests) {
-    let parent: Json | undefined = getOwn(resources, request.logicalId);
-    for (const key of request.path.slice(0, -1)) parent = getOwn(parent, key);
-    if (!isJsonObject(parent)) throw new Error(`site ${request.logicalId}.${request.path.join('.')} vanished while rewriting`);
-    setOwn(parent, request.path[request.path.length - 1]!, mirrorReference(mirrorLogicalId(request.source, request.architecture)));
+    const reference = mirrorReference(request.mirror.logicalId);
+    const rewritten = replacedAt(getOwn(outputResources, request.logicalId), request.path, reference);
+    if (rewritten === undefined) throw new Error(`site ${request.logicalId}.${request.path.join('.')} vanished while rewriting`);
+    setOwn(outputResources, request.logicalId, rewritten);
   }
   for (const mirror of plan.mirrors) {
-    if (mirror.append) setOwn(resources, mirror.logicalId, cloneJson(mirror.resource));
+    // Each planned resource is built fresh for this run, so it goes in as is.
+    if (mirror.append) setOwn(outputResources, mirror.logicalId, mirror.resource);
   }
   return output;
 }
