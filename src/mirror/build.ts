@@ -1,0 +1,91 @@
+// The CodeBuild side, without I/O: the environment overrides a build gets, the idempotency token,
+// and the Reason a failed build is reported with. The ResponseURL never goes into a build: anyone who
+// can read build details could answer for the resource.
+import { createHash } from 'node:crypto';
+import { BuildEnv } from '../contract.js';
+import { formatImageReference, parseImageReference, pinnedReference } from '../reference/index.js';
+import type { MirrorLocation } from './config.js';
+import { sourceReference, type CopyPlan } from './plan.js';
+import type { BuildReport } from './ports.js';
+import type { ReasonParts } from './response.js';
+
+export interface BuildVariable {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** CodeBuild build states after which nothing changes any more. */
+export const FINAL_BUILD_STATES = new Set(['SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export function isImageDigest(value: unknown): boolean {
+  return typeof value === 'string' && DIGEST.test(value);
+}
+
+/**
+ * Environment overrides for the buildspec. SOURCE_IMAGE is pinned to the platform digest when it was
+ * resolved, so the build copies exactly what was checked; otherwise the build resolves the tag itself.
+ * Both images are re-validated against the reference grammar: these values reach a shell.
+ */
+export function buildEnvironment(plan: CopyPlan, expectedDigest: string | undefined, secretArn: string | undefined): BuildVariable[] {
+  const source = sourceReference(plan);
+  const sourceImage = expectedDigest !== undefined ? pinnedReference(source, expectedDigest) : formatImageReference(source);
+  const variables: BuildVariable[] = [
+    { name: BuildEnv.SourceImage, value: formatImageReference(parseImageReference(sourceImage)) },
+    { name: BuildEnv.TargetImage, value: formatImageReference(parseImageReference(plan.targetImage)) },
+    { name: BuildEnv.Architecture, value: plan.architecture },
+  ];
+  if (secretArn !== undefined) variables.push({ name: BuildEnv.RegistryCredentialsSecretArn, value: secretArn });
+  return variables;
+}
+
+/** Stable per CloudFormation request (<= 64 characters), so a retried StartBuild never starts a second build. */
+export function idempotencyToken(requestId: string): string {
+  return `sysdig-image-fix-${createHash('sha256').update(requestId).digest('hex').slice(0, 40)}`;
+}
+
+function consoleHost(location: Pick<MirrorLocation, 'partition' | 'region'>): string {
+  if (location.partition === 'aws-cn') return `${location.region}.console.amazonaws.cn`;
+  if (location.partition === 'aws-us-gov') return `${location.region}.console.amazonaws-us-gov.com`;
+  return `${location.region}.console.aws.amazon.com`;
+}
+
+export function buildConsoleLink(location: Pick<MirrorLocation, 'partition' | 'region' | 'accountId'>, projectName: string, buildId: string): string {
+  return (
+    `https://${consoleHost(location)}/codesuite/codebuild/${location.accountId}/projects/` +
+    `${encodeURIComponent(projectName)}/build/${encodeURIComponent(buildId)}/?region=${location.region}`
+  );
+}
+
+/** The first phase that did not succeed, with its context messages, e.g. `BUILD (FAILED): exit status 1`. */
+export function failingPhase(build: BuildReport): string | undefined {
+  const phase = build.phases.find((p) => p.status !== undefined && p.status !== 'SUCCEEDED');
+  if (phase === undefined) return undefined;
+  const messages = phase.messages.filter((m) => m.trim() !== '');
+  return `${phase.type} (${phase.status ?? 'unknown'})${messages.length > 0 ? `: ${messages.join('; ')}` : ''}`;
+}
+
+/**
+ * Reason for a build that ended without the image: status, failing phase and its messages, the last log
+ * lines (the part cut first when the answer would exceed 4096 bytes) and a console link.
+ */
+export function describeBuildFailure(
+  plan: CopyPlan,
+  build: BuildReport,
+  logTail: readonly string[] | { unavailable: string },
+  link: string,
+): ReasonParts {
+  const phase = failingPhase(build);
+  const summary =
+    `CodeBuild build ${build.id} copying ${plan.sourceImage} (${plan.platform}) to ${plan.targetImage} ended ${build.status}` +
+    `${phase !== undefined ? ` in phase ${phase}` : ''}.`;
+  if (!Array.isArray(logTail)) {
+    return { summary, details: [`Build log unavailable: ${(logTail as { unavailable: string }).unavailable}`], trailer: `Build details: ${link}` };
+  }
+  return {
+    summary,
+    ...(logTail.length > 0 ? { detailsHeading: 'Last build log lines:', details: logTail } : { details: ['The build log has no lines.'] }),
+    trailer: `Build details: ${link}`,
+  };
+}

@@ -1,0 +1,237 @@
+// Create / Update / Delete of Custom::ImageMirror, as decisions over ports: validate, plan, keep an
+// in-region source, resolve the source digest, ensure the ECR repository, take the fast path or run the
+// build (build-run.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the
+// handler does, once.
+import { isImageDigest } from './build.js';
+import { startBuild, waitForBuild } from './build-run.js';
+import type { MirrorConfig } from './config.js';
+import { deadlineFor, forInvocation, timingOf, type LifecycleContext } from './context.js';
+import { BuildError, describeError, RegistryCredentialsError, RepositoryError, SourceImageError } from './errors.js';
+import { CONTINUATION_VERSION, type ContinuationState, type CreateOrUpdateRequest, type DeleteRequest, type InvalidEvent } from './events.js';
+import { answered, failedPhysicalId, failureAnswer, hasCause, success, type Outcome } from './outcome.js';
+import {
+  attributesFromPhysicalId,
+  copiedImageUri,
+  keptImageUri,
+  planMirror,
+  sameEffectivePlan,
+  sourceReference,
+  type CopyPlan,
+  type KeepPlan,
+  type MirrorPlan,
+} from './plan.js';
+import { lambdaPullStatement } from './policy.js';
+import type { MirrorPorts } from './ports.js';
+import { parseProperties } from './properties.js';
+import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from './response.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from './registry.js';
+
+export { DEFAULT_TIMING, deadlineFor, type LifecycleContext, type Timing } from './context.js';
+export { failureAnswer, reasonFor, type Outcome } from './outcome.js';
+
+/** Tag values are at most 256 characters. */
+const TAG_VALUE_MAX = 256;
+const MANAGED_BY = 'sysdig-image-fix';
+
+/** Delete keeps the image (running functions and other stacks may use it): nothing to call. */
+export function deleteAnswer(request: DeleteRequest): Answer {
+  return {
+    status: 'SUCCESS',
+    physicalResourceId: request.PhysicalResourceId,
+    reason: isPlaceholderPhysicalId(request.PhysicalResourceId)
+      ? 'Nothing to delete: the resource was never created'
+      : 'Image kept in ECR: functions may still run it',
+  };
+}
+
+/** A malformed event that still has a ResponseURL. A Delete succeeds anyway, so a rollback never hangs on it. */
+export function invalidEventAnswer(event: InvalidEvent): Answer {
+  if (event.requestType === 'Delete') {
+    return {
+      status: 'SUCCESS',
+      physicalResourceId: event.physicalResourceId ?? placeholderPhysicalId(event.target.RequestId),
+      reason: `Nothing deleted (${event.problem})`,
+    };
+  }
+  return {
+    status: 'FAILED',
+    physicalResourceId: failedPhysicalId(event.requestType, event.target.RequestId, event.physicalResourceId),
+    reason: event.problem,
+  };
+}
+
+function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
+  return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
+}
+
+/** Update whose effective properties did not change: same physical id and Data, no build. */
+function unchangedUpdate(request: CreateOrUpdateRequest, plan: MirrorPlan, config: MirrorConfig): Outcome | undefined {
+  if (request.RequestType !== 'Update' || isPlaceholderPhysicalId(request.PhysicalResourceId)) return undefined;
+  let oldPlan: MirrorPlan;
+  try {
+    oldPlan = planFor(request.OldResourceProperties, config);
+  } catch {
+    return undefined;
+  }
+  if (!sameEffectivePlan(oldPlan, plan)) return undefined;
+  const data = attributesFromPhysicalId(plan, request.PhysicalResourceId);
+  if (data === undefined) return undefined;
+  return answered({
+    status: 'SUCCESS',
+    physicalResourceId: request.PhysicalResourceId,
+    reason: 'Unchanged: same source image, architecture and target repository',
+    data,
+  });
+}
+
+/** The source already is private ECR of this region: answer with it, pinned when its digest can be read. */
+async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
+  const source = sourceReference(plan);
+  let digest = source.digest;
+  if (digest === undefined) {
+    try {
+      digest = await ports.readManifestDigest(source);
+    } catch (error) {
+      ctx.log.warn('could not read the digest of the in-region ECR source; answering it as given', { image: plan.sourceImage, error });
+    }
+  }
+  const imageUri = keptImageUri(plan, digest);
+  return success(plan, imageUri, `${plan.sourceImage} already is private ECR in ${ctx.config.region}; used as it is`);
+}
+
+/**
+ * The platform digest to copy, or undefined when the build must resolve it (registry unreachable,
+ * rate limited, or refusing the credentials the function has). Throws when mirroring cannot work.
+ */
+async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<string | undefined> {
+  const image = plan.sourceImage;
+  try {
+    const resolved = await ports.resolveSourcePlatform(sourceReference(plan), plan.architecture);
+    if (isImageDigest(resolved.digest)) return resolved.digest;
+    ctx.log.warn('the source platform digest is not sha256; the build resolves the image itself', { image });
+    return undefined;
+  } catch (error) {
+    const credentials = hasCause(error, RegistryCredentialsError);
+    if (credentials !== undefined) throw credentials;
+    if (error instanceof PlatformNotFoundError) {
+      throw new SourceImageError(
+        image,
+        `Cannot mirror ${image}: ${error.reason}. Use an image (or tag) that offers ${plan.platform}, or set the function's Architectures to one the image has`,
+        { cause: error },
+      );
+    }
+    if (error instanceof ManifestNotFoundError) {
+      throw new SourceImageError(image, `Cannot mirror ${image}: ${error.message}`, { cause: error });
+    }
+    if (error instanceof RegistryUnauthorizedError && ctx.config.registryCredentialsSecretArn === undefined) {
+      throw new SourceImageError(
+        image,
+        `Cannot mirror ${image}: the registry answered unauthorized (${error.message}). If the image is private, store its ` +
+          `credentials in a Secrets Manager secret as {"${sourceReference(plan).registry}": {"username": "...", "password": "..."}} ` +
+          `and pass the secret's ARN as the RegistryCredentialsSecretArn parameter of the SysdigImageFix macro stack`,
+        { cause: error },
+      );
+    }
+    // Unreachable, rate limited, refused despite the secret, or answering oddly: the build has its own
+    // network path and credentials, so it resolves the tag itself.
+    ctx.log.warn('could not resolve the source platform digest; the build will resolve the image', {
+      image,
+      error: error instanceof RegistryError ? error.message : describeError(error),
+    });
+    return undefined;
+  }
+}
+
+async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<void> {
+  const { config } = ctx;
+  const name = plan.repositoryName;
+  try {
+    const result = await ports.ensureRepository({
+      repositoryName: name,
+      imageTagMutability: config.imageTagMutability,
+      kmsKeyArn: config.kmsKeyArn,
+      tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
+    });
+    ctx.log.info(result === 'created' ? 'created the ECR repository' : 'the ECR repository exists', { repositoryName: name });
+  } catch (error) {
+    throw new RepositoryError(
+      name,
+      `Could not create ECR repository ${name} for ${plan.sourceImage}: ${describeError(error)}. The mirror function's role must ` +
+        `allow ecr:CreateRepository and ecr:TagResource on repositories under its prefix`,
+      { cause: error },
+    );
+  }
+  try {
+    const result = await ports.ensureRepositoryPolicy(name, lambdaPullStatement(config));
+    ctx.log.info(result === 'written' ? 'set the Lambda pull statement of the repository policy' : 'the repository policy already lets Lambda pull', {
+      repositoryName: name,
+    });
+  } catch (error) {
+    throw new RepositoryError(
+      name,
+      `Could not set the policy of ECR repository ${name} that lets Lambda pull ${plan.sourceImage}: ${describeError(error)}. ` +
+        `The mirror function's role must allow ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy on it`,
+      { cause: error },
+    );
+  }
+}
+
+async function mirror(
+  request: CreateOrUpdateRequest,
+  plan: CopyPlan,
+  deadline: number,
+  ports: MirrorPorts,
+  ctx: LifecycleContext,
+): Promise<Outcome> {
+  const expectedDigest = await resolveSource(plan, ports, ctx);
+  await ensureRepository(plan, ports, ctx);
+  if (expectedDigest !== undefined) {
+    try {
+      if (await ports.imageExists(plan.repositoryName, expectedDigest)) {
+        const imageUri = copiedImageUri(plan, expectedDigest);
+        return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${plan.platform}); no copy needed`);
+      }
+    } catch (error) {
+      ctx.log.warn('could not check the target for the image; copying it', { repositoryName: plan.repositoryName, error });
+    }
+  }
+  if (ports.now() >= deadline) {
+    throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
+  }
+  const buildId = await startBuild(request, plan, expectedDigest, deadline, ports, ctx);
+  const state: ContinuationState = {
+    version: CONTINUATION_VERSION,
+    request,
+    buildId,
+    deadline,
+    ...(expectedDigest !== undefined ? { expectedDigest } : {}),
+    plan,
+  };
+  return waitForBuild(state, ports, ctx);
+}
+
+export async function createOrUpdate(request: CreateOrUpdateRequest, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+  const startedAt = ports.now();
+  const ctx = forInvocation(invocation);
+  try {
+    const input = parseProperties(request.ResourceProperties);
+    const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
+    const unchanged = unchangedUpdate(request, plan, ctx.config);
+    if (unchanged !== undefined) return unchanged;
+    if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
+    return await mirror(request, plan, deadlineFor(startedAt, input.serviceTimeoutSeconds, timingOf(ctx)), ports, ctx);
+  } catch (error) {
+    ctx.log.error('the request failed', { requestType: request.RequestType, error });
+    return answered(failureAnswer(request, error));
+  }
+}
+
+export async function continueBuild(state: ContinuationState, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+  const ctx = forInvocation(invocation);
+  try {
+    return await waitForBuild(state, ports, ctx);
+  } catch (error) {
+    ctx.log.error('the build wait failed', { buildId: state.buildId, error });
+    return answered(failureAnswer(state.request, error));
+  }
+}

@@ -1,0 +1,48 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
+import { createMirrorLog, SERVICE_NAME } from '../../../src/mirror/log.js';
+
+function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Record<string, unknown>[] {
+  const lines: string[] = [];
+  const capture = ((chunk: unknown) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  // Powertools writes info to stdout and warn/error to stderr.
+  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  try {
+    run(createMirrorLog(new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' })));
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return lines.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('Function: createMirrorLog', () => {
+  const url = 'https://cfn-response.s3.amazonaws.com/arn%3Aaws/req?X-Amz-Credential=AKIA&X-Amz-Signature=0123456789abcdef';
+
+  it('writes structured lines for the mirror service', () => {
+    const [line] = captured((log) => log.info('hello', { repositoryName: 'r' }));
+    expect(line).toMatchObject({ level: 'INFO', message: 'hello', service: 'sysdig-image-fix-mirror', repositoryName: 'r' });
+  });
+
+  it('redacts ResponseURL keys and every registered secret, in messages, values, errors and causes', () => {
+    const lines = captured((log) => {
+      log.addSecret(url);
+      log.warn(`failed to PUT ${url}`, {
+        event: { ResponseURL: url, nested: [{ ResponseURL: 'anything' }] },
+        note: `query was ${new URL(url).search.slice(1)}`,
+        error: new Error(`request to ${url} failed`, { cause: new Error(`again ${url}`) }),
+      });
+    });
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('0123456789abcdef');
+    expect(text).not.toContain('anything');
+    expect(lines[0]).toMatchObject({
+      message: 'failed to PUT [redacted]',
+      event: { ResponseURL: '[redacted]', nested: [{ ResponseURL: '[redacted]' }] },
+      note: 'query was [redacted]',
+      error: { name: 'Error', message: 'request to [redacted] failed', cause: { message: 'again [redacted]' } },
+    });
+  });
+});

@@ -1,0 +1,202 @@
+// The real ports: the response PUT over node:http against a local server, and the SDK-facing parts
+// whose behaviour is easy to get subtly wrong (credential lookup, token reuse, build and log mapping).
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/mirror/config.js';
+import { lambdaPullStatement } from '../../../src/mirror/policy.js';
+import { createAwsPorts, createHttpPut, type RegistryPortOptions } from '../../../src/mirror/ports.js';
+import { serviceError } from './fixtures/world.js';
+
+const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:mirror';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:creds-AbCdEf';
+
+function config(extra: Record<string, string> = {}) {
+  return loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy', ...extra }, ARN);
+}
+
+/** createAwsPorts with a registry factory that only hands out the credentials callback. */
+function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: (region: string) => ECRClient) {
+  let credentials: RegistryPortOptions['credentials'] | undefined;
+  const ports = createAwsPorts(config(extra), {
+    registry: (options) => {
+      credentials = options.credentials;
+      return { resolvePlatform: async () => Promise.reject(new Error('unused')), headManifest: async () => undefined };
+    },
+    ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
+  });
+  return {
+    ports,
+    credentials: async (host: string) => {
+      await ports.readManifestDigest({ registry: 'quay.io', repository: 'a/b', tag: '1' });
+      return credentials!(host);
+    },
+  };
+}
+
+describe('Function: createHttpPut', () => {
+  let server: Server;
+  let port: number;
+  let status = 200;
+  const seen: { method?: string; headers: IncomingHttpHeaders; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ method: req.method, headers: req.headers, body });
+        res.statusCode = status;
+        res.end('<Error>nope</Error>');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('PUTs the body with an empty Content-Type and its byte length', async () => {
+    const body = JSON.stringify({ Status: 'SUCCESS', Reason: 'ü' });
+    await createHttpPut()(`http://127.0.0.1:${port}/r?X-Amz-Signature=s3cr3t`, body);
+    const last = seen.at(-1)!;
+    expect(last.method).toBe('PUT');
+    expect(last.headers['content-type']).toBe('');
+    expect(last.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(last.body).toBe(body);
+  });
+
+  it('rejects a non-2xx answer without quoting the URL', async () => {
+    status = 403;
+    const url = `http://127.0.0.1:${port}/r?X-Amz-Signature=s3cr3t`;
+    const failure = await createHttpPut()(url, '{}').catch((error: Error) => error);
+    status = 200;
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe('the response endpoint answered HTTP 403');
+  });
+
+  it('rejects an unreachable endpoint and a non-http scheme, naming neither URL', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}')).rejects.toThrow(/ECONNREFUSED/);
+    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}')).rejects.not.toThrow(/s3cr3t/);
+    await expect(createHttpPut()('ftp://example.com/x', '{}')).rejects.toThrow('is not http(s)');
+  });
+});
+
+describe('Function: createAwsPorts', () => {
+  const ecr = mockClient(ECRClient);
+  const secrets = mockClient(SecretsManagerClient);
+  const codeBuild = mockClient(CodeBuildClient);
+  const logs = mockClient(CloudWatchLogsClient);
+  const lambda = mockClient(LambdaClient);
+  afterEach(() => {
+    for (const stub of [ecr, secrets, codeBuild, logs, lambda]) stub.reset();
+  });
+  afterAll(() => {
+    for (const stub of [ecr, secrets, codeBuild, logs, lambda]) stub.restore();
+  });
+
+  it('gives registry hosts their secret entry (Docker Hub aliases included), nothing otherwise', async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ 'Quay.io': { username: 'q', password: 'qp' }, 'index.docker.io': { username: 'd', password: 'dp' } }),
+    });
+    const { credentials } = portsWithCredentials({ REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN });
+    expect(await credentials('quay.io')).toEqual({ username: 'q', password: 'qp' });
+    expect(await credentials('docker.io')).toEqual({ username: 'd', password: 'dp' });
+    expect(await credentials('ghcr.io')).toBeUndefined();
+    // Read once per invocation.
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]!.args[0].input).toEqual({ SecretId: SECRET_ARN });
+  });
+
+  it('asks no secret when none is configured', async () => {
+    const { credentials } = portsWithCredentials();
+    expect(await credentials('quay.io')).toBeUndefined();
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it('retries a failed secret read on the next request', async () => {
+    secrets.on(GetSecretValueCommand).rejectsOnce(serviceError('InternalServiceError', 'boom', 500)).resolves({ SecretString: '{"quay.io": {"username": "u", "password": "p"}}' });
+    const { credentials } = portsWithCredentials({ REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN });
+    await expect(credentials('quay.io')).rejects.toThrow(`Registry credentials secret ${SECRET_ARN} could not be read`);
+    expect(await credentials('quay.io')).toEqual({ username: 'u', password: 'p' });
+  });
+
+  it('gets ECR tokens from the registry region and reuses them', async () => {
+    const regions: string[] = [];
+    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ authorizationToken: Buffer.from('AWS:tok:en').toString('base64') }] });
+    const { credentials } = portsWithCredentials({}, (region) => {
+      regions.push(region);
+      return new ECRClient({ region });
+    });
+    expect(await credentials('210987654321.dkr.ecr.us-west-2.amazonaws.com')).toEqual({ username: 'AWS', password: 'tok:en' });
+    expect(await credentials('210987654321.dkr.ecr.us-west-2.amazonaws.com')).toEqual({ username: 'AWS', password: 'tok:en' });
+    expect(await credentials('123456789012.dkr.ecr.eu-west-1.amazonaws.com')).toEqual({ username: 'AWS', password: 'tok:en' });
+    expect(regions).toEqual(['us-west-2']);
+    expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(2);
+  });
+
+  it('writes the repository policy only when our statement is missing or different', async () => {
+    const ours = lambdaPullStatement({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
+    const ports = createAwsPorts(config());
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Version: '2012-10-17', Statement: [ours] }) });
+    expect(await ports.ensureRepositoryPolicy('r', ours)).toBe('unchanged');
+    expect(ecr.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(0);
+    ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Version: '2012-10-17', Statement: [] }) });
+    ecr.on(SetRepositoryPolicyCommand).resolves({});
+    expect(await ports.ensureRepositoryPolicy('r', ours)).toBe('written');
+    expect(JSON.parse(ecr.commandCalls(SetRepositoryPolicyCommand)[0]!.args[0].input.policyText!).Statement).toEqual([ours]);
+  });
+
+  it('maps a CodeBuild build to a report and refuses an unknown build', async () => {
+    codeBuild.on(BatchGetBuildsCommand, { ids: ['p:1'] }).resolves({
+      builds: [
+        {
+          id: 'p:1',
+          buildStatus: 'FAILED',
+          phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ message: 'exit 1' }, { message: '' }] }],
+          exportedEnvironmentVariables: [{ name: 'IMAGE_DIGEST', value: 'sha256:x' }],
+          logs: { groupName: 'g', streamName: 's' },
+        },
+      ],
+    });
+    codeBuild.on(BatchGetBuildsCommand, { ids: ['p:2'] }).resolves({ builds: [], buildsNotFound: ['p:2'] });
+    const ports = createAwsPorts(config());
+    expect(await ports.getBuild('p:1')).toEqual({
+      id: 'p:1',
+      status: 'FAILED',
+      phases: [{ type: 'BUILD', status: 'FAILED', messages: ['exit 1'] }],
+      exportedVariables: { IMAGE_DIGEST: 'sha256:x' },
+      logGroupName: 'g',
+      logStreamName: 's',
+    });
+    await expect(ports.getBuild('p:2')).rejects.toThrow('CodeBuild does not know build p:2');
+  });
+
+  it('tails the newest log lines, splitting multi-line events', async () => {
+    logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'one\n' }, { message: 'two\nthree\n' }, { message: 'four' }] });
+    const ports = createAwsPorts(config());
+    expect(await ports.tailBuildLog('g', 's', 3)).toEqual(['two', 'three', 'four']);
+    expect(logs.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({ logGroupName: 'g', logStreamName: 's', limit: 3, startFromHead: false });
+  });
+
+  it('invokes itself asynchronously and treats anything but 202 as a failure', async () => {
+    lambda.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).resolves({ StatusCode: 200 });
+    const ports = createAwsPorts(config());
+    await ports.invokeSelf(ARN, '{"a":1}');
+    const input = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(input.FunctionName).toBe(ARN);
+    expect(input.InvocationType).toBe('Event');
+    expect(Buffer.from(input.Payload as Uint8Array).toString('utf8')).toBe('{"a":1}');
+    await expect(ports.invokeSelf(ARN, '{}')).rejects.toThrow('not 202');
+  });
+});
