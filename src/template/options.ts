@@ -157,14 +157,32 @@ export function templateOptions(template: JsonObject, base: MirrorOptions): Pars
   return { options: merge(base, found), problems };
 }
 
+/** A resource's `Metadata.SysdigImageFix`, when it has one. */
+function resourceBlock(resource: JsonObject): Json | undefined {
+  const metadata = getOwn(resource, 'Metadata');
+  return hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
+}
+
 /** A function resource's `Metadata.SysdigImageFix` over the template options. */
 export function resourceOptions(resource: JsonObject, logicalId: string, base: MirrorOptions): Parsed<ResourceOptions> {
-  const metadata = getOwn(resource, 'Metadata');
-  const block = hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
+  const block = resourceBlock(resource);
   const { found, problems } = parseBlock(
     block,
     { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` },
     RESOURCE_KEYS,
   );
   return { options: { ...merge(base, found), skip: found.skip ?? false }, problems };
+}
+
+/**
+ * `resourceOptions` over one template's options, for many resources: those without a block of their own
+ * (nearly all) share one result, computed once. Results are read only.
+ */
+export function createResourceOptions(base: MirrorOptions): (resource: JsonObject, logicalId: string) => Parsed<ResourceOptions> {
+  let inherited: Parsed<ResourceOptions> | undefined;
+  return (resource, logicalId) => {
+    if (resourceBlock(resource) !== undefined) return resourceOptions(resource, logicalId, base);
+    inherited ??= resourceOptions(resource, logicalId, base);
+    return inherited;
+  };
 }

@@ -81,6 +81,8 @@ export function createResolver(template: JsonObject, context: TransformContext):
   const parameterValues: unknown = context.templateParameterValues;
 
   const conditionCache = new Map<string, ConditionOutcome>();
+  // A parameter's value is the same wherever it is used, and templates Ref a few parameters from many sites.
+  const parameterCache = new Map<string, Evaluation>();
   const conditionBlocks = blockedConditions(conditions);
 
   function pseudo(name: string): Evaluation | undefined {
@@ -134,11 +136,21 @@ export function createResolver(template: JsonObject, context: TransformContext):
     if (typeof target !== 'string') return unresolvable('Ref of a non-string');
     const fromPseudo = pseudo(target);
     if (fromPseudo) return fromPseudo;
-    if (hasOwn(parameters, target)) return parameter(target, getOwn(parameters, target));
+    if (hasOwn(parameters, target)) return cachedParameter(target, getOwn(parameters, target));
     if (hasOwn(resources, target)) return unresolvable(`Ref ${target} is a resource, known only at deploy time`);
     // Not declared here (e.g. a fragment without its Parameters section): trust the event's value if any.
-    if (hasOwn(parameterValues, target)) return parameter(target, undefined);
+    if (hasOwn(parameterValues, target)) return cachedParameter(target, undefined);
     return unresolvable(`Ref ${target} names no parameter or resource`);
+  }
+
+  /** `parameter`, once per name (callers only read evaluations, so sharing a list value is safe). */
+  function cachedParameter(name: string, declaration: Json | undefined): Evaluation {
+    let result = parameterCache.get(name);
+    if (result === undefined) {
+      result = parameter(name, declaration);
+      parameterCache.set(name, result);
+    }
+    return result;
   }
 
   function evaluate(expression: Json, depth: number): Evaluation {
@@ -209,14 +221,6 @@ export function createResolver(template: JsonObject, context: TransformContext):
     if (typeof text !== 'string') return unresolvable('Fn::Sub takes a string or [string, {variables}]');
     // Each variable is evaluated once however often it appears, so nested Subs stay linear in size.
     const evaluatedVariables = new Map<string, string | Evaluation>();
-    const variable = (name: string): string | Evaluation => {
-      let result = evaluatedVariables.get(name);
-      if (result === undefined) {
-        result = evaluateString(getOwn(variables, name) as Json, depth + 1, `Fn::Sub variable ${name}`);
-        evaluatedVariables.set(name, result);
-      }
-      return result;
-    };
     let out = '';
     let last = 0;
     for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
@@ -230,7 +234,7 @@ export function createResolver(template: JsonObject, context: TransformContext):
       }
       const name = inner.trim();
       let part: string | Evaluation;
-      if (hasOwn(variables, name)) part = variable(name);
+      if (hasOwn(variables, name)) part = subVariable(name, variables, evaluatedVariables, depth);
       else if (name.includes('.')) part = unresolvable(`\${${name}} is a resource attribute, known only at deploy time`);
       else {
         const result = ref(name);
@@ -245,6 +249,15 @@ export function createResolver(template: JsonObject, context: TransformContext):
       out += part;
     }
     return value(out + text.slice(last));
+  }
+
+  function subVariable(name: string, variables: JsonObject, evaluated: Map<string, string | Evaluation>, depth: number): string | Evaluation {
+    let result = evaluated.get(name);
+    if (result === undefined) {
+      result = evaluateString(getOwn(variables, name) as Json, depth + 1, `Fn::Sub variable ${name}`);
+      evaluated.set(name, result);
+    }
+    return result;
   }
 
   function join(arg: Json, depth: number): Evaluation {

@@ -100,8 +100,16 @@ export function mirrorReference(mirrorLogicalId: string): JsonObject {
   return { 'Fn::GetAtt': [mirrorLogicalId, MirrorAttribute.ImageUri] };
 }
 
-function describeSource(source: MirrorSource): string {
-  return source.kind === 'resolved' ? source.image : compactJson(source.expression);
+/** "image mirror <id> (<source>, <architecture>)", for messages. */
+function describeMirror(first: MirrorRequest): string {
+  const { source, architecture } = first;
+  const shownSource = source.kind === 'resolved' ? source.image : compactJson(source.expression);
+  return `image mirror ${first.mirror.logicalId} (${shownSource}, ${compactJson(expressionOf(architecture))})`;
+}
+
+/** The distinct logical ids of a group's sites, for messages. */
+function siteNamesOf(group: readonly MirrorRequest[]): string {
+  return [...new Set(group.map((r) => r.logicalId))].join(', ');
 }
 
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
@@ -145,7 +153,6 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
   const mirrors: PlannedMirror[] = [];
   for (const [id, group] of groups) {
     const first = group[0]!;
-    const what = `image mirror ${id} (${describeSource(first.source)}, ${compactJson(expressionOf(first.architecture))})`;
     let consistent = true;
     for (const other of group.slice(1)) {
       if (other.mirror.key !== first.mirror.key) {
@@ -169,7 +176,7 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
         const show = (v: string | number) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
         problems.push(
           new MirrorConflictError(
-            `Resources ${first.logicalId} and ${other.logicalId} share ${what} but ask for different ${option} ` +
+            `Resources ${first.logicalId} and ${other.logicalId} share ${describeMirror(first)} but ask for different ${option} ` +
               `(${show(a)} and ${show(b)}); give both the same Metadata.${METADATA_KEY}.${option}`,
             other.logicalId,
           ),
@@ -181,11 +188,10 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
     const conditions = new Set(group.map((r) => r.condition));
     const condition = conditions.size === 1 ? first.condition : undefined;
     const resource = mirrorResource(first, condition, serviceToken ?? null);
-    const siteNames = [...new Set(group.map((r) => r.logicalId))].join(', ');
     if (hasOwn(parameters, id)) {
       problems.push(
         new MirrorConflictError(
-          `Template: parameter ${id} has the logical id of the ${what} that ${siteNames} need; rename the parameter`,
+          `Template: parameter ${id} has the logical id of the ${describeMirror(first)} that ${siteNamesOf(group)} need; rename the parameter`,
           undefined,
         ),
       );
@@ -197,7 +203,7 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
       } else {
         problems.push(
           new MirrorConflictError(
-            `Resource ${id}: this logical id is taken, but ${siteNames} need it for ${what}; rename the existing resource`,
+            `Resource ${id}: this logical id is taken, but ${siteNamesOf(group)} need it for ${describeMirror(first)}; rename the existing resource`,
             id,
           ),
         );

@@ -1,14 +1,8 @@
 // The transform: fragment + stack context -> rewritten fragment, or every problem found.
 // Data flow: options (defaults < template < resource) -> sites -> resolve each site -> verdict ->
-// plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated.
-import {
-  formatImageReference,
-  isUsableByLambda,
-  quoteForMessage,
-  targetRepositoryName,
-  tryParseImageReference,
-  UnmappableImageError,
-} from '../reference/index.js';
+// plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated, and the
+// result shares every unchanged subtree with it (see rewriteTemplate).
+import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
 import {
   InternalTransformError,
   InvalidArchitectureError,
@@ -17,10 +11,11 @@ import {
   TransformError,
   UnmappableSiteError,
 } from './errors.js';
-import { compactJson, getOwn, isJsonObject } from './json.js';
-import { defaultOptions, resourceOptions, templateOptions, type MirrorOptions, type ResourceOptions } from './options.js';
+import { createImageClassifier, type ImageClassifier } from './images.js';
+import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
+import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
 import { createResolver, type Resolver } from './resolve.js';
-import { mirrorLogicalId, planMirrors, rewriteTemplate, type MirrorRequest, type MirrorSource } from './rewrite.js';
+import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
 import {
   architectureSource,
   chooseArchitecture,
@@ -31,6 +26,7 @@ import {
 } from './sites.js';
 import type {
   JsonObject,
+  Mutable,
   SiteReport,
   Transform,
   TransformContext,
@@ -42,9 +38,10 @@ import type {
 
 interface Environment {
   readonly template: JsonObject;
-  readonly context: TransformContext;
   readonly resolver: Resolver;
-  readonly options: MirrorOptions;
+  readonly resourceOptions: (resource: JsonObject, logicalId: string) => Parsed<ResourceOptions>;
+  readonly nameMirror: MirrorNamer;
+  readonly classifyImage: ImageClassifier;
 }
 
 interface SiteOutcome {
@@ -67,14 +64,12 @@ function failure(problems: readonly TransformError[], sites: readonly SiteReport
 }
 
 function report(site: ImageSite, verdict: Verdict, image: string, architecture?: ArchitectureChoice, mirror?: string): SiteReport {
-  return {
-    logicalId: site.logicalId,
-    resourceType: site.resourceType,
-    image,
-    verdict,
-    ...(architecture?.kind === 'literal' ? { architecture: architecture.architecture } : {}),
-    ...(mirror !== undefined ? { mirrorLogicalId: mirror } : {}),
-  };
+  // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
+  // measured cost.
+  const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
+  if (architecture?.kind === 'literal') result.architecture = architecture.architecture;
+  if (mirror !== undefined) result.mirrorLogicalId = mirror;
+  return result;
 }
 
 /** The site's architecture: the Metadata override, else its Architectures (throws for invalid values). */
@@ -103,23 +98,23 @@ function quietImage(site: ImageSite, env: Environment): string {
   return compactJson(site.expression);
 }
 
+function kept(site: ImageSite, image: string, options: ResourceOptions, env: Environment, problems: TransformError[]): SiteOutcome {
+  return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
+}
+
 function decideSite(site: ImageSite, env: Environment): SiteOutcome {
-  const { options, problems: optionProblems } = resourceOptions(site.resource, site.logicalId, env.options);
+  const { options, problems: optionProblems } = env.resourceOptions(site.resource, site.logicalId);
   const problems: TransformError[] = [...optionProblems];
-  const keep = (image: string): SiteOutcome => ({
-    report: report(site, 'keep', image, quietArchitecture(site, options, env)),
-    problems,
-  });
 
   if (options.skip) {
     return { report: report(site, 'skip', quietImage(site, env), quietArchitecture(site, options, env)), problems };
   }
   // An intrinsic `Code` (see ImageSite.opaque) is left to CloudFormation: no error for an exotic shape.
   if (site.opaque) return { report: report(site, 'keep', compactJson(site.expression)), problems };
-  if (readsFromMirror(site.expression, env.template)) return keep(compactJson(site.expression));
+  if (readsFromMirror(site.expression, env.template)) return kept(site, compactJson(site.expression), options, env, problems);
 
   const evaluation = env.resolver.evaluate(site.expression);
-  if (evaluation.kind === 'no-value') return keep(compactJson(site.expression));
+  if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
 
   let source: MirrorSource;
   let verdict: Verdict;
@@ -135,24 +130,25 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
       problems.push(new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`));
       return { problems };
     }
-    const parsed = tryParseImageReference(value);
-    if (!parsed.ok) {
-      problems.push(new InvalidImageError(site.logicalId, quoteForMessage(value), parsed.error.reason, { cause: parsed.error }));
+    const classified = env.classifyImage(value, options.repositoryPrefix);
+    if (classified.kind === 'invalid') {
+      const { error } = classified;
+      problems.push(new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error }));
       return { problems };
     }
-    image = formatImageReference(parsed.reference);
-    const { region, urlSuffix } = env.context;
-    if (isUsableByLambda(parsed.reference, { region, ...(urlSuffix ? { urlSuffix } : {}) })) return keep(image);
+    image = classified.image;
+    if (classified.kind === 'keep') return kept(site, image, options, env, problems);
     verdict = 'mirror';
-    let repositoryName: string | undefined;
-    try {
-      repositoryName = targetRepositoryName(parsed.reference, options.repositoryPrefix);
-    } catch (error) {
-      if (!(error instanceof UnmappableImageError)) throw error;
+    if (classified.kind === 'unmappable') {
+      const { error } = classified;
       problems.push(new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error }));
+      return { report: report(site, verdict, image), problems };
     }
-    if (repositoryName === undefined) return { report: report(site, verdict, image), problems };
-    source = { kind: 'literal', image, repositoryName };
+    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: CloudFormation resolves
+    // it to the value resolved here (same parameter values), and the parameter stays in use, as the user
+    // wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"). A literal string is normalised.
+    const sourceImage = intrinsicOf(site.expression) ? site.expression : image;
+    source = { kind: 'resolved', image, repositoryName: classified.repositoryName, sourceImage };
   }
 
   let architecture: ArchitectureChoice;
@@ -163,15 +159,10 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
     problems.push(error);
     return { report: report(site, verdict, image), problems };
   }
-  const request: MirrorRequest = {
-    logicalId: site.logicalId,
-    path: site.path,
-    ...(site.condition !== undefined ? { condition: site.condition } : {}),
-    source,
-    architecture,
-    options,
-  };
-  return { report: report(site, verdict, image, architecture, mirrorLogicalId(source, architecture)), request, problems };
+  const mirror = env.nameMirror(source, architecture);
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
+  if (site.condition !== undefined) request.condition = site.condition;
+  return { report: report(site, verdict, image, architecture, mirror.logicalId), request, problems };
 }
 
 function run(fragment: unknown, context: TransformContext, defaults: TransformDefaults, sites: SiteReport[]): TransformResult {
@@ -189,7 +180,13 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
     problems.push(new MalformedTemplateError('Resources must be an object of resources by logical id'));
   }
 
-  const env: Environment = { template, context, resolver: createResolver(template, context), options: fromTemplate.options };
+  const env: Environment = {
+    template,
+    resolver: createResolver(template, context),
+    resourceOptions: createResourceOptions(fromTemplate.options),
+    nameMirror: createMirrorNamer(),
+    classifyImage: createImageClassifier(context),
+  };
   const requests: MirrorRequest[] = [];
   for (const site of findImageSites(template)) {
     let outcome: SiteOutcome;

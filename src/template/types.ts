@@ -5,6 +5,9 @@ import type { Architecture } from '../contract.js';
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** For building a readonly shape field by field (internal; not part of the public surface). */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** What CloudFormation tells a macro about the stack being deployed. */
 export interface TransformContext {
   readonly region: string;
@@ -62,5 +65,8 @@ export type TransformResult =
   | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[] }
   | { readonly ok: false; readonly errors: readonly TransformProblem[]; readonly sites: readonly SiteReport[] };
 
-/** Signature implemented by `transform.ts`. Pure: no I/O, no clock, no randomness; the input is not mutated. */
+/**
+ * Signature implemented by `transform.ts`. Pure: no I/O, no clock, no randomness; the input is not mutated.
+ * The result fragment shares unchanged subtrees with the input (structural sharing): copy before editing it.
+ */
 export type Transform = (fragment: unknown, context: TransformContext, defaults: TransformDefaults) => TransformResult;

@@ -8,6 +8,7 @@ import {
   expectFailure,
   expectSuccess,
   lambdaFunction,
+  mirrorsOf,
   onlyMirror,
   QUAY_IMAGE,
   siteOf,
@@ -53,6 +54,35 @@ describe('Options: Metadata.SysdigImageFix', () => {
         { repositoryPrefix: 'macro' },
       );
       expect(properties).toMatchObject({ RepositoryName: 'team/images/quay.io/sysdig/serverless-patcher', ServiceTimeout: 120 });
+    });
+    it("applies each resource's own block, and the template's to every resource without one", () => {
+      const input = template(
+        {
+          A: lambdaFunction('quay.io/org/a:1'),
+          B: lambdaFunction('quay.io/org/b:1', { options: { RepositoryPrefix: 'team/b', ServiceTimeout: 120 } }),
+          C: lambdaFunction('quay.io/org/c:1'),
+          D: lambdaFunction('quay.io/org/d:1', { options: { ServiceTimeout: 60 } }),
+        },
+        { Metadata: { SysdigImageFix: { RepositoryPrefix: 'tpl', ServiceTimeout: 900 } } },
+      );
+      const mirrors = Object.values(mirrorsOf(expectSuccess(transform(input, context(), defaults())).fragment));
+      expect(mirrors.map((mirror) => mirror.Properties as JsonObject).map((p) => [p.RepositoryName, p.ServiceTimeout])).toEqual([
+        ['tpl/quay.io/org/a', 900],
+        ['team/b/quay.io/org/b', 120],
+        ['tpl/quay.io/org/c', 900],
+        ['tpl/quay.io/org/d', 60],
+      ]);
+    });
+    it('names the target repository with each resource\'s prefix when resources share an image', () => {
+      const input = template({
+        A: lambdaFunction(QUAY_IMAGE, { options: { RepositoryPrefix: 'team/a' } }),
+        B: lambdaFunction(QUAY_IMAGE, { architectures: ['arm64'], options: { RepositoryPrefix: 'team/b' } }),
+      });
+      const mirrors = mirrorsOf(expectSuccess(transform(input, context(), defaults())).fragment);
+      expect(Object.fromEntries(Object.entries(mirrors).map(([id, mirror]) => [id, (mirror.Properties as JsonObject).RepositoryName]))).toEqual({
+        [expectedMirrorId(QUAY_IMAGE, 'x86_64')]: 'team/a/quay.io/sysdig/serverless-patcher',
+        [expectedMirrorId(QUAY_IMAGE, 'arm64')]: 'team/b/quay.io/sysdig/serverless-patcher',
+      });
     });
     it('gives deploy-time mirrors the effective RepositoryPrefix', () => {
       const input = template({ F: lambdaFunction({ 'Fn::ImportValue': 'Image' }, { options: { RepositoryPrefix: 'mine' } }) });

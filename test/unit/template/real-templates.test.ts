@@ -40,7 +40,7 @@ describe('Function: transform over real templates', () => {
     const patcher = `quay.io/sysdig/serverless-patcher:${version}`;
     const tokyo = context({ region: 'ap-northeast-1', templateParameterValues: { SysdigOrchestratorAgentHost: 'orchestrator.internal' } });
 
-    it('mirrors exactly the serverless patcher in ap-northeast-1', () => {
+    it('mirrors exactly the serverless patcher in ap-northeast-1, keeping its parameter as SourceImage', () => {
       const { fragment, sites } = transformed(file, tokyo);
       const id = expectedMirrorId(patcher, 'x86_64');
       expect(mirrorsOf(fragment)).toEqual({
@@ -49,7 +49,8 @@ describe('Function: transform over real templates', () => {
           Properties: {
             ServiceToken: MIRROR_ARN,
             ServiceTimeout: 3600,
-            SourceImage: patcher,
+            // The parameter stays in use (cfn-lint W2001 otherwise); its resolved value names the repository.
+            SourceImage: { Ref: 'SysdigServerlessPatcherImage' },
             Architecture: 'x86_64',
             RepositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher',
           },
@@ -101,6 +102,7 @@ describe('Function: transform over real templates', () => {
       const { fragment, sites } = transformed('composex-docker-macro.yaml', context({ region: 'us-east-1' }));
       const id = expectedMirrorId(source, 'x86_64');
       expect(Object.keys(mirrorsOf(fragment))).toEqual([id]);
+      expect((mirrorsOf(fragment)[id]!.Properties as JsonObject).SourceImage).toEqual({ Ref: 'ECSComposeXMacroUri' });
       expect(imageOf(fragment, 'MacroLambdaFunction')).toEqual(mirrorRef(id));
       expect(sites.map((s) => [s.resourceType, s.verdict])).toEqual([['AWS::Serverless::Function', 'mirror']]);
     });

@@ -238,6 +238,21 @@ describe('Function: createResolver', () => {
       for (let i = 0; i < 19; i++) expression = sub('${x}${x}${x}', { x: expression });
       expect(evaluate(expression)).toEqual(resolved(''));
     });
+    it('reads each parameter value once however often it is referenced', () => {
+      let reads = 0;
+      const templateParameterValues = Object.defineProperty({}, 'Tag', {
+        enumerable: true,
+        get: () => {
+          reads += 1;
+          return '2.0';
+        },
+      });
+      const resolver = createResolver(template({}, { Parameters: PARAMETERS }), context({ templateParameterValues }));
+      const joined = { 'Fn::Join': [':', [ref('Tag'), sub('v${Tag}'), ref('Tag')]] };
+      expect(resolver.evaluate(joined)).toEqual(resolved('2.0:v2.0:2.0'));
+      expect(resolver.evaluate(ref('Tag'))).toEqual(resolved('2.0'));
+      expect(reads).toBe(1);
+    });
     it('evaluates each condition once however often it is referenced', () => {
       const conditions: JsonObject = { D0: equals(ref('AWS::StackName'), 'x') };
       for (let i = 1; i < 16; i++) conditions[`D${i}`] = { 'Fn::And': Array.from({ length: 10 }, () => ({ Condition: `D${i - 1}` })) };

@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
-import type { Json, JsonObject, TransformContext, TransformDefaults, TransformResult } from '../../../src/template/types.js';
-import { equals, getAtt, ifThen, mirrorRef, NO_VALUE, ref, sub, withoutTransformChanges } from './fixtures.js';
+import type { Json, JsonObject, SiteReport, TransformContext, TransformDefaults, TransformResult } from '../../../src/template/types.js';
+import { equals, getAtt, ifThen, imageOf, mirrorRef, NO_VALUE, ref, sub, withoutTransformChanges } from './fixtures.js';
 
 // TEMPLATE_PROPERTY_RUNS raises the count for a longer bug hunt; 500 is the floor the suite runs with.
 const RUNS = Math.max(500, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 500));
@@ -227,8 +227,18 @@ function checkWellFormed(input: unknown, result: TransformResult): void {
       expect(p).toHaveProperty('SourceImage');
       expect(p).toHaveProperty('Architecture');
       expect(Object.hasOwn(p, 'RepositoryName') !== Object.hasOwn(p, 'RepositoryPrefix')).toBe(true);
-      if (site.verdict === 'mirror') expect(p.SourceImage).toBe(site.image);
     }
+  }
+  // A mirror's SourceImage comes from the first site (in template order) reading from it: that site's
+  // own expression, or its normalised image when the site holds a literal string.
+  const firstSites = new Map<string, SiteReport>();
+  for (const site of result.sites) {
+    if (site.mirrorLogicalId !== undefined && !firstSites.has(site.mirrorLogicalId)) firstSites.set(site.mirrorLogicalId, site);
+  }
+  for (const [id, site] of firstSites) {
+    const written = imageOf(input as JsonObject, site.logicalId);
+    const properties = (resources[id] as JsonObject).Properties as JsonObject;
+    expect(properties.SourceImage).toEqual(typeof written === 'string' ? site.image : written);
   }
 }
 

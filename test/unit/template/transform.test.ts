@@ -9,6 +9,7 @@ import {
   expectedMirrorId,
   expectFailure,
   expectSuccess,
+  findInMap,
   getAtt,
   ifThen,
   imageOf,
@@ -123,11 +124,61 @@ describe('Function: transform', () => {
       ]);
     });
 
-    it('mirrors a parameter value resolved from the event', () => {
-      const input = template({ F: lambdaFunction(ref('Image')) }, { Parameters: { Image: stringParameter(PRIVATE_ECR_IMAGE) } });
-      const { fragment } = expectSuccess(run(input, context({ templateParameterValues: { Image: QUAY_IMAGE } })));
-      const [, mirror] = onlyMirror(fragment);
-      expect((mirror.Properties as JsonObject).SourceImage).toBe(QUAY_IMAGE);
+    describe('SourceImage of a site resolved at transform time', () => {
+      const sections = {
+        Parameters: { Image: stringParameter(PRIVATE_ECR_IMAGE), Tag: stringParameter('1.27') },
+        Conditions: { Yes: equals('a', 'a') },
+        Mappings: { Images: { [REGION]: { Uri: 'ghcr.io/acme/tool:2' } } },
+      };
+      it.each<[string, Json, string, string]>([
+        ['a parameter Ref (value from the event)', ref('Image'), QUAY_IMAGE, 'sysdig-image-fix/quay.io/sysdig/serverless-patcher'],
+        ['a Sub over a parameter Default', sub('nginx:${Tag}'), 'docker.io/library/nginx:1.27', 'sysdig-image-fix/docker.io/library/nginx'],
+        ['an If over a known condition', ifThen('Yes', 'public.ecr.aws/lambda/python:3.12', 'nginx'), 'public.ecr.aws/lambda/python:3.12', 'sysdig-image-fix/public.ecr.aws/lambda/python'],
+        ['a FindInMap by region', findInMap('Images', ref('AWS::Region'), 'Uri'), 'ghcr.io/acme/tool:2', 'sysdig-image-fix/ghcr.io/acme/tool'],
+      ])('is the original expression for %s; the id, RepositoryName and report use the resolved image', (_, expression, normalised, repositoryName) => {
+        const input = template({ F: lambdaFunction(expression) }, sections);
+        const { fragment, sites } = expectSuccess(run(input, context({ templateParameterValues: { Image: QUAY_IMAGE } })));
+        const id = expectedMirrorId(normalised, 'x86_64');
+        expect(mirrorsOf(fragment)).toEqual({
+          [id]: {
+            Type: 'Custom::ImageMirror',
+            Properties: {
+              ServiceToken: MIRROR_ARN,
+              ServiceTimeout: 3600,
+              SourceImage: expression,
+              Architecture: 'x86_64',
+              RepositoryName: repositoryName,
+            },
+          },
+        });
+        expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
+        expect(sites).toEqual([
+          { logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: normalised, verdict: 'mirror', architecture: 'x86_64', mirrorLogicalId: id },
+        ]);
+      });
+
+      it('comes from the first site in template order when a literal and an expression share a mirror', () => {
+        const parameters = { Image: stringParameter('docker.io/library/nginx:1.27') };
+        const id = expectedMirrorId('docker.io/library/nginx:1.27', 'x86_64');
+        const cases: [JsonObject, Json][] = [
+          [{ A: lambdaFunction('nginx:1.27'), B: samFunction(ref('Image')) }, 'docker.io/library/nginx:1.27'],
+          [{ B: samFunction(ref('Image')), A: lambdaFunction('nginx:1.27') }, { Ref: 'Image' }],
+        ];
+        for (const [resources, sourceImage] of cases) {
+          const { fragment, sites } = expectSuccess(run(template(resources, { Parameters: parameters })));
+          const [mirrorId, mirror] = onlyMirror(fragment);
+          expect(mirrorId).toBe(id);
+          expect(mirror.Properties).toEqual({
+            ServiceToken: MIRROR_ARN,
+            ServiceTimeout: 3600,
+            SourceImage: sourceImage,
+            Architecture: 'x86_64',
+            RepositoryName: 'sysdig-image-fix/docker.io/library/nginx',
+          });
+          expect([imageOf(fragment, 'A'), imageOf(fragment, 'B')]).toEqual([mirrorRef(id), mirrorRef(id)]);
+          expect(sites.map((site) => site.image)).toEqual(['docker.io/library/nginx:1.27', 'docker.io/library/nginx:1.27']);
+        }
+      });
     });
 
     it('rewrites a SAM function at Properties.ImageUri', () => {
@@ -400,12 +451,26 @@ describe('Function: transform', () => {
     });
     it('keeps "__proto__" and "constructor" keys as plain data', () => {
       const input = JSON.parse(
-        '{"Resources":{"__proto__":{"Type":"AWS::Lambda::Function","Properties":{"Code":{"ImageUri":"nginx"}}},"constructor":{"Type":"X"}}}',
+        '{"__proto__":{"x":1},"Resources":{"__proto__":{"Type":"AWS::Lambda::Function","Properties":' +
+          '{"__proto__":"p","Code":{"__proto__":"c","constructor":"k","ImageUri":"nginx"}}},"constructor":{"Type":"X"}}}',
       ) as JsonObject;
+      const snapshot = JSON.stringify(input);
       const { fragment, sites } = expectSuccess(run(input));
+      const id = expectedMirrorId('docker.io/library/nginx:latest', 'x86_64');
       expect(sites.map((s) => s.logicalId)).toEqual(['__proto__']);
-      expect(Object.getPrototypeOf(fragment.Resources)).toBe(Object.prototype);
-      expect(Object.keys(fragment.Resources as JsonObject)).toEqual(['__proto__', 'constructor', expectedMirrorId('docker.io/library/nginx:latest', 'x86_64')]);
+      expect(JSON.stringify(input)).toBe(snapshot);
+      // Every object on the rewritten path is a copy; each kept its "__proto__" key as data, in order.
+      const resources = fragment.Resources as JsonObject;
+      const resource = Object.getOwnPropertyDescriptor(resources, '__proto__')!.value as JsonObject;
+      const properties = resource.Properties as JsonObject;
+      const code = properties.Code as JsonObject;
+      for (const object of [fragment, resources, resource, properties, code]) expect(Object.getPrototypeOf(object)).toBe(Object.prototype);
+      expect(Object.keys(fragment)).toEqual(['__proto__', 'Resources']);
+      expect(Object.keys(resources)).toEqual(['__proto__', 'constructor', id]);
+      expect(Object.keys(properties)).toEqual(['__proto__', 'Code']);
+      expect(Object.getOwnPropertyDescriptor(properties, '__proto__')!.value).toBe('p');
+      expect(Object.keys(code)).toEqual(['__proto__', 'constructor', 'ImageUri']);
+      expect([Object.getOwnPropertyDescriptor(code, '__proto__')!.value, code.constructor, code.ImageUri]).toEqual(['c', 'k', mirrorRef(id)]);
     });
   });
 
@@ -438,14 +503,40 @@ describe('Function: transform', () => {
       });
     });
 
-    it('does not mutate its input and shares no objects with it', () => {
+    it('does not mutate its input', () => {
       const input = busy();
       const snapshot = JSON.stringify(input);
       const { fragment } = expectSuccess(run(input));
       expect(JSON.stringify(input)).toBe(snapshot);
+      // The top level and Resources are the result's own: changing them leaves the input alone.
+      fragment.Description = 'changed';
       (fragment.Resources as JsonObject).Role = 'changed';
-      ((fragment.Metadata as JsonObject).Other as JsonObject).z = 99;
       expect(JSON.stringify(input)).toBe(snapshot);
+    });
+
+    it('copies only the path to each rewritten site and shares every untouched subtree with the input', () => {
+      const input = busy();
+      const { fragment } = expectSuccess(run(input));
+      const [inResources, outResources] = [input.Resources as JsonObject, fragment.Resources as JsonObject];
+      const properties = (resources: JsonObject, id: string) => (resources[id] as JsonObject).Properties as JsonObject;
+      expect(fragment).not.toBe(input);
+      expect(outResources).not.toBe(inResources);
+      // A and D (Code.ImageUri) and B (SAM ImageUri) are rewritten: new objects down to the site.
+      for (const id of ['A', 'B', 'D']) {
+        expect(outResources[id]).not.toBe(inResources[id]);
+        expect(properties(outResources, id)).not.toBe(properties(inResources, id));
+      }
+      expect(properties(outResources, 'A').Code).not.toBe(properties(inResources, 'A').Code);
+      expect((properties(inResources, 'A').Code as JsonObject).ImageUri).toBe(QUAY_IMAGE);
+      expect(properties(inResources, 'B').ImageUri).toEqual(ref('Image'));
+      // ...while their other properties, the untouched resources and the other sections are shared.
+      expect(properties(outResources, 'A').Environment).toBe(properties(inResources, 'A').Environment);
+      for (const id of ['Role', 'C', 'Task']) expect(outResources[id]).toBe(inResources[id]);
+      for (const section of ['Parameters', 'Conditions', 'Outputs', 'Metadata']) expect(fragment[section]).toBe(input[section]);
+      // A mirror's SourceImage is a copy of the user's expression, not the same object.
+      const fromRef = Object.values(mirrorsOf(fragment)).find((mirror) => (mirror.Properties as JsonObject).RepositoryName === 'sysdig-image-fix/docker.io/library/nginx');
+      expect((fromRef!.Properties as JsonObject).SourceImage).toEqual(ref('Image'));
+      expect((fromRef!.Properties as JsonObject).SourceImage).not.toBe(properties(inResources, 'B').ImageUri);
     });
 
     it('is idempotent', () => {
