@@ -1,0 +1,137 @@
+// The assertions every scenario shares. THE check: a function's final ImageUri names, in the target registry (read
+// with test/support/oci-reader.ts, never the product's client), a single-platform manifest of the function's
+// architecture whose digest is the source's own platform digest, pinned by digest only, in the repository the
+// naming contract gives. Expected values come from the image generator and from literal names in the scenarios.
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { expect } from 'vitest';
+import { SINGLE_MANIFEST_TYPES } from '../../support/media-types.js';
+import { ecrClientFor } from '../../support/moto.js';
+import { readConfig, readManifest } from '../../support/oci-reader.js';
+import type { CustomResourceRequest, DeployedFunction, Deployment } from './deploy.js';
+import { ECR_HOST, type Harness, type SourceImage } from './harness.js';
+
+const PLATFORM_OF: Record<string, 'linux/amd64' | 'linux/arm64'> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
+
+/** A readable summary of a deployment for assertion messages. */
+export function describeDeployment(deployment: Deployment): string {
+  return JSON.stringify(
+    {
+      status: deployment.status,
+      statusReason: deployment.statusReason,
+      transforms: deployment.transforms,
+      requests: deployment.requests.map((r) => ({
+        type: r.requestType,
+        logicalId: r.logicalId,
+        status: r.answer?.Status,
+        // The full Reason is in statusReason for the failing request; keep the rest readable.
+        reason: r.answer?.Reason?.slice(0, 300),
+        physicalId: r.answer?.PhysicalResourceId,
+        ms: r.answerMs,
+        timedOut: r.timedOut,
+        problems: r.problems,
+      })),
+      builds: deployment.builds.map((b) => ({ id: b.id, status: b.status })),
+      invocations: deployment.invocations.map((i) => ({ source: i.source, status: i.status, error: i.error })),
+    },
+    null,
+    2,
+  );
+}
+
+export function functionOf(deployment: Deployment, logicalId: string): DeployedFunction {
+  const fn = deployment.functions.find((candidate) => candidate.logicalId === logicalId);
+  if (fn === undefined) throw new Error(`no function ${logicalId} in the deployment:\n${describeDeployment(deployment)}`);
+  return fn;
+}
+
+/** The digest of `source`'s runnable manifest for a Lambda architecture (from the generator, not the product). */
+export function platformDigest(source: SourceImage, architecture: string): string {
+  const digest = source.pushed.platforms[PLATFORM_OF[architecture]!]?.digest;
+  if (digest === undefined) throw new Error(`${source.reference} has no ${PLATFORM_OF[architecture]} image`);
+  return digest;
+}
+
+/** THE check, for one function of a successful deployment. */
+export async function expectMirroredImage(
+  harness: Harness,
+  deployment: Deployment,
+  logicalId: string,
+  expected: { source: SourceImage; repository: string; architecture: 'x86_64' | 'arm64' },
+): Promise<void> {
+  expect(deployment.status, describeDeployment(deployment)).toMatch(/^(CREATE|UPDATE)_COMPLETE$/);
+  expectCleanInvocations(deployment);
+  const fn = functionOf(deployment, logicalId);
+  expect(fn.architecture).toBe(expected.architecture);
+  const digest = platformDigest(expected.source, expected.architecture);
+  // Pinned by digest only (never tag@digest), in this account's ECR of this region, in the contract's repository.
+  expect(fn.imageUri).toBe(`${ECR_HOST}/${expected.repository}@${digest}`);
+
+  const manifest = await readManifest(harness.target.url, expected.repository, digest, harness.ecrCredentials);
+  expect(manifest.digest).toBe(digest);
+  expect(SINGLE_MANIFEST_TYPES).toContain(manifest.mediaType);
+  expect(manifest.json.manifests).toBeUndefined();
+  const config = await readConfig(harness.target.url, expected.repository, digest, harness.ecrCredentials);
+  expect(`${config.os}/${config.architecture}`).toBe(PLATFORM_OF[expected.architecture]);
+
+  // ECR's control plane (moto) knows the image too: Lambda and the mirror function look there.
+  const ecr = ecrClientFor(harness.moto, harness.region);
+  try {
+    const described = await ecr.send(new DescribeImagesCommand({ repositoryName: expected.repository, imageIds: [{ imageDigest: digest }] }));
+    expect(described.imageDetails?.map((image) => image.imageDigest)).toEqual([digest]);
+  } finally {
+    ecr.destroy();
+  }
+}
+
+/**
+ * Every function invocation of the deployment ended normally: none threw, none ran into its timeout (either would
+ * make Lambda retry an asynchronous invocation, and the retry could answer CloudFormation a second time).
+ */
+export function expectCleanInvocations(deployment: Deployment): void {
+  expect(deployment.leftRunning, 'builds or invocations still running after the operation').toEqual({ builds: 0, invocations: 0 });
+  const unclean = deployment.invocations.filter((invocation) => invocation.status !== 'ok' || invocation.attempt > 1);
+  expect(
+    unclean.map((invocation) => ({ source: invocation.source, status: invocation.status, attempt: invocation.attempt, error: invocation.error })),
+    describeDeployment(deployment),
+  ).toEqual([]);
+}
+
+/** The accepted answers CloudFormation got for one request: exactly one is the contract. */
+export function expectAnsweredOnce(harness: Harness, request: CustomResourceRequest): void {
+  const answers = harness.responses.answersFor(request.requestId);
+  expect(answers, `answers for ${request.requestType} ${request.logicalId}`).toHaveLength(1);
+  expect(request.problems).toEqual([]);
+}
+
+/** Everything a build exposes or writes, and everything the functions logged. */
+function exposedText(harness: Harness): Array<{ where: string; text: string }> {
+  const places: Array<{ where: string; text: string }> = [];
+  for (const call of harness.codeBuild.startRequests()) {
+    places.push({ where: `StartBuild overrides (${call.buildId ?? call.outcome})`, text: JSON.stringify(call.environmentVariablesOverride) });
+  }
+  for (const build of harness.codeBuild.allBuilds()) {
+    places.push({ where: `environment of build ${build.id}`, text: JSON.stringify(build.environment) });
+    places.push({ where: `log of build ${build.id}`, text: build.result?.log ?? '' });
+  }
+  places.push({ where: 'CloudWatch Logs', text: harness.logs.allText() });
+  for (const invocation of harness.lambda.allInvocations()) {
+    places.push({ where: `log of ${invocation.functionName} invocation ${invocation.id} (${invocation.source})`, text: invocation.output });
+  }
+  for (const call of harness.aws.calls()) {
+    if (call.service === 'codebuild' || call.service === 'logs') places.push({ where: `${call.service}.${call.operation} request`, text: JSON.stringify(call.input) });
+  }
+  return places;
+}
+
+/** No issued ResponseURL (nor its signature) appears in any build environment, build log or function log. */
+export function expectResponseUrlsKeptSecret(harness: Harness): { urls: number; places: number } {
+  const issued = harness.responses.issued();
+  const places = exposedText(harness);
+  for (const url of issued) {
+    for (const place of places) {
+      expect(place.text.includes(url.signature), `the ResponseURL signature of request ${url.requestId} leaked into ${place.where}`).toBe(false);
+      expect(place.text.includes(url.url), `the ResponseURL of request ${url.requestId} leaked into ${place.where}`).toBe(false);
+    }
+  }
+  return { urls: issued.length, places: places.length };
+}
