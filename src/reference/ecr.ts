@@ -10,18 +10,28 @@ export type RegistryClass =
   | { readonly kind: 'docker-hub' }
   | { readonly kind: 'other' };
 
-/** Partition DNS suffixes that ECR uses (aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e/f, aws-eusc). */
-const URL_SUFFIXES = [
-  'amazonaws.com.cn',
-  'amazonaws.com',
-  'c2s.ic.gov',
-  'sc2s.sgov.gov',
-  'cloud.adc-e.uk',
-  'csp.hci.ic.gov',
-  'amazonaws.eu',
+/**
+ * AWS partitions by region prefix: the `AWS::Partition` name and the DNS suffix ECR uses there
+ * (`AWS::URLSuffix`). Ordered so that the more specific prefix wins (`us-isob-` before `us-iso-`).
+ */
+const PARTITIONS = [
+  { regionPrefix: 'cn-', partition: 'aws-cn', urlSuffix: 'amazonaws.com.cn' },
+  { regionPrefix: 'us-gov-', partition: 'aws-us-gov', urlSuffix: 'amazonaws.com' },
+  { regionPrefix: 'us-isob-', partition: 'aws-iso-b', urlSuffix: 'sc2s.sgov.gov' },
+  { regionPrefix: 'us-isof-', partition: 'aws-iso-f', urlSuffix: 'csp.hci.ic.gov' },
+  { regionPrefix: 'us-iso-', partition: 'aws-iso', urlSuffix: 'c2s.ic.gov' },
+  { regionPrefix: 'eu-isoe-', partition: 'aws-iso-e', urlSuffix: 'cloud.adc-e.uk' },
+  { regionPrefix: 'eusc-', partition: 'aws-eusc', urlSuffix: 'amazonaws.eu' },
 ] as const;
+const COMMERCIAL = { partition: 'aws', urlSuffix: 'amazonaws.com' } as const;
 
-// The first part is 2 letters in most partitions but longer in some (`eusc-de-east-1`).
+function partitionOf(region: string): { readonly partition: string; readonly urlSuffix: string } {
+  return PARTITIONS.find((entry) => region.startsWith(entry.regionPrefix)) ?? COMMERCIAL;
+}
+
+/** Every DNS suffix ECR uses, for recognising ECR hosts. */
+const URL_SUFFIXES: readonly string[] = [...new Set([COMMERCIAL.urlSuffix, ...PARTITIONS.map((entry) => entry.urlSuffix)])];
+
 const REGION = /^[a-z]{2,}(?:-[a-z]+)+-[0-9]+$/;
 const ACCOUNT_ID = /^[0-9]{12}$/;
 const ECR_HOST = /^([0-9]{12})\.dkr\.(ecr|ecr-fips)\.([a-z0-9-]+)\.(.+)$/;
@@ -36,13 +46,12 @@ export function isAccountId(value: string): boolean {
 
 /** The DNS suffix of a region's partition (what `AWS::URLSuffix` is there). */
 export function urlSuffixForRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'amazonaws.com.cn';
-  if (region.startsWith('us-iso-')) return 'c2s.ic.gov';
-  if (region.startsWith('us-isob-')) return 'sc2s.sgov.gov';
-  if (region.startsWith('eu-isoe-')) return 'cloud.adc-e.uk';
-  if (region.startsWith('us-isof-')) return 'csp.hci.ic.gov';
-  if (region.startsWith('eusc-')) return 'amazonaws.eu';
-  return 'amazonaws.com';
+  return partitionOf(region).urlSuffix;
+}
+
+/** `AWS::Partition` of a region. */
+export function partitionForRegion(region: string): string {
+  return partitionOf(region).partition;
 }
 
 /** `<account>.dkr.ecr.<region>.<suffix>`: the private ECR registry host of an account and region. */
@@ -57,7 +66,7 @@ export function classifyRegistry(host: string): RegistryClass {
   const match = ECR_HOST.exec(lowered);
   if (match) {
     const [, accountId, service, region, urlSuffix] = match as unknown as [string, string, string, string, string];
-    if (isRegion(region) && (URL_SUFFIXES as readonly string[]).includes(urlSuffix)) {
+    if (isRegion(region) && URL_SUFFIXES.includes(urlSuffix)) {
       return { kind: service === 'ecr-fips' ? 'ecr-fips' : 'ecr-private', accountId, region, urlSuffix };
     }
   }

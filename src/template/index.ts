@@ -23,4 +23,4 @@ export {
   UnmappableSiteError,
 } from './errors.js';
 export { mirrorLogicalId, mirrorReference } from './rewrite.js';
-export { partitionForRegion } from './resolve.js';
+export { partitionForRegion } from '../reference/index.js';

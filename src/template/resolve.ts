@@ -2,7 +2,7 @@
 // values from the macro event (or the parameter's Default), pseudo parameters of the stack, Mappings
 // and Conditions. Anything known only at deploy time (resource attributes, imports, SSM values, the
 // stack name) is `unresolvable`; the caller then defers the decision to the mirror function.
-import { urlSuffixForRegion } from '../reference/index.js';
+import { partitionForRegion, urlSuffixForRegion } from '../reference/index.js';
 import { compactJson, getOwn, hasOwn, intrinsicOf, isJsonObject, setOwn } from './json.js';
 import type { Json, JsonObject, TransformContext } from './types.js';
 
@@ -27,18 +27,6 @@ export interface Resolver {
 export const MAX_EVALUATION_DEPTH = 40;
 /** Longest chain of conditions referring to conditions that is evaluated (bounds the stack with the above). */
 export const MAX_CONDITION_NESTING = 16;
-
-/** `AWS::Partition` of a region (the partition's region prefixes). */
-export function partitionForRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  if (region.startsWith('us-isof-')) return 'aws-iso-f';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
-  if (region.startsWith('eusc-')) return 'aws-eusc';
-  return 'aws';
-}
 
 const value = (v: Json): Evaluation => ({ kind: 'value', value: v });
 const NO_VALUE: Evaluation = { kind: 'no-value' };

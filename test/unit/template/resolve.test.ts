@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createResolver, partitionForRegion, type Evaluation } from '../../../src/template/resolve.js';
+import { partitionForRegion } from '../../../src/reference/index.js';
+import { createResolver, type Evaluation } from '../../../src/template/resolve.js';
 import type { Json, JsonObject, TransformContext } from '../../../src/template/types.js';
 import { context, equals, findInMap, ifThen, NO_VALUE, ref, stringParameter, sub, template } from './fixtures.js';
 
