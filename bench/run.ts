@@ -2,29 +2,36 @@
 // as ONE JSON line. To add a benchmark, write a BenchSection (see bench/types.ts) and list it here.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { copySection } from './copy.js';
 import { macroBundleSection } from './macro-bundle-section.js';
 import { transformSection } from './transform-section.js';
 import type { BenchMetric, BenchSection } from './types.js';
 
-export const SECTIONS: readonly BenchSection[] = [transformSection, macroBundleSection];
+export const SECTIONS: readonly BenchSection[] = [transformSection, macroBundleSection, copySection];
 
-function formatValue(metric: BenchMetric): string {
-  switch (metric.unit) {
+function formatValue({ value, unit }: BenchMetric): string {
+  if (value === null) return 'n/a (not measured)';
+  switch (unit) {
     case 'bytes':
-      return `${metric.value} B (${(metric.value / 1024).toFixed(1)} KiB)`;
+      return `${value} B (${(value / 1024).toFixed(1)} KiB)`;
     case 'ms':
-      return `${metric.value.toFixed(2)} ms`;
+      return `${value.toFixed(2)} ms`;
     case 'x':
-      return `${metric.value.toFixed(2)}x`;
+      return `${value.toFixed(2)}x`;
     default:
-      return String(metric.value);
+      return String(value);
   }
+}
+
+/** A goal counts as met only when it was measured. */
+function goalMet(metric: BenchMetric): boolean {
+  return metric.max === undefined || (metric.value !== null && metric.value <= metric.max);
 }
 
 function formatGoal(metric: BenchMetric): string {
   if (metric.max === undefined) return '';
   const goal = metric.unit === 'bytes' ? `<= ${metric.max / 1024} KiB` : metric.unit === 'x' ? `<= ${metric.max}x` : `<= ${metric.max} ${metric.unit}`;
-  return `${goal}  ${metric.value <= metric.max ? 'met' : 'MISSED'}`;
+  return `${goal}  ${metric.value === null ? 'NOT MEASURED' : goalMet(metric) ? 'met' : 'MISSED'}`;
 }
 
 function table(results: readonly { section: BenchSection; metrics: readonly BenchMetric[] }[]): string {
@@ -47,11 +54,11 @@ for (const section of selected) {
 }
 
 if (values.json) {
-  const line: Record<string, number | boolean | string> = { node: process.version, cpus: cpus().length };
+  const line: Record<string, number | boolean | string | null> = { node: process.version, cpus: cpus().length };
   for (const { metrics } of results) {
-    for (const metric of metrics) line[metric.key] = metric.unit === 'bytes' ? metric.value : Number(metric.value.toFixed(3));
+    for (const { key, value, unit } of metrics) line[key] = value === null || unit === 'bytes' ? value : Number(value.toFixed(3));
   }
-  line.goalsMet = results.every(({ metrics }) => metrics.every((metric) => metric.max === undefined || metric.value <= metric.max));
+  line.goalsMet = results.every(({ metrics }) => metrics.every(goalMet));
   process.stdout.write(`${JSON.stringify(line)}\n`);
 } else {
   process.stdout.write(`sysdig-image-fix bench: node ${process.version}, ${cpus().length} CPUs\n\n${table(results)}\n`);

@@ -6,7 +6,8 @@ export interface BenchMetric {
   readonly key: string;
   /** Human label for the table. */
   readonly label: string;
-  readonly value: number;
+  /** null: not measured (a tool the section needs is missing; the section says why on stderr). */
+  readonly value: number | null;
   readonly unit: '' | 'ms' | 'bytes' | 'x';
   /** The project's goal: the value must be at most this. */
   readonly max?: number;

@@ -66,6 +66,28 @@ export function failingPhase(build: BuildReport): string | undefined {
   return `${phase.type} (${phase.status ?? 'unknown'})${messages.length > 0 ? `: ${messages.join('; ')}` : ''}`;
 }
 
+/** How the buildspec and ECR say that a tag of an IMMUTABLE repository already names other content. */
+const TAG_TAKEN = /already exists and holds|tag invalid|cannot be overwritten|ImageTagAlreadyExists/i;
+
+/**
+ * The plain sentence for a build that found its target tag taken, or undefined. Only a tag derived from the source
+ * tag can be taken by other content: the mirror function could not resolve the source's platform digest (so the tag
+ * could not name it) and the upstream tag has moved since it was first mirrored.
+ */
+function tagTakenAdvice(plan: CopyPlan, build: BuildReport, logTail: readonly string[] | { unavailable: string }): string | undefined {
+  if (plan.targetTagKind !== 'source-tag-arch') return undefined;
+  const text = [...build.phases.flatMap((phase) => phase.messages), ...(Array.isArray(logTail) ? logTail : [])];
+  if (!text.some((line) => TAG_TAKEN.test(line))) return undefined;
+  const tag = plan.targetImage.slice(plan.repositoryUri.length + 1);
+  return (
+    ` The target tag ${tag} already exists in the IMMUTABLE repository ${plan.repositoryName} with other content: the mirror function ` +
+    `could not resolve ${plan.sourceImage} to a digest, so the tag was derived from the source tag, and that tag has moved upstream ` +
+    `since it was first mirrored. To fix it: make the source registry reachable for the mirror function (the tag then names the ` +
+    `digest), or pin SourceImage by digest, or delete the tag ${tag} from ${plan.repositoryName}, or set the macro stack's ` +
+    `ImageTagMutability to MUTABLE; then retry the deployment.`
+  );
+}
+
 /**
  * Reason for a build that ended without the image: status, failing phase and its messages, the last log
  * lines (the part cut first when the answer would exceed 4096 bytes) and a console link.
@@ -79,7 +101,7 @@ export function describeBuildFailure(
   const phase = failingPhase(build);
   const summary =
     `CodeBuild build ${build.id} copying ${plan.sourceImage} (${plan.platform}) to ${plan.targetImage} ended ${build.status}` +
-    `${phase !== undefined ? ` in phase ${phase}` : ''}.`;
+    `${phase !== undefined ? ` in phase ${phase}` : ''}.${tagTakenAdvice(plan, build, logTail) ?? ''}`;
   if (!Array.isArray(logTail)) {
     return { summary, details: [`Build log unavailable: ${(logTail as { unavailable: string }).unavailable}`], trailer: `Build details: ${link}` };
   }

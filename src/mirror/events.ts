@@ -9,7 +9,7 @@ import type {
 import { ARCHITECTURES, type Architecture } from '../contract.js';
 import { ECR_REPOSITORY_NAME, tryParseImageReference } from '../reference/index.js';
 import { isImageDigest } from './build.js';
-import { platformName, type CopyPlan } from './plan.js';
+import { platformName, TARGET_TAG_KINDS, type CopyPlan } from './plan.js';
 import type { AnswerTarget } from './response.js';
 
 export type CreateOrUpdateRequest = CloudFormationCustomResourceCreateEvent | CloudFormationCustomResourceUpdateEvent;
@@ -102,6 +102,9 @@ function copyPlanProblem(value: unknown): string | undefined {
   }
   if (typeof targetImage !== 'string' || !targetImage.startsWith(`${repositoryUri}:`) || !tryParseImageReference(targetImage).ok) {
     return 'plan.targetImage is invalid';
+  }
+  if (value.targetTagKind !== undefined && !(TARGET_TAG_KINDS as readonly unknown[]).includes(value.targetTagKind)) {
+    return 'plan.targetTagKind is invalid';
   }
   return undefined;
 }

@@ -16,6 +16,7 @@ import {
   planMirror,
   sameEffectivePlan,
   sourceReference,
+  withTargetTag,
   type CopyPlan,
   type KeepPlan,
   type MirrorPlan,
@@ -198,14 +199,16 @@ async function mirror(
   if (ports.now() >= deadline) {
     throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
   }
-  const buildId = await startBuild(request, plan, expectedDigest, deadline, ports, ctx);
+  // The tag is chosen only now: in IMMUTABLE repositories it names the platform digest just resolved.
+  const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
+  const buildId = await startBuild(request, copy, expectedDigest, deadline, ports, ctx);
   const state: ContinuationState = {
     version: CONTINUATION_VERSION,
     request,
     buildId,
     deadline,
     ...(expectedDigest !== undefined ? { expectedDigest } : {}),
-    plan,
+    plan: copy,
   };
   return waitForBuild(state, ports, ctx);
 }

@@ -13,7 +13,7 @@ import {
   tryParseImageReference,
   type ImageReference,
 } from '../reference/index.js';
-import type { MirrorLocation } from './config.js';
+import type { ImageTagMutability, MirrorLocation } from './config.js';
 import type { MirrorRequestInput } from './properties.js';
 
 /** `linux/amd64` or `linux/arm64`. */
@@ -37,6 +37,14 @@ export interface KeepPlan extends PlanBase {
   readonly sourceLiteral: string;
 }
 
+/**
+ * How the target tag was chosen (see {@link mirrorTargetTag}): the source tag (MUTABLE repositories), the platform
+ * digest (IMMUTABLE), or the source tag plus the architecture (IMMUTABLE, platform digest unknown).
+ */
+export type TargetTagKind = 'source-tag' | 'platform-digest' | 'source-tag-arch';
+
+export const TARGET_TAG_KINDS: readonly TargetTagKind[] = ['source-tag', 'platform-digest', 'source-tag-arch'];
+
 /** Copy one platform of the source into `repositoryUri`. */
 export interface CopyPlan extends PlanBase {
   readonly kind: 'copy';
@@ -45,6 +53,8 @@ export interface CopyPlan extends PlanBase {
   readonly repositoryUri: string;
   /** `<repositoryUri>:<tag>`: what the build pushes. */
   readonly targetImage: string;
+  /** Set by {@link withTargetTag}; absent means 'source-tag' (what {@link planMirror} gives). */
+  readonly targetTagKind?: TargetTagKind;
 }
 
 export type MirrorPlan = KeepPlan | CopyPlan;
@@ -58,6 +68,36 @@ export function planMirror(input: MirrorRequestInput, location: MirrorLocation, 
   const repositoryName = input.repositoryName ?? targetRepositoryName(input.source, input.repositoryPrefix ?? defaultPrefix);
   const repositoryUri = `${ecrRegistryHost(location.accountId, location.region, location.urlSuffix)}/${repositoryName}`;
   return { kind: 'copy', ...base, repositoryName, repositoryUri, targetImage: `${repositoryUri}:${targetTag(input.source)}` };
+}
+
+/** Tags are at most 128 characters. */
+const TAG_MAX = 128;
+
+/**
+ * The tag the build pushes. MUTABLE (the default): the source tag, `sha256-<hex>` for a digest-only source
+ * (DESIGN.md, `targetTag`). IMMUTABLE: a tag can never move, so it names the content: `sha256-<hex>` of the platform
+ * digest, unique per architecture and per build of an upstream tag; when the mirror function could not resolve that
+ * digest (the build resolves the source itself), `<source tag>-<amd64|arm64>`, which still separates the
+ * architectures but collides when the upstream tag moves (the build then fails saying so).
+ */
+export function mirrorTargetTag(
+  source: ImageReference,
+  architecture: Architecture,
+  mutability: ImageTagMutability,
+  platformDigest: string | undefined,
+): { tag: string; kind: TargetTagKind } {
+  if (mutability === 'MUTABLE') return { tag: targetTag(source), kind: 'source-tag' };
+  if (platformDigest !== undefined) {
+    return { tag: targetTag({ registry: source.registry, repository: source.repository, digest: platformDigest }), kind: 'platform-digest' };
+  }
+  const suffix = `-${platformOf(architecture).architecture}`;
+  return { tag: `${targetTag(source).slice(0, TAG_MAX - suffix.length)}${suffix}`, kind: 'source-tag-arch' };
+}
+
+/** The plan with the target tag for this repository mutability and (when resolved) platform digest. */
+export function withTargetTag(plan: CopyPlan, mutability: ImageTagMutability, platformDigest: string | undefined): CopyPlan {
+  const { tag, kind } = mirrorTargetTag(sourceReference(plan), plan.architecture, mutability, platformDigest);
+  return { ...plan, targetImage: `${plan.repositoryUri}:${tag}`, targetTagKind: kind };
 }
 
 /** Two plans produce the same image: same source, architecture and target repository. */

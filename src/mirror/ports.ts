@@ -293,7 +293,12 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
   };
 
   const ecrTokens = new Map<string, { credentials: RegistryCredentials; until: number }>();
+  // Same precedence as the buildspec: the secret's entry for the host, then (private ECR) the ECR token of the
+  // registry's region, then anonymous.
   const credentials: CredentialsProvider = async (host) => {
+    const secretArn = config.registryCredentialsSecretArn;
+    const fromSecret = secretArn === undefined ? undefined : (await loadSecret(secretArn)).get(host.toLowerCase());
+    if (fromSecret !== undefined) return fromSecret;
     const registry = classifyRegistry(host);
     if (registry.kind === 'ecr-private' || registry.kind === 'ecr-fips') {
       const cached = ecrTokens.get(registry.region);
@@ -303,9 +308,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
       ecrTokens.set(registry.region, { credentials: token, until: base.now() + ECR_TOKEN_REUSE_MS });
       return token;
     }
-    const secretArn = config.registryCredentialsSecretArn;
-    if (secretArn === undefined) return undefined;
-    return (await loadSecret(secretArn)).get(host.toLowerCase());
+    return undefined;
   };
 
   let registry: RegistryPort | undefined;

@@ -2,7 +2,7 @@
 // the SAM translator, the local CodeBuild/Lambda/Logs emulators) with the BUNDLED macro and mirror functions.
 // Every scenario ends in THE check (test/e2e/harness/checks.ts) on the image each function would run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../support/oci-reader.js';
+import { listTags, readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import {
   AMD64_ONLY,
@@ -27,7 +27,7 @@ const SCENARIO_TIMEOUT_MS = 180_000;
 const PATCHER = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const PATCHER_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/serverless-patcher';
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli))(
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
   'End to end: deployments that mirror (or keep) Lambda images',
   () => {
     let harness: Harness;
@@ -318,6 +318,35 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
             });
             await expectMirroredImage(harness, deployment, 'FrozenFunction', { source: frozen, repository, architecture });
           }
+          // Content-addressed tags (sha256-<platform digest hex>): the second architecture cannot collide with the first.
+          const tags = (['x86_64', 'arm64'] as const).map((architecture) => platformDigest(frozen, architecture).replace(':', '-'));
+          expect((await listTags(harness.target.url, repository, harness.ecrCredentials)).sort()).toEqual([...tags].sort());
+        } finally {
+          await harness.setMacroStackParameters({});
+        }
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      'with IMMUTABLE repositories, an upstream tag that moved (a rebuilt 1.27) is mirrored again under its new digest',
+      async () => {
+        const reference = 'quay.io/e2e/rebuilt:1.27';
+        const repository = 'sysdig-image-fix/quay.io/e2e/rebuilt';
+        const template = lambdaTemplate([{ logicalId: 'RebuiltFunction', imageUri: reference }]);
+        await harness.setMacroStackParameters({ ImageTagMutability: 'IMMUTABLE' });
+        try {
+          const before = await harness.pushSource(reference, MULTI_ARCH_WITH_ATTESTATION);
+          const first = await harness.deployer.createStack('rebuilt-before', { template });
+          await expectMirroredImage(harness, first, 'RebuiltFunction', { source: before, repository, architecture: 'x86_64' });
+
+          const after = await harness.pushSource(reference, MULTI_ARCH_WITH_ATTESTATION);
+          const second = await harness.deployer.createStack('rebuilt-after', { template });
+          await expectMirroredImage(harness, second, 'RebuiltFunction', { source: after, repository, architecture: 'x86_64' });
+          expect(platformDigest(after, 'x86_64')).not.toBe(platformDigest(before, 'x86_64'));
+          // Both images stay, each under its own tag: the first stack's function keeps running its image.
+          const tags = [before, after].map((image) => platformDigest(image, 'x86_64').replace(':', '-'));
+          expect((await listTags(harness.target.url, repository, harness.ecrCredentials)).sort()).toEqual([...tags].sort());
         } finally {
           await harness.setMacroStackParameters({});
         }

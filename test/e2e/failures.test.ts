@@ -7,16 +7,24 @@ import { join } from 'node:path';
 import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecrClientFor } from '../support/moto.js';
-import { listRepositories } from '../support/oci-reader.js';
+import { listRepositories, listTags, readManifest } from '../support/oci-reader.js';
+import { freePort } from '../support/ports.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtures.js';
-import { describeDeployment, expectAnsweredOnce, expectCleanInvocations, expectResponseUrlsKeptSecret } from './harness/checks.js';
+import {
+  describeDeployment,
+  expectAnsweredOnce,
+  expectCleanInvocations,
+  expectMirroredImage,
+  expectResponseUrlsKeptSecret,
+  platformDigest,
+} from './harness/checks.js';
 import type { Deployment } from './harness/deploy.js';
-import { PRIVATE_HOST, startHarness, type Harness } from './harness/harness.js';
+import { ECR_HOST, PRIVATE_HOST, startHarness, type Harness } from './harness/harness.js';
 
 const SCENARIO_TIMEOUT_MS = 180_000;
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli))(
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
   'End to end: deployments that cannot mirror fail clearly and cleanly',
   () => {
     let harness: Harness;
@@ -190,6 +198,48 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         for (const line of logLines.slice(-3)) expect(reason).toContain(line);
         expect(reason).toContain(build.id);
         expectResponseUrlsKeptSecret(harness);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      'IMMUTABLE, source not resolvable by the mirror function: tagged <tag>-amd64; once the upstream tag moved, the Reason says the tag is taken and what to do',
+      async () => {
+        const reference = 'quay.io/e2e/unresolved:2.0';
+        const repository = 'sysdig-image-fix/quay.io/e2e/unresolved';
+        const template = lambdaTemplate([{ logicalId: 'UnresolvedFunction', imageUri: reference }]);
+        await harness.setMacroStackParameters({ ImageTagMutability: 'IMMUTABLE' });
+        // The function's own registry client meets a closed port; the build still reaches quay.io.
+        await harness.setMirrorRegistryEndpoint('quay.io', `http://127.0.0.1:${await freePort()}`);
+        try {
+          const before = await harness.pushSource(reference, AMD64_ONLY);
+          const first = await harness.deployer.createStack('unresolved-before', { template });
+          await expectMirroredImage(harness, first, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
+          expect(first.builds.map((build) => [build.overrides.SOURCE_IMAGE, build.overrides.TARGET_IMAGE])).toEqual([
+            [reference, `${ECR_HOST}/${repository}:2.0-amd64`],
+          ]);
+
+          // The same image again (no digest, so no fast path): ECR refuses the re-push, and the build finds the tag
+          // already holding exactly that image.
+          const again = await harness.deployer.createStack('unresolved-again', { template });
+          await expectMirroredImage(harness, again, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
+          expect(again.builds[0]!.result?.log).toContain(`${ECR_HOST}/${repository}:2.0-amd64 already holds ${platformDigest(before, 'x86_64')}; nothing to push`);
+
+          await harness.pushSource(reference, AMD64_ONLY); // rebuilt upstream: the tag moved
+          const second = await harness.deployer.createStack('unresolved-after', { template });
+          const { reason } = failedCreate(second);
+          const summary = reason.split('\n')[0]!;
+          expect(summary).toContain(`The target tag 2.0-amd64 already exists in the IMMUTABLE repository ${repository} with other content`);
+          expect(summary).toContain(`delete the tag 2.0-amd64 from ${repository}`);
+          expect(summary).toContain('ImageTagMutability to MUTABLE');
+          // The tag still names the first image; nothing else was tagged.
+          const kept = await readManifest(harness.target.url, repository, '2.0-amd64', harness.ecrCredentials);
+          expect(kept.digest).toBe(platformDigest(before, 'x86_64'));
+          expect(await listTags(harness.target.url, repository, harness.ecrCredentials)).toEqual(['2.0-amd64']);
+        } finally {
+          await harness.setMirrorRegistryEndpoint('quay.io', undefined);
+          await harness.setMacroStackParameters({});
+        }
       },
       SCENARIO_TIMEOUT_MS,
     );

@@ -304,10 +304,17 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd, TOOLS.moto))('Functio
     expect(proxy.pushedBlobBytes('team/app')).toBe(image.blobs.reduce((sum, blob) => sum + blob.size, 0));
   });
 
-  it('keeps an existing tag of an IMMUTABLE repository from moving, as ECR does', async () => {
+  it('keeps an existing tag of an IMMUTABLE repository from moving, and refuses even the same image again, as ECR does', async () => {
     await createRepository('team/frozen', true);
-    await pushImage(proxy.url, 'team/frozen', '1.0', generateImage({ platforms: ['linux/amd64'] }), auth);
+    const first = generateImage({ platforms: ['linux/amd64'] });
+    await pushImage(proxy.url, 'team/frozen', '1.0', first, auth);
     const other = pushImage(proxy.url, 'team/frozen', '1.0', generateImage({ platforms: ['linux/arm64'] }), auth);
     await expect(other).rejects.toSatisfy((error) => error instanceof RegistryHttpError && error.body.includes('TAG_INVALID'));
+    const again = pushImage(proxy.url, 'team/frozen', '1.0', first, auth);
+    await expect(again).rejects.toSatisfy((error) => error instanceof RegistryHttpError && error.body.includes('TAG_INVALID'));
+    // A MUTABLE repository takes both.
+    await createRepository('team/thawed');
+    await pushImage(proxy.url, 'team/thawed', '1.0', first, auth);
+    await expect(pushImage(proxy.url, 'team/thawed', '1.0', first, auth)).resolves.toBeDefined();
   });
 });

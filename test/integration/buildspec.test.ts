@@ -24,6 +24,10 @@ const REGION = 'ap-northeast-1';
 const ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
 /** A private registry host of the kind an organisation would use (mapped to a local registry with htpasswd). */
 const PRIVATE_HOST = 'registry.example.com';
+/** Private ECR sources that need an ECR token of their own region (one local registry with the token's htpasswd). */
+const SOURCE_ECR_REGION = 'eu-west-1';
+const OTHER_REGION_ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${SOURCE_ECR_REGION}.amazonaws.com`;
+const FIPS_ECR_HOST = `210987654321.dkr.ecr-fips.${REGION}.amazonaws.com`;
 const PATCHER = 'sysdig/serverless-patcher';
 const BUILD_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 150_000;
@@ -39,6 +43,8 @@ interface Fixture {
   source: LocalRegistry;
   privateSource: LocalRegistry;
   privateAuth: RegistryAuth;
+  /** Stands in for OTHER_REGION_ECR_HOST and FIPS_ECR_HOST; its htpasswd user is the ECR token of SOURCE_ECR_REGION. */
+  ecrSource: LocalRegistry;
   target: LocalRegistry;
   shim: SkopeoShim;
   scratch: string;
@@ -137,11 +143,19 @@ function lastOutputLine(run: MirrorRun): string | undefined {
     .at(-1);
 }
 
+/** The registries the build ran `skopeo login` for (the host is login's last argument), sorted. */
+function loginHosts(run: MirrorRun): string[] {
+  return run.calls
+    .filter((call) => call.subcommand === 'login')
+    .map((call) => call.args.at(-1)!)
+    .sort();
+}
+
 function failedPhase(run: MirrorRun): string | undefined {
   return run.result.phases.find((phase) => phase.status !== 'SUCCEEDED')?.name;
 }
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.awsCli))(
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.awsCli, TOOLS.jq))(
   'Buildspec: src/mirror/buildspec.yaml copies one platform with real skopeo between local registries',
   () => {
     beforeAll(async () => {
@@ -157,13 +171,16 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const privateAuth = { username: 'puller', password: `pw-${randomBytes(12).toString('hex')}` };
         const privateSource = await startRegistry({ name: 'private', htpasswd: privateAuth });
         started.push(privateSource);
+        const ecrSource = await startRegistry({ name: 'ecr-source', htpasswd: await motoEcrCredentials(moto, SOURCE_ECR_REGION) });
+        started.push(ecrSource);
         const shim = await createSkopeoShim({
           pullRegistries: { 'quay.io': source.host, 'docker.io': source.host, [PRIVATE_HOST]: privateSource.host },
-          ecrHostToLocal: { [ECR_HOST]: target.host },
+          // ECR hosts are rewritten (skopeo login is not remapped by registries.conf).
+          ecrHostToLocal: { [ECR_HOST]: target.host, [OTHER_REGION_ECR_HOST]: ecrSource.host, [FIPS_ECR_HOST]: ecrSource.host },
         });
         started.push({ stop: shim.cleanup });
         const scratch = await mkdtemp(join(tmpdir(), 'buildspec-test-'));
-        fixture = { moto, ecr, source, privateSource, privateAuth, target, shim, scratch };
+        fixture = { moto, ecr, source, privateSource, privateAuth, ecrSource, target, shim, scratch };
       } catch (error) {
         await Promise.all(started.map((part) => part.stop()));
         throw error;
@@ -172,7 +189,14 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
 
     afterAll(async () => {
       if (!fixture) return;
-      await Promise.all([fixture.moto.stop(), fixture.target.stop(), fixture.source.stop(), fixture.privateSource.stop(), fixture.shim.cleanup()]);
+      await Promise.all([
+        fixture.moto.stop(),
+        fixture.target.stop(),
+        fixture.source.stop(),
+        fixture.privateSource.stop(),
+        fixture.ecrSource.stop(),
+        fixture.shim.cleanup(),
+      ]);
       await rm(fixture.scratch, { recursive: true, force: true });
     });
 
@@ -336,6 +360,100 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         expect(run.result.log).not.toContain('not-an-object-s3cr3t');
         expect(run.calls.filter((call) => call.subcommand === 'inspect' || call.subcommand === 'copy')).toEqual([]);
         await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+    });
+
+    describe('the job is lean: nothing is read twice', () => {
+      it('a source pinned by digest is not inspected before the copy; the pushed digest is read back once (manifest + config)', async () => {
+        const pushed = await pushSource('team/lean', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+        const child = pushed.platforms['linux/amd64']!;
+        const sourceImage = `quay.io/team/lean@${child.digest}`;
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+        await expectMirrored(run, target, child, 'linux/amd64');
+        // skopeo --version, one login (the target: quay.io needs none), the copy, then manifest and config of the pushed digest.
+        expect(run.calls.map((call) => call.subcommand)).toEqual(['', 'login', 'copy', 'inspect', 'inspect']);
+        const pushedRef = `docker://${ECR_HOST}/${target.repository}@${child.digest}`;
+        expect(run.calls.filter((call) => call.subcommand === 'inspect').map((call) => call.args.at(-1))).toEqual([pushedRef, pushedRef]);
+        expect(loginHosts(run)).toEqual([ECR_HOST]);
+      }, TEST_TIMEOUT_MS);
+    });
+
+    describe('a private ECR source (another region, FIPS) is read with an ECR token of its own region', () => {
+      /** A two-platform image in the registry standing in for the ECR sources (which refuses anonymous pulls). */
+      async function pushEcrSource(repository: string): Promise<PushedImage> {
+        const image = generateImage({ platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+        return pushImage(fixture.ecrSource.url, repository, '3.2', image, fixture.ecr);
+      }
+
+      it.each([
+        { label: 'ECR of another region (same account)', host: OTHER_REGION_ECR_HOST, region: SOURCE_ECR_REGION, pin: false },
+        { label: 'ECR of another region, pinned to the platform digest', host: OTHER_REGION_ECR_HOST, region: SOURCE_ECR_REGION, pin: true },
+        { label: 'ECR FIPS of this region (another account; the target token is reused)', host: FIPS_ECR_HOST, region: REGION, pin: false },
+      ])('$label: logs in to the source with the token, then copies', async ({ host, region, pin }) => {
+        const repository = `platform/tool-${randomUUID().slice(0, 8)}`;
+        const pushed = await pushEcrSource(repository);
+        const child = pushed.platforms['linux/arm64']!;
+        const sourceImage = pin ? `${host}/${repository}@${child.digest}` : `${host}/${repository}:3.2`;
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+
+        await expectMirrored(run, target, child, 'linux/arm64');
+        expect(run.result.log).toContain(`Logged in to ${host} with the ECR token of ${region}`);
+        expect(loginHosts(run)).toEqual([ECR_HOST, host].sort());
+        expect(run.result.log).not.toContain(fixture.ecr.password);
+      }, TEST_TIMEOUT_MS);
+
+      it('a credentials-secret entry for the ECR host takes precedence: no token login to the source', async () => {
+        const repository = `platform/by-secret-${randomUUID().slice(0, 8)}`;
+        const pushed = await pushEcrSource(repository);
+        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+        const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: fixture.ecr.username, password: fixture.ecr.password } });
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+        expect(run.result.log).toContain(`Using credentials for ${OTHER_REGION_ECR_HOST} from the secret`);
+        expect(loginHosts(run)).toEqual([ECR_HOST]);
+      }, TEST_TIMEOUT_MS);
+
+      it('the secret wins even when its entry is wrong: the ECR source refuses it, and nothing is pushed', async () => {
+        const repository = `platform/wrong-secret-${randomUUID().slice(0, 8)}`;
+        await pushEcrSource(repository);
+        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+        const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: 'AWS', password: 'not-the-token' } });
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toMatch(/unauthorized/i);
+        expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
+        expect(loginHosts(run)).toEqual([ECR_HOST]);
+        await expectNothingPushed(run, target.repository);
+      }, TEST_TIMEOUT_MS);
+
+      it('a secret without an entry for the ECR host: the ECR token is used, and the log says so', async () => {
+        const repository = `platform/token-${randomUUID().slice(0, 8)}`;
+        const pushed = await pushEcrSource(repository);
+        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+        const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+        expect(run.result.log).toContain(`The credentials secret has no entry for ${OTHER_REGION_ECR_HOST}; using the ECR token of ${SOURCE_ECR_REGION}`);
+        expect(loginHosts(run)).toEqual([ECR_HOST, OTHER_REGION_ECR_HOST].sort());
+      }, TEST_TIMEOUT_MS);
+
+      it('a registry host that is not private ECR gets no ECR token', async () => {
+        const pushed = await pushSource('team/no-token', '1.0', { platforms: ['linux/amd64'], format: 'docker' });
+        const sourceImage = 'quay.io/team/no-token:1.0';
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+        expect(loginHosts(run)).toEqual([ECR_HOST]);
       }, TEST_TIMEOUT_MS);
     });
 

@@ -6,7 +6,8 @@
 //   (b) rewrites an ECR host at the start of any argument (`docker://<ecr>/...`, `<ecr>/...`, `<ecr>`) to the
 //       local registry standing in for it, and turns TLS verification off (local registries are plain HTTP);
 //   (c) hands skopeo a copy of each auth file it reads in which every remapped host's credentials are also
-//       filed under its local stand-in: skopeo looks credentials up by the remapped location, not the name given.
+//       filed under its local stand-in: skopeo looks credentials up by the remapped location, not the name given
+//       (made with jq, which the buildspec needs anyway).
 // Every call is logged (arguments as the buildspec gave them) so tests can check what was, or was not, run.
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -80,16 +81,14 @@ export function registriesConf(pullRegistries: Record<string, string>): string {
   return ['unqualified-search-registries = []', '', ...entries].join('\n');
 }
 
-/** Copies auth file argv[1] to argv[2], adding each local stand-in (JSON argv[3]: host -> local) under the host's credentials. */
-const ALIAS_AUTH_PY = [
-  'import json, sys',
-  'source, copy, aliases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])',
-  'with open(source) as f: doc = json.load(f)',
-  'auths = doc.setdefault("auths", {})',
-  'for host, local in aliases.items():',
-  '    if host in auths and local not in auths: auths[local] = auths[host]',
-  'with open(copy, "w") as f: json.dump(doc, f)',
-].join('\n');
+/**
+ * jq program: the auth file with each local stand-in (`$aliases`: host -> local) filed under its host's credentials.
+ * jq rather than python3: the shim runs for every skopeo call of a build, and a Python start-up there (~0.1 s) would
+ * be test-only overhead the deployed job never has.
+ */
+const ALIAS_AUTH_JQ =
+  '.auths //= {} | reduce ($aliases | to_entries[]) as $a (.; ' +
+  'if .auths[$a.key] != null and .auths[$a.value] == null then .auths[$a.value] = .auths[$a.key] else . end)';
 
 function shimScript(
   realSkopeo: string,
@@ -120,7 +119,8 @@ function shimScript(
     '  s=${s//\\\\/\\\\\\\\}; s=${s//\\"/\\\\\\"}; s=${s//$\'\\n\'/\\\\n}; s=${s//$\'\\r\'/\\\\r}; s=${s//$\'\\t\'/\\\\t}',
     '  printf \'"%s"\' "$s"',
     '}',
-    '{ printf "["; sep=""; for a in "$@"; do printf "%s%s" "$sep" "$(json_string "$a")"; sep=","; done; printf "]\\n"; } >> "$log"',
+    // One write per call: builds may run skopeo concurrently (two logins), and their lines must not interleave.
+    'line="[" sep=""; for a in "$@"; do line+="$sep$(json_string "$a")"; sep=","; done; printf "%s]\\n" "$line" >> "$log"',
     'globals=() subcommand=""',
     'while [ $# -gt 0 ] && [ -z "$subcommand" ]; do',
     '  case "$1" in',
@@ -129,14 +129,15 @@ function shimScript(
     '    *) subcommand=$1; shift ;;',
     '  esac',
     'done',
-    `aliases=${shellQuote(JSON.stringify(pullRegistries))}`,
-    `alias_py=${shellQuote(ALIAS_AUTH_PY)}`,
+    // Rewritten ECR hosts too: a credentials-secret entry can name one (the build then skips the ECR token).
+    `aliases=${shellQuote(JSON.stringify({ ...pullRegistries, ...ecrHostToLocal }))}`,
+    `alias_jq=${shellQuote(ALIAS_AUTH_JQ)}`,
     'copies=()',
     'alias_auth() {',
     '  if [ ! -f "$1" ] || [ "$subcommand" = login ] || [ "$subcommand" = logout ]; then aliased=$1; return; fi',
     `  aliased=$(mktemp ${shellQuote(join(dir, 'auth.XXXXXX'))})`,
     '  copies+=("$aliased")',
-    '  python3 -c "$alias_py" "$1" "$aliased" "$aliases"',
+    '  jq --argjson aliases "$aliases" "$alias_jq" "$1" > "$aliased"',
     '}',
     'rest=()',
     'while [ $# -gt 0 ]; do',

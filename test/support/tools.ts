@@ -23,6 +23,7 @@ export const TOOLS = {
     install: 'pip install aws-sam-translator',
   },
   awsCli: { name: 'aws', probe: ['aws', '--version'], install: 'pip install awscli' },
+  jq: { name: 'jq', probe: ['jq', '--version'], install: 'apt-get install -y jq' },
 } satisfies Record<string, ToolCheck>;
 
 const cache = new Map<string, boolean>();

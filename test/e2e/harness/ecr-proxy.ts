@@ -2,10 +2,10 @@
 // registry (data plane: skopeo pushes there) and moto (control plane: the mirror function's DescribeImages) are two
 // processes, so this proxy keeps them one: a push to a repository moto does not know is refused as ECR refuses it
 // (NAME_UNKNOWN), and every stored manifest is registered in moto with PutImage (digest passed explicitly: moto
-// computes it wrongly); an IMMUTABLE repository refuses to move an existing tag, as ECR does. It also counts pushed blob bytes (for the copy benchmark) and can fail blob uploads on
-// purpose (a copy that breaks mid-way).
+// computes it wrongly); an IMMUTABLE repository refuses any push to an existing tag (even of the same manifest), as
+// ECR does (ImageTagAlreadyExistsException). It also counts pushed blob bytes (for the copy benchmark) and can fail
+// blob uploads on purpose (a copy that breaks mid-way).
 import { DescribeImagesCommand, DescribeRepositoriesCommand, PutImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
-import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { readBody, startHttpServer, type LocalHttpServer } from './http.js';
 
@@ -107,10 +107,9 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
           registryError(404, 'NAME_UNKNOWN', `The repository with name '${repository}' does not exist in the registry with id '${options.registryId}'`),
         );
       }
+      // ECR refuses any push to an existing tag of an IMMUTABLE repository, even of the very same manifest.
       if (isManifestPut && mutability === 'IMMUTABLE' && !DIGEST.test(reference)) {
-        const existing = await taggedDigest(repository, reference);
-        const incoming = `sha256:${createHash('sha256').update(body!).digest('hex')}`;
-        if (existing !== undefined && existing !== incoming) {
+        if ((await taggedDigest(repository, reference)) !== undefined) {
           return refuse(
             registryError(
               400,
@@ -139,15 +138,21 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
     if (isManifestPut && answer.statusCode === 201 && repository !== undefined) {
       const digest = String(answer.headers['docker-content-digest'] ?? '');
       if (DIGEST.test(digest)) {
-        await options.ecr.send(
-          new PutImageCommand({
-            repositoryName: repository,
-            imageManifest: body!.toString('utf8'),
-            imageManifestMediaType: String(request.headers['content-type'] ?? '').split(';')[0]!.trim(),
-            imageDigest: digest,
-            ...(DIGEST.test(reference) ? {} : { imageTag: reference }),
-          }),
-        );
+        try {
+          await options.ecr.send(
+            new PutImageCommand({
+              repositoryName: repository,
+              imageManifest: body!.toString('utf8'),
+              imageManifestMediaType: String(request.headers['content-type'] ?? '').split(';')[0]!.trim(),
+              imageDigest: digest,
+              ...(DIGEST.test(reference) ? {} : { imageTag: reference }),
+            }),
+          );
+        } catch (error) {
+          // The same manifest under the same name again: ECR's data plane accepts that push (MUTABLE repository),
+          // and moto already has the image.
+          if ((error as { name?: string }).name !== 'ImageAlreadyExistsException') throw error;
+        }
         registered.push({ repository, reference, digest });
       }
     }

@@ -76,6 +76,12 @@ export interface Harness {
   macroStack(): MacroStack;
   /** Re-deploys the macro stack with these parameter values (the rest keep their Defaults). */
   setMacroStackParameters(parameters: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Points the mirror function's own registry client for `host` at `url` (e.g. a closed port, so that the function
+   * cannot resolve the source and leaves it to the build, which still reaches the registry); undefined restores the
+   * stand-in. Re-deploys the mirror function with the current macro stack parameters.
+   */
+  setMirrorRegistryEndpoint(host: string, url: string | undefined): Promise<void>;
   /** The mirror function's timeout (Lambda kills an invocation after it; getRemainingTimeInMillis counts down to it). */
   setMirrorTimeout(ms: number): void;
   /** Generates an image and pushes it to the registry standing in for the reference's host. */
@@ -138,9 +144,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       [OTHER_REGION_ECR_HOST, { registry: otherRegion, auth: ecrCredentials }],
       [ECR_HOST, { registry: ecrProxy, auth: ecrCredentials }],
     ]);
+    // ECR hosts (this region's target, the other region's source) are rewritten by the shim: the build logs in to
+    // them with `skopeo login`, which registries.conf does not remap. The other registries are remapped for pulls.
+    const ecrHosts = new Set([ECR_HOST, OTHER_REGION_ECR_HOST]);
     const shim = await createSkopeoShim({
-      pullRegistries: Object.fromEntries([...registryFor].filter(([host]) => host !== ECR_HOST).map(([host, entry]) => [host, entry.registry.host])),
-      ecrHostToLocal: { [ECR_HOST]: ecrProxy.host },
+      pullRegistries: Object.fromEntries([...registryFor].filter(([host]) => !ecrHosts.has(host)).map(([host, entry]) => [host, entry.registry.host])),
+      ecrHostToLocal: Object.fromEntries([...registryFor].filter(([host]) => ecrHosts.has(host)).map(([host, entry]) => [host, entry.registry.host])),
     });
     stoppers.push(() => shim.cleanup());
 
@@ -201,11 +210,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stoppers.push(() => aws.stop());
     stoppers.push(() => lambda.stopAll());
 
-    /** REGISTRY_ENDPOINTS of the mirror function: the real hosts mapped to their local stand-ins. */
-    const registryEndpoints = JSON.stringify(Object.fromEntries([...registryFor].map(([host, entry]) => [host, entry.registry.url])));
+    /** REGISTRY_ENDPOINTS of the mirror function: the real hosts mapped to their local stand-ins, then any overrides. */
+    const endpointOverrides = new Map<string, string>();
+    const registryEndpoints = (): string =>
+      JSON.stringify(Object.fromEntries([...[...registryFor].map(([host, entry]) => [host, entry.registry.url] as const), ...endpointOverrides]));
     let macroStack: MacroStack;
+    let macroStackParameters: Readonly<Record<string, string>> = {};
     let mirrorTimeoutMs: number | undefined;
     const deployMacroStack = async (parameters: Readonly<Record<string, string>>): Promise<void> => {
+      macroStackParameters = parameters;
       macroStack = await loadMacroStack({ region: REGION, accountId: ACCOUNT_ID, parameters });
       codeBuild.putProject(macroStack.buildProject);
       const { macroFunction, mirrorFunction } = macroStack;
@@ -221,7 +234,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         name: mirrorFunction.name,
         arn: mirrorFunction.arn,
         bundle: MIRROR_BUNDLE,
-        environment: { ...mirrorFunction.environment, REGISTRY_ENDPOINTS: registryEndpoints },
+        environment: { ...mirrorFunction.environment, REGISTRY_ENDPOINTS: registryEndpoints() },
         timeoutMs: mirrorTimeoutMs ?? mirrorFunction.timeoutSeconds * 1000,
         memoryMb: mirrorFunction.memoryMb,
       });
@@ -255,6 +268,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       deployer,
       macroStack: () => macroStack,
       setMacroStackParameters: deployMacroStack,
+      async setMirrorRegistryEndpoint(host, url) {
+        if (url === undefined) endpointOverrides.delete(host);
+        else endpointOverrides.set(host, url);
+        await deployMacroStack(macroStackParameters);
+      },
       setMirrorTimeout(ms) {
         mirrorTimeoutMs = ms;
         lambda.getFunction(macroStack.mirrorFunction.name).timeoutMs = ms;

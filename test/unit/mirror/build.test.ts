@@ -91,4 +91,27 @@ describe('Function: describeBuildFailure', () => {
     });
     expect(describeBuildFailure(plan, build, [], 'l').details).toEqual(['The build log has no lines.']);
   });
+
+  describe('an IMMUTABLE target tag that is already taken', () => {
+    const taken = [`ERROR: the tag ${ECR}/x:6.2.0-arm64 already exists and holds sha256:${'9'.repeat(64)}, not the linux/arm64 image`];
+    const ecrWords = ["tag invalid: The image tag '6.2.0-arm64' already exists in the 'x' repository and cannot be overwritten because the repository is immutable."];
+    const fallback: CopyPlan = { ...plan, targetImage: `${plan.repositoryUri}:6.2.0-arm64`, targetTagKind: 'source-tag-arch' };
+
+    it.each([
+      ['the buildspec', taken],
+      ["ECR's own", ecrWords],
+    ])('is said plainly, with what to do, in the summary (kept when the log lines are cut) when %s words show it', (_label, lines) => {
+      const { summary } = describeBuildFailure(fallback, build, lines, 'l');
+      expect(summary).toContain(`The target tag 6.2.0-arm64 already exists in the IMMUTABLE repository ${plan.repositoryName} with other content`);
+      expect(summary).toContain(`could not resolve ${plan.sourceImage} to a digest`);
+      expect(summary).toContain('pin SourceImage by digest');
+    });
+
+    it('adds nothing for other failures, or when the tag did not come from the source tag', () => {
+      expect(describeBuildFailure(fallback, build, ['ERROR: copying failed'], 'l').summary).not.toContain('already exists');
+      const digestTagged: CopyPlan = { ...plan, targetImage: `${plan.repositoryUri}:sha256-${'d'.repeat(64)}`, targetTagKind: 'platform-digest' };
+      expect(describeBuildFailure(digestTagged, build, taken, 'l').summary).not.toContain('IMMUTABLE repository');
+      expect(describeBuildFailure(plan, build, taken, 'l').summary).not.toContain('IMMUTABLE repository');
+    });
+  });
 });

@@ -45,8 +45,10 @@ describe('Function: classifyEvent', () => {
     expect(event).toMatchObject({ kind: 'invalid', requestType: 'Update', problem: 'Invalid CloudFormation request: the Update request has no PhysicalResourceId, OldResourceProperties' });
   });
 
-  it('accepts a well-formed continuation', () => {
+  it('accepts a well-formed continuation, with or without the target tag kind (older states have none)', () => {
     expect(classifyEvent({ sysdigImageFixContinuation: state })).toEqual({ kind: 'continuation', state });
+    const immutable = { ...state, plan: { ...state.plan, targetImage: `${state.plan.repositoryUri}:1-amd64`, targetTagKind: 'source-tag-arch' } };
+    expect(classifyEvent({ sysdigImageFixContinuation: immutable })).toEqual({ kind: 'continuation', state: immutable });
   });
 
   it.each([
@@ -59,6 +61,7 @@ describe('Function: classifyEvent', () => {
     ['a platform that does not match', { ...state, plan: { ...state.plan, platform: 'linux/arm64' } }, 'plan.platform does not match plan.architecture'],
     ['a target outside the repository', { ...state, plan: { ...state.plan, targetImage: `${ECR}/other:1` } }, 'plan.targetImage is invalid'],
     ['a hostile target', { ...state, plan: { ...state.plan, targetImage: `${ECR}/sysdig-image-fix/quay.io/a/b:1;id` } }, 'plan.targetImage is invalid'],
+    ['an unknown target tag kind', { ...state, plan: { ...state.plan, targetTagKind: 'whatever' } }, 'plan.targetTagKind is invalid'],
   ])('answers FAILED for a continuation with %s', (_label, damaged, problem) => {
     expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toMatchObject({
       kind: 'invalid',

@@ -60,6 +60,7 @@ describe('Function: handler (continuation)', () => {
         repositoryName: TARGET_REPOSITORY,
         repositoryUri: TARGET_REPOSITORY_URI,
         targetImage: `${TARGET_REPOSITORY_URI}:6.2.0`,
+        targetTagKind: 'source-tag',
       },
     });
     // It polled while time allowed, and handed over with the margin intact.

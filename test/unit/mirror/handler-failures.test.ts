@@ -82,6 +82,29 @@ describe('Function: handler (source registry problems)', () => {
     expect(sourceImageOfBuild(s)).toBe('registry.example.com/team/private:1');
   });
 
+  it('IMMUTABLE with an unresolvable source: tags <source tag>-<arch>, and a build refused on that existing tag says what to do', async () => {
+    s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
+    s.world.addImage(SOURCE, { digests: {}, error: (c) => new RegistryUnreachableError(c, 'https://quay.io/v2/', 'connect ETIMEDOUT') });
+    s.world.buildScript = {
+      statuses: ['FAILED'],
+      phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: . "$MIRROR_STEPS"; copy_platform. Reason: exit status 1' }] }],
+      logLines: [
+        `ERROR: the tag ${TARGET_REPOSITORY_URI}:6.2.0-amd64 already exists and holds sha256:${'9'.repeat(64)}, not the linux/amd64 image of ${SOURCE}`,
+      ],
+    };
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, baseProperties));
+
+    const target = s.world.codeBuild.commandCalls(StartBuildCommand)[0]!.args[0].input.environmentVariablesOverride?.find((v) => v.name === 'TARGET_IMAGE');
+    expect(target?.value).toBe(`${TARGET_REPOSITORY_URI}:6.2.0-amd64`);
+    const answer = onlyAnswer(s.server, url);
+    expect(answer.Status).toBe('FAILED');
+    const summary = answer.Reason!.split('\n')[0]!;
+    expect(summary).toContain(`The target tag 6.2.0-amd64 already exists in the IMMUTABLE repository ${TARGET_REPOSITORY} with other content`);
+    expect(summary).toContain(`delete the tag 6.2.0-amd64 from ${TARGET_REPOSITORY}`);
+    expect(summary).toContain('ImageTagMutability to MUTABLE');
+  });
+
   const unreliable: [string, (c: RegistryErrorContext) => Error][] = [
     ['unreachable', (c) => new RegistryUnreachableError(c, 'https://quay.io/v2/', 'connect ETIMEDOUT')],
     ['rate limited', (c) => new RegistryRateLimitedError(c, 30)],

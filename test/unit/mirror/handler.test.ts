@@ -150,6 +150,26 @@ describe('Function: handler (Create)', () => {
     });
   });
 
+  it('with IMMUTABLE repositories the build pushes a tag naming the platform digest; one per architecture', async () => {
+    s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
+    for (const [architecture, digest] of [['x86_64', SOURCE_AMD64], ['arm64', SOURCE_ARM64]] as const) {
+      const url = s.newUrl();
+      await s.harness.invoke(createEvent(url, { SourceImage: SOURCE, Architecture: architecture }));
+      expect(onlyAnswer(s.server, url).PhysicalResourceId).toBe(`${TARGET_REPOSITORY_URI}@${digest}`);
+    }
+    const targets = s.world.codeBuild.commandCalls(StartBuildCommand).map((call) => environmentOf(call.args[0].input).TARGET_IMAGE!.value);
+    expect(targets).toEqual([`${TARGET_REPOSITORY_URI}:${SOURCE_AMD64.replace(':', '-')}`, `${TARGET_REPOSITORY_URI}:${SOURCE_ARM64.replace(':', '-')}`]);
+  });
+
+  it('with IMMUTABLE repositories an image already mirrored is still answered at once, without a build', async () => {
+    s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
+    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, baseProperties));
+    expect(onlyAnswer(s.server, url)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+    expect(s.world.codeBuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+  });
+
   it('keeps a foreign statement of an existing repository policy and writes ours once', async () => {
     const foreign = { Sid: 'CrossAccountPull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 'ecr:BatchGetImage' };
     s.world.addRepository(TARGET_REPOSITORY, { policy: JSON.stringify({ Version: '2012-10-17', Statement: [foreign] }) });

@@ -2,16 +2,23 @@ import { describe, expect, it } from 'vitest';
 import {
   attributesFromPhysicalId,
   keptImageUri,
+  mirrorTargetTag,
   planMirror,
   sameEffectivePlan,
+  withTargetTag,
   type CopyPlan,
   type KeepPlan,
 } from '../../../src/mirror/plan.js';
 import { parseProperties } from '../../../src/mirror/properties.js';
+import { parseImageReference, tryParseImageReference } from '../../../src/reference/index.js';
 
 const here = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' };
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const HEX = 'c'.repeat(64);
+/** Platform digests of one upstream tag: amd64 and arm64 today, amd64 after the tag was rebuilt (moved). */
+const AMD64 = `sha256:${'a'.repeat(64)}`;
+const ARM64 = `sha256:${'b'.repeat(64)}`;
+const AMD64_REBUILT = `sha256:${'e'.repeat(64)}`;
 
 function plan(properties: Record<string, unknown>, prefix = 'sysdig-image-fix') {
   return planMirror(parseProperties(properties), here, prefix);
@@ -97,5 +104,70 @@ describe('Function: keptImageUri', () => {
     expect(keptImageUri(keep, undefined)).toBe(`${ECR}/app:1`);
     const pinned = plan({ SourceImage: `${ECR}/app:1@sha256:${HEX}` }) as KeepPlan;
     expect(keptImageUri(pinned, undefined)).toBe(`${ECR}/app@sha256:${HEX}`);
+  });
+});
+
+describe('Function: mirrorTargetTag', () => {
+  const nginx = parseImageReference('docker.io/library/nginx:1.27');
+
+  it('MUTABLE (the default) keeps the source tag whatever the digest, and sha256-<hex> for a digest-only source', () => {
+    expect(mirrorTargetTag(nginx, 'arm64', 'MUTABLE', ARM64)).toEqual({ tag: '1.27', kind: 'source-tag' });
+    expect(mirrorTargetTag(nginx, 'x86_64', 'MUTABLE', undefined)).toEqual({ tag: '1.27', kind: 'source-tag' });
+    expect(mirrorTargetTag(parseImageReference(`ghcr.io/org/tool@sha256:${HEX}`), 'x86_64', 'MUTABLE', AMD64).tag).toBe(`sha256-${HEX}`);
+  });
+
+  it('IMMUTABLE names the platform digest: one tag per architecture and per build of the upstream tag', () => {
+    const amd64 = mirrorTargetTag(nginx, 'x86_64', 'IMMUTABLE', AMD64);
+    const arm64 = mirrorTargetTag(nginx, 'arm64', 'IMMUTABLE', ARM64);
+    const rebuilt = mirrorTargetTag(nginx, 'x86_64', 'IMMUTABLE', AMD64_REBUILT);
+    expect(amd64).toEqual({ tag: `sha256-${'a'.repeat(64)}`, kind: 'platform-digest' });
+    expect(arm64.tag).toBe(`sha256-${'b'.repeat(64)}`);
+    expect(rebuilt.tag).toBe(`sha256-${'e'.repeat(64)}`);
+    expect(new Set([amd64.tag, arm64.tag, rebuilt.tag]).size).toBe(3);
+    // The same content always gets the same tag, so a repeated mirror finds it.
+    expect(mirrorTargetTag(parseImageReference('docker.io/library/nginx:latest'), 'x86_64', 'IMMUTABLE', AMD64).tag).toBe(amd64.tag);
+  });
+
+  it('IMMUTABLE without a resolved digest: <source tag>-<amd64|arm64>, still one tag per architecture', () => {
+    expect(mirrorTargetTag(nginx, 'arm64', 'IMMUTABLE', undefined)).toEqual({ tag: '1.27-arm64', kind: 'source-tag-arch' });
+    expect(mirrorTargetTag(nginx, 'x86_64', 'IMMUTABLE', undefined)).toEqual({ tag: '1.27-amd64', kind: 'source-tag-arch' });
+    expect(mirrorTargetTag(parseImageReference('quay.io/a/b'), 'arm64', 'IMMUTABLE', undefined).tag).toBe('latest-arm64');
+    expect(mirrorTargetTag(parseImageReference(`ghcr.io/org/tool@sha256:${HEX}`), 'arm64', 'IMMUTABLE', undefined).tag).toBe(`sha256-${HEX}-arm64`);
+  });
+
+  it('cuts a long source tag so that the architecture still fits the 128 characters of a tag', () => {
+    const long = parseImageReference(`quay.io/a/b:${'v'.repeat(128)}`);
+    const { tag } = mirrorTargetTag(long, 'x86_64', 'IMMUTABLE', undefined);
+    expect(tag).toBe(`${'v'.repeat(122)}-amd64`);
+    expect(tag).toHaveLength(128);
+  });
+
+  it('always gives a tag the reference grammar accepts', () => {
+    const sources = ['quay.io/a/b:1.0', `quay.io/a/b:${'x'.repeat(128)}`, `quay.io/a/b@sha256:${HEX}`, 'quay.io/a/b:v1.2_rc-3'];
+    for (const source of sources) {
+      for (const architecture of ['x86_64', 'arm64'] as const) {
+        for (const mutability of ['MUTABLE', 'IMMUTABLE'] as const) {
+          for (const digest of [AMD64, undefined]) {
+            const { tag } = mirrorTargetTag(parseImageReference(source), architecture, mutability, digest);
+            expect(tryParseImageReference(`${ECR}/repo:${tag}`).ok, `${source} ${architecture} ${mutability} ${digest}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe('Function: withTargetTag', () => {
+  const copy = plan({ SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0', Architecture: 'arm64' }) as CopyPlan;
+
+  it('MUTABLE keeps the target image of the plan and records the source tag', () => {
+    expect(withTargetTag(copy, 'MUTABLE', ARM64)).toEqual({ ...copy, targetTagKind: 'source-tag' });
+  });
+
+  it('IMMUTABLE retags only: same source, architecture and repository', () => {
+    const pinned = withTargetTag(copy, 'IMMUTABLE', ARM64);
+    expect(pinned).toEqual({ ...copy, targetImage: `${copy.repositoryUri}:sha256-${'b'.repeat(64)}`, targetTagKind: 'platform-digest' });
+    expect(sameEffectivePlan(pinned, copy)).toBe(true);
+    expect(withTargetTag(copy, 'IMMUTABLE', undefined)).toMatchObject({ targetImage: `${copy.repositoryUri}:6.2.0-arm64`, targetTagKind: 'source-tag-arch' });
   });
 });

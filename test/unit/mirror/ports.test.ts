@@ -145,6 +145,18 @@ describe('Function: createAwsPorts', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(2);
   });
 
+  it('prefers the secret entry of an ECR host over an ECR token (as the build does), and uses the token otherwise', async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ '210987654321.dkr.ecr.us-west-2.amazonaws.com': { username: 'ci', password: 'from-secret' } }),
+    });
+    ecr.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [{ authorizationToken: Buffer.from('AWS:token').toString('base64') }] });
+    const { credentials } = portsWithCredentials({ REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN }, (region) => new ECRClient({ region }));
+    expect(await credentials('210987654321.dkr.ecr.us-west-2.amazonaws.com')).toEqual({ username: 'ci', password: 'from-secret' });
+    expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(0);
+    expect(await credentials('210987654321.dkr.ecr-fips.us-east-1.amazonaws.com')).toEqual({ username: 'AWS', password: 'token' });
+    expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(1);
+  });
+
   it('writes the repository policy only when our statement is missing or different', async () => {
     const ours = lambdaPullStatement({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
     const ports = createAwsPorts(config());
