@@ -17,12 +17,9 @@ import { parseImageReference } from '../../src/reference/index.js';
 import { generateImage, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
 import { haveTools, TOOLS } from '../support/tools.js';
+import { MediaType } from '../support/media-types.js';
 
-// Spelled out here rather than imported from the client under test.
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+// Media types come from the test support (test/support/media-types.ts), never from the client under test.
 
 const SOURCE_HOST = 'quay.io';
 const TARGET_HOST = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
@@ -90,7 +87,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
     it('reads an OCI index with its exact bytes and digest', async () => {
       const manifest = await client().getManifest(patcher);
 
-      expect(manifest.mediaType).toBe(OCI_INDEX);
+      expect(manifest.mediaType).toBe(MediaType.OciIndex);
       expect(manifest.digest).toBe(pushed.ociIndex!.digest);
       expect(sha256(manifest.bytes)).toBe(pushed.ociIndex!.digest);
     });
@@ -103,7 +100,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       expect(pushed.ociIndex!.attestations).toHaveLength(2);
       expect(arm).toEqual({
         digest: pushed.ociIndex!.platforms['linux/arm64']!.digest,
-        mediaType: OCI_MANIFEST,
+        mediaType: MediaType.OciManifest,
         platform: 'linux/arm64',
         indexDigest: pushed.ociIndex!.digest,
         available: ['linux/amd64', 'linux/arm64/v8'],
@@ -121,10 +118,10 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       const arm = await registry.resolvePlatform(ref, 'arm64');
       const amd = await registry.resolvePlatform(ref, 'x86_64');
 
-      expect(manifest.mediaType).toBe(DOCKER_LIST);
+      expect(manifest.mediaType).toBe(MediaType.DockerManifestList);
       expect(manifest.digest).toBe(pushed.dockerList!.digest);
-      expect(arm).toMatchObject({ digest: pushed.dockerList!.platforms['linux/arm64']!.digest, mediaType: DOCKER_MANIFEST });
-      expect(amd).toMatchObject({ digest: pushed.dockerList!.platforms['linux/amd64']!.digest, mediaType: DOCKER_MANIFEST });
+      expect(arm).toMatchObject({ digest: pushed.dockerList!.platforms['linux/arm64']!.digest, mediaType: MediaType.DockerManifest });
+      expect(amd).toMatchObject({ digest: pushed.dockerList!.platforms['linux/amd64']!.digest, mediaType: MediaType.DockerManifest });
       expect(arm.available).toEqual(['linux/arm64', 'linux/amd64']);
     });
 
@@ -133,14 +130,14 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
 
       const manifest = await client().getManifest(parseImageReference(`${SOURCE_HOST}/sysdig/serverless-patcher@${digest}`));
 
-      expect(manifest.mediaType).toBe(OCI_MANIFEST);
+      expect(manifest.mediaType).toBe(MediaType.OciManifest);
       expect(sha256(manifest.bytes)).toBe(digest);
     });
 
     it('resolves a single-platform OCI image from its config blob', async () => {
       const result = await client().resolvePlatform(parseImageReference(`${SOURCE_HOST}/acme/amd64-only:1.0`), 'x86_64');
 
-      expect(result).toEqual({ digest: pushed.ociAmd64!.digest, mediaType: OCI_MANIFEST, platform: 'linux/amd64', available: ['linux/amd64'] });
+      expect(result).toEqual({ digest: pushed.ociAmd64!.digest, mediaType: MediaType.OciManifest, platform: 'linux/amd64', available: ['linux/amd64'] });
     });
 
     it('throws PlatformNotFoundError in the documented words for a single-platform image of the other architecture', async () => {
@@ -187,10 +184,10 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       const childDigest = pushed.private!.platforms['linux/amd64']!.digest;
       const repository = `${TARGET_HOST}/sysdig-image-fix/quay.io/sysdig/serverless-patcher`;
 
-      expect(await registry.headManifest(mirrored)).toEqual({ digest: pushed.private!.digest, mediaType: OCI_INDEX });
+      expect(await registry.headManifest(mirrored)).toEqual({ digest: pushed.private!.digest, mediaType: MediaType.OciIndex });
       expect(await registry.headManifest(parseImageReference(`${repository}@${childDigest}`))).toEqual({
         digest: childDigest,
-        mediaType: OCI_MANIFEST,
+        mediaType: MediaType.OciManifest,
       });
       expect(await registry.headManifest(parseImageReference(`${repository}:absent`))).toBeUndefined();
       expect(await registry.headManifest(parseImageReference(`${repository}@sha256:${'0'.repeat(64)}`))).toBeUndefined();

@@ -19,16 +19,12 @@ import {
   type RegistryCredentials,
 } from '../../../src/mirror/registry.js';
 import { parseImageReference } from '../../../src/reference/index.js';
+import { MediaType } from '../../support/media-types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Content fixtures: JSON documents with their sha256 digests, computed here independently of the client.
+// Content fixtures: JSON documents with their sha256 digests, computed here independently of the client;
+// media types come from the test support, never from the client under test.
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
 
 interface Content {
   mediaType: string;
@@ -58,10 +54,10 @@ const UNKNOWN: TestPlatform = { os: 'unknown', architecture: 'unknown' };
 
 /** A single-platform image: its config blob and its manifest. */
 function image(platform: TestPlatform, format: 'oci' | 'docker' = 'oci'): { config: Content; manifest: Content } {
-  const config = content(format === 'oci' ? OCI_CONFIG : DOCKER_CONFIG, { ...platform, rootfs: { type: 'layers', diff_ids: [] } });
-  const manifest = content(format === 'oci' ? OCI_MANIFEST : DOCKER_MANIFEST, {
+  const config = content(format === 'oci' ? MediaType.OciConfig : MediaType.DockerConfig, { ...platform, rootfs: { type: 'layers', diff_ids: [] } });
+  const manifest = content(format === 'oci' ? MediaType.OciManifest : MediaType.DockerManifest, {
     schemaVersion: 2,
-    mediaType: format === 'oci' ? OCI_MANIFEST : DOCKER_MANIFEST,
+    mediaType: format === 'oci' ? MediaType.OciManifest : MediaType.DockerManifest,
     config: { mediaType: config.mediaType, digest: config.digest, size: config.bytes.length },
     layers: [],
   });
@@ -74,7 +70,7 @@ interface IndexEntry {
   annotations?: Record<string, string>;
 }
 
-function index(entries: IndexEntry[], mediaType = OCI_INDEX): Content {
+function index(entries: IndexEntry[], mediaType: string = MediaType.OciIndex): Content {
   return content(mediaType, {
     schemaVersion: 2,
     mediaType,
@@ -90,7 +86,7 @@ function index(entries: IndexEntry[], mediaType = OCI_INDEX): Content {
 
 /** A buildx-style attestation entry (unknown/unknown, annotated with the manifest it describes). */
 function attestationEntry(subject: Content): IndexEntry {
-  const manifest = content(OCI_MANIFEST, { schemaVersion: 2, mediaType: OCI_MANIFEST, note: `attestation of ${subject.digest}` });
+  const manifest = content(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, note: `attestation of ${subject.digest}` });
   return {
     manifest,
     platform: UNKNOWN,
@@ -288,10 +284,10 @@ describe('Class: RegistryClient', () => {
 
       expect(Buffer.from(result.bytes).equals(manifest.bytes)).toBe(true);
       expect(result.digest).toBe(manifest.digest);
-      expect(result.mediaType).toBe(OCI_MANIFEST);
+      expect(result.mediaType).toBe(MediaType.OciManifest);
       expect(result.json).toEqual(JSON.parse(manifest.bytes.toString()));
       const accept = (registry.requests[0]?.headers.accept ?? '').split(',').map((type) => type.trim());
-      expect(accept).toEqual(expect.arrayContaining([OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST]));
+      expect(accept).toEqual(expect.arrayContaining([MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList]));
       expect(registry.requests[0]?.path).toBe('/v2/acme/app/manifests/1.0');
     });
 
@@ -303,17 +299,17 @@ describe('Class: RegistryClient', () => {
 
       expect(registry.requests[0]?.path).toBe(`/v2/acme/app/manifests/${manifest.digest}`);
       expect(result.digest).toBe(manifest.digest);
-      expect(result.mediaType).toBe(DOCKER_MANIFEST);
+      expect(result.mediaType).toBe(MediaType.DockerManifest);
     });
 
     it('reads a Docker manifest list as a list, not as one of its children', async () => {
       const amd = image(AMD64, 'docker');
-      const list = index([{ manifest: amd.manifest, platform: AMD64 }], DOCKER_LIST);
+      const list = index([{ manifest: amd.manifest, platform: AMD64 }], MediaType.DockerManifestList);
       const registry = await fakeRegistry({ tags: { latest: list } });
 
       const result = await clientFor(registry).getManifest(ref('latest'));
 
-      expect(result.mediaType).toBe(DOCKER_LIST);
+      expect(result.mediaType).toBe(MediaType.DockerManifestList);
       expect(result.digest).toBe(list.digest);
     });
 
@@ -336,7 +332,7 @@ describe('Class: RegistryClient', () => {
       const { manifest } = image(AMD64);
       const registry = await fakeRegistry({
         intercept: (_request, response) => {
-          response.writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
+          response.writeHead(200, { 'content-type': MediaType.OciManifest, 'docker-content-digest': `sha256:${'0'.repeat(64)}` });
           response.end(manifest.bytes);
           return true;
         },
@@ -355,7 +351,7 @@ describe('Class: RegistryClient', () => {
       // The registry serves `other` under `manifest`'s digest and claims nothing else.
       const registry = await fakeRegistry({
         intercept: (_request, response) => {
-          response.writeHead(200, { 'content-type': OCI_MANIFEST });
+          response.writeHead(200, { 'content-type': MediaType.OciManifest });
           response.end(other.bytes);
           return true;
         },
@@ -370,8 +366,8 @@ describe('Class: RegistryClient', () => {
     it.each([
       ['an HTML page', 'text/html; charset=utf-8', (m: Content) => m.bytes],
       ['a Docker schema 1 manifest', 'application/vnd.docker.distribution.manifest.v1+prettyjws', (m: Content) => m.bytes],
-      ['a Content-Type that contradicts the body', DOCKER_MANIFEST, (m: Content) => m.bytes],
-      ['a body that is not JSON', OCI_MANIFEST, () => Buffer.from('<html>oops</html>')],
+      ['a Content-Type that contradicts the body', MediaType.DockerManifest, (m: Content) => m.bytes],
+      ['a body that is not JSON', MediaType.OciManifest, () => Buffer.from('<html>oops</html>')],
     ])('rejects %s with RegistryProtocolError', async (_case, contentType, body) => {
       const { manifest } = image(AMD64);
       const registry = await fakeRegistry({
@@ -397,7 +393,7 @@ describe('Class: RegistryClient', () => {
 
       const head = await clientFor(registry).headManifest(ref('2.0'));
 
-      expect(head).toEqual({ digest: list.digest, mediaType: OCI_INDEX });
+      expect(head).toEqual({ digest: list.digest, mediaType: MediaType.OciIndex });
       expect(registry.requests.map((request) => request.method)).toEqual(['HEAD']);
     });
 
@@ -407,7 +403,7 @@ describe('Class: RegistryClient', () => {
         tags: { '1.0': manifest },
         intercept: (request, response) => {
           if (request.method !== 'HEAD') return false;
-          response.writeHead(200, { 'content-type': DOCKER_MANIFEST });
+          response.writeHead(200, { 'content-type': MediaType.DockerManifest });
           response.end();
           return true;
         },
@@ -415,7 +411,7 @@ describe('Class: RegistryClient', () => {
 
       const head = await clientFor(registry).headManifest(ref('1.0'));
 
-      expect(head).toEqual({ digest: manifest.digest, mediaType: DOCKER_MANIFEST });
+      expect(head).toEqual({ digest: manifest.digest, mediaType: MediaType.DockerManifest });
       expect(registry.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
     });
 
@@ -519,7 +515,7 @@ describe('Class: RegistryClient', () => {
       });
 
       expect((await client.getManifest(ref('1.0'))).digest).toBe(manifest.digest);
-      expect(await client.headManifest(ref('1.0'))).toEqual({ digest: manifest.digest, mediaType: OCI_MANIFEST });
+      expect(await client.headManifest(ref('1.0'))).toEqual({ digest: manifest.digest, mediaType: MediaType.OciManifest });
 
       expect(asked).toEqual(['quay.io']);
       expect(registry.requests.map((request) => request.headers.authorization)).toEqual([
@@ -695,7 +691,7 @@ describe('Class: RegistryClient', () => {
 
       expect(result).toEqual({
         digest: arm.digest,
-        mediaType: OCI_MANIFEST,
+        mediaType: MediaType.OciManifest,
         platform: 'linux/arm64',
         indexDigest: list.digest,
         available: ['linux/amd64', 'linux/arm64/v8'],
@@ -742,7 +738,7 @@ describe('Class: RegistryClient', () => {
 
       const result = await clientFor(registry).resolvePlatform(ref('1.0'), 'x86_64');
 
-      expect(result).toEqual({ digest: manifest.digest, mediaType: OCI_MANIFEST, platform: 'linux/amd64', available: ['linux/amd64'] });
+      expect(result).toEqual({ digest: manifest.digest, mediaType: MediaType.OciManifest, platform: 'linux/amd64', available: ['linux/amd64'] });
       const blobRequest = registry.requests.find((request) => request.path.includes('/blobs/'));
       expect(blobRequest?.headers.authorization).toBe('Bearer blob-token-1');
       expect(store.requests).toHaveLength(1);
