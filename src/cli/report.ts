@@ -1,7 +1,7 @@
 // Human output: the per-site summary and the scan table. Template text is untrusted, so control
 // characters are escaped before they reach a terminal.
 import { MACRO_NAME } from '../contract.js';
-import { describeProblem } from '../macro/summary.js';
+import { describeProblem, summarizeSites } from '../macro/summary.js';
 import type { SiteReport, TransformProblem, Verdict } from '../template/types.js';
 
 const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip'];
@@ -41,9 +41,8 @@ export function formatScanTable(sites: readonly SiteReport[]): string {
 /** `transform` stderr summary: a count line, then one line per site (resource, verdict, image, arch, mirror id). */
 export function formatSiteSummary(sites: readonly SiteReport[]): string {
   if (sites.length === 0) return `${MACRO_NAME}: no Lambda image sites found; template unchanged\n`;
-  const counts = VERDICT_ORDER.map((verdict) => [verdict, sites.filter((site) => site.verdict === verdict).length] as const)
-    .filter(([, count]) => count > 0)
-    .map(([verdict, count]) => `${count} ${verdict}`);
+  const { verdicts } = summarizeSites(sites);
+  const counts = VERDICT_ORDER.filter((verdict) => verdicts[verdict] > 0).map((verdict) => `${verdicts[verdict]} ${verdict}`);
   const rows = sites.map((site) => {
     const [resource, image, verdict, architecture, mirror] = siteRow(site) as [string, string, string, string, string];
     return [resource, verdict, image, architecture, mirror];
