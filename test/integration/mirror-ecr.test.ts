@@ -45,6 +45,20 @@ function registryFactory(seen: { credentials?: RegistryPortOptions['credentials'
   };
 }
 
+
+/** Registers a tiny manifest as REPOSITORY:6.2.0 with DIGEST (moto computes PutImage digests wrongly: always pass imageDigest). */
+async function putImageWithDigest(ecr: ECRClient): Promise<void> {
+  await ecr.send(
+    new PutImageCommand({
+      repositoryName: REPOSITORY,
+      imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }),
+      imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      imageTag: '6.2.0',
+      imageDigest: DIGEST,
+    }),
+  );
+}
+
 describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through the SDK against moto_server)', () => {
   let moto: LocalMoto;
   let ecr: ECRClient;
@@ -138,16 +152,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
     await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
     expect(await ports.imageExists(REPOSITORY, DIGEST)).toBe(false);
-    // moto computes digests wrongly for PutImage: always pass imageDigest.
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName: REPOSITORY,
-        imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }),
-        imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
-        imageTag: '6.2.0',
-        imageDigest: DIGEST,
-      }),
-    );
+    await putImageWithDigest(ecr);
     expect(await ports.imageExists(REPOSITORY, DIGEST)).toBe(true);
     expect(await ports.imageExists(REPOSITORY, `sha256:${'00'.repeat(32)}`)).toBe(false);
   });
@@ -165,15 +170,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
     try {
       const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
       await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
-      await ecr.send(
-        new PutImageCommand({
-          repositoryName: REPOSITORY,
-          imageManifest: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: {}, layers: [] }),
-          imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
-          imageTag: '6.2.0',
-          imageDigest: DIGEST,
-        }),
-      );
+      await putImageWithDigest(ecr);
       const handler = createHandler({
         env: { AWS_REGION: REGION, CODEBUILD_PROJECT_NAME: 'sysdig-image-fix-copy' },
         createPorts: (config) => createAwsPorts(config, { clients: { ecr }, registry: registryFactory({}) }),
