@@ -85,9 +85,8 @@ describe('Function: handler', () => {
         await invoke(macroEvent(template, { templateParameterValues: { KeptImage: SAME_REGION_ECR_IMAGE, MirroredImage: OTHER_REGION_ECR_IMAGE } })),
       );
       expect(siteImage((fragment.Resources as JsonObject).Kept)).toEqual({ Ref: 'KeptImage' });
-      expect(mirrorOf(fragment, 'Mirrored').properties.RepositoryName).toBe(
-        'sysdig-image-fix/518078317392.dkr.ecr.eu-west-1.amazonaws.com/compose-x-macro',
-      );
+      // The repository follows the value CloudFormation passes the mirror (the same as here).
+      expect(mirrorOf(fragment, 'Mirrored').properties).toMatchObject({ SourceImage: { Ref: 'MirroredImage' }, RepositoryPrefix: 'sysdig-image-fix' });
     });
 
     it.each([

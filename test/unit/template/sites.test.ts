@@ -82,6 +82,8 @@ describe('Function: chooseArchitecture', () => {
   }
   const literal = (architecture: string) => ({ kind: 'literal', architecture });
   const expression = (e: Json) => ({ kind: 'expression', expression: e });
+  /** An expression resolved now: the mirror keeps the expression, the report the value. */
+  const followed = (e: Json, resolved: string) => ({ kind: 'expression', expression: e, resolved });
 
   it('defaults to x86_64', () => {
     expect(choose(lambdaFunction('a'))).toEqual(literal('x86_64'));
@@ -102,18 +104,25 @@ describe('Function: chooseArchitecture', () => {
   });
   it('lets a SAM function intrinsic replace a Globals list, as the SAM translator does', () => {
     const globals = { Function: { Architectures: ['arm64'] } };
-    expect(choose(samFunction('a', { architectures: ref('ArchList') }), globals, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
+    expect(choose(samFunction('a', { architectures: ref('ArchList') }), globals, { ArchList: ['x86_64'] })).toEqual(
+      followed({ 'Fn::Select': [0, ref('ArchList')] }, 'x86_64'),
+    );
   });
   it('ignores SAM Globals for AWS::Lambda::Function', () => {
     expect(choose(lambdaFunction('a'), { Function: { Architectures: ['arm64'] } })).toEqual(literal('x86_64'));
   });
-  it('resolves intrinsics like images', () => {
-    expect(choose(lambdaFunction('a', { architectures: [ref('Arch')] }))).toEqual(literal('arm64'));
-    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }))).toEqual(literal('arm64'));
-    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }), undefined, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
-    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['arm64'], NO_VALUE) }), undefined, { Arch: 'x' })).toEqual(
-      literal('x86_64'),
+  it('resolves intrinsics like images, keeping the expression so that the mirror follows deploy-time values', () => {
+    expect(choose(lambdaFunction('a', { architectures: [ref('Arch')] }))).toEqual(followed(ref('Arch'), 'arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }))).toEqual(followed({ 'Fn::Select': [0, ref('ArchList')] }, 'arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }), undefined, { ArchList: ['x86_64'] })).toEqual(
+      followed({ 'Fn::Select': [0, ref('ArchList')] }, 'x86_64'),
     );
+    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['arm64'], NO_VALUE) }), undefined, { Arch: 'x' })).toEqual(
+      followed(ifThen('UseArm', 'arm64', 'x86_64'), 'x86_64'),
+    );
+  });
+  it('keeps a known Fn::If to the branch taken when the other branch is not a valid architecture', () => {
+    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['ppc'], ['arm64']) }), undefined, { Arch: 'x' })).toEqual(literal('arm64'));
   });
   it('passes the element expression of [<expr>] when it is known only at deploy time', () => {
     expect(choose(lambdaFunction('a', { architectures: [ref('UnknownOne')] }))).toEqual(expression(ref('UnknownOne')));
