@@ -17,6 +17,7 @@ import {
   Pair,
   parseDocument,
   Scalar,
+  visit,
   YAMLMap,
   YAMLSeq,
   type CollectionTag,
@@ -248,6 +249,32 @@ function convert(walk: Walk, node: Node | null | undefined): Json {
   return fail(walk, node, 'unsupported YAML node');
 }
 
+const YAML11_LINE_BREAK = /[\u0085\u2028\u2029]/g;
+
+/**
+ * NEL, LS and PS are line breaks in YAML 1.1 (PyYAML, so CloudFormation and cfn-lint break the line there) but
+ * ordinary characters in 1.2 (the yaml library). Outside quotes they would change the template's structure for one
+ * reader and not the other, so they are refused there. Inside quotes PyYAML keeps LS and PS as they are (as the
+ * yaml library does) but folds NEL into a space, so NEL is refused everywhere.
+ */
+function refuseYaml11LineBreaks(text: string, document: Document.Parsed, lineCounter: LineCounter): void {
+  const found = [...text.matchAll(YAML11_LINE_BREAK)].map((match) => match.index);
+  if (found.length === 0) return;
+  const quoted: [number, number][] = [];
+  visit(document, {
+    Scalar(_key, node) {
+      if ((node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) && node.range) quoted.push([node.range[0], node.range[1]]);
+    },
+  });
+  const outside = found.find((offset) => text[offset] === '\u0085' || !quoted.some(([start, end]) => offset > start && offset < end));
+  if (outside === undefined) return;
+  const { line, col } = lineCounter.linePos(outside);
+  const code = `U+${text.charCodeAt(outside).toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new CfnYamlError(
+    `${code} at line ${line}, column ${col} is a line break in YAML 1.1, which CloudFormation uses (YAML 1.2 readers do not break the line there): put the value in quotes or remove the character`,
+  );
+}
+
 /**
  * Reads a CloudFormation YAML template (JSON is YAML too) into its JSON form, keeping the parsed document.
  * Throws CfnYamlError for syntax errors, duplicate keys, values PyYAML cannot load and multiple documents.
@@ -263,6 +290,7 @@ export function readCfnYaml(text: string): CfnYamlDocument {
   // An unresolved tag is only a warning for the yaml library, but PyYAML (and CloudFormation) refuse it.
   const problems = [...document.errors, ...document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')];
   if (problems.length > 0) throw new CfnYamlError(problems.map((problem) => problem.message.trimEnd()).join('\n'), { cause: problems[0] });
+  refuseYaml11LineBreaks(text, document, lineCounter);
   const value = convert({ document, lineCounter, aliased: 0, depth: 0, nanKeys: 0 }, document.contents as Node | null);
   return { text, document, lineCounter, value };
 }

@@ -231,6 +231,9 @@ const EDGE_CASES = [
   'yes: 1\ntrue: 2\n', '1: a\n1.0: b\n', 'a: {b: 1, b: 2}\n', 'a: !If {b: 1, b: 2}\n', '~: 1\n', '=: 1\na: =\n',
   'a: !!binary aGVsbG8=\n', '? [1]\n: x\n', '? !Ref a\n: 1\n', 'a: &x 1\nb: *x\n',
   'a: |\n  0755\n  yes\nb: >-\n  folded\n  text\n',
+  // LS, PS, NEL: line breaks in YAML 1.1, plain characters in 1.2 (LS and PS are kept inside quotes; NEL inside
+  // quotes, which PyYAML folds into a space, is refused by the CLI: test/unit/cli/cfn-yaml.test.ts)
+  'a: "x\u2028y"\nb: \'x\u2029y\'\n', 'a: x\u0085b\n', 'a: x\u2028y\n',
 ];
 
 const haveTemplates = existsSync(REAL_TEMPLATES);

@@ -154,6 +154,12 @@ describe('Function: parseCfnYaml', () => {
       ['a syntax error', 'a: [1, 2\n', /line/],
       ['two documents', 'a: 1\n---\nb: 2\n', /document/i],
       ['two tags on one node', "a: !ImportValue !Sub '${X}-Vpc'\n", /at most one tag/],
+      [
+        'a YAML 1.1 line break outside quotes',
+        'a: x\u2028y\n',
+        /^U\+2028 at line 1, column 5 is a line break in YAML 1\.1, which CloudFormation uses \(YAML 1\.2 readers do not break the line there\): put the value in quotes or remove the character$/,
+      ],
+      ['NEL even inside quotes (PyYAML folds it into a space)', "a: 'x\u0085y'\n", /^U\+0085 at line 1, column 6 is a line break in YAML 1\.1/],
     ])('rejects %s with a CfnYamlError', (_case, text, message) => {
       let caught: unknown;
       try {

@@ -1,5 +1,5 @@
-import { jsonEquals } from '../../../src/template/json.js';
 import { describe, expect, it } from 'vitest';
+import { jsonEquals } from '../../../src/template/json.js';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import {
@@ -185,6 +185,16 @@ describe('Function: transform', () => {
         expect(mirrorsOf(fragment)[other]!.Properties).toMatchObject({ SourceImage: ref('Other'), RepositoryPrefix: 'sysdig-image-fix' });
         expect(sites.map((site) => site.image)).toEqual(Array(5).fill('docker.io/library/nginx:1.27'));
       });
+    });
+
+    it('leaves a function whose intrinsic PackageType resolves to Zip alone, and mirrors it when it resolves to Image', () => {
+      const packageType = ifThen('Yes', 'Zip', 'Image');
+      const zip = template({ F: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) }, { Conditions: { Yes: equals('a', 'a') } });
+      const { fragment, sites } = expectSuccess(run(zip));
+      expect(sites).toEqual([]);
+      expect(fragment).toEqual(zip);
+      const image = template({ F: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) }, { Conditions: { Yes: equals('a', 'b') } });
+      expect(expectSuccess(run(image)).sites.map((site) => site.verdict)).toEqual(['mirror']);
     });
 
     it('rewrites a SAM function at Properties.ImageUri', () => {
