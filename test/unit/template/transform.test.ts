@@ -8,6 +8,7 @@ import {
   defaults,
   equals,
   expectedMirrorId,
+  expressionMirror,
   expectFailure,
   expectSuccess,
   findInMap,
@@ -142,18 +143,7 @@ describe('Function: transform', () => {
           const input = template({ F: lambdaFunction(expression) }, sections);
           const { fragment, sites } = expectSuccess(run(input, context({ templateParameterValues: { Image: QUAY_IMAGE } })));
           const id = expectedMirrorId(expression, 'x86_64');
-          expect(mirrorsOf(fragment)).toEqual({
-            [id]: {
-              Type: 'Custom::ImageMirror',
-              Properties: {
-                ServiceToken: MIRROR_ARN,
-                ServiceTimeout: 3600,
-                SourceImage: expression,
-                Architecture: 'x86_64',
-                RepositoryPrefix: 'sysdig-image-fix',
-              },
-            },
-          });
+          expect(mirrorsOf(fragment)).toEqual(expressionMirror(expression));
           expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
           expect(sites).toEqual([
             {
@@ -243,18 +233,7 @@ describe('Function: transform', () => {
       const input = template({ F: lambdaFunction(expression), Builder: { Type: 'Custom::Builder' } }, { Parameters: parameters });
       const { fragment, sites } = expectSuccess(run(input));
       const id = expectedMirrorId(expression, 'x86_64');
-      expect(mirrorsOf(fragment)).toEqual({
-        [id]: {
-          Type: 'Custom::ImageMirror',
-          Properties: {
-            ServiceToken: MIRROR_ARN,
-            ServiceTimeout: 3600,
-            SourceImage: expression,
-            Architecture: 'x86_64',
-            RepositoryPrefix: 'sysdig-image-fix',
-          },
-        },
-      });
+      expect(mirrorsOf(fragment)).toEqual(expressionMirror(expression));
       expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
       expect(siteOf(sites, 'F')).toMatchObject({ verdict: 'deploy-time', image: JSON.stringify(expression), mirrorLogicalId: id });
     });
