@@ -172,6 +172,9 @@ function flatten(walk: Walk, map: YAMLMap): { pairs: Pair[]; merged: boolean } {
       flattened.push(flatten(walk, item).pairs);
     }
     for (const pairs of flattened.reverse()) merged.push(...pairs);
+    // Merged pairs are copies too: repeated merges of merges must not expand without bound.
+    walk.aliased += merged.length;
+    if (walk.aliased > MAX_ALIASED_NODES) fail(walk, pair.value as Node, `aliases expand to more than ${MAX_ALIASED_NODES} nodes`);
   }
   return { pairs: [...merged, ...own], merged: usesMerge };
 }

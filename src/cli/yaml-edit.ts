@@ -187,9 +187,11 @@ class Editor {
   }
 
   apply(): string {
+    // New text takes the input's line endings.
+    const crlf = this.text.includes('\r\n');
     let text = this.text;
     for (const edit of [...this.edits].sort((a, b) => b.start - a.start || b.end - a.end)) {
-      text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+      text = text.slice(0, edit.start) + (crlf ? edit.text.replace(/\r?\n/g, '\r\n') : edit.text) + text.slice(edit.end);
     }
     return text;
   }

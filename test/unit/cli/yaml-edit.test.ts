@@ -167,6 +167,15 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     expect(output.Transform).toBeUndefined();
   });
 
+  it('writes new lines with the input\'s line endings (CRLF)', async () => {
+    const input = 'Transform: SysdigImageFix\r\nResources:\r\n  A:\r\n    Type: AWS::Lambda::Function\r\n    Properties:\r\n      PackageType: Image\r\n      Code:\r\n        ImageUri: nginx\r\n';
+    const run = await transformYaml(input);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('written afresh');
+    expect(run.stdout.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(run.stdout).toMatch(/\r\n {2}ImageMirror[0-9a-f]{8}:\r\n {4}Type: Custom::ImageMirror\r\n/);
+  });
+
   it('never returns text that reads back differently from the output it was given', () => {
     const source = readCfnYaml('a: 1  # one\nb: [x, y]\nc:\n  d: e\n');
     const outputs: Json[] = [
