@@ -86,7 +86,8 @@ function report(
 /** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
 function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
   if (parameters.length === 0) return undefined;
-  const described = parameters.map((name) => (Object.hasOwn(context.parameterOrigins ?? {}, name) ? context.parameterOrigins![name]! : `parameter ${name}`));
+  const origins = context.parameterOrigins ?? {};
+  const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
   return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
 }
 
