@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isAccountId, isRegion } from '../reference/index.js';
 import { UsageError } from './errors.js';
+import { closest } from './suggest.js';
 import { TEMPLATE_FORMATS, type TemplateFormat } from './template-text.js';
 
 export type CliCommandName = 'transform' | 'scan';
@@ -19,7 +20,40 @@ export interface CliOptions {
   readonly format?: TemplateFormat;
 }
 
-export type CliRequest = { readonly kind: 'help' } | { readonly kind: 'run'; readonly options: CliOptions };
+export type CliRequest = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly options: CliOptions };
+
+const OPTIONS = {
+  region: { type: 'string' },
+  account: { type: 'string' },
+  parameter: { type: 'string', multiple: true },
+  'mirror-function-arn': { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/** Node's parseArgs messages, reworded as one plain line with the fix (and the flag meant, when it is close). */
+function usageProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const flag = unknown[1]!;
+    const names = Object.keys(OPTIONS);
+    const meant = closest(flag.replace(/^-+/, '').split('=')[0]!, names);
+    return meant !== undefined
+      ? `unknown option ${flag}; did you mean --${meant}?`
+      : `unknown option ${flag}; the options are ${names.map((name) => `--${name}`).join(', ')}`;
+  }
+  const missing = /Option '(-[^ ']*(?:, )?--[^ ']+|--[^ ']+) <value>' argument missing/.exec(message);
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && missing) return `${missing[1]!.split(', ').pop()} needs a value`;
+  return message.split('\n')[0]!;
+}
+
+function unknownCommand(command: string): string {
+  const meant = closest(command, CLI_COMMANDS);
+  return meant !== undefined ? `unknown command "${command}"; did you mean "${meant}"?` : `unknown command "${command}": use "transform" or "scan"`;
+}
 
 const PARAMETER_NAME = /^[A-Za-z0-9]+$/;
 
@@ -39,29 +73,18 @@ function parseParameters(pairs: readonly string[]): Map<string, string> {
 export function parseCliArgs(argv: readonly string[]): CliRequest {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        region: { type: 'string' },
-        account: { type: 'string' },
-        parameter: { type: 'string', multiple: true },
-        'mirror-function-arn': { type: 'string' },
-        format: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new UsageError(usageProblem(error), { cause: error });
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
 
   const [command, file, ...extra] = positionals;
   if (command === undefined) throw new UsageError('no command given: use "transform" or "scan"');
   if (!(CLI_COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command "${command}": use "transform" or "scan"`);
+    throw new UsageError(unknownCommand(command));
   }
   if (file === undefined) throw new UsageError(`${command}: give a template FILE, or - to read standard input`);
   if (extra.length > 0) throw new UsageError(`${command}: one template at a time; unexpected "${extra.join(' ')}"`);

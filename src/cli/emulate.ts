@@ -61,6 +61,8 @@ export interface StackParameters {
   readonly unresolved: readonly string[];
   /** SSM-typed parameters: their value is looked up by CloudFormation at deploy time. */
   readonly resolvedAtDeployTime: readonly string[];
+  /** Where each value came from, for messages: `--parameter Img` or `Parameters.Img.Default`. */
+  readonly origins: Record<string, string>;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -90,6 +92,7 @@ export function stackParameterValues(template: JsonObject, overrides: ReadonlyMa
     );
   }
   const values: Record<string, Json> = {};
+  const origins: Record<string, string> = {};
   const unresolved: string[] = [];
   const resolvedAtDeployTime: string[] = [];
   for (const [name, declaration] of Object.entries(declared)) {
@@ -100,7 +103,10 @@ export function stackParameterValues(template: JsonObject, overrides: ReadonlyMa
     }
     const value = overrides.get(name) ?? (isObject(declaration) ? declaration.Default : undefined);
     if (value === undefined || value === null) unresolved.push(name);
-    else values[name] = parameterValue(type, value);
+    else {
+      values[name] = parameterValue(type, value);
+      origins[name] = overrides.has(name) ? `--parameter ${name}` : `Parameters.${name}.Default`;
+    }
   }
-  return { values, unresolved, resolvedAtDeployTime };
+  return { values, unresolved, resolvedAtDeployTime, origins };
 }

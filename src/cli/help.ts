@@ -17,10 +17,12 @@ No AWS credentials are needed; nothing is deployed.
 Usage:
   sysdig-image-fix transform FILE|- [options]   print the transformed template on stdout
   sysdig-image-fix scan FILE|- [options]        print a table: resource, image, verdict
-  sysdig-image-fix --help
+  sysdig-image-fix --help | --version
 
 FILE is a CloudFormation template in JSON or YAML (short tags like !Ref and !Sub understood);
-"-" reads it from standard input.
+"-" reads it from standard input. YAML is read with the YAML 1.1 rules CloudFormation uses (0755 is
+a number, 084828588479 a string, yes/no booleans); YAML output is your text with only the macro's
+changes in it (comments, short tags and key order kept).
 
 Options:
   --region R                  Region the stack is deployed in. Default: $AWS_REGION, then
@@ -35,6 +37,7 @@ Options:
   --format yaml|json          Output format (transform) or table/JSON (scan). Default: the input's
                               format for transform, a table for scan.
   -h, --help                  Show this help.
+  --version                   Show the version.
 
 What happens, like CloudFormation: "${MACRO_NAME}" is removed from the template's Transform
 section (other transforms stay, in order); a template without it is transformed anyway.
@@ -44,6 +47,11 @@ Verdicts:
   deploy-time   not resolvable offline: mirrored, the mirror function decides at deploy time
   keep          already private ECR in this region: untouched
   skip          Metadata.${MACRO_NAME}.Skip is true on the resource
+  failed        a problem (listed on stderr) stops the transform
+
+A site written as an intrinsic (!Ref Image, !Sub ...) keeps it as the mirror's SourceImage, and the
+mirror names its repository after the value CloudFormation passes: the output stays right when
+deployed with other parameter values.
 
 Output: the template on stdout (transform) or the table (scan); a summary on stderr, one line per
 image site (resource, verdict, image, architecture, mirror resource).

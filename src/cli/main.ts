@@ -2,12 +2,15 @@
 import { readFile } from 'node:fs/promises';
 import { MACRO_NAME } from '../contract.js';
 import { transform } from '../template/transform.js';
-import type { Json, TransformResult } from '../template/types.js';
+import type { Json, SiteReport, TransformResult } from '../template/types.js';
+import { version } from '../../package.json';
 import { parseCliArgs, type CliOptions } from './args.js';
 import { reassembleTemplate, splitTransforms, stackParameterValues } from './emulate.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, HELP_TEXT, MIRROR_FUNCTION_ARN_EXPORT } from './help.js';
-import { formatProblemLines, formatScanTable, formatSiteSummary, printable } from './report.js';
+import { formatProblemLines, formatScanTable, formatSiteSummary, printable, printableLines } from './report.js';
+import { KNOWN_REGIONS } from './regions.js';
+import { closest } from './suggest.js';
 import { formatTemplateText, parseTemplateText } from './template-text.js';
 
 export const ExitCode = { Ok: 0, TransformFailed: 1, Usage: 2 } as const;
@@ -28,15 +31,18 @@ interface Resolved {
   readonly accountId: string;
   readonly mirrorFunctionArn: Json;
   readonly notes: readonly string[];
+  readonly warnings: readonly string[];
 }
 
 /** Region, account and ServiceToken with the defaults the user did not override, each default noted. */
 function resolveDefaults(options: CliOptions, env: CliIo['env']): Resolved {
   const notes: string[] = [];
   let region = options.region;
+  let regionSource = '--region';
   if (region === undefined) {
     const fromEnv = (['AWS_REGION', 'AWS_DEFAULT_REGION'] as const).find((name) => (env[name] ?? '').length > 0);
     region = fromEnv !== undefined ? env[fromEnv]! : DEFAULT_REGION;
+    regionSource = fromEnv ?? 'the default';
     notes.push(fromEnv !== undefined ? `region ${region} from ${fromEnv} (--region to change)` : `region ${region} (default; --region to change)`);
   }
   const accountId = options.account ?? DEFAULT_ACCOUNT;
@@ -48,7 +54,12 @@ function resolveDefaults(options: CliOptions, env: CliIo['env']): Resolved {
     mirrorFunctionArn = { 'Fn::ImportValue': MIRROR_FUNCTION_ARN_EXPORT };
     notes.push(`ServiceToken imports ${MIRROR_FUNCTION_ARN_EXPORT} from the macro stack (default; --mirror-function-arn to change)`);
   }
-  return { region, accountId, mirrorFunctionArn, notes };
+  const warnings: string[] = [];
+  if (!KNOWN_REGIONS.includes(region)) {
+    const meant = closest(region, KNOWN_REGIONS);
+    warnings.push(`region ${region} (${regionSource}) is not a known AWS region${meant !== undefined ? `; did you mean ${meant}?` : ''} Continuing with ${region}.`);
+  }
+  return { region, accountId, mirrorFunctionArn, notes, warnings };
 }
 
 async function readTemplateSource(file: string, io: CliIo): Promise<string> {
@@ -60,14 +71,26 @@ async function readTemplateSource(file: string, io: CliIo): Promise<string> {
   }
 }
 
+/** Kept sites whose image comes from parameters: right for the values given here, maybe not for others. */
+function keptByParameters(sites: readonly SiteReport[], region: string): string[] {
+  return sites
+    .filter((site) => site.verdict === 'keep' && site.parameters !== undefined)
+    .map(
+      (site) =>
+        `${site.logicalId} keeps its image for the value${site.parameters!.length === 1 ? '' : 's'} of ${site.parameters!.join(', ')} given here; ` +
+        `deployed with values that name an image outside private ECR of ${region}, Lambda refuses it (transform again with those --parameter values, or deploy with the macro)`,
+    );
+}
+
 async function run(options: CliOptions, io: CliIo): Promise<number> {
   const source = options.file === '-' ? '<stdin>' : options.file;
-  const { template, format: inputFormat } = parseTemplateText(await readTemplateSource(options.file, io), source);
+  const { template, format: inputFormat, yaml } = parseTemplateText(await readTemplateSource(options.file, io), source);
   const { fragment, otherTransforms, hasOurTransform } = splitTransforms(template);
   const parameters = stackParameterValues(template, options.parameters);
-  const { region, accountId, mirrorFunctionArn, notes } = resolveDefaults(options, io.env);
+  const { region, accountId, mirrorFunctionArn, notes, warnings } = resolveDefaults(options, io.env);
 
   const note = (text: string) => io.stderr.write(`note: ${printable(text)}\n`);
+  warnings.forEach((text) => io.stderr.write(`warning: ${printable(text)}\n`));
   if (!hasOurTransform) note(`${source} has no "Transform: ${MACRO_NAME}"; transforming it anyway`);
   notes.forEach(note);
   if (parameters.unresolved.length > 0) {
@@ -79,23 +102,28 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
 
   const result: TransformResult = transform(
     fragment,
-    { region, accountId, templateParameterValues: parameters.values },
+    { region, accountId, templateParameterValues: parameters.values, parameterOrigins: parameters.origins },
     { mirrorFunctionArn },
   );
 
-  if (options.command === 'scan') {
-    io.stdout.write(options.format === 'json' ? `${JSON.stringify(result.sites, null, 2)}\n` : formatScanTable(result.sites));
-    if (!result.ok) io.stderr.write(formatProblemLines(result.errors));
-    return result.ok ? ExitCode.Ok : ExitCode.TransformFailed;
-  }
-
-  io.stderr.write(formatSiteSummary(result.sites));
   if (!result.ok) {
+    // Nothing on stdout: a partial table or template would read as a result.
+    io.stderr.write(formatSiteSummary(result.sites, false));
     io.stderr.write(formatProblemLines(result.errors));
     return ExitCode.TransformFailed;
   }
+  if (options.command === 'scan') {
+    io.stdout.write(options.format === 'json' ? `${JSON.stringify(result.sites, null, 2)}\n` : formatScanTable(result.sites));
+    return ExitCode.Ok;
+  }
+
   const output = reassembleTemplate(template, result.fragment, otherTransforms);
-  io.stdout.write(formatTemplateText(output, options.format ?? inputFormat));
+  const format = options.format ?? inputFormat;
+  const written = formatTemplateText(output, format, format === 'yaml' ? yaml : undefined);
+  io.stderr.write(formatSiteSummary(result.sites));
+  keptByParameters(result.sites, region).forEach(note);
+  if (written.note !== undefined) note(written.note);
+  io.stdout.write(written.text);
   return ExitCode.Ok;
 }
 
@@ -107,10 +135,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout.write(HELP_TEXT);
       return ExitCode.Ok;
     }
+    if (request.kind === 'version') {
+      io.stdout.write(`sysdig-image-fix ${version}\n`);
+      return ExitCode.Ok;
+    }
     return await run(request.options, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`error: ${printable(error.message)}\nRun "sysdig-image-fix --help" for usage.\n`);
+    io.stderr.write(`error: ${printableLines(error.message)}\nRun "sysdig-image-fix --help" for usage.\n`);
     return ExitCode.Usage;
   }
 }

@@ -4,11 +4,18 @@ import { MACRO_NAME } from '../contract.js';
 import { describeProblem, summarizeSites } from '../macro/summary.js';
 import type { SiteReport, TransformProblem, Verdict } from '../template/types.js';
 
-const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip'];
+const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip', 'failed'];
+
+const escape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** Escapes C0/C1 control characters (terminal escape sequences) as \uXXXX. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escape);
+}
+
+/** `printable`, but line breaks stay line breaks (messages that quote the template over several lines). */
+export function printableLines(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, escape);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string[] {
@@ -27,7 +34,7 @@ function siteRow(site: SiteReport): string[] {
     printable(site.logicalId),
     printable(site.image),
     site.verdict,
-    site.architecture ?? '(expression)',
+    site.architecture ?? (site.verdict === 'failed' ? '-' : '(expression)'),
     site.mirrorLogicalId ?? '-',
   ];
 }
@@ -38,17 +45,28 @@ export function formatScanTable(sites: readonly SiteReport[]): string {
   return `${table(['RESOURCE', 'IMAGE', 'VERDICT', 'ARCHITECTURE', 'MIRROR'], sites.map(siteRow)).join('\n')}\n`;
 }
 
-/** `transform` stderr summary: a count line, then one line per site (resource, verdict, image, arch, mirror id). */
-export function formatSiteSummary(sites: readonly SiteReport[]): string {
-  if (sites.length === 0) return `${MACRO_NAME}: no Lambda image sites found; template unchanged\n`;
-  const { verdicts } = summarizeSites(sites);
+/** `3 ImageMirror resources injected`, or why none were. */
+function injected(mirrors: number, ok: boolean): string {
+  if (!ok) return 'nothing injected (the transform failed)';
+  if (mirrors === 0) return 'no ImageMirror resource injected';
+  return `${mirrors} ImageMirror resource${mirrors === 1 ? '' : 's'} injected`;
+}
+
+/**
+ * The stderr summary: a count line (sites by verdict, then the ImageMirror resources the sites read from), then
+ * one line per site (resource, verdict, image, architecture, mirror id).
+ */
+export function formatSiteSummary(sites: readonly SiteReport[], ok = true): string {
+  if (sites.length === 0) return `${MACRO_NAME}: no Lambda image sites found; ${ok ? 'template unchanged' : 'nothing injected (the transform failed)'}\n`;
+  const { verdicts, mirrors } = summarizeSites(sites);
   const counts = VERDICT_ORDER.filter((verdict) => verdicts[verdict] > 0).map((verdict) => `${verdicts[verdict]} ${verdict}`);
   const rows = sites.map((site) => {
     const [resource, image, verdict, architecture, mirror] = siteRow(site) as [string, string, string, string, string];
     return [resource, verdict, image, architecture, mirror];
   });
   const lines = table(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR'], rows, '  ');
-  return `${MACRO_NAME}: ${sites.length} image site${sites.length === 1 ? '' : 's'} (${counts.join(', ')})\n${lines.join('\n')}\n`;
+  const summary = `${sites.length} image site${sites.length === 1 ? '' : 's'} (${counts.join(', ')}); ${injected(mirrors.length, ok)}`;
+  return `${MACRO_NAME}: ${summary}\n${lines.join('\n')}\n`;
 }
 
 /** Every problem on its own line, naming its resource. */

@@ -25,7 +25,7 @@ export interface TransformSummary {
 }
 
 export function summarizeSites(sites: readonly SiteReport[]): TransformSummary {
-  const verdicts: Record<Verdict, number> = { keep: 0, mirror: 0, 'deploy-time': 0, skip: 0 };
+  const verdicts: Record<Verdict, number> = { keep: 0, mirror: 0, 'deploy-time': 0, skip: 0, failed: 0 };
   const mirrors = new Set<string>();
   for (const site of sites) {
     verdicts[site.verdict] += 1;

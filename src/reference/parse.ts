@@ -59,6 +59,39 @@ function describeForbidden(input: string): string | undefined {
   return undefined;
 }
 
+const URL_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+/** skopeo and podman transports that name local files or stores, not registries. */
+const LOCAL_TRANSPORT = /^(?:docker-archive|oci-archive|oci|dir|containers-storage|docker-daemon):/;
+/** `./x`, `../x`, `/x`, `~/x`, `C:\x`, or any backslash. */
+const LOCAL_PATH = /^(?:\.{1,2}\/|\/|~\/|[A-Za-z]:[\\/])/;
+const ARCHIVE = /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.zst|zip)$/i;
+
+export const LOCAL_ARCHIVE_REASON =
+  'it is a local path or archive, not an image reference: push the image to a registry and give its registry/repository:tag ' +
+  '(or let SAM build it: PackageType Image with Metadata Dockerfile and DockerContext, then sam build)';
+export const S3_URL_REASON =
+  'it is an S3 URL, not an image reference: Lambda runs container images from a registry (give registry/repository:tag); ' +
+  'code in S3 is a Zip package (PackageType: Zip)';
+
+/**
+ * The reason a value is something else that people put where an image belongs (a URL, a local file), or
+ * undefined. Said before the grammar's own complaint, which would only point at a character.
+ */
+function notAReference(input: string): string | undefined {
+  const scheme = URL_SCHEME.exec(input);
+  if (scheme) {
+    if (scheme[1]!.toLowerCase() === 's3') return S3_URL_REASON;
+    const rest = input.slice(scheme[0].length);
+    const without = notAReference(rest) === undefined && tryParseImageReference(rest).ok ? ` (${rest})` : '';
+    return `it is a URL, not an image reference: write it without "${scheme[0]}"${without}`;
+  }
+  if (LOCAL_TRANSPORT.test(input) || LOCAL_PATH.test(input)) return LOCAL_ARCHIVE_REASON;
+  // `image.tar.gz` is a valid reference (docker.io/library/image.tar.gz), but without a tag it is a file name.
+  const last = input.slice(input.lastIndexOf('/') + 1);
+  if (!last.includes(':') && !input.includes('@') && ARCHIVE.test(last)) return LOCAL_ARCHIVE_REASON;
+  return undefined;
+}
+
 /** Docker's rule: the first path part is a registry host when it has a dot or a port, or is localhost. */
 function looksLikeDomain(first: string): boolean {
   return first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase();
@@ -140,6 +173,8 @@ function checkDigest(input: string, digest: string): void {
 export function parseImageReference(input: string): ImageReference {
   if (typeof input !== 'string') throw new InvalidImageReferenceError(String(input), 'not a string');
   if (input.length === 0) throw new InvalidImageReferenceError(input, 'the reference is empty');
+  const other = notAReference(input);
+  if (other) throw new InvalidImageReferenceError(input, other);
   if (IPV6_DOMAIN.test(input)) {
     throw new InvalidImageReferenceError(input, 'IPv6 registry addresses are not supported; use a host name');
   }

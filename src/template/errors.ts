@@ -31,6 +31,14 @@ export class MalformedTemplateError extends TransformError {
   }
 }
 
+export interface SiteErrorOptions {
+  readonly cause?: unknown;
+  /** Where the value came from, e.g. `from Parameters.Img.Default`: said after the value. */
+  readonly origin?: string;
+}
+
+const originOf = (options?: SiteErrorOptions) => (options?.origin ? ` (${options.origin})` : '');
+
 /** An image site resolved to a value that is not a valid image reference. */
 export class InvalidImageError extends TransformError {
   override readonly name = 'InvalidImageError';
@@ -38,17 +46,17 @@ export class InvalidImageError extends TransformError {
     logicalId: string,
     readonly image: string,
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: SiteErrorOptions,
   ) {
-    super(`Resource ${logicalId}: image ${image} is not a valid image reference: ${reason}`, logicalId, options);
+    super(`Resource ${logicalId}: image ${image}${originOf(options)} is not a valid image reference: ${reason}`, logicalId, options);
   }
 }
 
 /** A valid image that cannot be given a private ECR repository name (too long, bad prefix). */
 export class UnmappableSiteError extends TransformError {
   override readonly name = 'UnmappableSiteError';
-  constructor(logicalId: string, image: string, reason: string, options?: { cause?: unknown }) {
-    super(`Resource ${logicalId}: cannot mirror image ${image}: ${reason}`, logicalId, options);
+  constructor(logicalId: string, image: string, reason: string, options?: SiteErrorOptions) {
+    super(`Resource ${logicalId}: cannot mirror image ${image}${originOf(options)}: ${reason}`, logicalId, options);
   }
 }
 

@@ -21,6 +21,11 @@ export interface Resolver {
   evaluate(expression: Json): Evaluation;
   /** Evaluates the named entry of the template's Conditions section. */
   condition(name: string): ConditionOutcome;
+  /**
+   * Template parameters an expression takes its value from (`Ref` and `Fn::Sub` variables; of an Fn::If over a
+   * known condition only the branch taken), in the order they appear, once each.
+   */
+  parameters(expression: Json): string[];
 }
 
 /** Intrinsics nest; templates never need more than a handful of levels, so deeper input is refused. */
@@ -367,9 +372,49 @@ export function createResolver(template: JsonObject, context: TransformContext):
     }
   }
 
+  function isParameter(name: string): boolean {
+    return pseudo(name) === undefined && (hasOwn(parameters, name) || (!hasOwn(resources, name) && hasOwn(parameterValues, name)));
+  }
+
+  function collectParameters(expression: Json, found: Set<string>, depth: number): void {
+    if (depth > MAX_EVALUATION_DEPTH) return;
+    if (Array.isArray(expression)) {
+      for (const item of expression) collectParameters(item, found, depth + 1);
+      return;
+    }
+    if (!isJsonObject(expression)) return;
+    const intrinsic = intrinsicOf(expression);
+    if (intrinsic === undefined) {
+      for (const key of Object.keys(expression)) collectParameters(expression[key] as Json, found, depth + 1);
+      return;
+    }
+    const [name, arg] = intrinsic;
+    if (name === 'Ref') {
+      if (typeof arg === 'string' && isParameter(arg)) found.add(arg);
+    } else if (name === 'Fn::Sub') {
+      const [text, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? [arg[0], isJsonObject(arg[1]) ? arg[1] : {}] : [undefined, {}];
+      if (typeof text === 'string') {
+        for (const match of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
+          const variable = match[1]!.trim();
+          if (!hasOwn(variables, variable) && isParameter(variable)) found.add(variable);
+        }
+      }
+      collectParameters(variables, found, depth + 1);
+    } else if (name === 'Fn::If' && Array.isArray(arg) && arg.length === 3 && typeof arg[0] === 'string') {
+      const outcome = conditionByName(arg[0]);
+      if (outcome.kind === 'known') collectParameters((outcome.value ? arg[1] : arg[2]) as Json, found, depth + 1);
+      else collectParameters([arg[1], arg[2]] as Json, found, depth + 1);
+    } else collectParameters(arg, found, depth + 1);
+  }
+
   return {
     evaluate: (expression) => evaluate(expression, 0),
     condition: (name) => conditionByName(name),
+    parameters: (expression) => {
+      const found = new Set<string>();
+      collectParameters(expression, found, 0);
+      return [...found];
+    },
   };
 }
 

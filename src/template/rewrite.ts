@@ -17,17 +17,14 @@ import { expressionOf, type ArchitectureChoice } from './sites.js';
 import type { Json, JsonObject } from './types.js';
 
 export type MirrorSource =
-  | {
-      /** Resolved at transform time. */
-      readonly kind: 'resolved';
-      /** The normalised reference: identifies the mirror and names its target repository. */
-      readonly image: string;
-      readonly repositoryName: string;
-      /** The mirror's SourceImage property: the site's intrinsic expression, or `image` for a literal string. */
-      readonly sourceImage: Json;
-    }
-  /** Known at deploy time: the site's original expression. */
-  | { readonly kind: 'expression'; readonly expression: Json };
+  /** A literal string: its normalised reference identifies the mirror, is its SourceImage and names its repository. */
+  | { readonly kind: 'literal'; readonly image: string; readonly repositoryName: string }
+  /**
+   * An intrinsic: it stays the SourceImage and identifies the mirror, and the mirror function names the repository
+   * after the value CloudFormation passes (RepositoryPrefix), so the output stays right with other parameter values.
+   * `image` is the value for the parameters known at transform time, when they resolve it.
+   */
+  | { readonly kind: 'expression'; readonly expression: Json; readonly image?: string };
 
 /** What identifies a mirror (see MirrorNamer). */
 export interface MirrorIdentity {
@@ -59,9 +56,13 @@ export interface MirrorPlan {
   readonly problems: readonly TransformError[];
 }
 
-/** The source part of a mirror's identity: the normalised reference when resolved, else the expression. */
+/**
+ * The source part of a mirror's identity: the normalised reference of a literal, else the expression. Two sites
+ * `!Ref A` and `!Ref B` never share a mirror, even when A and B have the same value now: deployed with another
+ * value for B, B's function would run A's image.
+ */
 function identifyingSource(source: MirrorSource): Json {
-  return source.kind === 'resolved' ? source.image : source.expression;
+  return source.kind === 'literal' ? source.image : source.expression;
 }
 
 function mirrorIdentity(source: MirrorSource, architecture: ArchitectureChoice): MirrorIdentity {
@@ -103,7 +104,7 @@ export function mirrorReference(mirrorLogicalId: string): JsonObject {
 /** "image mirror <id> (<source>, <architecture>)", for messages. */
 function describeMirror(first: MirrorRequest): string {
   const { source, architecture } = first;
-  const shownSource = source.kind === 'resolved' ? source.image : compactJson(source.expression);
+  const shownSource = source.kind === 'literal' ? source.image : compactJson(source.expression);
   return `image mirror ${first.mirror.logicalId} (${shownSource}, ${compactJson(expressionOf(architecture))})`;
 }
 
@@ -118,9 +119,9 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
   const properties: JsonObject = {
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
-    [MirrorProperty.SourceImage]: cloneJson(source.kind === 'resolved' ? source.sourceImage : source.expression),
+    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
     [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)),
-    ...(source.kind === 'resolved'
+    ...(source.kind === 'literal'
       ? { [MirrorProperty.RepositoryName]: source.repositoryName }
       : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
@@ -132,9 +133,9 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
 }
 
 /**
- * Groups requests into mirrors and checks them against each other and against the template. A mirror
- * is built from the first request of its group in template order: when `nginx:1.27` and a `!Ref`
- * resolving to `docker.io/library/nginx:1.27` share a mirror, its SourceImage is whichever comes first.
+ * Groups requests into mirrors and checks them against each other and against the template. Sites share a
+ * mirror when they have the same literal image (`nginx:1.27` and `docker.io/library/nginx:1.27`) or the same
+ * expression, and the same architecture; a mirror is built from the first request of its group in template order.
  */
 export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): MirrorPlan {
   const problems: TransformError[] = [];

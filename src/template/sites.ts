@@ -28,6 +28,8 @@ export interface ImageSite {
   readonly opaque: boolean;
   /** The function's `Condition` attribute, when it has one. */
   readonly condition?: string;
+  /** `PackageType` when it is an intrinsic: a site only if it does not resolve to `Zip`. */
+  readonly packageType?: Json;
 }
 
 /** Where a site's architecture comes from. */
@@ -39,8 +41,11 @@ export interface ArchitectureSource {
 
 export type ArchitectureChoice =
   | { readonly kind: 'literal'; readonly architecture: Architecture }
-  /** Known only at deploy time: the expression of ONE architecture (not the list) for the mirror's property. */
-  | { readonly kind: 'expression'; readonly expression: Json };
+  /**
+   * An expression of ONE architecture (not the list) for the mirror's property, so that the mirror follows the
+   * value CloudFormation resolves at deploy time; `resolved` is its value for the parameters known now, if any.
+   */
+  | { readonly kind: 'expression'; readonly expression: Json; readonly resolved?: Architecture };
 
 const SAM_IMAGE_PATH: readonly string[] = ['Properties', 'ImageUri'];
 const CODE_PATH: readonly string[] = ['Properties', 'Code'];
@@ -57,6 +62,15 @@ function imageLocation(type: FunctionType, properties: JsonObject): { path: read
   return hasOwn(code, 'ImageUri') ? { path: CODE_IMAGE_PATH, expression: getOwn(code, 'ImageUri')! } : undefined;
 }
 
+/**
+ * A literal `PackageType: Zip` makes `ImageUri` a stray property nobody reads; so does a SAM function without
+ * PackageType, whose default is Zip (the SAM translator then builds the function from CodeUri or InlineCode).
+ */
+function isZipPackage(type: FunctionType, properties: JsonObject): boolean {
+  const packageType = getOwn(properties, 'PackageType');
+  return packageType === 'Zip' || (type === SAM_FUNCTION && packageType === undefined);
+}
+
 /** Every image site of the template, in resource order. Resources of other shapes are skipped. */
 export function findImageSites(template: JsonObject): ImageSite[] {
   const resources = getOwn(template, 'Resources');
@@ -68,6 +82,7 @@ export function findImageSites(template: JsonObject): ImageSite[] {
     const type = getOwn(resource, 'Type');
     const properties = getOwn(resource, 'Properties');
     if ((type !== LAMBDA_FUNCTION && type !== SAM_FUNCTION) || !isJsonObject(properties)) continue;
+    if (isZipPackage(type, properties)) continue;
     const location = imageLocation(type, properties);
     if (location === undefined) continue;
     // Built field by field, without closures or spreads of conditional literals: per-function allocations
@@ -82,6 +97,8 @@ export function findImageSites(template: JsonObject): ImageSite[] {
     };
     const condition = getOwn(resource, 'Condition');
     if (typeof condition === 'string') site.condition = condition;
+    const packageType = getOwn(properties, 'PackageType');
+    if (intrinsicOf(packageType)) site.packageType = packageType!;
     sites.push(site);
   }
   return sites;
@@ -107,14 +124,25 @@ export function readsFromMirror(expression: Json, template: JsonObject): boolean
 }
 
 /**
+ * SAM's `IgnoreGlobals` resource attribute (samtranslator plugins/globals/globals.py): `'*'` turns every Global off
+ * for the resource, a list turns off the properties it names.
+ */
+function ignoresGlobal(resource: JsonObject, property: string): boolean {
+  const ignore = getOwn(resource, 'IgnoreGlobals');
+  return ignore === '*' || (Array.isArray(ignore) && ignore.includes(property));
+}
+
+/**
  * The resource's own Architectures; for SAM functions combined with Globals.Function.Architectures the way
- * the SAM translator combines them (two lists are concatenated, otherwise the resource's value wins), so
- * the macro sees the same value whichever side of SAM it runs on; else nothing (Lambda's default).
+ * the SAM translator combines them (two lists are concatenated, otherwise the resource's value wins; none
+ * when IgnoreGlobals turns them off), so the macro sees the same value whichever side of SAM it runs on; else
+ * nothing (Lambda's default).
  */
 export function architectureSource(site: ImageSite, template: JsonObject): ArchitectureSource {
   const properties = getOwn(site.resource, 'Properties');
   const own = hasOwn(properties, 'Architectures') ? getOwn(properties, 'Architectures')! : undefined;
-  const globalFunction = site.resourceType === SAM_FUNCTION ? getOwn(getOwn(template, 'Globals'), 'Function') : undefined;
+  const globalFunction =
+    site.resourceType === SAM_FUNCTION && !ignoresGlobal(site.resource, 'Architectures') ? getOwn(getOwn(template, 'Globals'), 'Function') : undefined;
   const global = hasOwn(globalFunction, 'Architectures') ? getOwn(globalFunction, 'Architectures')! : undefined;
   if (Array.isArray(own) && Array.isArray(global)) {
     return { where: 'Globals.Function.Architectures + Architectures (SAM concatenates the lists)', expression: [...global, ...own] };
@@ -164,33 +192,71 @@ function validate(choosing: Choosing, resolved: Json, shown: Json): Architecture
   return { kind: 'literal', architecture: only };
 }
 
+/** Whether a value contains an intrinsic function, i.e. may resolve differently with other parameter values. */
+function hasIntrinsic(value: Json): boolean {
+  if (intrinsicOf(value)) return true;
+  if (Array.isArray(value)) return value.some(hasIntrinsic);
+  return isJsonObject(value) && Object.values(value).some(hasIntrinsic);
+}
+
+/** The expression of the one architecture in an Architectures expression: `x` for `[x]`, else `Select 0`. */
+function firstOf(expression: Json): Json {
+  return Array.isArray(expression) && expression.length === 1 ? (expression[0] as Json) : { 'Fn::Select': [0, expression] };
+}
+
+function literalOf(choice: ArchitectureChoice): Architecture | undefined {
+  return choice.kind === 'literal' ? choice.architecture : choice.resolved;
+}
+
+/** Both branches of an Fn::If, as one choice: the common literal, or the Fn::If of the two. */
+function eitherOf(condition: string, whenTrue: ArchitectureChoice, whenFalse: ArchitectureChoice, resolved?: Architecture): ArchitectureChoice {
+  if (whenTrue.kind === 'literal' && whenFalse.kind === 'literal' && whenTrue.architecture === whenFalse.architecture) return whenTrue;
+  const expression = { 'Fn::If': [condition, expressionOf(whenTrue), expressionOf(whenFalse)] };
+  return resolved !== undefined ? { kind: 'expression', expression, resolved } : { kind: 'expression', expression };
+}
+
 function choose(expression: Json, choosing: Choosing): ArchitectureChoice {
   const { resolver } = choosing;
-  // Fn::If over a condition known only at deploy time: choose per branch, so that an
-  // AWS::NoValue branch becomes Lambda's default instead of a Select over nothing.
+  // Fn::If: choose per branch, so that an AWS::NoValue branch becomes Lambda's default instead of a Select over
+  // nothing, and the mirror follows the condition CloudFormation evaluates at deploy time.
   const intrinsic = intrinsicOf(expression);
   if (intrinsic && intrinsic[0] === 'Fn::If') {
     const arg = intrinsic[1];
     if (Array.isArray(arg) && arg.length === 3 && typeof arg[0] === 'string') {
       const outcome = resolver.condition(arg[0]);
-      if (outcome.kind === 'known') return choose((outcome.value ? arg[1] : arg[2]) as Json, choosing);
-      const [whenTrue, whenFalse] = [choose(arg[1] as Json, choosing), choose(arg[2] as Json, choosing)];
-      if (whenTrue.kind === 'literal' && whenFalse.kind === 'literal' && whenTrue.architecture === whenFalse.architecture) {
-        return whenTrue;
+      if (outcome.kind === 'known') {
+        // The branch taken now is checked; the other one joins the expression only when it is valid too.
+        const taken = choose((outcome.value ? arg[1] : arg[2]) as Json, choosing);
+        let other: ArchitectureChoice;
+        try {
+          other = choose((outcome.value ? arg[2] : arg[1]) as Json, choosing);
+        } catch (error) {
+          if (error instanceof InvalidArchitectureError) return taken;
+          throw error;
+        }
+        const [whenTrue, whenFalse] = outcome.value ? [taken, other] : [other, taken];
+        return eitherOf(arg[0], whenTrue, whenFalse, literalOf(taken));
       }
-      return { kind: 'expression', expression: { 'Fn::If': [arg[0], expressionOf(whenTrue), expressionOf(whenFalse)] } };
+      return eitherOf(arg[0], choose(arg[1] as Json, choosing), choose(arg[2] as Json, choosing));
     }
   }
   const evaluation = resolver.evaluate(expression);
-  if (evaluation.kind === 'value') return validate(choosing, evaluation.value, expression);
-  if (evaluation.kind === 'no-value') return { kind: 'literal', architecture: DEFAULT_ARCHITECTURE };
-  if (Array.isArray(expression)) {
-    if (expression.length !== 1) return invalid(choosing, expression, lengthProblem(expression.length));
-    return { kind: 'expression', expression: expression[0] as Json };
+  if (evaluation.kind === 'value') {
+    const literal = validate(choosing, evaluation.value, expression);
+    // Resolved from parameters now, but CloudFormation resolves it again at deploy time (maybe with other values).
+    if (literal.kind === 'literal' && hasIntrinsic(expression)) return { kind: 'expression', expression: firstOf(expression), resolved: literal.architecture };
+    return literal;
   }
-  return { kind: 'expression', expression: { 'Fn::Select': [0, expression] } };
+  if (evaluation.kind === 'no-value') return { kind: 'literal', architecture: DEFAULT_ARCHITECTURE };
+  if (Array.isArray(expression) && expression.length !== 1) return invalid(choosing, expression, lengthProblem(expression.length));
+  return { kind: 'expression', expression: firstOf(expression) };
 }
 
 export function expressionOf(choice: ArchitectureChoice): Json {
   return choice.kind === 'literal' ? choice.architecture : choice.expression;
+}
+
+/** The architecture for the parameter values known at transform time, when there is one. */
+export function resolvedArchitecture(choice: ArchitectureChoice): Architecture | undefined {
+  return literalOf(choice);
 }

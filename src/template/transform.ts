@@ -21,6 +21,7 @@ import {
   chooseArchitecture,
   findImageSites,
   readsFromMirror,
+  resolvedArchitecture,
   type ArchitectureChoice,
   type ImageSite,
 } from './sites.js';
@@ -38,6 +39,7 @@ import type {
 
 interface Environment {
   readonly template: JsonObject;
+  readonly context: TransformContext;
   readonly resolver: Resolver;
   readonly resourceOptions: (resource: JsonObject, logicalId: string) => Parsed<ResourceOptions>;
   readonly nameMirror: MirrorNamer;
@@ -63,13 +65,30 @@ function failure(problems: readonly TransformError[], sites: readonly SiteReport
   return { ok: false, errors: problems.map((problem): TransformProblem => problem.toProblem()), sites };
 }
 
-function report(site: ImageSite, verdict: Verdict, image: string, architecture?: ArchitectureChoice, mirror?: string): SiteReport {
+function report(
+  site: ImageSite,
+  verdict: Verdict,
+  image: string,
+  architecture?: ArchitectureChoice,
+  mirror?: string,
+  parameters?: readonly string[],
+): SiteReport {
   // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
   // measured cost.
   const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
-  if (architecture?.kind === 'literal') result.architecture = architecture.architecture;
+  const literal = architecture === undefined ? undefined : resolvedArchitecture(architecture);
+  if (literal !== undefined) result.architecture = literal;
   if (mirror !== undefined) result.mirrorLogicalId = mirror;
+  if (parameters !== undefined && parameters.length > 0) result.parameters = parameters;
   return result;
+}
+
+/** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
+function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
+  if (parameters.length === 0) return undefined;
+  const origins = context.parameterOrigins ?? {};
+  const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
+  return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
 }
 
 /** The site's architecture: the Metadata override, else its Architectures (throws for invalid values). */
@@ -106,6 +125,11 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
   const { options, problems: optionProblems } = env.resourceOptions(site.resource, site.logicalId);
   const problems: TransformError[] = [...optionProblems];
 
+  // `PackageType: !If [...]` that resolves to Zip: ImageUri is not what Lambda runs.
+  if (site.packageType !== undefined) {
+    const packageType = env.resolver.evaluate(site.packageType);
+    if (packageType.kind === 'value' && packageType.value === 'Zip') return { problems };
+  }
   if (options.skip) {
     return { report: report(site, 'skip', quietImage(site, env), quietArchitecture(site, options, env)), problems };
   }
@@ -115,6 +139,14 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
 
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
+
+  const isExpression = intrinsicOf(site.expression) !== undefined;
+  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
+  const origin = originOf(parameters, env.context);
+  const failed = (shown: string, problem: TransformError): SiteOutcome => {
+    problems.push(problem);
+    return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
+  };
 
   let source: MirrorSource;
   let verdict: Verdict;
@@ -127,28 +159,26 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
   } else {
     const value = evaluation.value;
     if (typeof value !== 'string') {
-      problems.push(new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`));
-      return { problems };
+      return failed(compactJson(value), new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`, { ...(origin ? { origin } : {}) }));
     }
     const classified = env.classifyImage(value, options.repositoryPrefix);
     if (classified.kind === 'invalid') {
       const { error } = classified;
-      problems.push(new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error }));
-      return { problems };
+      return failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
     }
     image = classified.image;
-    if (classified.kind === 'keep') return kept(site, image, options, env, problems);
+    if (classified.kind === 'keep') {
+      return { report: report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters), problems };
+    }
     verdict = 'mirror';
     if (classified.kind === 'unmappable') {
       const { error } = classified;
-      problems.push(new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error }));
-      return { report: report(site, verdict, image), problems };
+      return failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
     }
-    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: CloudFormation resolves
-    // it to the value resolved here (same parameter values), and the parameter stays in use, as the user
-    // wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"). A literal string is normalised.
-    const sourceImage = intrinsicOf(site.expression) ? site.expression : image;
-    source = { kind: 'resolved', image, repositoryName: classified.repositoryName, sourceImage };
+    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
+    // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
+    // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
+    source = isExpression ? { kind: 'expression', expression: site.expression, image } : { kind: 'literal', image, repositoryName: classified.repositoryName };
   }
 
   let architecture: ArchitectureChoice;
@@ -156,13 +186,12 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
     architecture = architectureOf(site, options, env);
   } catch (error) {
     if (!(error instanceof InvalidArchitectureError)) throw error;
-    problems.push(error);
-    return { report: report(site, verdict, image), problems };
+    return failed(image, error);
   }
   const mirror = env.nameMirror(source, architecture);
   const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
   if (site.condition !== undefined) request.condition = site.condition;
-  return { report: report(site, verdict, image, architecture, mirror.logicalId), request, problems };
+  return { report: report(site, verdict, image, architecture, mirror.logicalId, parameters), request, problems };
 }
 
 function run(fragment: unknown, context: TransformContext, defaults: TransformDefaults, sites: SiteReport[]): TransformResult {
@@ -182,6 +211,7 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
 
   const env: Environment = {
     template,
+    context,
     resolver: createResolver(template, context),
     resourceOptions: createResourceOptions(fromTemplate.options),
     nameMirror: createMirrorNamer(),
@@ -196,14 +226,25 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
       // One resource tripping over an unforeseen shape must not hide what is wrong with the others.
       outcome = { problems: [new InternalTransformError(site.logicalId, error)] };
     }
+    // Every site with a problem counts as failed, whatever verdict it would otherwise have had.
     if (outcome.report) sites.push(outcome.report);
+    else if (outcome.problems.length > 0) sites.push(report(site, 'failed', quietImage(site, env)));
     if (outcome.request) requests.push(outcome.request);
     problems.push(...outcome.problems);
   }
 
   const plan = planMirrors(template, requests, defaults.mirrorFunctionArn);
   problems.push(...plan.problems);
-  if (problems.length > 0) return failure(problems, sites);
+  if (problems.length > 0) {
+    // Every site a problem names has failed, whatever verdict it would otherwise have had; nothing is injected.
+    const failed = new Set(problems.map((problem) => problem.logicalId));
+    sites.forEach((site, index) => {
+      if (!failed.has(site.logicalId)) return;
+      const { mirrorLogicalId: _notInjected, ...rest } = site;
+      sites[index] = { ...rest, verdict: 'failed' };
+    });
+    return failure(problems, sites);
+  }
   return { ok: true, fragment: rewriteTemplate(template, requests, plan), sites };
 }
 

@@ -18,6 +18,11 @@ export interface TransformContext {
   readonly urlSuffix?: string;
   /** Parameter values of the stack (the macro event's `templateParameterValues`). */
   readonly templateParameterValues: Readonly<Record<string, unknown>>;
+  /**
+   * How each parameter's value was given, for messages about a bad value (the CLI: `Parameters.Img.Default`,
+   * `--parameter Img`). Default: `parameter <Name>`.
+   */
+  readonly parameterOrigins?: Readonly<Record<string, string>>;
 }
 
 /** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */
@@ -37,18 +42,22 @@ export type Verdict =
   /** Not resolvable at transform time: mirrored, the mirror function decides at deploy time. */
   | 'deploy-time'
   /** `Metadata.SysdigImageFix.Skip: true` on the resource. */
-  | 'skip';
+  | 'skip'
+  /** The site has a problem (listed in `errors`): the transform fails. */
+  | 'failed';
 
 export interface SiteReport {
   readonly logicalId: string;
   readonly resourceType: 'AWS::Lambda::Function' | 'AWS::Serverless::Function';
-  /** The normalised image when resolved, else the expression as compact JSON. */
+  /** The normalised image when resolved, else the expression as compact JSON (a failed site: the value, quoted). */
   readonly image: string;
   readonly verdict: Verdict;
   /** Literal architecture, or undefined when it is an expression resolved at deploy time. */
   readonly architecture?: Architecture;
   /** Logical id of the Custom::ImageMirror the site now reads from (mirror and deploy-time). */
   readonly mirrorLogicalId?: string;
+  /** Template parameters the image value is built from (a deployment with other values may change it). */
+  readonly parameters?: readonly string[];
 }
 
 /** One problem, always tied to a resource (or to the template when `logicalId` is absent). */
@@ -58,8 +67,8 @@ export interface TransformProblem {
 }
 
 /**
- * `sites` lists every image site in resource order. On failure it still lists each site whose verdict
- * was reached; a site with an invalid image has no verdict and appears only in `errors`.
+ * `sites` lists every image site in resource order, also on failure: a site with a problem has the verdict
+ * `failed`, and the problem is in `errors`.
  */
 export type TransformResult =
   | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[] }

@@ -1,10 +1,12 @@
 // The BUILT command line (dist/cli/index.js, the package's bin) on the project's examples.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
+import { KNOWN_REGIONS } from '../../src/cli/regions.js';
 import type { JsonObject } from '../../src/template/types.js';
 import { lintTemplates } from '../support/cfn-lint.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
@@ -57,6 +59,25 @@ function mirrorIdOf(template: JsonObject, logicalId: string): string {
   expect(attribute).toBe('ImageUri');
   expect(resources(template)[id]!.Type).toBe('Custom::ImageMirror');
   return id;
+}
+
+/** Lines only in `before` and lines only in `after`, in order (a longest-common-subsequence diff, as `diff` shows). */
+function lineDiff(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
+  const lengths = Array.from({ length: before.length + 1 }, () => new Array<number>(after.length + 1).fill(0));
+  for (let i = before.length - 1; i >= 0; i--) {
+    for (let j = after.length - 1; j >= 0; j--) {
+      lengths[i]![j] = before[i] === after[j] ? lengths[i + 1]![j + 1]! + 1 : Math.max(lengths[i + 1]![j]!, lengths[i]![j + 1]!);
+    }
+  }
+  const removed: string[] = [];
+  const added: string[] = [];
+  let [i, j] = [0, 0];
+  while (i < before.length || j < after.length) {
+    if (i < before.length && j < after.length && before[i] === after[j]) [i, j] = [i + 1, j + 1];
+    else if (j < after.length && (i === before.length || lengths[i]![j + 1]! >= lengths[i + 1]![j]!)) added.push(after[j++]!);
+    else removed.push(before[i++]!);
+  }
+  return { removed, added };
 }
 
 /** The summary line of one site: `<resource>  <verdict>  <image>  <arch>  <mirror>`. */
@@ -130,6 +151,33 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('changes only what the macro does: diff of the YAML input and output', (context) => {
+    if (buildProblem) context.skip(buildProblem);
+    const input = readFileSync(SAM_EXAMPLE, 'utf8');
+    const result = cli(['transform', SAM_EXAMPLE, '--region', 'eu-west-1']);
+    expect(result.code).toBe(0);
+    const { removed, added } = lineDiff(input.split('\n'), result.stdout.split('\n'));
+    const output = parseCfnYaml(result.stdout) as JsonObject;
+    const mirrorIds = ['ThumbnailFunction', 'WorkerFunction', 'ReportFunction'].map((id) => mirrorIdOf(output, id));
+    expect(removed).toEqual([
+      '  - SysdigImageFix',
+      '      ImageUri: public.ecr.aws/lambda/nodejs:20',
+      '      ImageUri: !Ref WorkerImage',
+      '        ImageUri: quay.io/example-org/report-builder:2.3.0',
+    ]);
+    const sites = [`      ImageUri: !GetAtt ${mirrorIds[0]}.ImageUri`, `      ImageUri: !GetAtt ${mirrorIds[1]}.ImageUri`, `        ImageUri: !GetAtt ${mirrorIds[2]}.ImageUri`];
+    expect(added.slice(0, 3)).toEqual(sites);
+    // The rest of the additions, read on their own, are exactly the injected resources.
+    const mirrors = Object.fromEntries(mirrorIds.map((id) => [id, resources(output)[id]]));
+    expect(parseCfnYaml(added.slice(3).join("\n"))).toEqual(mirrors);
+  });
+
+  it('prints its version', (context) => {
+    if (buildProblem) context.skip(buildProblem);
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(run(CLI, ['--version'])).toMatchObject({ code: 0, stdout: `sysdig-image-fix ${version}\n` });
+  });
+
   it('runs as an executable with --help', (context) => {
     if (buildProblem) context.skip(buildProblem);
     const result = run(CLI, ['--help']);
@@ -139,6 +187,14 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
   });
 
   describe.skipIf(!haveTools(TOOLS.cfnLint))('cfn-lint', () => {
+    it("knows every region cfn-lint knows (the --region warning's list)", () => {
+      const listed = run('python3', ['-c', 'import json; from cfnlint.helpers import REGIONS; print(json.dumps(REGIONS))']);
+      expect(listed.code).toBe(0);
+      const cfnLintRegions = JSON.parse(listed.stdout) as string[];
+      expect(cfnLintRegions.length).toBeGreaterThan(30);
+      expect(cfnLintRegions.filter((region) => !KNOWN_REGIONS.includes(region))).toEqual([]);
+    });
+
     it('finds nothing in the transformed examples', async (context) => {
       if (buildProblem) context.skip(buildProblem);
       const outputs: Record<string, unknown> = {};

@@ -1,5 +1,7 @@
-// The macro must work on either side of the SAM transform. This runs the real SAM translator on
-// examples/sam-function.yaml in both orders and checks where every image function ends up.
+// The macro must work on either side of the SAM transform. This runs the real SAM translator in both orders on
+// examples/sam-function.yaml (Globals.Function.Architectures) and on a template shaped like SAM's own test input
+// function_with_ignore_globals (IgnoreGlobals as '*' and as a list, stray ImageUri on Zip functions), and checks
+// where every image function ends up.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
@@ -99,5 +101,96 @@ describe.skipIf(!haveTools(TOOLS.samTranslator))('SAM ordering with the real SAM
 
   it('injects the same mirrors in both orders', () => {
     expect(mirrorsOf(results.samThenMacro)).toEqual(mirrorsOf(results.macroThenSam));
+  });
+});
+
+/** SAM's `function_with_ignore_globals` test input with Architectures in Globals, images and stray ImageUris. */
+const IGNORE_GLOBALS = `
+Globals:
+  Function:
+    Runtime: python3.11
+    Handler: index.lambda_handler
+    MemorySize: 128
+    Architectures: [arm64]
+Resources:
+  ZipFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://bucket/key
+  ImageFunction:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: '*'
+    Properties:
+      PackageType: Image
+      ImageUri: quay.io/example-org/image-function:1.0
+  ImageFunction2:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals:
+    - Runtime
+    - Handler
+    Properties:
+      PackageType: Image
+      ImageUri: quay.io/example-org/image-function:1.0
+  ImageFunction3:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: [Runtime, Handler, Architectures]
+    Properties:
+      PackageType: Image
+      ImageUri: quay.io/example-org/image-function:1.0
+  StrayImageUri:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Zip
+      CodeUri: s3://bucket/key
+      ImageUri: quay.io/example-org/never-used:1
+  NoPackageType:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: s3://bucket/key
+      ImageUri: quay.io/example-org/never-used:1
+`;
+
+describe.skipIf(!haveTools(TOOLS.samTranslator))('SAM ordering with IgnoreGlobals (function_with_ignore_globals, real SAM translator)', () => {
+  const template = parseCfnYaml(IGNORE_GLOBALS) as JsonObject;
+  const results: Record<'macroThenSam' | 'samThenMacro', JsonObject> = { macroThenSam: {}, samThenMacro: {} };
+
+  beforeAll(async () => {
+    const afterMacro = await runMacro(template);
+    results.macroThenSam = (await samTranslate({ ...afterMacro, Transform: SAM_TRANSFORM }, { region: REGION })) as JsonObject;
+    const { Transform: _samDone, ...samFragment } = await samTranslate({ ...template, Transform: SAM_TRANSFORM }, { region: REGION });
+    results.samThenMacro = await runMacro(samFragment as JsonObject);
+  });
+
+  /** The architecture each function runs on, and the architecture of the mirror its image comes from (if any). */
+  function placement(order: 'macroThenSam' | 'samThenMacro'): Record<string, { runsOn: string; mirroredFor?: unknown }> {
+    const resources = resourcesOf(results[order]);
+    const out: Record<string, { runsOn: string; mirroredFor?: unknown }> = {};
+    for (const [id, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const properties = resource.Properties as JsonObject;
+      const architectures = (properties.Architectures as string[] | undefined) ?? ['x86_64'];
+      const imageUri = (properties.Code as JsonObject).ImageUri as JsonObject | undefined;
+      const mirrorId = imageUri?.['Fn::GetAtt'] ? (imageUri['Fn::GetAtt'] as string[])[0]! : undefined;
+      out[id] = { runsOn: architectures.join('+'), ...(mirrorId ? { mirroredFor: (resources[mirrorId]!.Properties as JsonObject).Architecture } : {}) };
+    }
+    return out;
+  }
+
+  it.each(['macroThenSam', 'samThenMacro'] as const)('order %s: every image is mirrored for the architecture its function runs on', (order) => {
+    expect(placement(order)).toEqual({
+      ZipFunction: { runsOn: 'arm64' },
+      ImageFunction: { runsOn: 'x86_64', mirroredFor: 'x86_64' },
+      ImageFunction2: { runsOn: 'arm64', mirroredFor: 'arm64' },
+      ImageFunction3: { runsOn: 'x86_64', mirroredFor: 'x86_64' },
+      StrayImageUri: { runsOn: 'arm64' },
+      NoPackageType: { runsOn: 'arm64' },
+    });
+  });
+
+  it('injects the same mirrors in both orders: one per architecture, none for the Zip functions', () => {
+    expect(Object.keys(mirrorsOf(results.macroThenSam))).toHaveLength(2);
+    expect(mirrorsOf(results.samThenMacro)).toEqual(mirrorsOf(results.macroThenSam));
+    const sources = Object.values(mirrorsOf(results.macroThenSam)).map((mirror) => (mirror.Properties as JsonObject).SourceImage);
+    expect(sources).not.toContain('quay.io/example-org/never-used:1');
   });
 });

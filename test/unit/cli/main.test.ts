@@ -290,7 +290,7 @@ describe('Function: main', () => {
 
     it.each([
       ['a missing file', () => file('missing.yaml'), /cannot read .*missing\.yaml/],
-      ['an unparsable template', () => file('broken.yaml'), /broken\.yaml: template is not valid YAML/],
+      ['an unparsable template', () => file('broken.yaml'), /broken\.yaml is not valid YAML: /],
       ['a YAML list instead of a template', () => file('list.yaml'), /list\.yaml is not a template/],
     ])('%s', async (_case, path, message) => {
       const run = await runCli(['transform', path()]);

@@ -85,9 +85,8 @@ describe('Function: handler', () => {
         await invoke(macroEvent(template, { templateParameterValues: { KeptImage: SAME_REGION_ECR_IMAGE, MirroredImage: OTHER_REGION_ECR_IMAGE } })),
       );
       expect(siteImage((fragment.Resources as JsonObject).Kept)).toEqual({ Ref: 'KeptImage' });
-      expect(mirrorOf(fragment, 'Mirrored').properties.RepositoryName).toBe(
-        'sysdig-image-fix/518078317392.dkr.ecr.eu-west-1.amazonaws.com/compose-x-macro',
-      );
+      // The repository follows the value CloudFormation passes the mirror (the same as here).
+      expect(mirrorOf(fragment, 'Mirrored').properties).toMatchObject({ SourceImage: { Ref: 'MirroredImage' }, RepositoryPrefix: 'sysdig-image-fix' });
     });
 
     it.each([
@@ -241,6 +240,28 @@ describe('Function: handler', () => {
       expect(message).toContain('3 problems');
       for (const id of ['UpperCaseImage', 'SpaceInImage', 'BadOption']) expect(message).toContain(id);
       expect(message).not.toContain('FineImage');
+    });
+
+    it('says what a bad value is and which parameter it came from, in the errorMessage CloudFormation shows', async () => {
+      const template = templateWith(
+        { InS3: samImageFunction({ Ref: 'Img' }), Empty: lambdaImageFunction(''), Archive: lambdaImageFunction('./archive_x86_64.tar.gz') },
+        { Parameters: { Img: stringParameter() } },
+      );
+      const message = expectFailure(await invoke(macroEvent(template, { templateParameterValues: { Img: 's3://bucket/key' } })));
+      expect(message).toBe(
+        'SysdigImageFix found 3 problems: ' +
+          '(1) Resource InS3: image "s3://bucket/key" (from parameter Img) is not a valid image reference: it is an S3 URL, not an image reference: ' +
+          'Lambda runs container images from a registry (give registry/repository:tag); code in S3 is a Zip package (PackageType: Zip) ' +
+          '(2) Resource Empty: image "" is not a valid image reference: the reference is empty ' +
+          '(3) Resource Archive: image "./archive_x86_64.tar.gz" is not a valid image reference: it is a local path or archive, not an image reference: ' +
+          'push the image to a registry and give its registry/repository:tag (or let SAM build it: PackageType Image with Metadata Dockerfile and DockerContext, then sam build)',
+      );
+    });
+
+    it('counts failed sites in the log summary', async () => {
+      const { invoke: run, log } = handlerWith();
+      expectFailure(await run(macroEvent(templateWith({ Empty: lambdaImageFunction(''), Fine: lambdaImageFunction(QUAY_IMAGE) }))));
+      expect(log.entries[0]!.attributes).toMatchObject({ sites: 2, verdicts: { mirror: 1, failed: 1 } });
     });
   });
 

@@ -9,6 +9,8 @@ const UPPER = LOWER.toUpperCase();
 const DIGITS = '0123456789';
 const HEX = '0123456789abcdef';
 
+const ARCHIVE_NAME = /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.zst|zip)$/i;
+
 const chars = (set: string) => fc.constantFrom(...set.split(''));
 const stringOf = (set: string, minLength: number, maxLength: number) =>
   fc.string({ unit: chars(set), minLength, maxLength });
@@ -116,6 +118,8 @@ const shortValidReference: fc.Arbitrary<GeneratedReference> = fc
   .filter(({ domain, path }) => !firstComponentIsHostLike(domain, path))
   // A bare 64-hex name is an image ID in Docker's rules, not a reference.
   .filter(({ domain, path, tag, digest }) => !(domain === undefined && path.length === 1 && tag === undefined && digest === undefined && /^[a-f0-9]{64}$/.test(path[0]!)))
+  // Without a tag or digest, a name ending like an archive (`image.tar.gz`) is read as a local file.
+  .filter(({ path, tag, digest }) => !(tag === undefined && digest === undefined && ARCHIVE_NAME.test(path[path.length - 1]!)))
   .map(({ domain, path, tag, digest }) => build(domain, path, tag, digest))
   // The 255-character limit is on the fully qualified name.
   .filter(({ expected }) => qualifiedLength(expected) <= 255);

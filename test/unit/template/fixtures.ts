@@ -114,6 +114,16 @@ export function siteOf(sites: readonly SiteReport[], logicalId: string): SiteRep
  * The contract's mirror id, computed here independently of src/: sorted-key JSON of
  * {architecture, source}, sha256, first 8 hex.
  */
+/** The ImageMirror the transform injects (default options) for a site written as `expression`. */
+export function expressionMirror(expression: Json, architecture: Json = 'x86_64'): { [id: string]: JsonObject } {
+  return {
+    [expectedMirrorId(expression, architecture)]: {
+      Type: 'Custom::ImageMirror',
+      Properties: { ServiceToken: MIRROR_ARN, ServiceTimeout: 3600, SourceImage: expression, Architecture: architecture, RepositoryPrefix: 'sysdig-image-fix' },
+    },
+  };
+}
+
 export function expectedMirrorId(source: Json, architecture: Json): string {
   const sorted = (value: Json): Json =>
     Array.isArray(value)

@@ -9,9 +9,9 @@ import {
   context,
   defaults,
   expectedMirrorId,
+  expressionMirror,
   expectSuccess,
   imageOf,
-  MIRROR_ARN,
   mirrorRef,
   mirrorsOf,
   withoutTransformChanges,
@@ -42,20 +42,11 @@ describe('Function: transform over real templates', () => {
 
     it('mirrors exactly the serverless patcher in ap-northeast-1, keeping its parameter as SourceImage', () => {
       const { fragment, sites } = transformed(file, tokyo);
-      const id = expectedMirrorId(patcher, 'x86_64');
-      expect(mirrorsOf(fragment)).toEqual({
-        [id]: {
-          Type: 'Custom::ImageMirror',
-          Properties: {
-            ServiceToken: MIRROR_ARN,
-            ServiceTimeout: 3600,
-            // The parameter stays in use (cfn-lint W2001 otherwise); its resolved value names the repository.
-            SourceImage: { Ref: 'SysdigServerlessPatcherImage' },
-            Architecture: 'x86_64',
-            RepositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher',
-          },
-        },
-      });
+      const id = expectedMirrorId({ Ref: 'SysdigServerlessPatcherImage' }, 'x86_64');
+      // The parameter stays in use (cfn-lint W2001 otherwise), and the mirror function names the repository after
+      // the value CloudFormation passes (RepositoryPrefix): a stack updated with another patcher version gets that
+      // image's repository.
+      expect(mirrorsOf(fragment)).toEqual(expressionMirror({ Ref: 'SysdigServerlessPatcherImage' }));
       expect(imageOf(fragment, 'ServerlessPatcherLambda')).toEqual(mirrorRef(id));
       expect(sites).toEqual([
         {
@@ -65,6 +56,7 @@ describe('Function: transform over real templates', () => {
           verdict: 'mirror',
           architecture: 'x86_64',
           mirrorLogicalId: id,
+          parameters: ['SysdigServerlessPatcherImage'],
         },
       ]);
     });
@@ -100,11 +92,11 @@ describe('Function: transform over real templates', () => {
     const source = '518078317392.dkr.ecr.eu-west-1.amazonaws.com/compose-x-macro:nightly';
     it('mirrors the SAM ImageUri outside eu-west-1', () => {
       const { fragment, sites } = transformed('composex-docker-macro.yaml', context({ region: 'us-east-1' }));
-      const id = expectedMirrorId(source, 'x86_64');
+      const id = expectedMirrorId({ Ref: 'ECSComposeXMacroUri' }, 'x86_64');
       expect(Object.keys(mirrorsOf(fragment))).toEqual([id]);
       expect((mirrorsOf(fragment)[id]!.Properties as JsonObject).SourceImage).toEqual({ Ref: 'ECSComposeXMacroUri' });
       expect(imageOf(fragment, 'MacroLambdaFunction')).toEqual(mirrorRef(id));
-      expect(sites.map((s) => [s.resourceType, s.verdict])).toEqual([['AWS::Serverless::Function', 'mirror']]);
+      expect(sites.map((s) => [s.resourceType, s.verdict, s.image])).toEqual([['AWS::Serverless::Function', 'mirror', source]]);
     });
     it('keeps it in eu-west-1', () => {
       const { input, fragment } = transformed('composex-docker-macro.yaml', context({ region: 'eu-west-1' }));

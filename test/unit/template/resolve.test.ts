@@ -48,6 +48,22 @@ const resolved = (value: Json) => ({ kind: 'value', value });
 const isUnresolvable = (e: Evaluation) => expect(e.kind).toBe('unresolvable');
 
 describe('Function: createResolver', () => {
+  describe('parameters (where a value comes from)', () => {
+    const parameters = (expression: Json) =>
+      createResolver(template({ Bucket: { Type: 'AWS::S3::Bucket' } }, { Parameters: PARAMETERS, Conditions: CONDITIONS }), context()).parameters(expression);
+    it.each<[string, Json, string[]]>([
+      ['a Ref', ref('Image'), ['Image']],
+      ['a pseudo parameter or a resource', [ref('AWS::Region'), ref('Bucket')], []],
+      ['Sub variables, once each, not its own variables nor escapes', sub('${Image}-${Tag}-${Image}-${!Env}-${Local}-${Bucket.Arn}'), ['Image', 'Tag']],
+      ['the variables map of a Sub', { 'Fn::Sub': ['${Local}', { Local: ref('Env') }] }, ['Env']],
+      ['only the branch a known condition takes', ifThen('IsProd', ref('Image'), ref('Tag')), ['Image']],
+      ['both branches of an unknown condition', ifThen('IsStackX', ref('Image'), ref('Tag')), ['Image', 'Tag']],
+      ['anything nested', { 'Fn::Join': ['', [ref('Tag'), findInMap('Images', ref('Env'), 'Patcher')]] }, ['Tag', 'Env']],
+    ])('%s', (_case, expression, expected) => {
+      expect(parameters(expression)).toEqual(expected);
+    });
+  });
+
   describe('Ref to parameters', () => {
     it('takes the value from templateParameterValues', () => {
       expect(evaluate(ref('Image'), { templateParameterValues: { Image: 'nginx:1.27' } })).toEqual(resolved('nginx:1.27'));

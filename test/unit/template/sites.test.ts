@@ -33,6 +33,23 @@ describe('Function: findImageSites', () => {
     expect(findImageSites(t)).toEqual([]);
   });
 
+  it('ignores a stray ImageUri of a Zip function: PackageType Zip, or a SAM function without PackageType (SAM defaults to Zip)', () => {
+    const t = template({
+      LambdaZip: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: 'Zip' } }),
+      SamZip: samFunction(QUAY_IMAGE, { properties: { PackageType: 'Zip', CodeUri: 's3://bucket/key' } }),
+      SamDefault: { Type: 'AWS::Serverless::Function', Properties: { CodeUri: 's3://bucket/key', ImageUri: QUAY_IMAGE } },
+      // Lambda itself needs PackageType Image for an image; without one the site stays (CloudFormation judges it).
+      LambdaDefault: { Type: 'AWS::Lambda::Function', Properties: { Code: { ImageUri: QUAY_IMAGE } } },
+    });
+    expect(findImageSites(t).map((site) => site.logicalId)).toEqual(['LambdaDefault']);
+  });
+
+  it('carries an intrinsic PackageType for the transform to resolve', () => {
+    const packageType = ifThen('UseZip', 'Zip', 'Image');
+    const [site] = findImageSites(template({ F: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) }));
+    expect(site!.packageType).toEqual(packageType);
+  });
+
   it('reports an intrinsic Code as an opaque site', () => {
     const code = ifThen('C', { ImageUri: 'a' }, { ImageUri: 'b' });
     const [site] = findImageSites(template({ F: { Type: 'AWS::Lambda::Function', Properties: { Code: code } } }));
@@ -82,6 +99,8 @@ describe('Function: chooseArchitecture', () => {
   }
   const literal = (architecture: string) => ({ kind: 'literal', architecture });
   const expression = (e: Json) => ({ kind: 'expression', expression: e });
+  /** An expression resolved now: the mirror keeps the expression, the report the value. */
+  const followed = (e: Json, resolved: string) => ({ kind: 'expression', expression: e, resolved });
 
   it('defaults to x86_64', () => {
     expect(choose(lambdaFunction('a'))).toEqual(literal('x86_64'));
@@ -102,18 +121,36 @@ describe('Function: chooseArchitecture', () => {
   });
   it('lets a SAM function intrinsic replace a Globals list, as the SAM translator does', () => {
     const globals = { Function: { Architectures: ['arm64'] } };
-    expect(choose(samFunction('a', { architectures: ref('ArchList') }), globals, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
+    expect(choose(samFunction('a', { architectures: ref('ArchList') }), globals, { ArchList: ['x86_64'] })).toEqual(
+      followed({ 'Fn::Select': [0, ref('ArchList')] }, 'x86_64'),
+    );
+  });
+  it.each<[string, Json, string]>([
+    ["'*'", '*', 'x86_64'],
+    ['a list naming Architectures', ['Runtime', 'Architectures'], 'x86_64'],
+    ['a list naming other properties', ['Runtime', 'Handler'], 'arm64'],
+  ])('applies SAM IgnoreGlobals given as %s, as the SAM translator does', (_case, ignore, architecture) => {
+    const globals = { Function: { Architectures: ['arm64'] } };
+    const resource = { ...samFunction('a'), IgnoreGlobals: ignore };
+    expect(choose(resource, globals)).toEqual(literal(architecture));
+    // With the Global off, the function's own Architectures are all there is (no concatenation).
+    if (architecture === 'x86_64') expect(choose({ ...samFunction('a', { architectures: ['arm64'] }), IgnoreGlobals: ignore }, globals)).toEqual(literal('arm64'));
   });
   it('ignores SAM Globals for AWS::Lambda::Function', () => {
     expect(choose(lambdaFunction('a'), { Function: { Architectures: ['arm64'] } })).toEqual(literal('x86_64'));
   });
-  it('resolves intrinsics like images', () => {
-    expect(choose(lambdaFunction('a', { architectures: [ref('Arch')] }))).toEqual(literal('arm64'));
-    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }))).toEqual(literal('arm64'));
-    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }), undefined, { ArchList: ['x86_64'] })).toEqual(literal('x86_64'));
-    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['arm64'], NO_VALUE) }), undefined, { Arch: 'x' })).toEqual(
-      literal('x86_64'),
+  it('resolves intrinsics like images, keeping the expression so that the mirror follows deploy-time values', () => {
+    expect(choose(lambdaFunction('a', { architectures: [ref('Arch')] }))).toEqual(followed(ref('Arch'), 'arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }))).toEqual(followed({ 'Fn::Select': [0, ref('ArchList')] }, 'arm64'));
+    expect(choose(lambdaFunction('a', { architectures: ref('ArchList') }), undefined, { ArchList: ['x86_64'] })).toEqual(
+      followed({ 'Fn::Select': [0, ref('ArchList')] }, 'x86_64'),
     );
+    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['arm64'], NO_VALUE) }), undefined, { Arch: 'x' })).toEqual(
+      followed(ifThen('UseArm', 'arm64', 'x86_64'), 'x86_64'),
+    );
+  });
+  it('keeps a known Fn::If to the branch taken when the other branch is not a valid architecture', () => {
+    expect(choose(lambdaFunction('a', { architectures: ifThen('UseArm', ['ppc'], ['arm64']) }), undefined, { Arch: 'x' })).toEqual(literal('arm64'));
   });
   it('passes the element expression of [<expr>] when it is known only at deploy time', () => {
     expect(choose(lambdaFunction('a', { architectures: [ref('UnknownOne')] }))).toEqual(expression(ref('UnknownOne')));

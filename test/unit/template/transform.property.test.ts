@@ -191,7 +191,9 @@ function checkWellFormed(input: unknown, result: TransformResult): void {
   const inputResources = isObject(input) && isObject(input.Resources) ? input.Resources : {};
   for (const site of result.sites) {
     expect(Object.hasOwn(inputResources, site.logicalId)).toBe(true);
-    expect(['keep', 'mirror', 'deploy-time', 'skip']).toContain(site.verdict);
+    expect(['keep', 'mirror', 'deploy-time', 'skip', 'failed']).toContain(site.verdict);
+    // A site fails exactly when a problem names it.
+    expect(site.verdict === 'failed').toBe(!result.ok && result.errors.some((problem) => problem.logicalId === site.logicalId));
     expect(typeof site.image).toBe('string');
     if (site.mirrorLogicalId !== undefined) {
       expect(site.mirrorLogicalId).toMatch(ID);

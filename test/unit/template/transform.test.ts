@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jsonEquals } from '../../../src/template/json.js';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import {
@@ -7,6 +8,7 @@ import {
   defaults,
   equals,
   expectedMirrorId,
+  expressionMirror,
   expectFailure,
   expectSuccess,
   findInMap,
@@ -130,55 +132,59 @@ describe('Function: transform', () => {
         Conditions: { Yes: equals('a', 'a') },
         Mappings: { Images: { [REGION]: { Uri: 'ghcr.io/acme/tool:2' } } },
       };
-      it.each<[string, Json, string, string]>([
-        ['a parameter Ref (value from the event)', ref('Image'), QUAY_IMAGE, 'sysdig-image-fix/quay.io/sysdig/serverless-patcher'],
-        ['a Sub over a parameter Default', sub('nginx:${Tag}'), 'docker.io/library/nginx:1.27', 'sysdig-image-fix/docker.io/library/nginx'],
-        ['an If over a known condition', ifThen('Yes', 'public.ecr.aws/lambda/python:3.12', 'nginx'), 'public.ecr.aws/lambda/python:3.12', 'sysdig-image-fix/public.ecr.aws/lambda/python'],
-        ['a FindInMap by region', findInMap('Images', ref('AWS::Region'), 'Uri'), 'ghcr.io/acme/tool:2', 'sysdig-image-fix/ghcr.io/acme/tool'],
-      ])('is the original expression for %s; the id, RepositoryName and report use the resolved image', (_, expression, normalised, repositoryName) => {
-        const input = template({ F: lambdaFunction(expression) }, sections);
-        const { fragment, sites } = expectSuccess(run(input, context({ templateParameterValues: { Image: QUAY_IMAGE } })));
-        const id = expectedMirrorId(normalised, 'x86_64');
-        expect(mirrorsOf(fragment)).toEqual({
-          [id]: {
-            Type: 'Custom::ImageMirror',
-            Properties: {
-              ServiceToken: MIRROR_ARN,
-              ServiceTimeout: 3600,
-              SourceImage: expression,
-              Architecture: 'x86_64',
-              RepositoryName: repositoryName,
+      it.each<[string, Json, string, string[]]>([
+        ['a parameter Ref (value from the event)', ref('Image'), QUAY_IMAGE, ['Image']],
+        ['a Sub over a parameter Default', sub('nginx:${Tag}'), 'docker.io/library/nginx:1.27', ['Tag']],
+        ['an If over a known condition', ifThen('Yes', 'public.ecr.aws/lambda/python:3.12', 'nginx'), 'public.ecr.aws/lambda/python:3.12', []],
+        ['a FindInMap by region', findInMap('Images', ref('AWS::Region'), 'Uri'), 'ghcr.io/acme/tool:2', []],
+      ])(
+        'is the original expression for %s, which also names the mirror; the repository follows the deploy-time value (RepositoryPrefix)',
+        (_, expression, normalised, parameters) => {
+          const input = template({ F: lambdaFunction(expression) }, sections);
+          const { fragment, sites } = expectSuccess(run(input, context({ templateParameterValues: { Image: QUAY_IMAGE } })));
+          const id = expectedMirrorId(expression, 'x86_64');
+          expect(mirrorsOf(fragment)).toEqual(expressionMirror(expression));
+          expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
+          expect(sites).toEqual([
+            {
+              logicalId: 'F',
+              resourceType: 'AWS::Lambda::Function',
+              image: normalised,
+              verdict: 'mirror',
+              architecture: 'x86_64',
+              mirrorLogicalId: id,
+              ...(parameters.length > 0 ? { parameters } : {}),
             },
-          },
-        });
-        expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
-        expect(sites).toEqual([
-          { logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: normalised, verdict: 'mirror', architecture: 'x86_64', mirrorLogicalId: id },
-        ]);
-      });
+          ]);
+        },
+      );
 
-      it('comes from the first site in template order when a literal and an expression share a mirror', () => {
-        const parameters = { Image: stringParameter('docker.io/library/nginx:1.27') };
-        const id = expectedMirrorId('docker.io/library/nginx:1.27', 'x86_64');
-        const cases: [JsonObject, Json][] = [
-          [{ A: lambdaFunction('nginx:1.27'), B: samFunction(ref('Image')) }, 'docker.io/library/nginx:1.27'],
-          [{ B: samFunction(ref('Image')), A: lambdaFunction('nginx:1.27') }, { Ref: 'Image' }],
-        ];
-        for (const [resources, sourceImage] of cases) {
-          const { fragment, sites } = expectSuccess(run(template(resources, { Parameters: parameters })));
-          const [mirrorId, mirror] = onlyMirror(fragment);
-          expect(mirrorId).toBe(id);
-          expect(mirror.Properties).toEqual({
-            ServiceToken: MIRROR_ARN,
-            ServiceTimeout: 3600,
-            SourceImage: sourceImage,
-            Architecture: 'x86_64',
-            RepositoryName: 'sysdig-image-fix/docker.io/library/nginx',
-          });
-          expect([imageOf(fragment, 'A'), imageOf(fragment, 'B')]).toEqual([mirrorRef(id), mirrorRef(id)]);
-          expect(sites.map((site) => site.image)).toEqual(['docker.io/library/nginx:1.27', 'docker.io/library/nginx:1.27']);
-        }
+      it('shares a mirror between sites with the same literal image, or the same expression, never across them', () => {
+        const parameters = { Image: stringParameter('docker.io/library/nginx:1.27'), Other: stringParameter('nginx:1.27') };
+        const input = template(
+          { A: lambdaFunction('nginx:1.27'), B: samFunction(ref('Image')), C: lambdaFunction('docker.io/library/nginx:1.27'), D: lambdaFunction(ref('Image')), E: lambdaFunction(ref('Other')) },
+          { Parameters: parameters },
+        );
+        const { fragment, sites } = expectSuccess(run(input));
+        const literal = expectedMirrorId('docker.io/library/nginx:1.27', 'x86_64');
+        const [image, other] = [expectedMirrorId(ref('Image'), 'x86_64'), expectedMirrorId(ref('Other'), 'x86_64')];
+        expect(['A', 'B', 'C', 'D', 'E'].map((id) => imageOf(fragment, id))).toEqual([literal, image, literal, image, other].map(mirrorRef));
+        expect(Object.keys(mirrorsOf(fragment)).sort()).toEqual([literal, image, other].sort());
+        expect(mirrorsOf(fragment)[literal]!.Properties).toMatchObject({ SourceImage: 'docker.io/library/nginx:1.27', RepositoryName: 'sysdig-image-fix/docker.io/library/nginx' });
+        // Deployed with Other=quay.io/x:1, E must not run Image's copy: each expression has its own mirror.
+        expect(mirrorsOf(fragment)[other]!.Properties).toMatchObject({ SourceImage: ref('Other'), RepositoryPrefix: 'sysdig-image-fix' });
+        expect(sites.map((site) => site.image)).toEqual(Array(5).fill('docker.io/library/nginx:1.27'));
       });
+    });
+
+    it('leaves a function whose intrinsic PackageType resolves to Zip alone, and mirrors it when it resolves to Image', () => {
+      const packageType = ifThen('Yes', 'Zip', 'Image');
+      const zip = template({ F: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) }, { Conditions: { Yes: equals('a', 'a') } });
+      const { fragment, sites } = expectSuccess(run(zip));
+      expect(sites).toEqual([]);
+      expect(fragment).toEqual(zip);
+      const image = template({ F: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) }, { Conditions: { Yes: equals('a', 'b') } });
+      expect(expectSuccess(run(image)).sites.map((site) => site.verdict)).toEqual(['mirror']);
     });
 
     it('rewrites a SAM function at Properties.ImageUri', () => {
@@ -227,18 +233,7 @@ describe('Function: transform', () => {
       const input = template({ F: lambdaFunction(expression), Builder: { Type: 'Custom::Builder' } }, { Parameters: parameters });
       const { fragment, sites } = expectSuccess(run(input));
       const id = expectedMirrorId(expression, 'x86_64');
-      expect(mirrorsOf(fragment)).toEqual({
-        [id]: {
-          Type: 'Custom::ImageMirror',
-          Properties: {
-            ServiceToken: MIRROR_ARN,
-            ServiceTimeout: 3600,
-            SourceImage: expression,
-            Architecture: 'x86_64',
-            RepositoryPrefix: 'sysdig-image-fix',
-          },
-        },
-      });
+      expect(mirrorsOf(fragment)).toEqual(expressionMirror(expression));
       expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
       expect(siteOf(sites, 'F')).toMatchObject({ verdict: 'deploy-time', image: JSON.stringify(expression), mirrorLogicalId: id });
     });
@@ -372,7 +367,7 @@ describe('Function: transform', () => {
     it('reports a resolved value that is not a string', () => {
       const input = template({ F: lambdaFunction(ref('Names')) }, { Parameters: { Names: { Type: 'CommaDelimitedList', Default: 'a,b' } } });
       expect(expectFailure(run(input))).toEqual([
-        { logicalId: 'F', message: 'Resource F: image ["a","b"] is not a valid image reference: it resolves to a list, not a string' },
+        { logicalId: 'F', message: 'Resource F: image ["a","b"] (from parameter Names) is not a valid image reference: it resolves to a list, not a string' },
       ]);
     });
 
@@ -393,11 +388,12 @@ describe('Function: transform', () => {
       const errors = expectFailure(result);
       expect(errors.map((e) => e.logicalId)).toEqual(['BadImage', 'BadArch', 'BadOption']);
       for (const e of errors) expect(e.message).toMatch(new RegExp(`^Resource ${e.logicalId}: `));
-      // Sites whose verdict was reached are still reported.
-      expect(result.sites.map((s) => [s.logicalId, s.verdict])).toEqual([
-        ['Good', 'mirror'],
-        ['BadArch', 'mirror'],
-        ['BadOption', 'mirror'],
+      // Every site is reported; those with a problem as failed, with the value that failed.
+      expect(result.sites.map((s) => [s.logicalId, s.verdict, s.image])).toEqual([
+        ['Good', 'mirror', QUAY_IMAGE],
+        ['BadImage', 'failed', '"not an image"'],
+        ['BadArch', 'failed', QUAY_IMAGE],
+        ['BadOption', 'failed', 'docker.io/library/nginx:latest'],
       ]);
     });
 
@@ -534,7 +530,7 @@ describe('Function: transform', () => {
       for (const id of ['Role', 'C', 'Task']) expect(outResources[id]).toBe(inResources[id]);
       for (const section of ['Parameters', 'Conditions', 'Outputs', 'Metadata']) expect(fragment[section]).toBe(input[section]);
       // A mirror's SourceImage is a copy of the user's expression, not the same object.
-      const fromRef = Object.values(mirrorsOf(fragment)).find((mirror) => (mirror.Properties as JsonObject).RepositoryName === 'sysdig-image-fix/docker.io/library/nginx');
+      const fromRef = Object.values(mirrorsOf(fragment)).find((mirror) => jsonEquals((mirror.Properties as JsonObject).SourceImage, ref('Image')));
       expect((fromRef!.Properties as JsonObject).SourceImage).toEqual(ref('Image'));
       expect((fromRef!.Properties as JsonObject).SourceImage).not.toBe(properties(inResources, 'B').ImageUri);
     });

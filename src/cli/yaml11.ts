@@ -1,0 +1,182 @@
+// Plain scalars as CloudFormation reads them: the YAML 1.1 rules of PyYAML's SafeLoader, which cfn-lint's
+// decoder (cfnlint/decode/cfn_yaml.py) uses and which the differential test compares us with. The regular
+// expressions are PyYAML's resolvers (yaml/resolver.py) and the values its constructors (yaml/constructor.py):
+//   `0755` is 493, `084828588479` stays a string (8 and 9 are not octal), `yes`/`off` are booleans but `y`/`n` are
+//   strings, `1_000` is 1000, `0x1F` 31, `1:20` 80 (base 60), `.5` a float but `1e3` a string (1.1 floats need a
+//   dot), `~` null, and a timestamp becomes the ISO 8601 text of Python's `isoformat()` (a date stays `2010-09-09`).
+// The same tests decide which strings the writer must quote, so what we write reads back as what we meant.
+import type { CollectionTag, ScalarTag } from 'yaml';
+
+const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const NULL = /^(?:~|null|Null|NULL|)$/;
+/** What PyYAML's resolver takes for a timestamp (a date needs two-digit month and day; a time, any). */
+const TIMESTAMP =
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
+/** PyYAML's constructor regular expression (also what an explicit `!!timestamp` must match). */
+const TIMESTAMP_PARTS =
+  /^([0-9]{4})-([0-9][0-9]?)-([0-9][0-9]?)(?:(?:[Tt]|[ \t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]*))?(?:[ \t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?)?$/;
+/** `=` is PyYAML's "value" type, which SafeLoader cannot construct (a plain `=` value fails to load). */
+const VALUE_INDICATOR = /^=$/;
+
+type OnError = (message: string) => void;
+
+function digitsOf(text: string, radix: number): number | undefined {
+  const pattern = radix === 2 ? /^[01]+$/ : radix === 8 ? /^[0-7]+$/ : radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/;
+  return pattern.test(text) ? parseInt(text, radix) : undefined;
+}
+
+/** PyYAML `construct_yaml_int`: underscores dropped, `0b`, `0x`, leading-zero octal, base-60 with `:`. */
+export function constructInt(source: string, onError: OnError): number {
+  let text = source.replace(/_/g, '');
+  const sign = text.startsWith('-') ? -1 : 1;
+  if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
+  let value: number | undefined;
+  if (text === '0') value = 0;
+  else if (text.startsWith('0b')) value = digitsOf(text.slice(2), 2);
+  else if (text.startsWith('0x')) value = digitsOf(text.slice(2), 16);
+  else if (text.startsWith('0')) value = digitsOf(text, 8);
+  else if (text.includes(':')) {
+    const parts = text.split(':').map((part) => digitsOf(part, 10));
+    value = parts.some((part) => part === undefined) ? undefined : parts.reduce<number>((total, part) => total * 60 + part!, 0);
+  } else value = digitsOf(text, 10);
+  if (value === undefined) {
+    onError(`${JSON.stringify(source)} is not an integer`);
+    return NaN;
+  }
+  return sign * value;
+}
+
+/** PyYAML `construct_yaml_float`. */
+export function constructFloat(source: string, onError: OnError): number {
+  let text = source.replace(/_/g, '').toLowerCase();
+  const sign = text.startsWith('-') ? -1 : 1;
+  if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
+  if (text === '.inf') return sign * Infinity;
+  if (text === '.nan') return NaN;
+  const number = (part: string) => (/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/.test(part) ? Number(part) : NaN);
+  const value = text.includes(':') ? text.split(':').reduce((total, part) => total * 60 + number(part), 0) : number(text);
+  if (Number.isNaN(value)) onError(`${JSON.stringify(source)} is not a floating point number`);
+  return sign * value;
+}
+
+const BOOL_VALUES: Readonly<Record<string, boolean>> = { yes: true, no: false, true: true, false: false, on: true, off: false };
+
+export function constructBool(source: string, onError: OnError): boolean {
+  const value = BOOL_VALUES[source.toLowerCase()];
+  if (value === undefined) onError(`${JSON.stringify(source)} is not a boolean`);
+  return value ?? false;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+/**
+ * PyYAML `construct_yaml_timestamp` (a `datetime.date` or `datetime.datetime`) written as Python's
+ * `isoformat()`, the text cfn-lint itself compares such values as: `2010-09-09`, or
+ * `2001-12-14T21:59:43.100000-05:00`. Values Python refuses (month 13, February 30, hour 24) are errors.
+ */
+export function constructTimestamp(source: string, onError: OnError): string {
+  const match = TIMESTAMP_PARTS.exec(source);
+  if (match === null) {
+    onError(`${JSON.stringify(source)} is not a timestamp`);
+    return source;
+  }
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    onError(`timestamp ${JSON.stringify(source)} is not a calendar date`);
+    return source;
+  }
+  const date = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
+  if (match[4] === undefined) return date;
+  const [hour, minute, second] = [Number(match[4]), Number(match[5]), Number(match[6])];
+  if (hour > 23 || minute > 59 || second > 59) {
+    onError(`timestamp ${JSON.stringify(source)} is not a time of day`);
+    return source;
+  }
+  const fraction = match[7] ? Number(match[7].slice(0, 6).padEnd(6, '0')) : 0;
+  let zone = '';
+  if (match[9] !== undefined) {
+    const minutes = Number(match[10]) * 60 + Number(match[11] ?? 0);
+    if (minutes >= 24 * 60) {
+      onError(`timestamp ${JSON.stringify(source)} has a time zone offset of a day or more`);
+      return source;
+    }
+    zone = `${match[9] === '-' && minutes !== 0 ? '-' : '+'}${pad(Math.floor(minutes / 60), 2)}:${pad(minutes % 60, 2)}`;
+  } else if (match[8] === 'Z') zone = '+00:00';
+  return `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction !== 0 ? `.${pad(fraction, 6)}` : ''}${zone}`;
+}
+
+export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'str';
+
+/** What PyYAML's resolver makes of an untagged plain scalar. */
+export function plainScalarType(source: string): PlainScalarType {
+  if (NULL.test(source)) return 'null';
+  if (BOOL.test(source)) return 'bool';
+  if (FLOAT.test(source)) return 'float';
+  if (INT.test(source)) return 'int';
+  if (TIMESTAMP.test(source)) return 'timestamp';
+  return VALUE_INDICATOR.test(source) ? 'value' : 'str';
+}
+
+const TAG = {
+  null: 'tag:yaml.org,2002:null',
+  bool: 'tag:yaml.org,2002:bool',
+  int: 'tag:yaml.org,2002:int',
+  float: 'tag:yaml.org,2002:float',
+  timestamp: 'tag:yaml.org,2002:timestamp',
+  value: 'tag:yaml.org,2002:value',
+} as const;
+
+/** Numbers in a form a 1.1 reader takes back as numbers: an exponent needs a dot in the mantissa (`1.0e-07`). */
+const stringifyNumber = ({ value }: { value: unknown }): string => {
+  const number = Number(value);
+  if (Number.isNaN(number)) return '.nan';
+  if (!Number.isFinite(number)) return number < 0 ? '-.inf' : '.inf';
+  const text = String(number);
+  const [mantissa, exponent] = text.split('e');
+  if (exponent === undefined) return text;
+  return `${mantissa!.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`;
+};
+
+/**
+ * Each type once for plain scalars (`default`, with PyYAML's test), once for an explicit `!!type` (no test: the
+ * constructor decides). Only the first of each may be picked to write a JavaScript value (`identify`).
+ */
+function scalarType(tag: string, test: RegExp, resolve: (source: string, onError: OnError) => unknown, write?: Partial<ScalarTag>): ScalarTag[] {
+  return [
+    { tag, default: true, test, resolve, ...write },
+    { tag, resolve },
+  ];
+}
+
+/** The YAML 1.1 scalar types; `map`, `seq`, `str` and the merge key `<<` come from the yaml library itself. */
+export function yaml11ScalarTags(): ScalarTag[] {
+  return [
+    ...scalarType(TAG.null, NULL, () => null, { identify: (value) => value === null || value === undefined, stringify: () => 'null' }),
+    ...scalarType(TAG.bool, BOOL, constructBool, {
+      identify: (value) => typeof value === 'boolean',
+      stringify: ({ value }) => (value ? 'true' : 'false'),
+    }),
+    ...scalarType(TAG.int, INT, constructInt, { identify: (value) => typeof value === 'number' && Number.isInteger(value), stringify: stringifyNumber }),
+    ...scalarType(TAG.float, FLOAT, constructFloat, { identify: (value) => typeof value === 'number', stringify: stringifyNumber }),
+    ...scalarType(TAG.timestamp, TIMESTAMP, constructTimestamp),
+    // PyYAML reads a plain `=` key as the string "=" but cannot load a plain `=` value; the reader checks values
+    // (cfn-yaml.ts), and this entry makes the writer quote the string "=".
+    { tag: TAG.value, default: 'key', test: VALUE_INDICATOR, resolve: (source) => source },
+  ];
+}
+
+/** Tags of the yaml library's own schema that CloudFormation templates may use. */
+const LIBRARY_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:merge']);
+
+/** The schema of templates: the yaml library's collections, strings and merge key, then the 1.1 scalars above. */
+export function templateTags(libraryTags: readonly (ScalarTag | CollectionTag)[]): (ScalarTag | CollectionTag)[] {
+  return [...libraryTags.filter((tag) => LIBRARY_TAGS.has(tag.tag)), ...yaml11ScalarTags()];
+}
