@@ -3,7 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -156,6 +156,20 @@ describe('Function: createAwsPorts', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(0);
     expect(await credentials('210987654321.dkr.ecr-fips.us-east-1.amazonaws.com')).toEqual({ username: 'AWS', password: 'token' });
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(1);
+  });
+
+  it('gives every SDK client 3 attempts and connection and request timeouts, and each call its budget\'s abortSignal', async () => {
+    let client: ECRClient | undefined;
+    ecr.on(DescribeImagesCommand).callsFake((_input, getClient) => {
+      client = getClient() as ECRClient;
+      return { imageDetails: [] };
+    });
+    const call = unboundedCall();
+    await createAwsPorts(config()).imageExists('r', `sha256:${'a'.repeat(64)}`, call);
+    expect(await client!.config.maxAttempts()).toBe(3);
+    const handler = client!.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+    expect((ecr.commandCalls(DescribeImagesCommand)[0]!.args as unknown[])[1]).toEqual({ abortSignal: call.signal });
   });
 
   it('writes the repository policy only when our statement is missing or different', async () => {
