@@ -207,13 +207,16 @@ async function mirror(
   ports: MirrorPorts,
   invocation: InvocationContext,
 ): Promise<Outcome> {
-  // First: an earlier delivery of this very request may have started its build. Waiting for that build
-  // gives the same answer that delivery gives (or gave), and starts nothing.
-  const started = await findStartedBuild(request, ports, invocation);
-  if (started !== undefined) return waitForBuild(started, ports, invocation);
   // Until the build runs, nothing may outlast the resource's deadline either.
   const ctx: InvocationContext = { ...invocation, budget: invocation.budget.with({ deadline }) };
-  const expectedDigest = await resolveSource(plan, ports, ctx);
+  // An earlier delivery of this very request may have started its build: waiting for that build gives the
+  // same answer that delivery gives (or gave), and starts nothing. Looked for while the source is read (both
+  // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
+  const resolving = resolveSource(plan, ports, ctx);
+  resolving.catch(() => undefined); // its failure matters only when no earlier build is found
+  const started = await findStartedBuild(request, ports, invocation);
+  if (started !== undefined) return waitForBuild(started, ports, invocation);
+  const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
   if (expectedDigest !== undefined) {
     try {
