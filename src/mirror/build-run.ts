@@ -1,14 +1,18 @@
-// Running the copy: StartBuild (retrying throttling and the concurrent build limit), polling the build,
-// handing the wait over to a fresh invocation before Lambda's timeout, and turning the finished build
-// into an Outcome. The ResponseURL never goes into the build; the continuation state carries it only
-// to this same function.
+// Running the copy: finding the build a redelivered request already started, StartBuild (retrying
+// throttling and the concurrent build limit), polling the build, handing the wait over to a fresh
+// invocation before Lambda's timeout, and turning the finished build into an Outcome. Every call is
+// bounded by the invocation's budget. The ResponseURL never goes into the build; the hand-over event
+// carries it only to this same function, which trusts the event only as far as the build vouches for it
+// (build-binding.ts).
 import { BuildEnv } from '../contract.js';
+import { bindingVariable, isBoundTo, requestDigest, waitStateFromBuild } from './build-binding.js';
 import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_STATES, idempotencyToken, isImageDigest } from './build.js';
-import { timingOf, type LifecycleContext } from './context.js';
+import { CallTimeoutError } from './budget.js';
+import type { InvocationContext } from './context.js';
 import { awsErrorName, BuildError, describeError } from './errors.js';
-import { CONTINUATION_KEY, type ContinuationState, type CreateOrUpdateRequest } from './events.js';
+import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest, type WaitState } from './events.js';
 import { answered, failedPhysicalId, success, type Outcome } from './outcome.js';
-import { copiedImageUri, type CopyPlan } from './plan.js';
+import { copiedImageUri } from './plan.js';
 import type { BuildReport, MirrorPorts } from './ports.js';
 
 /** CodeBuild refusals that pass: throttling, the concurrent build limit, service hiccups. */
@@ -28,31 +32,66 @@ const RETRYABLE_START_ERRORS = new Set([
   'TimeoutError',
 ]);
 
+/** StartBuild calls that timed out, in a row, before giving up. */
+const MAX_SILENT_START_ATTEMPTS = 3;
+
 function isRetryableStartError(error: unknown): boolean {
+  // A StartBuild that timed out may or may not have started the build: the retry carries the same
+  // idempotency token, so CodeBuild answers with that build instead of starting a second one.
+  if (error instanceof CallTimeoutError) return error.timeoutMs > 0;
   const name = awsErrorName(error);
   if (name !== undefined && RETRYABLE_START_ERRORS.has(name)) return true;
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   return typeof status === 'number' && (status === 429 || status >= 500);
 }
 
-export async function startBuild(
-  request: CreateOrUpdateRequest,
-  plan: CopyPlan,
-  expectedDigest: string | undefined,
-  deadline: number,
-  ports: MirrorPorts,
-  ctx: LifecycleContext,
-): Promise<string> {
-  const { config } = ctx;
-  const timing = timingOf(ctx);
+/**
+ * The build an earlier delivery of this same request started (Lambda delivers events at least once, and
+ * CodeBuild's idempotency token lasts only 5 minutes), or undefined. Best effort: when the builds cannot be
+ * listed the request goes on, and StartBuild's idempotency token still covers the first minutes.
+ */
+export async function findStartedBuild(request: CreateOrUpdateRequest, ports: MirrorPorts, ctx: InvocationContext): Promise<WaitState | undefined> {
+  const { config, timing } = ctx;
+  let builds: BuildReport[];
+  try {
+    // Best effort, so at most a quarter of the work time.
+    builds = await ctx.budget.call('CodeBuild ListBuildsForProject', Math.min(timing.awsCallTimeoutMs, ctx.budget.workLeftMs() / 4), (call) =>
+      ports.recentBuilds(config.projectName, call),
+    );
+  } catch (error) {
+    ctx.log.warn('could not list the recent builds; a build started by an earlier delivery of this request is not looked for', {
+      error: describeError(error),
+    });
+    return undefined;
+  }
+  const digest = requestDigest(request);
+  for (const build of builds.filter((candidate) => isBoundTo(candidate, digest))) {
+    const bound = waitStateFromBuild(request, build, config);
+    if ('state' in bound) {
+      ctx.log.info('this request was delivered before and already has its build', { buildId: build.id, status: build.status });
+      return bound.state;
+    }
+    ctx.log.warn('a build names this request but does not match it', { buildId: build.id, problem: bound.problem });
+  }
+  return undefined;
+}
+
+/** Starts the build for `state` (without a build id yet); resolves to the build id. */
+export async function startBuild(state: Omit<WaitState, 'buildId'>, ports: MirrorPorts, ctx: InvocationContext): Promise<string> {
+  const { config, timing } = ctx;
+  const { plan, deadline } = state;
   const input = {
     projectName: config.projectName,
-    idempotencyToken: idempotencyToken(request.RequestId),
-    environment: buildEnvironment(plan, expectedDigest, config.registryCredentialsSecretArn),
+    idempotencyToken: idempotencyToken(state.request.RequestId),
+    environment: [
+      ...buildEnvironment(plan, state.expectedDigest, config.registryCredentialsSecretArn),
+      bindingVariable({ ...state, buildId: '' }),
+    ],
   };
+  let silent = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      const buildId = await ports.startBuild(input);
+      const buildId = await ctx.budget.call('CodeBuild StartBuild', timing.awsCallTimeoutMs, (call) => ports.startBuild(input, call));
       ctx.log.info('started the build', { buildId, attempt, sourceImage: plan.sourceImage, targetImage: plan.targetImage });
       return buildId;
     } catch (error) {
@@ -67,12 +106,18 @@ export async function startBuild(
       const delay = Math.round(ceiling / 2 + (ceiling / 2) * ports.random());
       const now = ports.now();
       const giveUpAt = Math.min(deadline, now + ctx.remainingTimeMs() - timing.handoverMarginMs);
-      if (now + delay >= giveUpAt) {
+      // Refusals (throttling, the build limit) pass with time; an endpoint that does not answer is given 3 tries.
+      silent = error instanceof CallTimeoutError ? silent + 1 : 0;
+      if (now + delay >= giveUpAt || silent >= MAX_SILENT_START_ATTEMPTS) {
+        const attempts = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
         throw new BuildError(
           undefined,
-          `CodeBuild project ${config.projectName} kept refusing to start the build copying ${plan.sourceImage} ` +
-            `(${describeError(error)}; ${attempt} attempt${attempt === 1 ? '' : 's'}). Too many builds may be running in this ` +
-            `account and region: retry the deployment later, or raise the CodeBuild concurrent build quota`,
+          error instanceof CallTimeoutError
+            ? `CodeBuild did not answer StartBuild for project ${config.projectName} (copying ${plan.sourceImage}; ${describeError(error)}; ` +
+                `${attempts}). Check CodeBuild in this region and the mirror function's network path to it, then retry the deployment`
+            : `CodeBuild project ${config.projectName} kept refusing to start the build copying ${plan.sourceImage} ` +
+                `(${describeError(error)}; ${attempts}). Too many builds may be running in this ` +
+                `account and region: retry the deployment later, or raise the CodeBuild concurrent build quota`,
           { cause: error },
         );
       }
@@ -82,34 +127,62 @@ export async function startBuild(
   }
 }
 
-async function stopQuietly(buildId: string, ports: MirrorPorts, ctx: LifecycleContext): Promise<void> {
+async function stopQuietly(buildId: string, ports: MirrorPorts, ctx: InvocationContext): Promise<void> {
   try {
-    await ports.stopBuild(buildId);
+    await ctx.budget.call('CodeBuild StopBuild', ctx.timing.awsCallTimeoutMs, (call) => ports.stopBuild(buildId, call));
     ctx.log.info('stopped the build', { buildId });
   } catch (error) {
-    ctx.log.warn('could not stop the build', { buildId, error });
+    ctx.log.warn('could not stop the build', { buildId, error: describeError(error) });
   }
 }
 
-async function handOver(state: ContinuationState, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
-  const payload = JSON.stringify({ [CONTINUATION_KEY]: state });
+/**
+ * Hands the wait to a new invocation: an event naming only the request and the build (see Continuation).
+ * The invoke gets at most half the time left, so that stopping the build still fits when it fails.
+ */
+async function handOver(
+  continuation: Omit<Continuation, 'version'>,
+  verified: WaitState | undefined,
+  ports: MirrorPorts,
+  ctx: InvocationContext,
+): Promise<Outcome> {
+  const { buildId } = continuation;
+  const payload = JSON.stringify({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, ...continuation } });
   try {
-    await ports.invokeSelf(ctx.config.functionArn, payload);
+    await ctx.budget.call('Lambda Invoke (hand-over to a new invocation)', Math.min(ctx.timing.awsCallTimeoutMs, ctx.budget.workLeftMs() / 2), (call) =>
+      ports.invokeSelf(ctx.config.functionArn, payload, call),
+    );
   } catch (error) {
-    await stopQuietly(state.buildId, ports, ctx);
+    if (verified !== undefined) await stopQuietly(buildId, ports, ctx);
+    const copying = verified !== undefined ? ` (copying ${verified.plan.sourceImage})` : '';
     throw new BuildError(
-      state.buildId,
-      `Could not hand the wait for CodeBuild build ${state.buildId} (copying ${state.plan.sourceImage}) over to a new invocation ` +
-        `of the mirror function: ${describeError(error)}. The build was stopped. The function's role must allow ` +
+      buildId,
+      `Could not hand the wait for CodeBuild build ${buildId}${copying} over to a new invocation of the mirror function: ` +
+        `${describeError(error)}. ${verified !== undefined ? 'The build was stopped. ' : ''}The function's role must allow ` +
         `lambda:InvokeFunction on the function itself`,
       { cause: error },
     );
   }
-  ctx.log.info('handed the wait over to a new invocation', { buildId: state.buildId, deadline: new Date(state.deadline).toISOString() });
-  return { kind: 'handed-over', buildId: state.buildId };
+  ctx.log.info('handed the wait over to a new invocation', {
+    buildId,
+    ...(verified !== undefined ? { deadline: new Date(verified.deadline).toISOString() } : {}),
+  });
+  return { kind: 'handed-over', buildId };
 }
 
-async function finishBuild(state: ContinuationState, build: BuildReport, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
+function deadlineFailure(state: WaitState, link: string): BuildError {
+  return new BuildError(
+    state.buildId,
+    `CodeBuild build ${state.buildId} copying ${state.plan.sourceImage} to ${state.plan.targetImage} did not finish ` +
+      `within the resource's ServiceTimeout and was stopped. Raise ServiceTimeout (SysdigImageFix metadata) or check the build: ${link}`,
+  );
+}
+
+/**
+ * The answer for a build that has ended. It depends only on the build and the request, so a redelivered
+ * request or continuation that finds the same build answers exactly the same.
+ */
+async function finishBuild(state: WaitState, build: BuildReport, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
   const { plan, buildId } = state;
   const { config } = ctx;
   const link = buildConsoleLink(config, config.projectName, buildId);
@@ -133,6 +206,8 @@ async function finishBuild(state: ContinuationState, build: BuildReport, ports: 
     const imageUri = copiedImageUri(plan, digest);
     return success(plan, imageUri, `Mirrored ${plan.sourceImage} (${plan.platform}) to ${imageUri} with build ${buildId}`);
   }
+  // Stopped at (or after) the deadline: the function stopped it, whichever invocation did.
+  if (build.status === 'STOPPED' && ports.now() >= state.deadline) throw deadlineFailure(state, link);
   const group = build.logGroupName ?? config.buildLogGroupName;
   const stream = build.logStreamName;
   let tail: string[] | { unavailable: string };
@@ -140,7 +215,9 @@ async function finishBuild(state: ContinuationState, build: BuildReport, ports: 
     tail = { unavailable: 'the build reported no CloudWatch Logs stream' };
   } else {
     try {
-      tail = await ports.tailBuildLog(group, stream, timingOf(ctx).logTailLines);
+      tail = await ctx.budget.call('CloudWatch Logs GetLogEvents', ctx.timing.awsCallTimeoutMs, (call) =>
+        ports.tailBuildLog(group, stream, ctx.timing.logTailLines, call),
+      );
     } catch (error) {
       tail = { unavailable: describeError(error) };
     }
@@ -156,41 +233,100 @@ function physicalIdOf(request: CreateOrUpdateRequest): string | undefined {
   return request.RequestType === 'Update' ? request.PhysicalResourceId : undefined;
 }
 
+/** A poll may use at most half the hand-over margin: the hand-over (invoke, or stop and answer) keeps the rest. */
+function pollBudget(ctx: InvocationContext) {
+  return ctx.budget.with({ reserveMs: Math.max(ctx.budget.reserveMs, ctx.timing.handoverMarginMs / 2) });
+}
+
+export interface WaitStart {
+  /** A report just read (the continuation's verifying read): used as the first poll. */
+  readonly report?: BuildReport;
+  /** Consecutive failed reads carried over from earlier invocations. */
+  readonly pollFailures?: number;
+}
+
 /** Polls the build until it ends, the deadline passes, or this invocation must hand over. */
-export async function waitForBuild(state: ContinuationState, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
-  const timing = timingOf(ctx);
+export async function waitForBuild(state: WaitState, ports: MirrorPorts, ctx: InvocationContext, start: WaitStart = {}): Promise<Outcome> {
+  const { timing } = ctx;
   const link = (): string => buildConsoleLink(ctx.config, ctx.config.projectName, state.buildId);
-  let failures = 0;
+  const polls = pollBudget(ctx);
+  let failures = start.pollFailures ?? 0;
+  let first = start.report;
   for (;;) {
-    let build: BuildReport | undefined;
-    try {
-      build = await ports.getBuild(state.buildId);
-      failures = 0;
-    } catch (error) {
-      failures++;
-      ctx.log.warn('could not read the build status', { buildId: state.buildId, failures, error });
-      if (failures >= timing.maxPollFailures) {
-        await stopQuietly(state.buildId, ports, ctx);
-        throw new BuildError(
-          state.buildId,
-          `Could not read the status of CodeBuild build ${state.buildId} (copying ${state.plan.sourceImage}) ${failures} times ` +
-            `in a row: ${describeError(error)}. The build was stopped. The function's role must allow codebuild:BatchGetBuilds. ${link()}`,
-          { cause: error },
-        );
+    let build: BuildReport | undefined = first;
+    first = undefined;
+    if (build === undefined && polls.workLeftMs() > 0) {
+      try {
+        build = await polls.call('CodeBuild BatchGetBuilds', timing.awsCallTimeoutMs, (call) => ports.getBuild(state.buildId, call));
+        if (build === undefined) throw new Error(`CodeBuild does not know build ${state.buildId}`);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        ctx.log.warn('could not read the build status', { buildId: state.buildId, failures, error: describeError(error) });
+        if (failures >= timing.maxPollFailures) {
+          await stopQuietly(state.buildId, ports, ctx);
+          throw new BuildError(
+            state.buildId,
+            `Could not read the status of CodeBuild build ${state.buildId} (copying ${state.plan.sourceImage}) ${failures} times ` +
+              `in a row: ${describeError(error)}. The build was stopped. The function's role must allow codebuild:BatchGetBuilds. ${link()}`,
+            { cause: error },
+          );
+        }
       }
     }
     if (build !== undefined && FINAL_BUILD_STATES.has(build.status)) return finishBuild(state, build, ports, ctx);
     const now = ports.now();
     if (now >= state.deadline) {
       await stopQuietly(state.buildId, ports, ctx);
-      throw new BuildError(
-        state.buildId,
-        `CodeBuild build ${state.buildId} copying ${state.plan.sourceImage} to ${state.plan.targetImage} did not finish ` +
-          `within the resource's ServiceTimeout and was stopped. Raise ServiceTimeout (SysdigImageFix metadata) or check the build: ${link()}`,
-      );
+      throw deadlineFailure(state, link());
     }
-    if (ctx.remainingTimeMs() - timing.pollIntervalMs < timing.handoverMarginMs) return handOver(state, ports, ctx);
+    if (ctx.remainingTimeMs() - timing.pollIntervalMs < timing.handoverMarginMs) {
+      return handOver({ request: state.request, buildId: state.buildId, ...(failures > 0 ? { pollFailures: failures } : {}) }, state, ports, ctx);
+    }
     await ports.sleep(Math.min(timing.pollIntervalMs, state.deadline - now));
   }
 }
 
+/**
+ * A continuation event: act only when CodeBuild confirms that the named build is this project's and was
+ * started for exactly this request; take the plan, deadline and digest from that build. A build that does
+ * not vouch for the event means the event is forged or stale: nothing is stopped, started or answered.
+ * When the build cannot be read at all, the event cannot be judged: reads are retried like polls (and
+ * across hand-overs); after too many, the request is answered FAILED (an answer only the holder of its
+ * ResponseURL could have asked for) and nothing is stopped.
+ */
+export async function continueWait(continuation: Continuation, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
+  const { timing, config } = ctx;
+  const { request, buildId } = continuation;
+  if (!buildId.startsWith(`${config.projectName}:`)) {
+    return { kind: 'ignored', reason: `build ${buildId} is not a build of this function's project ${config.projectName}` };
+  }
+  const polls = pollBudget(ctx);
+  let failures = continuation.pollFailures ?? 0;
+  for (;;) {
+    let build: BuildReport | undefined;
+    try {
+      build = await polls.call('CodeBuild BatchGetBuilds', timing.awsCallTimeoutMs, (call) => ports.getBuild(buildId, call));
+    } catch (error) {
+      failures++;
+      ctx.log.warn('could not read the build of a continuation', { buildId, failures, error: describeError(error) });
+      if (failures >= timing.maxPollFailures) {
+        throw new BuildError(
+          buildId,
+          `Could not read the status of CodeBuild build ${buildId} ${failures} times in a row: ${describeError(error)}. The build ` +
+            `was not stopped (its state is unknown). The function's role must allow codebuild:BatchGetBuilds`,
+          { cause: error },
+        );
+      }
+      if (ctx.remainingTimeMs() - timing.pollIntervalMs < timing.handoverMarginMs) {
+        return handOver({ request, buildId, pollFailures: failures }, undefined, ports, ctx);
+      }
+      await ports.sleep(timing.pollIntervalMs);
+      continue;
+    }
+    if (build === undefined) return { kind: 'ignored', reason: `CodeBuild does not know build ${buildId}` };
+    const bound = waitStateFromBuild(request, build, config);
+    if ('problem' in bound) return { kind: 'ignored', reason: bound.problem };
+    return waitForBuild(bound.state, ports, ctx, { report: build });
+  }
+}

@@ -25,12 +25,14 @@ export function isImageDigest(value: unknown): boolean {
 
 /**
  * Environment overrides for the buildspec. SOURCE_IMAGE is pinned to the platform digest when it was
- * resolved, so the build copies exactly what was checked; otherwise the build resolves the tag itself.
+ * resolved, so the build copies exactly what was checked; a source written `repo:tag@sha256:...` is pinned
+ * by its digest alone (skopeo refuses a reference with both); otherwise the build resolves the tag itself.
  * Both images are re-validated against the reference grammar: these values reach a shell.
  */
 export function buildEnvironment(plan: CopyPlan, expectedDigest: string | undefined, secretArn: string | undefined): BuildVariable[] {
   const source = sourceReference(plan);
-  const sourceImage = expectedDigest !== undefined ? pinnedReference(source, expectedDigest) : formatImageReference(source);
+  const pin = expectedDigest ?? source.digest;
+  const sourceImage = pin !== undefined ? pinnedReference(source, pin) : formatImageReference(source);
   const variables: BuildVariable[] = [
     { name: BuildEnv.SourceImage, value: formatImageReference(parseImageReference(sourceImage)) },
     { name: BuildEnv.TargetImage, value: formatImageReference(parseImageReference(plan.targetImage)) },

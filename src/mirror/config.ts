@@ -9,6 +9,7 @@ import {
   repositoryPrefixProblem,
   urlSuffixForRegion,
 } from '../reference/index.js';
+import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
 import { parseEndpointMap } from './registry.js';
 
@@ -34,6 +35,8 @@ export interface MirrorConfig extends MirrorLocation {
   readonly registryCredentialsSecretArn: string | undefined;
   /** Registry host -> base URL overrides (REGISTRY_ENDPOINTS). */
   readonly registryEndpoints: ReadonlyMap<string, string>;
+  /** Private ECR repositories that may be mirrored (ECR_SOURCE_REPOSITORY_ARNS; unset: any). */
+  readonly ecrSources: EcrSourcePolicy;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -107,8 +110,13 @@ export function loadConfig(env: Environment, invokedFunctionArn: unknown): Mirro
     });
   }
 
+  // Unset (an older macro stack) is "any"; the stack passes "" when its parameter lists none.
+  const ecrSources = parseEcrSources(env[ECR_SOURCES_ENV] ?? '*');
+  if (typeof ecrSources === 'string') throw new MirrorConfigError(ECR_SOURCES_ENV, ecrSources);
+
   return {
     ...location,
+    ecrSources,
     projectName,
     buildLogGroupName,
     defaultRepositoryPrefix,

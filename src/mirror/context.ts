@@ -1,7 +1,9 @@
 // What the lifecycle knows about the invocation it runs in: configuration, log, the time Lambda has
 // left, and the timing rules (poll interval, hand-over margin, deadline margin, backoff).
+import { answerReserveMs, Budget } from './budget.js';
 import type { MirrorConfig } from './config.js';
 import type { MirrorLog } from './log.js';
+import type { ClockPorts } from './ports.js';
 
 export interface Timing {
   /** Between two BatchGetBuilds calls. */
@@ -15,6 +17,10 @@ export interface Timing {
   /** Consecutive failed BatchGetBuilds calls before giving up. */
   readonly maxPollFailures: number;
   readonly logTailLines: number;
+  /** Own timeout of one AWS API call, the SDK's own retries included. */
+  readonly awsCallTimeoutMs: number;
+  /** Reading the source from its registry, every exchange included: at most this, and a third of the work time. */
+  readonly sourceResolutionMaxMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -25,6 +31,8 @@ export const DEFAULT_TIMING: Timing = {
   startBuildMaxDelayMs: 60_000,
   maxPollFailures: 5,
   logTailLines: 20,
+  awsCallTimeoutMs: 20_000,
+  sourceResolutionMaxMs: 60_000,
 };
 
 export interface LifecycleContext {
@@ -33,6 +41,14 @@ export interface LifecycleContext {
   /** Milliseconds left before Lambda stops this invocation. */
   remainingTimeMs(): number;
   readonly timing?: Partial<Timing>;
+  /** Bounds every call (see budget.ts); made by forInvocation when absent. */
+  readonly budget?: Budget;
+}
+
+/** A context after forInvocation: its timing and budget are fixed for the invocation. */
+export interface InvocationContext extends LifecycleContext {
+  readonly timing: Timing;
+  readonly budget: Budget;
 }
 
 export function timingOf(ctx: LifecycleContext): Timing {
@@ -42,12 +58,14 @@ export function timingOf(ctx: LifecycleContext): Timing {
 /**
  * Fixes the hand-over margin for this invocation: at most a quarter of the time it started with, so a
  * function with a short timeout still polls for a while before each hand-over instead of handing over
- * after every single poll.
+ * after every single poll. The budget keeps the answer's reserve out of reach of every call.
  */
-export function forInvocation(ctx: LifecycleContext): LifecycleContext {
+export function forInvocation(ctx: LifecycleContext, clock: Pick<ClockPorts, 'now' | 'timer'>): InvocationContext {
   const timing = timingOf(ctx);
-  const quarter = Math.max(0, ctx.remainingTimeMs() / 4);
-  return { ...ctx, timing: { ...timing, handoverMarginMs: Math.min(timing.handoverMarginMs, quarter) } };
+  const started = ctx.remainingTimeMs();
+  const quarter = Math.max(0, started / 4);
+  const budget = ctx.budget ?? new Budget(clock, () => ctx.remainingTimeMs(), answerReserveMs(started));
+  return { ...ctx, budget, timing: { ...timing, handoverMarginMs: Math.min(timing.handoverMarginMs, quarter) } };
 }
 
 /** The moment to give up: request start + ServiceTimeout, less a margin to answer in. */

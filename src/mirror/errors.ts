@@ -89,6 +89,8 @@ export class BuildError extends MirrorError {
 
 /** The name and message of any thrown value, for a Reason or a log line. */
 export function describeError(error: unknown): string {
+  // Ours are written for the person reading the stack events; their class name says nothing to them.
+  if (error instanceof MirrorError) return error.message;
   if (error instanceof Error) {
     const name = error.name && error.name !== 'Error' && !error.message.startsWith(error.name) ? `${error.name}: ` : '';
     return `${name}${error.message}`;

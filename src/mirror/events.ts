@@ -6,21 +6,33 @@ import type {
   CloudFormationCustomResourceDeleteEvent,
   CloudFormationCustomResourceUpdateEvent,
 } from 'aws-lambda';
-import { ARCHITECTURES, type Architecture } from '../contract.js';
-import { ECR_REPOSITORY_NAME, tryParseImageReference } from '../reference/index.js';
-import { isImageDigest } from './build.js';
-import { platformName, TARGET_TAG_KINDS, type CopyPlan } from './plan.js';
+import type { CopyPlan } from './plan.js';
 import type { AnswerTarget } from './response.js';
 
 export type CreateOrUpdateRequest = CloudFormationCustomResourceCreateEvent | CloudFormationCustomResourceUpdateEvent;
 export type DeleteRequest = CloudFormationCustomResourceDeleteEvent;
 
 export const CONTINUATION_KEY = 'sysdigImageFixContinuation';
-export const CONTINUATION_VERSION = 1;
+/** 2: the state lives in the build (see build-binding.ts); the event names only the request and the build. */
+export const CONTINUATION_VERSION = 2;
 
-/** Carried from one invocation to the next while a build runs (see lifecycle `handOver`). */
-export interface ContinuationState {
+/**
+ * The hand-over event (see build-run `handOver`): which request waits for which build. It proves nothing by
+ * itself: anyone allowed to invoke the function can send one. The continued invocation acts only after
+ * CodeBuild confirms that the build belongs to this function's project and was started for exactly this
+ * request (the binding in its environment), and takes everything else (plan, deadline, expected digest)
+ * from that build.
+ */
+export interface Continuation {
   readonly version: typeof CONTINUATION_VERSION;
+  readonly request: CreateOrUpdateRequest;
+  readonly buildId: string;
+  /** Consecutive failed reads of the build so far (carried across hand-overs). */
+  readonly pollFailures?: number;
+}
+
+/** What one invocation waits on: the request, its build, and what the build was started for. */
+export interface WaitState {
   readonly request: CreateOrUpdateRequest;
   readonly buildId: string;
   /** Epoch milliseconds: give up and answer FAILED from then on. */
@@ -43,7 +55,7 @@ export type IncomingEvent =
   | InvalidEvent
   | { readonly kind: 'delete'; readonly request: DeleteRequest }
   | { readonly kind: 'create-or-update'; readonly request: CreateOrUpdateRequest }
-  | { readonly kind: 'continuation'; readonly state: ContinuationState };
+  | { readonly kind: 'continuation'; readonly continuation: Continuation };
 
 type Fields = Record<string, unknown>;
 
@@ -63,6 +75,17 @@ function usableUrl(value: unknown): string | undefined {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * Longest values echoed in an answer. CloudFormation's own are far shorter (a stack ARN, a UUID, a logical id
+ * of at most 255 characters, a physical id of at most 1 KB); longer ones could push the answer past 4096 bytes.
+ */
+const ECHOED_MAX: Readonly<Record<string, number>> = { StackId: 1024, RequestId: 256, LogicalResourceId: 255, PhysicalResourceId: 1024 };
+
+/** The echoed field that is too long to answer with, if any. */
+function oversizedField(fields: Fields): string | undefined {
+  return Object.keys(ECHOED_MAX).find((key) => typeof fields[key] === 'string' && (fields[key] as string).length > ECHOED_MAX[key]!);
 }
 
 /** A request's problems, or undefined when it is a well-formed Create, Update or Delete. */
@@ -90,42 +113,27 @@ function invalid(fields: Fields, url: string, problem: string): InvalidEvent {
   };
 }
 
-function copyPlanProblem(value: unknown): string | undefined {
-  if (!isObject(value) || value.kind !== 'copy') return 'plan is not a copy plan';
-  const { sourceImage, architecture, repositoryName, repositoryUri, targetImage } = value;
-  if (typeof sourceImage !== 'string' || !tryParseImageReference(sourceImage).ok) return 'plan.sourceImage is not an image reference';
-  if (typeof architecture !== 'string' || !(ARCHITECTURES as readonly string[]).includes(architecture)) return 'plan.architecture is invalid';
-  if (value.platform !== platformName(architecture as Architecture)) return 'plan.platform does not match plan.architecture';
-  if (typeof repositoryName !== 'string' || !ECR_REPOSITORY_NAME.test(repositoryName)) return 'plan.repositoryName is invalid';
-  if (typeof repositoryUri !== 'string' || !repositoryUri.endsWith(`/${repositoryName}`) || !tryParseImageReference(repositoryUri).ok) {
-    return 'plan.repositoryUri is invalid';
-  }
-  if (typeof targetImage !== 'string' || !targetImage.startsWith(`${repositoryUri}:`) || !tryParseImageReference(targetImage).ok) {
-    return 'plan.targetImage is invalid';
-  }
-  if (value.targetTagKind !== undefined && !(TARGET_TAG_KINDS as readonly unknown[]).includes(value.targetTagKind)) {
-    return 'plan.targetTagKind is invalid';
-  }
-  return undefined;
-}
+const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}:[A-Za-z0-9-]{1,100}$/;
 
-function classifyContinuation(state: unknown): IncomingEvent {
-  if (!isObject(state) || !isObject(state.request)) return { kind: 'unanswerable', problem: 'continuation event without a request' };
-  const request = state.request;
-  const url = usableUrl(request.ResponseURL);
-  if (url === undefined) return { kind: 'unanswerable', problem: 'continuation event without a usable ResponseURL' };
+/**
+ * A continuation is answered only after its build vouches for it (lifecycle), so a malformed one is never
+ * answered: its ResponseURL may be anyone's.
+ */
+function classifyContinuation(value: unknown): IncomingEvent {
+  if (!isObject(value) || !isObject(value.request)) return { kind: 'unanswerable', problem: 'continuation event without a request' };
+  const request = value.request;
   const problem =
-    (state.version !== CONTINUATION_VERSION ? `continuation version ${JSON.stringify(state.version)} is not ${CONTINUATION_VERSION}` : undefined) ??
+    (value.version !== CONTINUATION_VERSION ? `continuation version ${JSON.stringify(value.version)} is not ${CONTINUATION_VERSION}` : undefined) ??
+    (usableUrl(request.ResponseURL) === undefined ? 'continuation event without a usable ResponseURL' : undefined) ??
     requestProblem(request) ??
     (request.RequestType === 'Delete' ? 'a Delete request has no build to wait for' : undefined) ??
-    (typeof state.buildId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_:./-]{0,299}$/.test(state.buildId) ? 'buildId is invalid' : undefined) ??
-    (typeof state.deadline !== 'number' || !Number.isFinite(state.deadline) ? 'deadline is not a number' : undefined) ??
-    (state.expectedDigest !== undefined && !(typeof state.expectedDigest === 'string' && isImageDigest(state.expectedDigest))
-      ? 'expectedDigest is not a sha256 digest'
-      : undefined) ??
-    copyPlanProblem(state.plan);
-  if (problem !== undefined) return invalid(request, url, `Invalid continuation event: ${problem}`);
-  return { kind: 'continuation', state: state as unknown as ContinuationState };
+    (oversizedField(request) !== undefined ? `continuation request ${oversizedField(request)} is too long` : undefined) ??
+    (typeof value.buildId !== 'string' || !BUILD_ID.test(value.buildId) ? 'buildId is not a CodeBuild build id' : undefined) ??
+    (value.pollFailures !== undefined && !(Number.isSafeInteger(value.pollFailures) && (value.pollFailures as number) >= 0)
+      ? 'pollFailures is not a count'
+      : undefined);
+  if (problem !== undefined) return { kind: 'unanswerable', problem: `ignored continuation event: ${problem}` };
+  return { kind: 'continuation', continuation: value as unknown as Continuation };
 }
 
 export function classifyEvent(event: unknown): IncomingEvent {
@@ -135,6 +143,9 @@ export function classifyEvent(event: unknown): IncomingEvent {
   if (url === undefined) {
     return { kind: 'unanswerable', problem: event.ResponseURL === undefined ? 'the event has no ResponseURL' : 'the event ResponseURL is not an http(s) URL' };
   }
+  // An answer must echo these; values no CloudFormation request has would not fit in one.
+  const oversized = oversizedField(event);
+  if (oversized !== undefined) return { kind: 'unanswerable', problem: `the event ${oversized} is longer than any CloudFormation request's` };
   const problem = requestProblem(event);
   if (problem !== undefined) return invalid(event, url, `Invalid CloudFormation request: ${problem}`);
   if (event.RequestType === 'Delete') return { kind: 'delete', request: event as unknown as DeleteRequest };

@@ -1,14 +1,18 @@
 // Lambda entry of the mirror function (bundle dist/mirror/index.js). Thin: classify the event, run the
-// lifecycle with the real ports, and answer CloudFormation exactly once, whatever happens (including
-// a bug). It never throws: a thrown error would make Lambda retry the event and answer again.
+// lifecycle with the real ports within the invocation's time budget, and answer CloudFormation exactly
+// once, whatever happens (including a bug), before Lambda's timeout. It never throws: a thrown error
+// would make Lambda retry the event and answer again.
 import type { Context } from 'aws-lambda';
+import { requestDigest } from './build-binding.js';
+import { answerReserveMs, Budget } from './budget.js';
 import { loadConfig, type Environment, type MirrorConfig } from './config.js';
-import { classifyEvent, type IncomingEvent } from './events.js';
+import { MirrorError } from './errors.js';
+import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './events.js';
 import { continueBuild, createOrUpdate, deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome, type Timing } from './lifecycle.js';
 import { createMirrorLog, type RedactingLog } from './log.js';
 import { parseProperties } from './properties.js';
 import { createAwsPorts, createBasePorts, type ClockPorts, type MirrorPorts, type ResponsePorts } from './ports.js';
-import { redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './response.js';
+import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './response.js';
 
 export interface HandlerOptions {
   /** The AWS side, made once the configuration is known. */
@@ -24,6 +28,8 @@ export interface HandlerOptions {
 
 /** A safe lower bound when the context cannot say how long is left. */
 const UNKNOWN_REMAINING_MS = 60_000;
+/** Requests this container answered, remembered so that a redelivery is not answered again. */
+const ANSWERED_MEMORY = 1_000;
 
 function remainingTime(context: unknown): () => number {
   const get = (context as Partial<Context> | null | undefined)?.getRemainingTimeInMillis;
@@ -45,13 +51,32 @@ function targetOf(incoming: IncomingEvent): AnswerTarget | undefined {
     case 'invalid':
       return incoming.target;
     case 'continuation':
-      return incoming.state.request;
+      return incoming.continuation.request;
     default:
       return incoming.request;
   }
 }
 
+/** Which request an answer is for: the same for every delivery of it, and for its continuations. */
+function answerKey(incoming: IncomingEvent, event: unknown): string {
+  return requestDigest((incoming.kind === 'continuation' ? incoming.continuation.request : event) as CreateOrUpdateRequest);
+}
+
+/** Keys of accepted answers, oldest dropped first. */
+class AnsweredRequests {
+  private readonly keys = new Set<string>();
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    this.keys.add(key);
+    if (this.keys.size > ANSWERED_MEMORY) this.keys.delete(this.keys.values().next().value!);
+  }
+}
+
 export function createHandler(options: HandlerOptions = {}): (event: unknown, context: Context) => Promise<void> {
+  // One per container: Lambda delivers asynchronous events at least once, often to the same container.
+  const answeredHere = new AnsweredRequests();
   return async (event, context) => {
     let log: RedactingLog;
     try {
@@ -59,7 +84,10 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
     } catch {
       return;
     }
+    const remaining = remainingTime(context);
+    const reserveMs = answerReserveMs(remaining());
     let target: AnswerTarget | undefined;
+    let key: string | undefined;
     let requestForFailure: { RequestType?: unknown; RequestId: string; PhysicalResourceId?: unknown } | undefined;
     let answering = false;
     const base = options.basePorts ?? createBasePorts();
@@ -67,15 +95,31 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
     const answer = async (answer: Answer): Promise<void> => {
       if (target === undefined || answering) return;
       answering = true;
+      let body = responseBody(target, answer);
+      if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
+        // Only Data can do this (the Reason is cut to fit): answer FAILED rather than something CloudFormation refuses.
+        const tooLarge = new MirrorError(`The answer's attributes exceed the ${MAX_RESPONSE_BYTES}-byte response limit; nothing can be answered for this image`);
+        answer = failureAnswer(requestForFailure ?? { RequestId: target.RequestId }, tooLarge);
+        body = responseBody(target, answer);
+      }
       log.info('answering', { status: answer.status, physicalResourceId: answer.physicalResourceId });
-      await sendResponse(base, target.ResponseURL, responseBody(target, answer), log, options.send);
+      if (await sendResponse(base, target.ResponseURL, body, log, remaining, options.send)) {
+        if (key !== undefined) answeredHere.add(key);
+      }
     };
 
     try {
       const incoming = classifyEvent(event);
       target = targetOf(incoming);
-      if (target !== undefined) log.addSecret(target.ResponseURL);
+      if (target !== undefined) {
+        log.addSecret(target.ResponseURL);
+        key = answerKey(incoming, event);
+      }
       log.info('received event', { kind: incoming.kind, event: redactEvent(event) });
+      if (key !== undefined && answeredHere.has(key)) {
+        log.info('this request was already answered by this container; a redelivery is not answered again', { kind: incoming.kind });
+        return;
+      }
 
       let outcome: Outcome;
       switch (incoming.kind) {
@@ -91,7 +135,7 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
           break;
         case 'create-or-update':
         case 'continuation': {
-          const request = incoming.kind === 'continuation' ? incoming.state.request : incoming.request;
+          const request = incoming.kind === 'continuation' ? incoming.continuation.request : incoming.request;
           requestForFailure = request;
           let config: MirrorConfig;
           try {
@@ -105,19 +149,31 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
             config = loadConfig(options.env ?? process.env, (context as Partial<Context> | undefined)?.invokedFunctionArn);
           } catch (error) {
             log.error('the mirror function is misconfigured', { error });
+            // A continuation is answered only once its build vouches for it; a misconfigured function cannot check.
+            if (incoming.kind === 'continuation') return;
             outcome = { kind: 'answer', answer: failureAnswer(request, error) };
             break;
           }
           const ports = (options.createPorts ?? ((c: MirrorConfig) => createAwsPorts(c)))(config);
-          const ctx = { config, log, remainingTimeMs: remainingTime(context), ...(options.timing ? { timing: options.timing } : {}) };
+          const ctx = {
+            config,
+            log,
+            remainingTimeMs: remaining,
+            budget: new Budget(ports, remaining, reserveMs),
+            ...(options.timing ? { timing: options.timing } : {}),
+          };
           outcome =
             incoming.kind === 'continuation'
-              ? await continueBuild(incoming.state, ports, ctx)
+              ? await continueBuild(incoming.continuation, ports, ctx)
               : await createOrUpdate(incoming.request, ports, ctx);
           break;
         }
       }
       if (outcome.kind === 'handed-over') return;
+      if (outcome.kind === 'ignored') {
+        log.error('ignored a continuation event that no build of this function vouches for', { reason: outcome.reason });
+        return;
+      }
       await answer(outcome.answer);
     } catch (error) {
       // Only a bug gets here; answer FAILED unless an answer is already on its way.

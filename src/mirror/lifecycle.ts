@@ -1,13 +1,16 @@
 // Create / Update / Delete of Custom::ImageMirror, as decisions over ports: validate, plan, keep an
-// in-region source, resolve the source digest, ensure the ECR repository, take the fast path or run the
-// build (build-run.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the
-// handler does, once.
+// in-region source, find the build an earlier delivery started, resolve the source digest, ensure the ECR
+// repository, take the fast path or run the build (build-run.ts). Every call runs within the invocation's
+// budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
+// does, once.
 import { isImageDigest } from './build.js';
-import { startBuild, waitForBuild } from './build-run.js';
+import { continueWait, findStartedBuild, startBuild, waitForBuild } from './build-run.js';
+import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';
-import { deadlineFor, forInvocation, timingOf, type LifecycleContext } from './context.js';
+import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './context.js';
+import { ecrSourceProblem } from './ecr-sources.js';
 import { BuildError, describeError, RegistryCredentialsError, RepositoryError, SourceImageError } from './errors.js';
-import { CONTINUATION_VERSION, type ContinuationState, type CreateOrUpdateRequest, type DeleteRequest, type InvalidEvent } from './events.js';
+import type { Continuation, CreateOrUpdateRequest, DeleteRequest, InvalidEvent } from './events.js';
 import { answered, failedPhysicalId, failureAnswer, hasCause, success, type Outcome } from './outcome.js';
 import {
   attributesFromPhysicalId,
@@ -86,12 +89,15 @@ function unchangedUpdate(request: CreateOrUpdateRequest, plan: MirrorPlan, confi
 }
 
 /** The source already is private ECR of this region: answer with it, pinned when its digest can be read. */
-async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
+async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
   const source = sourceReference(plan);
   let digest = source.digest;
   if (digest === undefined) {
     try {
-      digest = await ports.readManifestDigest(source);
+      const read = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) => ports.readManifestDigest(source, call));
+      // Only a digest Lambda takes pins the answer.
+      if (read === undefined || isImageDigest(read)) digest = read;
+      else ctx.log.warn('the in-region ECR source has a digest Lambda does not take; answering it as given', { image: plan.sourceImage });
     } catch (error) {
       ctx.log.warn('could not read the digest of the in-region ECR source; answering it as given', { image: plan.sourceImage, error });
     }
@@ -100,18 +106,32 @@ async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: LifecycleCont
   return success(plan, imageUri, `${plan.sourceImage} already is private ECR in ${ctx.config.region}; used as it is`);
 }
 
+/** Reading the source: at most `sourceResolutionMaxMs`, and a third of the work time left (the rest must still fit). */
+function sourceResolutionTimeout(ctx: InvocationContext): number {
+  return Math.min(ctx.timing.sourceResolutionMaxMs, ctx.budget.workLeftMs() / 3);
+}
+
 /**
- * The platform digest to copy, or undefined when the build must resolve it (registry unreachable,
- * rate limited, or refusing the credentials the function has). Throws when mirroring cannot work.
+ * The platform digest to copy, or undefined when the build must resolve it (registry unreachable, too slow
+ * for this invocation's budget, rate limited, or refusing the credentials the function has). Throws when
+ * mirroring cannot work.
  */
-async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<string | undefined> {
+async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<string | undefined> {
   const image = plan.sourceImage;
+  const source = sourceReference(plan);
   try {
-    const resolved = await ports.resolveSourcePlatform(sourceReference(plan), plan.architecture);
+    const resolved = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) =>
+      ports.resolveSourcePlatform(source, plan.architecture, call),
+    );
     if (isImageDigest(resolved.digest)) return resolved.digest;
     ctx.log.warn('the source platform digest is not sha256; the build resolves the image itself', { image });
     return undefined;
   } catch (error) {
+    if (error instanceof CallTimeoutError) {
+      // A registry too slow for this invocation: the build has its own time and network path.
+      ctx.log.warn('the source registry did not answer in time; the build will resolve the image', { image, registry: source.registry, error: error.message });
+      return undefined;
+    }
     const credentials = hasCause(error, RegistryCredentialsError);
     if (credentials !== undefined) throw credentials;
     if (error instanceof PlatformNotFoundError) {
@@ -143,16 +163,17 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: LifecycleC
   }
 }
 
-async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: LifecycleContext): Promise<void> {
+async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<void> {
   const { config } = ctx;
   const name = plan.repositoryName;
+  const spec = {
+    repositoryName: name,
+    imageTagMutability: config.imageTagMutability,
+    kmsKeyArn: config.kmsKeyArn,
+    tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
+  };
   try {
-    const result = await ports.ensureRepository({
-      repositoryName: name,
-      imageTagMutability: config.imageTagMutability,
-      kmsKeyArn: config.kmsKeyArn,
-      tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
-    });
+    const result = await ctx.budget.call('ECR CreateRepository', ctx.timing.awsCallTimeoutMs, (call) => ports.ensureRepository(spec, call));
     ctx.log.info(result === 'created' ? 'created the ECR repository' : 'the ECR repository exists', { repositoryName: name });
   } catch (error) {
     throw new RepositoryError(
@@ -163,7 +184,9 @@ async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: Lifecyc
     );
   }
   try {
-    const result = await ports.ensureRepositoryPolicy(name, lambdaPullStatement(config));
+    const result = await ctx.budget.call('ECR GetRepositoryPolicy/SetRepositoryPolicy', ctx.timing.awsCallTimeoutMs, (call) =>
+      ports.ensureRepositoryPolicy(name, lambdaPullStatement(config), call),
+    );
     ctx.log.info(result === 'written' ? 'set the Lambda pull statement of the repository policy' : 'the repository policy already lets Lambda pull', {
       repositoryName: name,
     });
@@ -182,13 +205,22 @@ async function mirror(
   plan: CopyPlan,
   deadline: number,
   ports: MirrorPorts,
-  ctx: LifecycleContext,
+  invocation: InvocationContext,
 ): Promise<Outcome> {
-  const expectedDigest = await resolveSource(plan, ports, ctx);
+  // Until the build runs, nothing may outlast the resource's deadline either.
+  const ctx: InvocationContext = { ...invocation, budget: invocation.budget.with({ deadline }) };
+  // An earlier delivery of this very request may have started its build: waiting for that build gives the
+  // same answer that delivery gives (or gave), and starts nothing. Looked for while the source is read (both
+  // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
+  const resolving = resolveSource(plan, ports, ctx);
+  resolving.catch(() => undefined); // its failure matters only when no earlier build is found
+  const started = await findStartedBuild(request, ports, invocation);
+  if (started !== undefined) return waitForBuild(started, ports, invocation);
+  const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
   if (expectedDigest !== undefined) {
     try {
-      if (await ports.imageExists(plan.repositoryName, expectedDigest)) {
+      if (await ctx.budget.call('ECR DescribeImages', ctx.timing.awsCallTimeoutMs, (call) => ports.imageExists(plan.repositoryName, expectedDigest, call))) {
         const imageUri = copiedImageUri(plan, expectedDigest);
         return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${plan.platform}); no copy needed`);
       }
@@ -201,40 +233,35 @@ async function mirror(
   }
   // The tag is chosen only now: in IMMUTABLE repositories it names the platform digest just resolved.
   const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
-  const buildId = await startBuild(request, copy, expectedDigest, deadline, ports, ctx);
-  const state: ContinuationState = {
-    version: CONTINUATION_VERSION,
-    request,
-    buildId,
-    deadline,
-    ...(expectedDigest !== undefined ? { expectedDigest } : {}),
-    plan: copy,
-  };
-  return waitForBuild(state, ports, ctx);
+  const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
+  const buildId = await startBuild(wait, ports, ctx);
+  return waitForBuild({ ...wait, buildId }, ports, invocation);
 }
 
 export async function createOrUpdate(request: CreateOrUpdateRequest, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
   const startedAt = ports.now();
-  const ctx = forInvocation(invocation);
+  const ctx = forInvocation(invocation, ports);
   try {
     const input = parseProperties(request.ResourceProperties);
     const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
     const unchanged = unchangedUpdate(request, plan, ctx.config);
     if (unchanged !== undefined) return unchanged;
     if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
-    return await mirror(request, plan, deadlineFor(startedAt, input.serviceTimeoutSeconds, timingOf(ctx)), ports, ctx);
+    const refused = ecrSourceProblem(sourceReference(plan), ctx.config);
+    if (refused !== undefined) throw new SourceImageError(plan.sourceImage, refused);
+    return await mirror(request, plan, deadlineFor(startedAt, input.serviceTimeoutSeconds, ctx.timing), ports, ctx);
   } catch (error) {
     ctx.log.error('the request failed', { requestType: request.RequestType, error });
     return answered(failureAnswer(request, error));
   }
 }
 
-export async function continueBuild(state: ContinuationState, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
-  const ctx = forInvocation(invocation);
+export async function continueBuild(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+  const ctx = forInvocation(invocation, ports);
   try {
-    return await waitForBuild(state, ports, ctx);
+    return await continueWait(continuation, ports, ctx);
   } catch (error) {
-    ctx.log.error('the build wait failed', { buildId: state.buildId, error });
-    return answered(failureAnswer(state.request, error));
+    ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    return answered(failureAnswer(continuation.request, error));
   }
 }

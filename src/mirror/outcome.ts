@@ -6,7 +6,14 @@ import { describeError, MirrorError, RegistryCredentialsError } from './errors.j
 import { attributesFor, type MirrorPlan } from './plan.js';
 import { placeholderPhysicalId, type Answer } from './response.js';
 
-export type Outcome = { readonly kind: 'answer'; readonly answer: Answer } | { readonly kind: 'handed-over'; readonly buildId: string };
+/**
+ * `ignored`: an event this function must not act on (a continuation that no build of its own vouches for);
+ * nothing is answered, since its ResponseURL may be anyone's.
+ */
+export type Outcome =
+  | { readonly kind: 'answer'; readonly answer: Answer }
+  | { readonly kind: 'handed-over'; readonly buildId: string }
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 export function answered(answer: Answer): Outcome {
   return { kind: 'answer', answer };

@@ -1,5 +1,6 @@
 // The repository policy statement that lets Lambda functions of this account and region pull the
 // mirrored image, merged into whatever policy the repository already has (other statements are kept).
+import { canonicalJson as canonical } from './canonical.js';
 import type { MirrorLocation } from './config.js';
 
 export const LAMBDA_PULL_SID = 'SysdigImageFixLambdaPull';
@@ -23,15 +24,6 @@ export function lambdaPullStatement(location: Pick<MirrorLocation, 'partition' |
 
 export class PolicyDocumentError extends Error {
   override readonly name = 'PolicyDocumentError';
-}
-
-/** JSON with object keys sorted, so two documents that differ only in key order compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }
 
 export interface MergedPolicy {

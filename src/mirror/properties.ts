@@ -20,6 +20,7 @@ import {
   InvalidImageReferenceError,
   type ImageReference,
 } from '../reference/index.js';
+import { isImageDigest } from './build.js';
 import { InvalidPropertiesError, type PropertyProblem } from './errors.js';
 
 export interface MirrorRequestInput {
@@ -110,6 +111,14 @@ export function parseProperties(properties: unknown): MirrorRequestInput {
     } catch (error) {
       if (!(error instanceof InvalidImageReferenceError)) throw error;
       problems.push({ property: MirrorProperty.SourceImage, problem: `is ${error.message}` });
+    }
+    // The grammar allows any digest algorithm; Lambda and ECR take only sha256, and the answer's ImageUri pins it.
+    if (source?.digest !== undefined && !isImageDigest(source.digest)) {
+      problems.push({
+        property: MirrorProperty.SourceImage,
+        problem: `has the digest ${quoteForMessage(source.digest, 80)}; Lambda and ECR take only sha256:<64 hex digits>`,
+      });
+      source = undefined;
     }
   }
 

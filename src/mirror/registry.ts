@@ -4,6 +4,7 @@
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
 import type { Architecture } from '../contract.js';
 import { formatImageReference, parseImageReference, type ImageReference } from '../reference/index.js';
+import type { CallContext } from './budget.js';
 import { Authenticator, type CredentialsProvider, type RegistryTarget } from './registry/auth.js';
 import { errorForResponse } from './registry/classify.js';
 import { DOCKER_HUB_REGISTRY_URL, parseEndpointMap, registryBaseUrl } from './registry/endpoints.js';
@@ -13,7 +14,8 @@ import {
   RegistryUnreachableError,
   type RegistryErrorContext,
 } from './registry/errors.js';
-import { Transport, TransportError, type HttpResponse } from './registry/http.js';
+import { AddressGuard, endpointHosts, type HostLookup } from './registry/guard.js';
+import { Transport, TransportError, type HttpResponse, type TransportClock } from './registry/http.js';
 import {
   MANIFEST_ACCEPT,
   MANIFEST_MEDIA_TYPES,
@@ -65,6 +67,12 @@ export interface RegistryClientOptions {
   maxAttempts?: number;
   /** First retry waits this long, each next one twice as long (capped at 5 s). Default 500. */
   retryDelayMs?: number;
+  /** Hop timeouts and backoff run on this clock (the ports' clock; virtual in tests). Default: real time. */
+  clock?: TransportClock;
+  /** AWS_LAMBDA_RUNTIME_API (`host:port`): never contacted unless its host is mapped in `endpoints`. */
+  runtimeApi?: string | undefined;
+  /** Name resolution for the address guard; defaults to the system resolver. */
+  lookup?: HostLookup;
 }
 
 export interface ManifestResult {
@@ -113,14 +121,20 @@ export class RegistryClient {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      guard: new AddressGuard({
+        allowedHosts: endpointHosts(this.endpoints),
+        runtimeApi: options.runtimeApi,
+        ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+      }),
     });
-    this.auth = new Authenticator(options.credentials, this.transport, this.redactor);
+    this.auth = new Authenticator(options.credentials, this.transport, this.redactor, options.clock ? () => options.clock!.now() : Date.now);
   }
 
   /** The manifest (image manifest, index or manifest list) by `ref.digest ?? ref.tag`, verified. */
-  async getManifest(ref: ImageReference): Promise<ManifestResult> {
+  async getManifest(ref: ImageReference, call?: CallContext): Promise<ManifestResult> {
     const target = this.target(ref);
-    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'GET', MANIFEST_ACCEPT, MAX_MANIFEST_BYTES);
+    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'GET', MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, call);
     if (!isSuccess(response)) throw errorForResponse(target, response, this.redactor, { credentialsUsed, what: 'the manifest' });
 
     const bytes = response.body;
@@ -136,16 +150,16 @@ export class RegistryClient {
   }
 
   /** Digest and media type without downloading the manifest; undefined when it does not exist (404). */
-  async headManifest(ref: ImageReference): Promise<{ digest: string; mediaType: string } | undefined> {
+  async headManifest(ref: ImageReference, call?: CallContext): Promise<{ digest: string; mediaType: string } | undefined> {
     const target = this.target(ref);
-    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'HEAD', MANIFEST_ACCEPT, 0);
+    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'HEAD', MANIFEST_ACCEPT, 0, call);
     if (response.status === 404) return undefined;
     if (!isSuccess(response)) throw errorForResponse(target, response, this.redactor, { credentialsUsed, what: 'the manifest' });
     const headerDigest = response.headers.get('docker-content-digest');
     // The header is optional in the spec, and some proxies send a generic Content-Type on HEAD:
     // then only the body can tell, so read it (with all of getManifest's checks).
     if (headerDigest === null || !MANIFEST_MEDIA_TYPES.includes(bareContentType(response.headers.get('content-type')))) {
-      const manifest = await this.getManifest(ref);
+      const manifest = await this.getManifest(ref, call);
       return { digest: manifest.digest, mediaType: manifest.mediaType };
     }
     if (!isDigest(headerDigest)) {
@@ -162,9 +176,9 @@ export class RegistryClient {
    * list (attestations skipped), or a single manifest whose config says the right os/architecture.
    * Throws PlatformNotFoundError listing what the image offers.
    */
-  async resolvePlatform(ref: ImageReference, architecture: Architecture): Promise<PlatformManifest> {
+  async resolvePlatform(ref: ImageReference, architecture: Architecture, call?: CallContext): Promise<PlatformManifest> {
     const target = this.target(ref);
-    const manifest = await this.getManifest(ref);
+    const manifest = await this.getManifest(ref, call);
     const platform = lambdaPlatform(architecture);
 
     if (isIndexMediaType(manifest.mediaType)) {
@@ -182,7 +196,7 @@ export class RegistryClient {
     }
 
     const config = this.shape(target, () => parseImageManifestConfig(manifest.json));
-    const blob = await this.getBlob(target, config.digest, MAX_CONFIG_BYTES);
+    const blob = await this.getBlob(target, config.digest, MAX_CONFIG_BYTES, call);
     let configJson: unknown;
     try {
       configJson = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(blob));
@@ -237,8 +251,8 @@ export class RegistryClient {
     return requested ?? digestOf(bytes)!;
   }
 
-  private async getBlob(target: RegistryTarget, digest: string, maxBytes: number): Promise<Uint8Array> {
-    const { response, credentialsUsed } = await this.request(target, `blobs/${digest}`, 'GET', '*/*', maxBytes);
+  private async getBlob(target: RegistryTarget, digest: string, maxBytes: number, call: CallContext | undefined): Promise<Uint8Array> {
+    const { response, credentialsUsed } = await this.request(target, `blobs/${digest}`, 'GET', '*/*', maxBytes, call);
     if (!isSuccess(response)) {
       if (response.status === 404) {
         throw new RegistryProtocolError(
@@ -262,14 +276,15 @@ export class RegistryClient {
     method: 'GET' | 'HEAD',
     accept: string,
     maxBytes: number,
+    call: CallContext | undefined,
   ): Promise<{ response: HttpResponse; credentialsUsed: boolean }> {
     const url = `${target.baseUrl}/v2/${target.repository}/${path}`;
-    let authorization = await this.auth.upFront(target);
-    let response = await this.send(target, url, method, accept, authorization?.header, maxBytes);
+    let authorization = await this.auth.upFront(target, call);
+    let response = await this.send(target, url, method, accept, authorization?.header, maxBytes, call);
     if (response.status === 401) {
       if (authorization !== undefined) this.auth.forget(target);
-      authorization = await this.auth.answer(response.headers.get('www-authenticate'), target);
-      if (authorization !== undefined) response = await this.send(target, url, method, accept, authorization.header, maxBytes);
+      authorization = await this.auth.answer(response.headers.get('www-authenticate'), target, call);
+      if (authorization !== undefined) response = await this.send(target, url, method, accept, authorization.header, maxBytes, call);
     }
     return { response, credentialsUsed: authorization?.credentialsUsed ?? false };
   }
@@ -281,21 +296,34 @@ export class RegistryClient {
     accept: string,
     authorization: string | undefined,
     maxBytes: number,
+    call: CallContext | undefined,
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = { accept };
     if (authorization !== undefined) headers.authorization = authorization;
     try {
-      return await this.transport.send({ method, url, headers, maxBytes });
+      return await this.transport.send({ method, url, headers, maxBytes }, call);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       const context: RegistryErrorContext = target;
       if (error.kind === 'too-large' || error.kind === 'redirect') {
         throw new RegistryProtocolError(context, `${target.registry} misbehaved at ${error.url}: ${error.detail}`, { cause: error });
       }
+      if (error.kind === 'refused') throw refusedAddress(target, error);
       const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
       throw new RegistryUnreachableError(context, error.url, `${error.detail}${tries}`, { cause: error });
     }
   }
+}
+
+/** A hop to an address the client never contacts: the registry (or its redirect) pointed there. */
+export function refusedAddress(target: RegistryTarget, error: TransportError): RegistryProtocolError {
+  return new RegistryProtocolError(
+    target,
+    `${target.registry} sent the mirror function to ${error.url}, which it never contacts: ${error.detail}. Registries may not point ` +
+      `at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the ` +
+      `mirror function's REGISTRY_ENDPOINTS`,
+    { cause: error },
+  );
 }
 
 function isSuccess(response: HttpResponse): boolean {

@@ -136,29 +136,47 @@ export function redactEvent(event: unknown): unknown {
 export interface SendOptions {
   readonly attempts?: number;
   readonly baseDelayMs?: number;
+  /** One PUT attempt takes at most this long. */
+  readonly attemptTimeoutMs?: number;
 }
 
+/** Time kept after the last attempt, for the handler to return before Lambda's timeout. */
+export const RETURN_MARGIN_MS = 1_000;
+/** An attempt given less than this is not made. */
+const MIN_ATTEMPT_MS = 250;
+
 /**
- * PUTs the body to the ResponseURL, retrying with exponential backoff (1 s, 2 s, 4 s, ...). Returns
- * whether CloudFormation accepted it; never throws.
+ * PUTs the body to the ResponseURL, retrying with exponential backoff (1 s, 2 s, 4 s, ...), every attempt
+ * and pause within the time the invocation has left (`remainingTimeMs`). Returns whether CloudFormation
+ * accepted it; never throws.
  */
 export async function sendResponse(
   ports: ResponsePorts & Pick<ClockPorts, 'sleep'>,
   url: string,
   body: string,
   log: MirrorLog,
+  remainingTimeMs: () => number,
   options: SendOptions = {},
 ): Promise<boolean> {
   const attempts = options.attempts ?? 5;
   const baseDelayMs = options.baseDelayMs ?? 1_000;
+  const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const left = (): number => remainingTimeMs() - RETURN_MARGIN_MS;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    const timeoutMs = Math.min(attemptTimeoutMs, left());
+    if (timeoutMs < MIN_ATTEMPT_MS) {
+      log.error('no time left to answer CloudFormation (again); the stack operation will wait for its ServiceTimeout', { attempt });
+      return false;
+    }
     try {
-      await ports.putResponse(url, body);
+      await ports.putResponse(url, body, timeoutMs);
       log.info('answered CloudFormation', { attempt, bytes: byteLength(body) });
       return true;
     } catch (error) {
       log.warn('the response PUT failed', { attempt, attempts, error });
-      if (attempt < attempts) await ports.sleep(baseDelayMs * 2 ** (attempt - 1));
+      // The pause only when an attempt still fits after it.
+      const delay = Math.min(baseDelayMs * 2 ** (attempt - 1), left() - MIN_ATTEMPT_MS);
+      if (attempt < attempts && delay > 0) await ports.sleep(delay);
     }
   }
   log.error('gave up answering CloudFormation; the stack operation will wait for its ServiceTimeout', { attempts });

@@ -5,12 +5,13 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageReference, targetRepositoryName, targetTag } from '../../src/reference/index.js';
-import { runBuildspec, type BuildResult } from '../support/buildspec-runner.js';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { runBuildspec, runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
 import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
 import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../support/moto.js';
@@ -68,9 +69,9 @@ function targetFor(sourceImage: string): { image: string; repository: string; ta
 }
 
 /** Runs the buildspec as CodeBuild would with these StartBuild environment overrides. */
-async function runMirror(overrides: Record<string, string>): Promise<MirrorRun> {
+async function runMirror(overrides: Record<string, string>, text?: string): Promise<MirrorRun> {
   const before = (await fixture.shim.calls()).length;
-  const result = await runBuildspec(BUILDSPEC, {
+  const options = {
     env: {
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
@@ -81,8 +82,15 @@ async function runMirror(overrides: Record<string, string>): Promise<MirrorRun> 
     },
     pathPrepend: fixture.shim.binDir,
     timeoutMs: BUILD_TIMEOUT_MS,
-  });
+  };
+  const result = text === undefined ? await runBuildspec(BUILDSPEC, options) : await runBuildspecText(text, options, 'buildspec.yaml (probe)');
   return { result, calls: (await fixture.shim.calls()).slice(before) };
+}
+
+/** The deployed buildspec with its install phase (which writes the steps) and one probe command after it. */
+async function probeBuildspec(command: string): Promise<string> {
+  const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, unknown> };
+  return stringifyYaml({ ...spec, phases: { install: spec.phases.install, build: { commands: [command] } } });
 }
 
 /** Pushes a generated image to the anonymous source registry (quay.io / docker.io) as `repository:tag`. */
@@ -454,6 +462,32 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
 
         await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
         expect(loginHosts(run)).toEqual([ECR_HOST]);
+      }, TEST_TIMEOUT_MS);
+    });
+
+    describe('a source written repo:tag@digest (as Renovate writes it)', () => {
+      it('is copied by its digest alone: skopeo refuses a reference with both', async () => {
+        const pushed = await pushSource('team/renovate', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+        const child = pushed.platforms['linux/arm64']!;
+        const sourceImage = `quay.io/team/renovate:1.0@${child.digest}`;
+        const target = targetFor(sourceImage);
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+
+        await expectMirrored(run, target, child, 'linux/arm64');
+        const copy = run.calls.find((call) => call.subcommand === 'copy')!;
+        expect(copy.args).toContain(`docker://quay.io/team/renovate@${child.digest}`);
+        expect(run.result.log).toContain(`copying quay.io/team/renovate@${child.digest} (by the digest alone)`);
+      }, TEST_TIMEOUT_MS);
+
+      it("skopeo's \"both a tag and digest\" refusal is never retried", async () => {
+        const digest = `sha256:${'1'.repeat(64)}`;
+        const text = await probeBuildspec(`. "$MIRROR_STEPS"; skopeo_retried inspect --raw "docker://quay.io/team/renovate:1.0@${digest}"`);
+        const run = await runMirror({}, text);
+
+        expect(run.result.status).toBe('FAILED');
+        expect(run.result.log).toMatch(/both a tag and digest/i);
+        expect(run.result.log).not.toMatch(/^Attempt \d+ failed; retrying/m);
+        expect(run.calls.filter((call) => call.subcommand === 'inspect')).toHaveLength(1);
       }, TEST_TIMEOUT_MS);
     });
 

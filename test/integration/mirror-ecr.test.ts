@@ -19,7 +19,9 @@ import { createHandler } from '../../src/mirror/handler.js';
 import { createMirrorLog, SERVICE_NAME } from '../../src/mirror/log.js';
 import { lambdaPullStatement } from '../../src/mirror/policy.js';
 import { createAwsPorts, type RegistryPort, type RegistryPortOptions } from '../../src/mirror/ports.js';
-import { ecrClientFor, MOTO_ACCOUNT_ID, startMoto, type LocalMoto } from '../support/moto.js';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { unboundedCall } from '../support/call-context.js';
+import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto, type LocalMoto } from '../support/moto.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
 
@@ -92,7 +94,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
         imageTagMutability: 'MUTABLE',
         kmsKeyArn: undefined,
         tags: { ManagedBy: 'sysdig-image-fix', SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' },
-      }),
+      }, unboundedCall()),
     ).resolves.toBe('created');
     const repository = await describeRepository(REPOSITORY);
     expect(repository.repositoryUri).toBe(`${ECR_HOST}/${REPOSITORY}`);
@@ -108,8 +110,8 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
   it('creates IMMUTABLE KMS-encrypted repositories when configured, and tolerates an existing one', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
     const spec = { repositoryName: REPOSITORY, imageTagMutability: 'IMMUTABLE' as const, kmsKeyArn: KMS_KEY, tags: { ManagedBy: 'sysdig-image-fix' } };
-    await expect(ports.ensureRepository(spec)).resolves.toBe('created');
-    await expect(ports.ensureRepository({ ...spec, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined })).resolves.toBe('existed');
+    await expect(ports.ensureRepository(spec, unboundedCall())).resolves.toBe('created');
+    await expect(ports.ensureRepository({ ...spec, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined }, unboundedCall())).resolves.toBe('existed');
     const repository = await describeRepository(REPOSITORY);
     // The existing repository is left exactly as it was.
     expect(repository.imageTagMutability).toBe('IMMUTABLE');
@@ -118,7 +120,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
 
   it('merges the Lambda pull statement into a foreign policy, keeps the foreign statement, and does not rewrite on a re-run', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
-    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
+    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} }, unboundedCall());
     const foreign = {
       Sid: 'CrossAccountPull',
       Effect: 'Allow',
@@ -128,39 +130,39 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
     await ecr.send(new SetRepositoryPolicyCommand({ repositoryName: REPOSITORY, policyText: JSON.stringify({ Version: '2012-10-17', Statement: [foreign] }) }));
     const ours = lambdaPullStatement({ partition: 'aws', region: REGION, accountId: MOTO_ACCOUNT_ID });
 
-    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours)).resolves.toBe('written');
+    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours, unboundedCall())).resolves.toBe('written');
     const stored = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
     const policy = JSON.parse(stored.policyText!);
     expect(policy.Statement).toEqual([foreign, ours]);
     expect(policy.Statement[1].Condition).toEqual({ StringLike: { 'aws:sourceArn': `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT_ID}:function:*` } });
 
-    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours)).resolves.toBe('unchanged');
+    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours, unboundedCall())).resolves.toBe('unchanged');
     const again = await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }));
     expect(again.policyText).toBe(stored.policyText);
   });
 
   it('writes a new policy on a repository that has none', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
-    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
+    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} }, unboundedCall());
     const ours = lambdaPullStatement({ partition: 'aws', region: REGION, accountId: MOTO_ACCOUNT_ID });
-    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours)).resolves.toBe('written');
+    await expect(ports.ensureRepositoryPolicy(REPOSITORY, ours, unboundedCall())).resolves.toBe('written');
     const policy = JSON.parse((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }))).policyText!);
     expect(policy).toEqual({ Version: '2012-10-17', Statement: [ours] });
   });
 
   it('tells whether the repository holds a digest', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
-    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
-    expect(await ports.imageExists(REPOSITORY, DIGEST)).toBe(false);
+    await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} }, unboundedCall());
+    expect(await ports.imageExists(REPOSITORY, DIGEST, unboundedCall())).toBe(false);
     await putImageWithDigest(ecr);
-    expect(await ports.imageExists(REPOSITORY, DIGEST)).toBe(true);
-    expect(await ports.imageExists(REPOSITORY, `sha256:${'00'.repeat(32)}`)).toBe(false);
+    expect(await ports.imageExists(REPOSITORY, DIGEST, unboundedCall())).toBe(true);
+    expect(await ports.imageExists(REPOSITORY, `sha256:${'00'.repeat(32)}`, unboundedCall())).toBe(false);
   });
 
   it('hands the registry client ECR credentials from GetAuthorizationToken', async () => {
     const seen: { credentials?: RegistryPortOptions['credentials'] } = {};
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr }, registry: registryFactory(seen) });
-    await ports.resolveSourcePlatform({ registry: 'quay.io', repository: 'sysdig/serverless-patcher', tag: '6.2.0' }, 'x86_64');
+    await ports.resolveSourcePlatform({ registry: 'quay.io', repository: 'sysdig/serverless-patcher', tag: '6.2.0' }, 'x86_64', unboundedCall());
     expect(await seen.credentials!(ECR_HOST)).toEqual({ username: 'AWS', password: `${MOTO_ACCOUNT_ID}-auth-token` });
     expect(await seen.credentials!('quay.io')).toBeUndefined();
   });
@@ -169,11 +171,13 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
     const server = await ResponseServer.start();
     try {
       const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
-      await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} });
+      await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} }, unboundedCall());
       await putImageWithDigest(ecr);
+      // moto's CodeBuild knows no project: the look for an earlier delivery's build finds nothing and the request goes on.
+      const codeBuild = new CodeBuildClient({ region: REGION, endpoint: moto.endpoint, credentials: { ...MOTO_CREDENTIALS } });
       const handler = createHandler({
         env: { AWS_REGION: REGION, CODEBUILD_PROJECT_NAME: 'sysdig-image-fix-copy' },
-        createPorts: (config) => createAwsPorts(config, { clients: { ecr }, registry: registryFactory({}) }),
+        createPorts: (config) => createAwsPorts(config, { clients: { ecr, codeBuild }, registry: registryFactory({}) }),
         createLog: () => createMirrorLog(new Logger({ serviceName: SERVICE_NAME, logLevel: 'WARN' })),
       });
       const url = server.url();

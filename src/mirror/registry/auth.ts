@@ -2,6 +2,7 @@
 // `WWW-Authenticate` challenge. `Basic`: send the credentials. `Bearer`: get a token from the realm (with
 // the credentials when there are any) for the challenged scope and cache it per (host, scope).
 // What a host asked for is remembered, so later requests authenticate up front instead of being refused first.
+import type { CallContext } from '../budget.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
@@ -13,8 +14,11 @@ export interface RegistryCredentials {
   password: string;
 }
 
-/** Credentials for a registry host as written in image references (`quay.io`, `docker.io`), or undefined for anonymous. */
-export type CredentialsProvider = (registryHost: string) => Promise<RegistryCredentials | undefined>;
+/**
+ * Credentials for a registry host as written in image references (`quay.io`, `docker.io`), or undefined for
+ * anonymous. `call` bounds any AWS call it makes (Secrets Manager, ECR GetAuthorizationToken).
+ */
+export type CredentialsProvider = (registryHost: string, call?: CallContext) => Promise<RegistryCredentials | undefined>;
 
 /** One registry repository as the client addresses it. */
 export interface RegistryTarget extends ImageContext {
@@ -56,10 +60,10 @@ export class Authenticator {
   ) {}
 
   /** Authorization to send before any challenge, from what earlier requests to this host learned. */
-  async upFront(target: RegistryTarget): Promise<Authorization | undefined> {
+  async upFront(target: RegistryTarget, call?: CallContext): Promise<Authorization | undefined> {
     const scheme = this.schemes.get(target.registry);
     if (scheme === 'basic') {
-      const credentials = await this.credentialsFor(target);
+      const credentials = await this.credentialsFor(target, call);
       return credentials !== undefined ? { header: basicHeader(credentials), credentialsUsed: true } : undefined;
     }
     if (scheme === 'bearer') return this.cachedToken(target.registry, pullScope(target.repository));
@@ -75,11 +79,11 @@ export class Authenticator {
    * Answers a 401's challenge. Undefined when it cannot be answered (Basic without credentials, no or an
    * unknown scheme): the caller then reports the 401 itself, with the registry's message.
    */
-  async answer(challengeHeader: string | null, target: RegistryTarget): Promise<Authorization | undefined> {
+  async answer(challengeHeader: string | null, target: RegistryTarget, call?: CallContext): Promise<Authorization | undefined> {
     const challenge = preferredChallenge(parseWwwAuthenticate(challengeHeader ?? ''));
     if (challenge?.scheme === 'basic') {
       this.schemes.set(target.registry, 'basic');
-      const credentials = await this.credentialsFor(target);
+      const credentials = await this.credentialsFor(target, call);
       return credentials !== undefined ? { header: basicHeader(credentials), credentialsUsed: true } : undefined;
     }
     if (challenge?.scheme !== 'bearer') return undefined;
@@ -91,7 +95,7 @@ export class Authenticator {
     const scope = challenge.params.scope ?? '';
     const cached = this.cachedToken(target.registry, scope);
     if (cached !== undefined) return cached;
-    const authorization = await this.fetchToken(target, realm, challenge.params.service, scope);
+    const authorization = await this.fetchToken(target, realm, challenge.params.service, scope, call);
     return authorization;
   }
 
@@ -109,11 +113,11 @@ export class Authenticator {
   }
 
   /** The provider is asked once per host; a failure is not cached, so a later call may succeed. */
-  private async credentialsFor(target: RegistryTarget): Promise<RegistryCredentials | undefined> {
+  private async credentialsFor(target: RegistryTarget, call: CallContext | undefined): Promise<RegistryCredentials | undefined> {
     if (this.provider === undefined) return undefined;
     let pending = this.credentials.get(target.registry);
     if (pending === undefined) {
-      pending = this.provider(target.registry);
+      pending = this.provider(target.registry, call);
       this.credentials.set(target.registry, pending);
     }
     try {
@@ -129,7 +133,13 @@ export class Authenticator {
     }
   }
 
-  private async fetchToken(target: RegistryTarget, realm: string, service: string | undefined, scope: string): Promise<Authorization> {
+  private async fetchToken(
+    target: RegistryTarget,
+    realm: string,
+    service: string | undefined,
+    scope: string,
+    call: CallContext | undefined,
+  ): Promise<Authorization> {
     let url: URL;
     try {
       url = new URL(realm);
@@ -139,25 +149,36 @@ export class Authenticator {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new RegistryProtocolError(target, `${target.registry} named a token service with an unsupported "${url.protocol}" URL`);
     }
+    // An HTTPS registry's tokens never travel over plain HTTP, with or without credentials: the token
+    // authorises pulls, and a plain-HTTP realm is how a hostile registry reaches local plain-HTTP services.
+    if (url.protocol === 'http:' && target.baseUrl.startsWith('https:')) {
+      throw new RegistryProtocolError(
+        target,
+        `${target.registry} is an HTTPS registry but named a plain-HTTP token service (${url.origin}); refusing to fetch a token there`,
+      );
+    }
     if (service !== undefined && service !== '') url.searchParams.append('service', service);
     // Several scopes arrive space-separated in one parameter; the token service wants one `scope` each.
     for (const part of scope.split(' ')) if (part !== '') url.searchParams.append('scope', part);
 
-    const credentials = await this.credentialsFor(target);
-    if (credentials !== undefined && url.protocol === 'http:' && !target.baseUrl.startsWith('http:')) {
-      throw new RegistryProtocolError(
-        target,
-        `${target.registry} named a plain-HTTP token service (${url.origin}); refusing to send credentials there`,
-      );
-    }
+    const credentials = await this.credentialsFor(target, call);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials !== undefined) headers.authorization = basicHeader(credentials);
 
     let response;
     try {
-      response = await this.transport.send({ method: 'GET', url: url.href, headers, maxBytes: MAX_TOKEN_RESPONSE_BYTES });
+      response = await this.transport.send({ method: 'GET', url: url.href, headers, maxBytes: MAX_TOKEN_RESPONSE_BYTES }, call);
     } catch (error) {
       if (error instanceof TransportError) {
+        if (error.kind === 'refused') {
+          throw new RegistryProtocolError(
+            target,
+            `${target.registry} named the token service ${url.origin}, which the mirror function never contacts: ${error.detail}. ` +
+              `Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this host really serves ` +
+              `the registry's tokens, map it in the mirror function's REGISTRY_ENDPOINTS`,
+            { cause: error },
+          );
+        }
         if (error.kind === 'too-large' || error.kind === 'redirect') {
           throw new RegistryProtocolError(target, `the token service at ${url.origin} misbehaved: ${error.detail}`, { cause: error });
         }

@@ -1,8 +1,20 @@
 // One HTTP exchange with a registry: per-request timeout, bounded retries with backoff for 5xx, 429 and
 // network failures (never for other 4xx), redirects followed by hand so that an Authorization header
 // never travels to another origin (registries redirect blobs to CDNs and object stores), and bodies
-// read with a size cap. Knows nothing about images; the client maps TransportError to typed errors.
-import { setTimeout as sleep } from 'node:timers/promises';
+// read with a size cap. Every hop first passes the address guard (no loopback, link-local or Runtime API
+// unless mapped), and the whole exchange, retries and backoff included, stays within the caller's
+// CallContext. Knows nothing about images; the client maps TransportError to typed errors.
+import { MIN_CALL_MS, realSleep, realTimer, type CallContext, type Timer } from '../budget.js';
+import type { AddressGuard } from './guard.js';
+
+/** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */
+export interface TransportClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  timer(ms: number): Timer;
+}
+
+export const REAL_TRANSPORT_CLOCK: TransportClock = { now: () => Date.now(), sleep: realSleep, timer: realTimer };
 
 export interface TransportOptions {
   readonly fetch: typeof fetch;
@@ -11,6 +23,8 @@ export interface TransportOptions {
   readonly maxAttempts: number;
   /** Backoff before retry n is `retryDelayMs * 2^(n-1)`, capped at MAX_BACKOFF_MS. */
   readonly retryDelayMs: number;
+  readonly clock?: TransportClock;
+  readonly guard?: AddressGuard;
 }
 
 export interface HttpRequest {
@@ -31,7 +45,7 @@ export interface HttpResponse {
   readonly attempts: number;
 }
 
-export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect';
+export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect' | 'refused';
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';
@@ -147,30 +161,61 @@ async function readBody(response: Response, maxBytes: number, url: string): Prom
   return body;
 }
 
-export class Transport {
-  constructor(private readonly options: TransportOptions) {}
+/** A call context without limits, for callers outside any budget (tests, tools). */
+const UNBOUNDED: CallContext = { signal: new AbortController().signal, remainingMs: () => Number.POSITIVE_INFINITY };
 
-  /** Sends the request, retrying 5xx, 429 and network failures; returns whatever status finally came back. */
-  async send(request: HttpRequest): Promise<HttpResponse> {
+/** Rejects with `onAbort()` when `signal` aborts first. */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined); // abandoned: its own failure no longer matters
+    return Promise.reject(onAbort());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export class Transport {
+  private readonly clock: TransportClock;
+
+  constructor(private readonly options: TransportOptions) {
+    this.clock = options.clock ?? REAL_TRANSPORT_CLOCK;
+  }
+
+  /**
+   * Sends the request, retrying 5xx, 429 and network failures while `call` has time for another try and its
+   * backoff; returns whatever status finally came back.
+   */
+  async send(request: HttpRequest, call: CallContext = UNBOUNDED): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.options.maxAttempts;
       let response: Omit<HttpResponse, 'attempts'>;
       try {
-        response = await this.follow(request);
+        response = await this.follow(request, call);
       } catch (error) {
         if (error instanceof TransportError) {
           error.attempts = attempt;
-          if (!last && (error.kind === 'timeout' || error.kind === 'network')) {
-            await sleep(this.backoff(attempt));
-            continue;
-          }
+          if (!last && (error.kind === 'timeout' || error.kind === 'network') && (await this.pause(this.backoff(attempt), call))) continue;
         }
         throw error;
       }
       if (!last && RETRYABLE_STATUSES.has(response.status)) {
         const retryAfter = response.status === 429 ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
-        if (retryAfter === undefined || retryAfter * 1000 <= MAX_RETRY_AFTER_MS) {
-          await sleep(retryAfter !== undefined ? retryAfter * 1000 : this.backoff(attempt));
+        if (
+          (retryAfter === undefined || retryAfter * 1000 <= MAX_RETRY_AFTER_MS) &&
+          (await this.pause(retryAfter !== undefined ? retryAfter * 1000 : this.backoff(attempt), call))
+        ) {
           continue;
         }
       }
@@ -178,27 +223,48 @@ export class Transport {
     }
   }
 
+  /** Waits before a retry; false (without waiting) when the retry would not fit in the call's time. */
+  private async pause(ms: number, call: CallContext): Promise<boolean> {
+    if (call.signal.aborted || call.remainingMs() - ms < MIN_CALL_MS) return false;
+    await this.clock.sleep(ms, call.signal);
+    return !call.signal.aborted;
+  }
+
   private backoff(attempt: number): number {
     return Math.min(MAX_BACKOFF_MS, this.options.retryDelayMs * 2 ** (attempt - 1));
   }
 
-  /** One try: the request and its redirects, each hop with its own timeout covering the body too. */
-  private async follow(request: HttpRequest): Promise<Omit<HttpResponse, 'attempts'>> {
+  /**
+   * One try: the request and its redirects, each hop with its own timeout (at most what the call has left)
+   * covering the address check and the body too.
+   */
+  private async follow(request: HttpRequest, call: CallContext): Promise<Omit<HttpResponse, 'attempts'>> {
     let url = new URL(request.url);
     let headers: Record<string, string> = { ...request.headers };
     for (let hop = 0; ; hop++) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+      const left = call.remainingMs();
+      if (left < MIN_CALL_MS || call.signal.aborted) {
+        throw new TransportError('timeout', url.href, 'no time left for this request', 1);
+      }
+      const hopMs = Math.min(this.options.timeoutMs, left);
+      const timer = this.clock.timer(hopMs);
+      const signal = AbortSignal.any([timer.signal, call.signal]);
       const failure = (error: unknown): TransportError =>
-        controller.signal.aborted
-          ? new TransportError('timeout', url.href, `no answer within ${this.options.timeoutMs} ms`, 1, { cause: error })
+        signal.aborted
+          ? new TransportError('timeout', url.href, timer.signal.aborted ? `no answer within ${hopMs} ms` : 'no time left for this request', 1, { cause: error })
           : new TransportError('network', url.href, describeNetworkError(error), 1, { cause: error });
       try {
+        const refusal = this.options.guard === undefined ? undefined : await raceSignal(this.options.guard.refusal(url), signal, () => failure(undefined));
+        if (refusal !== undefined) throw new TransportError('refused', url.href, refusal, 1);
         let response: Response;
         try {
-          response = await this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal: controller.signal });
+          response = await raceSignal(
+            this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }),
+            signal,
+            () => failure(signal.reason),
+          );
         } catch (error) {
-          throw failure(error);
+          throw error instanceof TransportError ? error : failure(error);
         }
         const location = response.headers.get('location');
         if (REDIRECT_STATUSES.has(response.status) && location !== null) {
@@ -220,13 +286,16 @@ export class Transport {
           continue;
         }
         try {
-          const body = request.method === 'HEAD' ? new Uint8Array() : await readBody(response, request.maxBytes, url.href);
+          const body =
+            request.method === 'HEAD'
+              ? new Uint8Array()
+              : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
           return { status: response.status, headers: response.headers, body, url: url.href };
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
         }
       } finally {
-        clearTimeout(timer);
+        timer.cancel();
       }
     }
   }

@@ -1,5 +1,5 @@
-// CodeBuild stand-in (moto's ignores environment overrides and breaks SDK v3 timestamps): StartBuild, BatchGetBuilds
-// and StopBuild over AWS JSON 1.1 (`CodeBuild_20161006.<op>`). Each build runs the project's buildspec (taken from
+// CodeBuild stand-in (moto's ignores environment overrides and breaks SDK v3 timestamps): StartBuild, BatchGetBuilds,
+// ListBuildsForProject and StopBuild over AWS JSON 1.1 (`CodeBuild_20161006.<op>`). Each build runs the project's buildspec (taken from
 // template.yaml) with test/support/buildspec-runner.ts: the overrides as environment, the skopeo shim first on PATH,
 // `aws` pointed at moto. Honours idempotency tokens and a configurable concurrent-build limit
 // (AccountLimitExceededException beyond it); writes each build's log into the CloudWatch Logs stand-in.
@@ -157,6 +157,8 @@ export class CodeBuildEmulator {
         return this.batchGetBuilds(input);
       case 'StopBuild':
         return this.stopBuild(input);
+      case 'ListBuildsForProject':
+        return this.listBuildsForProject(input);
       default:
         throw new AwsServiceError('UnknownOperationException', `CodeBuild.${operation} is not emulated`);
     }
@@ -291,13 +293,24 @@ export class CodeBuildEmulator {
     if (ids.length === 0 || ids.length > 100) throw new AwsServiceError('InvalidInputException', 'ids must hold 1 to 100 build ids');
     const found = ids.map((id) => this.builds.get(id)).filter((build): build is BuildRecord => build !== undefined);
     const pending = found.filter((build) => !FINAL.has(build.status));
-    if (pending.length > 0 && this.settings.batchGetHoldMs > 0) {
+    // Only a poll of one build is held: a look through many (ListBuildsForProject + BatchGetBuilds) is not a wait.
+    if (ids.length === 1 && pending.length > 0 && this.settings.batchGetHoldMs > 0) {
       await Promise.race([Promise.all(pending.map((build) => build.done)), sleep(this.settings.batchGetHoldMs)]);
     }
     return {
       builds: found.map((build) => this.describe(build)),
       buildsNotFound: ids.filter((id) => !this.builds.has(id)),
     };
+  }
+
+  /** One page, newest first (sortOrder DESCENDING, CodeBuild's default). */
+  private listBuildsForProject(input: Record<string, unknown>): unknown {
+    const projectName = typeof input.projectName === 'string' ? input.projectName : '';
+    if (!this.projects.has(projectName)) {
+      throw new AwsServiceError('ResourceNotFoundException', `The provided project arn:aws:codebuild:${this.options.region}:${this.options.accountId}:project/${projectName} does not exist`);
+    }
+    const ids = [...this.builds.values()].filter((build) => build.projectName === projectName).map((build) => build.id);
+    return { ids: (input.sortOrder === 'ASCENDING' ? ids : ids.reverse()).slice(0, 100) };
   }
 
   private stopBuild(input: Record<string, unknown>): unknown {

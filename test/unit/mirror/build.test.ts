@@ -34,6 +34,13 @@ describe('Function: buildEnvironment', () => {
     ]);
   });
 
+  it('pins a source written repo:tag@digest by its digest alone, resolved or not (skopeo refuses both)', () => {
+    const both = { ...plan, sourceImage: `quay.io/sysdig/serverless-patcher:6.2.0@${DIGEST}` };
+    expect(buildEnvironment(both, undefined, undefined)[0]).toEqual({ name: 'SOURCE_IMAGE', value: `quay.io/sysdig/serverless-patcher@${DIGEST}` });
+    const child = `sha256:${'e'.repeat(64)}`;
+    expect(buildEnvironment(both, child, undefined)[0]).toEqual({ name: 'SOURCE_IMAGE', value: `quay.io/sysdig/serverless-patcher@${child}` });
+  });
+
   it('refuses images that are not valid references (they reach a shell)', () => {
     expect(() => buildEnvironment({ ...plan, targetImage: `${ECR}/x:1; curl evil` }, DIGEST, undefined)).toThrow(/invalid image reference/);
     expect(() => buildEnvironment({ ...plan, sourceImage: 'quay.io/$(id)' }, undefined, undefined)).toThrow(/invalid image reference/);
@@ -64,6 +71,8 @@ describe('Function: buildConsoleLink', () => {
 describe('Function: describeBuildFailure', () => {
   const build: BuildReport = {
     id: 'copy:0a1b',
+    projectName: 'copy',
+    environment: {},
     status: 'FAILED',
     phases: [
       { type: 'INSTALL', status: 'SUCCEEDED', messages: [] },

@@ -46,6 +46,15 @@ describe('Function: loadConfig', () => {
     expect(config.registryEndpoints.get('quay.io')).toBe('http://127.0.0.1:5000');
   });
 
+  it('reads the ECR sources it may mirror: any when unset (an older macro stack), none when empty, else the patterns', () => {
+    expect(loadConfig(env, ARN).ecrSources).toEqual({ kind: 'any' });
+    expect(loadConfig({ ...env, ECR_SOURCE_REPOSITORY_ARNS: '' }, ARN).ecrSources).toEqual({ kind: 'none' });
+    expect(loadConfig({ ...env, ECR_SOURCE_REPOSITORY_ARNS: 'arn:aws:ecr:*:123456789012:repository/team/*' }, ARN).ecrSources).toEqual({
+      kind: 'patterns',
+      patterns: ['arn:aws:ecr:*:123456789012:repository/team/*'],
+    });
+  });
+
   it.each([
     [{ AWS_REGION: 'Europe' }, ARN, 'AWS_REGION'],
     [env, 'not-an-arn', 'invokedFunctionArn'],
@@ -57,6 +66,7 @@ describe('Function: loadConfig', () => {
     [{ ...env, KMS_KEY_ARN: 'key; rm' }, ARN, 'KMS_KEY_ARN'],
     [{ ...env, REGISTRY_CREDENTIALS_SECRET_ARN: 'arn:aws:s3:::bucket' }, ARN, 'REGISTRY_CREDENTIALS_SECRET_ARN'],
     [{ ...env, REGISTRY_ENDPOINTS: '["quay.io"]' }, ARN, 'REGISTRY_ENDPOINTS'],
+    [{ ...env, ECR_SOURCE_REPOSITORY_ARNS: 'team/*' }, ARN, 'ECR_SOURCE_REPOSITORY_ARNS'],
   ])('rejects %o / %s naming %s', (environment, arn, variable) => {
     let thrown: unknown;
     try {

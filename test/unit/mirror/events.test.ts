@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { classifyEvent } from '../../../src/mirror/events.js';
 
 const URL_ = 'https://cfn-response.s3.amazonaws.com/r?X-Amz-Signature=s';
-const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
 const create = {
   RequestType: 'Create',
@@ -14,21 +13,10 @@ const create = {
   ResourceProperties: { SourceImage: 'quay.io/a/b:1' },
 };
 
-const state = {
-  version: 1,
+const continuation = {
+  version: 2,
   request: create,
   buildId: 'sysdig-image-fix-copy:7c1d7a4e-0000-4000-8000-000000000000',
-  deadline: 1_735_693_200_000,
-  expectedDigest: `sha256:${'a'.repeat(64)}`,
-  plan: {
-    kind: 'copy',
-    sourceImage: 'quay.io/a/b:1',
-    architecture: 'x86_64',
-    platform: 'linux/amd64',
-    repositoryName: 'sysdig-image-fix/quay.io/a/b',
-    repositoryUri: `${ECR}/sysdig-image-fix/quay.io/a/b`,
-    targetImage: `${ECR}/sysdig-image-fix/quay.io/a/b:1`,
-  },
 };
 
 describe('Function: classifyEvent', () => {
@@ -45,33 +33,32 @@ describe('Function: classifyEvent', () => {
     expect(event).toMatchObject({ kind: 'invalid', requestType: 'Update', problem: 'Invalid CloudFormation request: the Update request has no PhysicalResourceId, OldResourceProperties' });
   });
 
-  it('accepts a well-formed continuation, with or without the target tag kind (older states have none)', () => {
-    expect(classifyEvent({ sysdigImageFixContinuation: state })).toEqual({ kind: 'continuation', state });
-    const immutable = { ...state, plan: { ...state.plan, targetImage: `${state.plan.repositoryUri}:1-amd64`, targetTagKind: 'source-tag-arch' } };
-    expect(classifyEvent({ sysdigImageFixContinuation: immutable })).toEqual({ kind: 'continuation', state: immutable });
+  it('accepts a well-formed continuation (request and build id, and a count of failed reads)', () => {
+    expect(classifyEvent({ sysdigImageFixContinuation: continuation })).toEqual({ kind: 'continuation', continuation });
+    const failing = { ...continuation, pollFailures: 3 };
+    expect(classifyEvent({ sysdigImageFixContinuation: failing })).toEqual({ kind: 'continuation', continuation: failing });
   });
 
   it.each([
-    ['another version', { ...state, version: 2 }, 'continuation version 2 is not 1'],
-    ['a Delete request', { ...state, request: { ...create, RequestType: 'Delete', PhysicalResourceId: 'p' } }, 'a Delete request has no build to wait for'],
-    ['a build id with a space', { ...state, buildId: 'p:1 ; x' }, 'buildId is invalid'],
-    ['a deadline that is not a number', { ...state, deadline: '2025' }, 'deadline is not a number'],
-    ['a malformed expected digest', { ...state, expectedDigest: 'sha256:zz' }, 'expectedDigest is not a sha256 digest'],
-    ['a keep plan', { ...state, plan: { ...state.plan, kind: 'keep' } }, 'plan is not a copy plan'],
-    ['a platform that does not match', { ...state, plan: { ...state.plan, platform: 'linux/arm64' } }, 'plan.platform does not match plan.architecture'],
-    ['a target outside the repository', { ...state, plan: { ...state.plan, targetImage: `${ECR}/other:1` } }, 'plan.targetImage is invalid'],
-    ['a hostile target', { ...state, plan: { ...state.plan, targetImage: `${ECR}/sysdig-image-fix/quay.io/a/b:1;id` } }, 'plan.targetImage is invalid'],
-    ['an unknown target tag kind', { ...state, plan: { ...state.plan, targetTagKind: 'whatever' } }, 'plan.targetTagKind is invalid'],
-  ])('answers FAILED for a continuation with %s', (_label, damaged, problem) => {
-    expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toMatchObject({
-      kind: 'invalid',
-      target: { ResponseURL: URL_, RequestId: 'req-1' },
-      problem: `Invalid continuation event: ${problem}`,
+    ['another version', { ...continuation, version: 1 }, 'continuation version 1 is not 2'],
+    ['a Delete request', { ...continuation, request: { ...create, RequestType: 'Delete', PhysicalResourceId: 'p' } }, 'a Delete request has no build to wait for'],
+    ['a build id with a space', { ...continuation, buildId: 'p:1 ; x' }, 'buildId is not a CodeBuild build id'],
+    ['a build id without a project', { ...continuation, buildId: '7c1d7a4e' }, 'buildId is not a CodeBuild build id'],
+    ['a negative failure count', { ...continuation, pollFailures: -1 }, 'pollFailures is not a count'],
+    ['an oversized request id', { ...continuation, request: { ...create, RequestId: 'r'.repeat(300) } }, 'continuation request RequestId is too long'],
+  ])('never answers a continuation with %s: its ResponseURL may be anyone\'s', (_label, damaged, problem) => {
+    expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toEqual({ kind: 'unanswerable', problem: `ignored continuation event: ${problem}` });
+  });
+
+  it('cannot answer a request whose echoed fields no CloudFormation request has', () => {
+    expect(classifyEvent({ ...create, StackId: `arn:${'x'.repeat(5000)}` })).toEqual({
+      kind: 'unanswerable',
+      problem: "the event StackId is longer than any CloudFormation request's",
     });
   });
 
   it('cannot answer a continuation without a request URL', () => {
-    expect(classifyEvent({ sysdigImageFixContinuation: { ...state, request: { ...create, ResponseURL: 42 } } }).kind).toBe('unanswerable');
+    expect(classifyEvent({ sysdigImageFixContinuation: { ...continuation, request: { ...create, ResponseURL: 42 } } }).kind).toBe('unanswerable');
     expect(classifyEvent({ sysdigImageFixContinuation: 'x' }).kind).toBe('unanswerable');
   });
 });

@@ -9,11 +9,11 @@ import {
   onlyAnswer,
   SOURCE,
   SOURCE_AMD64,
-  TARGET_REPOSITORY,
   TARGET_REPOSITORY_URI,
   useScenario,
 } from './fixtures/scenario.js';
-import { FUNCTION_ARN, serviceError } from './fixtures/world.js';
+import { FUNCTION_ARN, PROJECT, serviceError } from './fixtures/world.js';
+import { requestDigest } from '../../../src/mirror/build-binding.js';
 
 const START = Date.UTC(2025, 0, 1);
 /** Lambda time per invocation in these tests: a few polls, then a hand-over (60 s margin). */
@@ -24,9 +24,7 @@ interface ContinuationPayload {
     version: number;
     request: Record<string, unknown>;
     buildId: string;
-    deadline: number;
-    expectedDigest?: string;
-    plan: Record<string, unknown>;
+    pollFailures?: number;
   };
 }
 
@@ -44,25 +42,19 @@ describe('Function: handler (continuation)', () => {
     expect(invokes).toHaveLength(1);
     expect(invokes[0]!.input.FunctionName).toBe(FUNCTION_ARN);
     expect(invokes[0]!.input.InvocationType).toBe('Event');
+    // The event names only the request and the build; the rest is in the build, where nobody can change it.
     const state = (invokes[0]!.payload as ContinuationPayload).sysdigImageFixContinuation;
-    expect(state).toEqual({
-      version: 1,
-      request: event,
-      buildId: s.world.builds[0]!.id,
+    expect(state).toEqual({ version: 2, request: event, buildId: s.world.builds[0]!.id });
+    const environment = Object.fromEntries(s.world.builds[0]!.input.environmentVariablesOverride!.map((v) => [v.name, v.value]));
+    expect(JSON.parse(environment.SYSDIG_IMAGE_FIX_BINDING!)).toEqual({
+      v: 1,
+      request: requestDigest(event),
       // Request start + default ServiceTimeout (3600 s) - 30 s to answer in.
       deadline: START + 3_600_000 - 30_000,
       expectedDigest: SOURCE_AMD64,
-      plan: {
-        kind: 'copy',
-        sourceImage: SOURCE,
-        architecture: 'x86_64',
-        platform: 'linux/amd64',
-        repositoryName: TARGET_REPOSITORY,
-        repositoryUri: TARGET_REPOSITORY_URI,
-        targetImage: `${TARGET_REPOSITORY_URI}:6.2.0`,
-        targetTagKind: 'source-tag',
-      },
+      targetTagKind: 'source-tag',
     });
+    expect(environment.TARGET_IMAGE).toBe(`${TARGET_REPOSITORY_URI}:6.2.0`);
     // It polled while time allowed, and handed over with the margin intact.
     expect(s.world.operations.filter((op) => op === 'CodeBuild.BatchGetBuilds').length).toBeGreaterThan(1);
 
@@ -139,23 +131,20 @@ describe('Function: handler (continuation)', () => {
     expect(answer.PhysicalResourceId).toBe(oldId);
   });
 
-  it('answers FAILED once for a continuation whose state is damaged', async () => {
+  it('never answers a continuation whose event is damaged, and calls nothing', async () => {
     const url = s.newUrl();
     const request = createEvent(url, baseProperties);
-    const damaged = {
-      sysdigImageFixContinuation: { version: 1, request, buildId: 'p:1', deadline: START + 1000, plan: { kind: 'copy', sourceImage: 'a;rm -rf /' } },
-    };
+    const damaged = { sysdigImageFixContinuation: { version: 2, request, buildId: 'p:1 ; rm -rf /' } };
     const { threw } = await s.harness.invoke(damaged);
     expect(threw).toBeUndefined();
-    const answer = onlyAnswer(s.server, url);
-    expect(answer.Status).toBe('FAILED');
-    expect(answer.Reason).toContain('Invalid continuation event: plan.sourceImage');
+    expect(s.server.attemptsFor(url)).toEqual([]);
     expect(s.world.operations).toEqual([]);
+    expect(s.harness.logText()).toContain('ignored continuation event: buildId is not a CodeBuild build id');
   });
 
   it('cannot answer (and does not throw) for a continuation without a ResponseURL', async () => {
     const request = { ...createEvent('http://127.0.0.1:1/x', baseProperties), ResponseURL: undefined };
-    const { threw } = await s.harness.invoke({ sysdigImageFixContinuation: { version: 1, request, buildId: 'p:1', deadline: 0 } });
+    const { threw } = await s.harness.invoke({ sysdigImageFixContinuation: { version: 2, request, buildId: `${PROJECT}:1` } });
     expect(threw).toBeUndefined();
     expect(s.world.operations).toEqual([]);
     expect(s.harness.logText()).toContain('continuation event without a usable ResponseURL');

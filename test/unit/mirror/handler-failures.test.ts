@@ -44,7 +44,8 @@ describe('Function: handler (source registry problems)', () => {
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain('image has linux/amd64 only; function Architectures is arm64');
     expect(answer.Reason).toContain('docker.io/library/amd64-only:1');
-    expect(s.world.operations).toEqual(['Registry.resolvePlatform']);
+    // Only the registry, and (meanwhile) the look for a build an earlier delivery started.
+    expect([...s.world.operations].sort()).toEqual(['CodeBuild.ListBuildsForProject', 'Registry.resolvePlatform']);
   });
 
   it('fails with the registry message when the image does not exist', async () => {

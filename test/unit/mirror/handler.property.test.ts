@@ -1,7 +1,7 @@
-// Fault injection: over random scenarios and random schedules of failing calls (every AWS SDK call,
-// every registry call, response PUTs), each invocation of the handler either answers CloudFormation
-// exactly once or hands over with exactly one accepted self-invoke and no answer; it never throws; and
-// the chain of invocations for one request ends in exactly one answer.
+// Fault injection: over random scenarios and random schedules of failing or silent calls (every AWS SDK
+// call, every registry call, response PUTs), each invocation of the handler either answers CloudFormation
+// exactly once or hands over with exactly one accepted self-invoke and no answer, within its budget; it
+// never throws; and the chain of invocations for one request ends in exactly one answer.
 import { AccountLimitExceededException } from '@aws-sdk/client-codebuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,16 +9,18 @@ import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src
 import { createEvent, deleteEvent, Harness, updateEvent, type Properties } from './fixtures/harness.js';
 import { ResponseServer } from './fixtures/response-server.js';
 import { SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
-import { ACCOUNT, AwsWorld, digestOf, ECR_HOST, REGION, serviceError } from './fixtures/world.js';
+import { ACCOUNT, AwsWorld, BLACK_HOLE, digestOf, ECR_HOST, REGION, serviceError } from './fixtures/world.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:registry-credentials-AbCdEf`;
 /** Far more than any chain needs; a chain this long means the function never converges. */
 const MAX_INVOCATIONS = 80;
 
-type FaultKind = 'throttled' | 'limit' | 'denied' | 'server' | 'network' | 'unreachable' | 'rate-limited' | 'bug';
+type FaultKind = 'throttled' | 'limit' | 'denied' | 'server' | 'network' | 'unreachable' | 'rate-limited' | 'bug' | 'black-hole';
 
 function faultFor(kind: FaultKind, operation: string): Error {
   switch (kind) {
+    case 'black-hole':
+      return BLACK_HOLE;
     case 'throttled':
       return serviceError('ThrottlingException', `Rate exceeded (${operation})`);
     case 'limit':
@@ -54,7 +56,7 @@ const OPERATIONS = [
   'SecretsManager.GetSecretValue',
 ] as const;
 
-const faultKind = fc.constantFrom<FaultKind>('throttled', 'limit', 'denied', 'server', 'network', 'unreachable', 'rate-limited', 'bug');
+const faultKind = fc.constantFrom<FaultKind>('throttled', 'limit', 'denied', 'server', 'network', 'unreachable', 'rate-limited', 'bug', 'black-hole');
 
 const scenario = fc.record({
   request: fc.constantFrom('create', 'update-same', 'update-new', 'delete'),
@@ -174,8 +176,12 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
           for (let invocation = 1; ; invocation++) {
             const answersBefore = server.answersFor(url).length;
             const invokesBefore = world.deliveredInvokes.length;
+            const startedAt = harness.clock.now();
             const { threw } = await harness.invoke(event, { budgetMs: sc.budgetMs });
             expect(threw).toBeUndefined();
+            // Within its budget, whatever did not answer, and with no timer left behind.
+            expect(harness.clock.now() - startedAt).toBeLessThanOrEqual(sc.budgetMs);
+            expect(harness.clock.pendingTimers()).toBe(0);
             const answers = server.answersFor(url).length - answersBefore;
             const invokes = world.deliveredInvokes.length - invokesBefore;
             expect([answers, invokes]).toSatisfy(([a, i]: number[]) => (a === 1 && i === 0) || (a === 0 && i === 1));

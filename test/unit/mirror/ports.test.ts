@@ -3,7 +3,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, ECRClient, GetAuthorizationTokenCommand, GetRepositoryPolicyCommand, SetRepositoryPolicyCommand } from '@aws-sdk/client-ecr';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/mirror/config.js';
 import { lambdaPullStatement } from '../../../src/mirror/policy.js';
 import { createAwsPorts, createHttpPut, type RegistryPortOptions } from '../../../src/mirror/ports.js';
+import { unboundedCall } from '../../support/call-context.js';
 import { serviceError } from './fixtures/world.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:mirror';
@@ -33,7 +34,7 @@ function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: 
   return {
     ports,
     credentials: async (host: string) => {
-      await ports.readManifestDigest({ registry: 'quay.io', repository: 'a/b', tag: '1' });
+      await ports.readManifestDigest({ registry: 'quay.io', repository: 'a/b', tag: '1' }, unboundedCall());
       return credentials!(host);
     },
   };
@@ -64,7 +65,7 @@ describe('Function: createHttpPut', () => {
 
   it('PUTs the body with an empty Content-Type and its byte length', async () => {
     const body = JSON.stringify({ Status: 'SUCCESS', Reason: 'ü' });
-    await createHttpPut()(`http://127.0.0.1:${port}/r?X-Amz-Signature=s3cr3t`, body);
+    await createHttpPut()(`http://127.0.0.1:${port}/r?X-Amz-Signature=s3cr3t`, body, 5_000);
     const last = seen.at(-1)!;
     expect(last.method).toBe('PUT');
     expect(last.headers['content-type']).toBe('');
@@ -75,7 +76,7 @@ describe('Function: createHttpPut', () => {
   it('rejects a non-2xx answer without quoting the URL', async () => {
     status = 403;
     const url = `http://127.0.0.1:${port}/r?X-Amz-Signature=s3cr3t`;
-    const failure = await createHttpPut()(url, '{}').catch((error: Error) => error);
+    const failure = await createHttpPut()(url, '{}', 5_000).catch((error: Error) => error);
     status = 200;
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toBe('the response endpoint answered HTTP 403');
@@ -86,9 +87,9 @@ describe('Function: createHttpPut', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
     const closedPort = (closed.address() as { port: number }).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}')).rejects.toThrow(/ECONNREFUSED/);
-    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}')).rejects.not.toThrow(/s3cr3t/);
-    await expect(createHttpPut()('ftp://example.com/x', '{}')).rejects.toThrow('is not http(s)');
+    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}', 5_000)).rejects.toThrow(/ECONNREFUSED/);
+    await expect(createHttpPut()(`http://127.0.0.1:${closedPort}/r?X-Amz-Signature=s3cr3t`, '{}', 5_000)).rejects.not.toThrow(/s3cr3t/);
+    await expect(createHttpPut()('ftp://example.com/x', '{}', 5_000)).rejects.toThrow('is not http(s)');
   });
 });
 
@@ -157,23 +158,39 @@ describe('Function: createAwsPorts', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(1);
   });
 
+  it('gives every SDK client 3 attempts and connection and request timeouts, and each call its budget\'s abortSignal', async () => {
+    let client: ECRClient | undefined;
+    ecr.on(DescribeImagesCommand).callsFake((_input, getClient) => {
+      client = getClient() as ECRClient;
+      return { imageDetails: [] };
+    });
+    const call = unboundedCall();
+    await createAwsPorts(config()).imageExists('r', `sha256:${'a'.repeat(64)}`, call);
+    expect(await client!.config.maxAttempts()).toBe(3);
+    const handler = client!.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+    expect((ecr.commandCalls(DescribeImagesCommand)[0]!.args as unknown[])[1]).toEqual({ abortSignal: call.signal });
+  });
+
   it('writes the repository policy only when our statement is missing or different', async () => {
     const ours = lambdaPullStatement({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
     const ports = createAwsPorts(config());
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Version: '2012-10-17', Statement: [ours] }) });
-    expect(await ports.ensureRepositoryPolicy('r', ours)).toBe('unchanged');
+    expect(await ports.ensureRepositoryPolicy('r', ours, unboundedCall())).toBe('unchanged');
     expect(ecr.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(0);
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Version: '2012-10-17', Statement: [] }) });
     ecr.on(SetRepositoryPolicyCommand).resolves({});
-    expect(await ports.ensureRepositoryPolicy('r', ours)).toBe('written');
+    expect(await ports.ensureRepositoryPolicy('r', ours, unboundedCall())).toBe('written');
     expect(JSON.parse(ecr.commandCalls(SetRepositoryPolicyCommand)[0]!.args[0].input.policyText!).Statement).toEqual([ours]);
   });
 
-  it('maps a CodeBuild build to a report and refuses an unknown build', async () => {
+  it('maps a CodeBuild build to a report, environment included, and reports an unknown build as undefined', async () => {
     codeBuild.on(BatchGetBuildsCommand, { ids: ['p:1'] }).resolves({
       builds: [
         {
           id: 'p:1',
+          projectName: 'p',
+          environment: { type: 'LINUX_CONTAINER', image: 'i', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'SOURCE_IMAGE', value: 'quay.io/a/b:1', type: 'PLAINTEXT' }] },
           buildStatus: 'FAILED',
           phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ message: 'exit 1' }, { message: '' }] }],
           exportedEnvironmentVariables: [{ name: 'IMAGE_DIGEST', value: 'sha256:x' }],
@@ -183,32 +200,34 @@ describe('Function: createAwsPorts', () => {
     });
     codeBuild.on(BatchGetBuildsCommand, { ids: ['p:2'] }).resolves({ builds: [], buildsNotFound: ['p:2'] });
     const ports = createAwsPorts(config());
-    expect(await ports.getBuild('p:1')).toEqual({
+    expect(await ports.getBuild('p:1', unboundedCall())).toEqual({
       id: 'p:1',
+      projectName: 'p',
+      environment: { SOURCE_IMAGE: 'quay.io/a/b:1' },
       status: 'FAILED',
       phases: [{ type: 'BUILD', status: 'FAILED', messages: ['exit 1'] }],
       exportedVariables: { IMAGE_DIGEST: 'sha256:x' },
       logGroupName: 'g',
       logStreamName: 's',
     });
-    await expect(ports.getBuild('p:2')).rejects.toThrow('CodeBuild does not know build p:2');
+    expect(await ports.getBuild('p:2', unboundedCall())).toBeUndefined();
   });
 
   it('tails the newest log lines, splitting multi-line events', async () => {
     logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'one\n' }, { message: 'two\nthree\n' }, { message: 'four' }] });
     const ports = createAwsPorts(config());
-    expect(await ports.tailBuildLog('g', 's', 3)).toEqual(['two', 'three', 'four']);
+    expect(await ports.tailBuildLog('g', 's', 3, unboundedCall())).toEqual(['two', 'three', 'four']);
     expect(logs.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({ logGroupName: 'g', logStreamName: 's', limit: 3, startFromHead: false });
   });
 
   it('invokes itself asynchronously and treats anything but 202 as a failure', async () => {
     lambda.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).resolves({ StatusCode: 200 });
     const ports = createAwsPorts(config());
-    await ports.invokeSelf(ARN, '{"a":1}');
+    await ports.invokeSelf(ARN, '{"a":1}', unboundedCall());
     const input = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
     expect(input.FunctionName).toBe(ARN);
     expect(input.InvocationType).toBe('Event');
     expect(Buffer.from(input.Payload as Uint8Array).toString('utf8')).toBe('{"a":1}');
-    await expect(ports.invokeSelf(ARN, '{}')).rejects.toThrow('not 202');
+    await expect(ports.invokeSelf(ARN, '{}', unboundedCall())).rejects.toThrow('not 202');
   });
 });

@@ -148,14 +148,14 @@ describe('Function: sendResponse', () => {
 
   it('succeeds after two failures, backing off 1 s then 2 s', async () => {
     const p = ports(2);
-    await expect(sendResponse(p, 'https://x', '{}', silentLog)).resolves.toBe(true);
+    await expect(sendResponse(p, 'https://x', '{}', silentLog, () => 900_000)).resolves.toBe(true);
     expect(p.calls()).toBe(3);
     expect(p.sleeps).toEqual([1_000, 2_000]);
   });
 
   it('gives up after five attempts and reports it without throwing', async () => {
     const p = ports(99);
-    await expect(sendResponse(p, 'https://x', '{}', silentLog)).resolves.toBe(false);
+    await expect(sendResponse(p, 'https://x', '{}', silentLog, () => 900_000)).resolves.toBe(false);
     expect(p.calls()).toBe(5);
     expect(p.sleeps).toEqual([1_000, 2_000, 4_000, 8_000]);
   });

@@ -95,7 +95,12 @@ class Resolver {
       case 'AWS::URLSuffix':
         return 'amazonaws.com';
     }
-    if (name in this.parameters) return this.parameters[name]!;
+    if (name in this.parameters) {
+      // A CommaDelimitedList parameter is a list of strings, as CloudFormation binds it.
+      const declared = isObject(this.template.Parameters) ? this.template.Parameters[name] : undefined;
+      const type = isObject(declared) ? declared.Type : undefined;
+      return type === 'CommaDelimitedList' ? this.parameters[name]!.split(',').map((item) => item.trim()) : this.parameters[name]!;
+    }
     if (this.resourceIds.has(name)) return `<${name}>`;
     throw new Error(`Ref to unknown name ${name}`);
   }
@@ -132,7 +137,7 @@ class Resolver {
         if (typeof arg === 'string') return this.sub(arg, {});
         if (Array.isArray(arg) && typeof arg[0] === 'string' && isObject(arg[1])) return this.sub(arg[0], arg[1]);
       }
-      if (key === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && Array.isArray(arg[1])) {
+      if (key === 'Fn::Join' && Array.isArray(arg) && typeof arg[0] === 'string' && arg[1] !== undefined) {
         const parts = this.value(arg[1]);
         if (Array.isArray(parts)) return parts.map(String).join(arg[0]);
       }

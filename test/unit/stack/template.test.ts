@@ -14,6 +14,7 @@ import {
 import { DEFAULT_REPOSITORY_PREFIX, repositoryPrefixProblem } from '../../../src/reference/index.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { TEMPLATE_PATH, parseTemplate } from '../../../scripts/package-stackset.js';
+import { ECR_SOURCES_ENV } from '../../../src/mirror/ecr-sources.js';
 import { DEFAULT_PSEUDO, auditPolicies, decideResources, policyStatements } from './policy-audit.js';
 
 const template = parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8'));
@@ -40,6 +41,7 @@ describe('template.yaml: parameters', () => {
       ImageTagMutability: 'MUTABLE',
       KmsKeyArn: '',
       RegistryCredentialsSecretArn: '',
+      EcrSourceRepositoryArns: '*',
       BuildImage: 'aws/codebuild/standard:7.0',
       BuildComputeType: 'BUILD_GENERAL1_SMALL',
       BuildTimeoutInMinutes: 30,
@@ -126,6 +128,7 @@ describe('template.yaml: functions', () => {
       [MirrorEnv.ImageTagMutability]: ref('ImageTagMutability'),
       [MirrorEnv.KmsKeyArn]: ref('KmsKeyArn'),
       [MirrorEnv.RegistryCredentialsSecretArn]: ref('RegistryCredentialsSecretArn'),
+      [ECR_SOURCES_ENV]: { 'Fn::Join': [',', ref('EcrSourceRepositoryArns')] },
     });
     expect(Object.keys(variables)).not.toContain(MirrorEnv.RegistryEndpoints);
     expect(propertiesOf('MirrorFunction').Timeout).toBe(900);
@@ -203,6 +206,32 @@ describe('template.yaml: IAM', () => {
       ['MirrorRole', [SECRET_ARN]],
       ['MirrorBuildRole', [SECRET_ARN]],
     ]);
+  });
+
+  it('lets both roles read exactly the ECR sources EcrSourceRepositoryArns lists (default: any), and the function knows the list', () => {
+    const readers = (overrides: Record<string, string>) =>
+      policyStatements(decideResources(template, overrides))
+        .filter((s) => s.actions.includes('ecr:BatchGetImage') && !s.resources.some((r) => r.includes(':repository/sysdig-image-fix/')))
+        .map((s) => [s.resource, s.resources]);
+    expect(readers({})).toEqual([
+      ['MirrorRole', ['arn:aws:ecr:*:*:repository/*']],
+      ['MirrorBuildRole', ['arn:aws:ecr:*:*:repository/*']],
+    ]);
+    const team = ['arn:aws:ecr:us-east-1:123456789012:repository/team/*', 'arn:aws:ecr:*:210987654321:repository/base-images/*'];
+    expect(readers({ EcrSourceRepositoryArns: team.join(',') })).toEqual([
+      ['MirrorRole', team],
+      ['MirrorBuildRole', team],
+    ]);
+    expect(readers({ EcrSourceRepositoryArns: '' })).toEqual([]);
+    const decided = decideResources(template, { EcrSourceRepositoryArns: team.join(',') });
+    const variables = ((decided.MirrorFunction!.Properties as JsonObject).Environment as JsonObject).Variables as JsonObject;
+    expect(variables[ECR_SOURCES_ENV]).toBe(team.join(','));
+    expect(auditPolicies(decided, { pseudo: DEFAULT_PSEUDO, repositoryPrefix: DEFAULT_REPOSITORY_PREFIX, registryCredentialsSecretArn: '', kmsKeyArn: '' })).toEqual([]);
+  });
+
+  it('lets the mirror function list its own project\'s builds (a redelivered request finds its build), nothing more', () => {
+    const list = policyStatements(decideResources(template)).filter((s) => s.actions.includes('codebuild:ListBuildsForProject'));
+    expect(list.map((s) => [s.resource, s.resources])).toEqual([['MirrorRole', ['<MirrorBuildProject.Arn>']]]);
   });
 
   it('names no role, so CAPABILITY_IAM is enough', () => {
