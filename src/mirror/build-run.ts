@@ -7,8 +7,10 @@ import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_S
 import { timingOf, type LifecycleContext } from './context.js';
 import { awsErrorName, BuildError, describeError } from './errors.js';
 import { CONTINUATION_KEY, type ContinuationState, type CreateOrUpdateRequest } from './events.js';
+import { logBuildTimes } from './build-phases.js';
 import { answered, failedPhysicalId, success, type Outcome } from './outcome.js';
 import { copiedImageUri, type CopyPlan } from './plan.js';
+import { nextPollDelayMs } from './poll.js';
 import type { BuildReport, MirrorPorts } from './ports.js';
 
 /** CodeBuild refusals that pass: throttling, the concurrent build limit, service hiccups. */
@@ -110,6 +112,7 @@ async function handOver(state: ContinuationState, ports: MirrorPorts, ctx: Lifec
 }
 
 async function finishBuild(state: ContinuationState, build: BuildReport, ports: MirrorPorts, ctx: LifecycleContext): Promise<Outcome> {
+  logBuildTimes(build, ctx.log);
   const { plan, buildId } = state;
   const { config } = ctx;
   const link = buildConsoleLink(config, config.projectName, buildId);
@@ -190,7 +193,7 @@ export async function waitForBuild(state: ContinuationState, ports: MirrorPorts,
       );
     }
     if (ctx.remainingTimeMs() - timing.pollIntervalMs < timing.handoverMarginMs) return handOver(state, ports, ctx);
-    await ports.sleep(Math.min(timing.pollIntervalMs, state.deadline - now));
+    await ports.sleep(Math.min(nextPollDelayMs(build, timing), state.deadline - now));
   }
 }
 
