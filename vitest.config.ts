@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { TOOL_HOOK_TIMEOUT_MS, TOOL_TEST_FOLDERS, TOOL_TEST_TIMEOUT_MS, UNIT_TEST_TIMEOUT_MS } from './test/support/timeouts.js';
 import { createSkipLog, SKIP_LOG_ENV, SkipSummaryReporter } from './test/support/tools.js';
 
 // The AWS SDK warns once per process that its releases after January 2027 need Node.js 22 (aws-sdk-js-v3 #7983,
@@ -10,22 +11,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // Workers record suites skipped for missing tools here; the reporter prints them as one block at the end.
 const skipLog = (process.env[SKIP_LOG_ENV] = createSkipLog());
 
-/**
- * Per-test time limits. Unit tests are pure and fast. Integration and end-to-end tests run real tools (cfn-lint,
- * the SAM translator, skopeo, registries, moto): on a busy 2-core machine one cfn-lint start alone can take tens of
- * seconds, so their limit is generous; it only bounds a hang, it never decides a result. Every test that starts a
- * tool lives in one of those folders (test/unit/stack/test-config.test.ts holds the suite to it).
- */
-export const UNIT_TEST_TIMEOUT_MS = 60_000;
-export const TOOL_TEST_TIMEOUT_MS = 600_000;
-export const TOOL_HOOK_TIMEOUT_MS = 600_000;
-export const TOOL_TEST_FOLDERS = ['test/integration', 'test/e2e'] as const;
-
 export default defineConfig({
   test: {
     // The machine has two cores; heavy suites must not starve each other.
     maxWorkers: 2,
     reporters: ['default', new SkipSummaryReporter(skipLog)],
+    // Unit tests: pure, short limits. Tests that run tools (test/support/timeouts.ts): generous limits.
     projects: [
       {
         extends: true,
