@@ -16,9 +16,9 @@ import { ACTIVE_POLL_INTERVAL_MS } from '../src/mirror/poll.js';
 import { AMD64_ONLY, lambdaTemplate } from '../test/e2e/fixtures.js';
 import { startHarness } from '../test/e2e/harness/harness.js';
 import { pollTimings } from '../test/e2e/poll-timing.js';
-import { TOOLS, type ToolCheck } from '../test/support/tools.js';
+import { TOOLS } from '../test/support/tools.js';
 import { commandDurations } from './copy.js';
-import { median, type BenchMetric, type BenchSection } from './types.js';
+import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
 const BUILDS = 5;
 export const ANSWER_DELAY_GOAL_MS = 2_000;
@@ -47,13 +47,8 @@ const METRICS = [
 
 type MetricKey = (typeof METRICS)[number]['key'];
 
-function metricsOf(values: Partial<Record<MetricKey, number>>): BenchMetric[] {
-  return METRICS.map((metric) => ({ ...metric, value: values[metric.key] ?? null }));
-}
+const metricsOf = (values: Partial<Record<MetricKey, number>>): BenchMetric[] => metricsWithValues(METRICS, values);
 
-function missing(tools: readonly ToolCheck[]): ToolCheck[] {
-  return tools.filter((tool) => spawnSync(tool.probe[0]!, tool.probe.slice(1), { stdio: 'ignore', timeout: 30_000 }).status !== 0);
-}
 
 async function measureDeploy(): Promise<Partial<Record<MetricKey, number>>> {
   const harness = await startHarness({ codeBuild: { batchGetHoldMs: 0, provisioningMs: 0 } });
@@ -129,7 +124,7 @@ export const deployTimeSection: BenchSection = {
     'SYSDIG_BENCH_APT=1 (Debian mirror, --download-only); QUEUED/PROVISIONING, apt on CodeBuild, cache hit rate and ECR ' +
     'throughput need a real account (n/a)',
   async run() {
-    const absent = missing(NEEDED);
+    const absent = missingBenchTools(NEEDED);
     let values: Partial<Record<MetricKey, number>> = {};
     if (absent.length > 0) {
       process.stderr.write(`deploy-time: not measured, missing ${absent.map((tool) => `${tool.name} (install: ${tool.install})`).join(', ')}\n`);
