@@ -16,7 +16,8 @@ export interface CheckoutCopy {
 export function copyCheckout(prefix = 'sif-checkout-'): CheckoutCopy {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: CHECKOUT_ROOT, encoding: 'utf8' });
-  for (const file of listed.split('\0').filter(Boolean)) {
+  // node_modules is linked below; a checkout whose node_modules is itself a link lists it as an untracked file.
+  for (const file of listed.split('\0').filter((path) => path !== '' && path !== 'node_modules' && !path.startsWith('node_modules/'))) {
     const target = join(dir, file);
     mkdirSync(dirname(target), { recursive: true });
     try {
