@@ -15,18 +15,23 @@ export interface CheckoutCopy {
 
 export function copyCheckout(prefix = 'sif-checkout-'): CheckoutCopy {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: CHECKOUT_ROOT, encoding: 'utf8' });
-  // node_modules is linked below; a checkout whose node_modules is itself a link lists it as an untracked file.
-  for (const file of listed.split('\0').filter((path) => path !== '' && path !== 'node_modules' && !path.startsWith('node_modules/'))) {
-    const target = join(dir, file);
-    mkdirSync(dirname(target), { recursive: true });
-    try {
-      copyFileSync(join(CHECKOUT_ROOT, file), target);
-    } catch (error) {
-      // A tracked file deleted in the working tree is not part of the copy either.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  try {
+    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: CHECKOUT_ROOT, encoding: 'utf8' });
+    // node_modules is linked below; a checkout whose node_modules is itself a link lists it as an untracked file.
+    for (const file of listed.split('\0').filter((path) => path !== '' && path !== 'node_modules' && !path.startsWith('node_modules/'))) {
+      const target = join(dir, file);
+      mkdirSync(dirname(target), { recursive: true });
+      try {
+        copyFileSync(join(CHECKOUT_ROOT, file), target);
+      } catch (error) {
+        // A tracked file deleted in the working tree is not part of the copy either.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
+    symlinkSync(join(CHECKOUT_ROOT, 'node_modules'), join(dir, 'node_modules'));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   }
-  symlinkSync(join(CHECKOUT_ROOT, 'node_modules'), join(dir, 'node_modules'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
