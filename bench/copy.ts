@@ -9,7 +9,7 @@
 //   - re-deploying a stack whose image is already mirrored: builds started and the custom resource's answer time.
 // Run by `npm run bench` (bench/run.ts lists it in SECTIONS), or alone: `npx tsx bench/copy.ts`.
 // Without the machine tools it needs, the section says why on stderr and reports every metric as null.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -17,8 +17,8 @@ import type { BuildRecord } from '../test/e2e/harness/codebuild.js';
 import type { DeployedFunction } from '../test/e2e/harness/deploy.js';
 import { ECR_HOST, startHarness, type Harness } from '../test/e2e/harness/harness.js';
 import { startRegistry } from '../test/support/registry.js';
-import { TOOLS, type ToolCheck } from '../test/support/tools.js';
-import { median, type BenchMetric, type BenchSection } from './types.js';
+import { TOOLS } from '../test/support/tools.js';
+import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
 const ROUNDS = 5;
 /** Two platforms x 2 layers x 50 MiB, plus configs and attestations: ~200 MB. */
@@ -52,14 +52,8 @@ const METRICS = [
 
 type MetricKey = (typeof METRICS)[number]['key'];
 
-function metricsOf(values: Partial<Record<MetricKey, number>>): BenchMetric[] {
-  return METRICS.map((metric) => ({ ...metric, value: values[metric.key] ?? null }));
-}
+const metricsOf = (values: Partial<Record<MetricKey, number>>): BenchMetric[] => metricsWithValues(METRICS, values);
 
-/** The tools that are missing, probed without throwing (the bench reports nulls instead of failing). */
-function missing(tools: readonly ToolCheck[]): ToolCheck[] {
-  return tools.filter((tool) => spawnSync(tool.probe[0]!, tool.probe.slice(1), { stdio: 'ignore', timeout: 30_000 }).status !== 0);
-}
 
 function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
@@ -283,7 +277,7 @@ export const copySection: BenchSection = {
     `two-platform image, fresh empty target per run, median of ${ROUNDS} alternating runs each; bytes pushed vs --all; ` +
     're-deploy of a mirrored image (builds, answer time)',
   async run() {
-    const absent = missing(NEEDED);
+    const absent = missingBenchTools(NEEDED);
     if (absent.length > 0) {
       process.stderr.write(`copy: not measured, missing ${absent.map((tool) => `${tool.name} (install: ${tool.install})`).join(', ')}\n`);
       return metricsOf({});

@@ -1,4 +1,6 @@
-// What a bench section is, and the timing helpers every section shares.
+// What a bench section is, and the timing and reporting helpers every section shares.
+import { spawnSync } from 'node:child_process';
+import type { ToolCheck } from '../test/support/tools.js';
 // Add a benchmark by writing a BenchSection and listing it in SECTIONS (bench/run.ts).
 
 export interface BenchMetric {
@@ -43,4 +45,17 @@ export function medianInterleaved(fns: readonly (() => unknown)[], rounds: numbe
   const samples = fns.map(() => [] as number[]);
   for (let i = 0; i < rounds; i++) fns.forEach((fn, index) => samples[index]!.push(timeOnce(fn)));
   return samples.map(median);
+}
+
+/** A section's metrics with the values a run measured; a metric without a value is reported as not measured. */
+export function metricsWithValues<K extends string>(
+  metrics: ReadonlyArray<Omit<BenchMetric, 'value'> & { readonly key: K }>,
+  values: Partial<Record<K, number>>,
+): BenchMetric[] {
+  return metrics.map((metric) => ({ ...metric, value: values[metric.key] ?? null }));
+}
+
+/** The tools that are missing, probed without throwing (a section reports nulls instead of failing). */
+export function missingBenchTools(tools: readonly ToolCheck[]): ToolCheck[] {
+  return tools.filter((tool) => spawnSync(tool.probe[0]!, tool.probe.slice(1), { stdio: 'ignore', timeout: 30_000 }).status !== 0);
 }

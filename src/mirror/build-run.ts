@@ -10,9 +10,11 @@ import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_S
 import { CallTimeoutError } from './budget.js';
 import type { InvocationContext } from './context.js';
 import { awsErrorName, BuildError, describeError } from './errors.js';
+import { logBuildTimes } from './build-phases.js';
 import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest, type WaitState } from './events.js';
 import { answered, failedPhysicalId, success, type Outcome } from './outcome.js';
 import { copiedImageUri } from './plan.js';
+import { nextPollDelayMs } from './poll.js';
 import type { BuildReport, MirrorPorts } from './ports.js';
 
 /** CodeBuild refusals that pass: throttling, the concurrent build limit, service hiccups. */
@@ -183,6 +185,7 @@ function deadlineFailure(state: WaitState, link: string): BuildError {
  * request or continuation that finds the same build answers exactly the same.
  */
 async function finishBuild(state: WaitState, build: BuildReport, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
+  logBuildTimes(build, ctx.log);
   const { plan, buildId } = state;
   const { config } = ctx;
   const link = buildConsoleLink(config, config.projectName, buildId);
@@ -283,7 +286,7 @@ export async function waitForBuild(state: WaitState, ports: MirrorPorts, ctx: In
     if (ctx.remainingTimeMs() - timing.pollIntervalMs < timing.handoverMarginMs) {
       return handOver({ request: state.request, buildId: state.buildId, ...(failures > 0 ? { pollFailures: failures } : {}) }, state, ports, ctx);
     }
-    await ports.sleep(Math.min(timing.pollIntervalMs, state.deadline - now));
+    await ports.sleep(Math.min(nextPollDelayMs(build, timing), state.deadline - now));
   }
 }
 

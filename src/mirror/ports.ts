@@ -89,6 +89,12 @@ export interface BuildPhaseReport {
   readonly type: string;
   readonly status: string | undefined;
   readonly messages: readonly string[];
+  /** Epoch milliseconds; undefined when CodeBuild has not reported it (yet). */
+  readonly startTime?: number | undefined;
+  /** Epoch milliseconds; undefined while the phase runs (and for COMPLETED). */
+  readonly endTime?: number | undefined;
+  /** CodeBuild's own whole-second duration, once the phase has ended. */
+  readonly durationSeconds?: number | undefined;
 }
 
 /** The parts of a CodeBuild build the lifecycle looks at. */
@@ -104,6 +110,11 @@ export interface BuildReport {
   readonly exportedVariables: Readonly<Record<string, string>>;
   readonly logGroupName: string | undefined;
   readonly logStreamName: string | undefined;
+  /** SUBMITTED, QUEUED, PROVISIONING, DOWNLOAD_SOURCE, INSTALL, ..., COMPLETED; undefined when not reported. */
+  readonly currentPhase?: string | undefined;
+  /** Epoch milliseconds of StartBuild, and of the end once the build is final. */
+  readonly startTime?: number | undefined;
+  readonly endTime?: number | undefined;
 }
 
 /**
@@ -291,10 +302,16 @@ function buildReport(buildId: string, build: Build): BuildReport {
       type: phase.phaseType ?? 'UNKNOWN',
       status: phase.phaseStatus,
       messages: (phase.contexts ?? []).map((context) => context.message ?? '').filter((message) => message !== ''),
+      startTime: phase.startTime?.getTime(),
+      endTime: phase.endTime?.getTime(),
+      durationSeconds: phase.durationInSeconds,
     })),
     exportedVariables: variables(build.exportedEnvironmentVariables),
     logGroupName: build.logs?.groupName,
     logStreamName: build.logs?.streamName,
+    currentPhase: build.currentPhase,
+    startTime: build.startTime?.getTime(),
+    endTime: build.endTime?.getTime(),
   };
 }
 

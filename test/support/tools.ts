@@ -1,6 +1,10 @@
 // Gating for tests that need machine tools (Debian packages, Python modules).
-// On a laptop a missing tool skips the suite with a printed reason; under CI=true it is a failure.
+// On a laptop a missing tool skips the suite, and the run ends with ONE block naming every skipped suite and
+// what it lacks (SkipSummaryReporter, listed in vitest.config.ts); under CI=true a missing tool is a failure.
 import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 
 export const inCi = process.env.CI === 'true';
 
@@ -11,19 +15,21 @@ export interface ToolCheck {
   install: string;
 }
 
+// Versions are those the suites were written and run against (README, "Test tools").
 export const TOOLS = {
   registry: { name: 'docker-registry', probe: ['docker-registry', '--version'], install: 'apt-get install -y docker-registry' },
   skopeo: { name: 'skopeo', probe: ['skopeo', '--version'], install: 'apt-get install -y skopeo' },
   htpasswd: { name: 'htpasswd', probe: ['sh', '-c', 'command -v htpasswd'], install: 'apt-get install -y apache2-utils' },
-  cfnLint: { name: 'cfn-lint', probe: ['cfn-lint', '--version'], install: 'pip install cfn-lint' },
-  moto: { name: 'moto_server', probe: ['sh', '-c', 'command -v moto_server'], install: "pip install 'moto[server]'" },
+  cfnLint: { name: 'cfn-lint', probe: ['cfn-lint', '--version'], install: "pip install 'cfn-lint==1.51.*'" },
+  moto: { name: 'moto_server', probe: ['sh', '-c', 'command -v moto_server'], install: "pip install 'moto[server]==5.2.1'" },
   samTranslator: {
     name: 'samtranslator',
     probe: ['python3', '-c', 'import samtranslator'],
-    install: 'pip install aws-sam-translator',
+    install: "pip install 'aws-sam-translator==1.110.*'",
   },
-  awsCli: { name: 'aws', probe: ['aws', '--version'], install: 'pip install awscli' },
+  awsCli: { name: 'aws', probe: ['aws', '--version'], install: "pip install 'awscli==1.45.*'" },
   jq: { name: 'jq', probe: ['jq', '--version'], install: 'apt-get install -y jq' },
+  make: { name: 'make', probe: ['make', '--version'], install: 'apt-get install -y make' },
 } satisfies Record<string, ToolCheck>;
 
 const cache = new Map<string, boolean>();
@@ -37,20 +43,110 @@ function available(tool: ToolCheck): boolean {
   return ok;
 }
 
+/** Directory where test workers record skipped suites for the end-of-run summary (set by vitest.config.ts). */
+export const SKIP_LOG_ENV = 'SYSDIG_IMAGE_FIX_SKIP_LOG';
+
+interface SkipRecord {
+  readonly suite: string;
+  readonly tools: ReadonlyArray<{ readonly name: string; readonly install: string }>;
+}
+
+/** The test file that asked, from the call stack (vitest reports original paths). */
+function callingSuite(): string {
+  const frames = new Error().stack?.split('\n') ?? [];
+  for (const frame of frames) {
+    const match = /(?:file:\/\/)?(\/[^\s():]+\.test\.ts)/.exec(frame);
+    if (match) return relative(process.cwd(), match[1]!);
+  }
+  return 'a suite outside test files';
+}
+
+function recordSkip(missing: readonly ToolCheck[]): boolean {
+  const dir = process.env[SKIP_LOG_ENV];
+  if (dir === undefined) return false;
+  const record: SkipRecord = { suite: callingSuite(), tools: missing.map(({ name, install }) => ({ name, install })) };
+  // One file per worker process; appends of one short line are atomic enough for a summary.
+  appendFileSync(join(dir, `skips-${process.pid}.jsonl`), `${JSON.stringify(record)}\n`);
+  return true;
+}
+
 /**
  * Returns the names of missing tools. Under CI=true a missing tool throws, so the suite fails
- * instead of silently skipping; elsewhere the reason is printed once and the caller skips.
+ * instead of silently skipping; elsewhere the skip is recorded for the end-of-run summary (or, outside
+ * vitest, printed at once) and the caller skips.
  */
 export function missingTools(...tools: ToolCheck[]): string[] {
   const missing = tools.filter((t) => !available(t));
   if (missing.length === 0) return [];
   const reason = missing.map((t) => `${t.name} (install: ${t.install})`).join(', ');
   if (inCi) throw new Error(`CI=true but required tools are missing: ${reason}`);
-  console.warn(`[skip] missing tools: ${reason}`);
+  if (!recordSkip(missing)) console.warn(`[skip] missing tools: ${reason}`);
   return missing.map((t) => t.name);
 }
 
 /** `describe.skipIf(!haveTools(...))` style helper. */
 export function haveTools(...tools: ToolCheck[]): boolean {
   return missingTools(...tools).length === 0;
+}
+
+/**
+ * The directory for the skip records of this vitest run, empty; the reporter deletes it. Named after the main
+ * process: vitest may evaluate its config more than once, and every evaluation must agree on the directory.
+ */
+export function createSkipLog(): string {
+  const dir = join(tmpdir(), `sysdig-image-fix-skips-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Every skipped suite with the tools it lacks, in suite order, merged across workers and calls. */
+export function readSkips(dir: string): Map<string, Map<string, string>> {
+  const suites = new Map<string, Map<string, string>>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((file) => file.endsWith('.jsonl'));
+  } catch {
+    return suites;
+  }
+  for (const file of files) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const record = JSON.parse(line) as SkipRecord;
+      const tools = suites.get(record.suite) ?? new Map<string, string>();
+      for (const tool of record.tools) tools.set(tool.name, tool.install);
+      suites.set(record.suite, tools);
+    }
+  }
+  return new Map([...suites].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The one block printed at the end of a run with skipped suites ('' when nothing was skipped). */
+export function skipSummary(suites: ReadonlyMap<string, ReadonlyMap<string, string>>): string {
+  if (suites.size === 0) return '';
+  const width = Math.max(...[...suites.keys()].map((suite) => suite.length));
+  const installs = new Map<string, string>();
+  const lines = [...suites].map(([suite, tools]) => {
+    for (const [name, install] of tools) installs.set(name, install);
+    return `  ${suite.padEnd(width)}  missing ${[...tools.keys()].join(', ')}`;
+  });
+  return [
+    '',
+    `Skipped ${suites.size} suite${suites.size === 1 ? '' : 's'}: tools are missing (under CI=true these fail instead)`,
+    ...lines,
+    'Install:',
+    ...[...installs].map(([name, install]) => `  ${name.padEnd(16)} ${install}`),
+    '',
+  ].join('\n');
+}
+
+/** vitest reporter: prints skipSummary once the run has ended, after vitest's own summary. */
+export class SkipSummaryReporter {
+  constructor(private readonly dir: string) {}
+
+  onTestRunEnd(): void {
+    const summary = skipSummary(readSkips(this.dir));
+    rmSync(this.dir, { recursive: true, force: true });
+    if (summary !== '') process.stdout.write(`${summary}\n`);
+  }
 }

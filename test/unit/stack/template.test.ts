@@ -100,8 +100,17 @@ describe('template.yaml: functions', () => {
   it.each([
     ['MacroFunction', 'dist/macro/'],
     ['MirrorFunction', 'dist/mirror/'],
-  ])('%s runs the prebuilt CommonJS bundle on nodejs24.x arm64', (logicalId, codeUri) => {
-    expect(resources[logicalId]).toMatchObject({ Type: 'AWS::Serverless::Function', Metadata: { SkipBuild: true } });
+  ])('%s runs the CommonJS bundle that sam build makes with scripts/sam/Makefile, on nodejs24.x arm64', (logicalId, codeUri) => {
+    // SAM CLI's makefile builder: `make --makefile <ContextPath>/Makefile build-<LogicalId>` in WorkingDirectory.
+    expect(resources[logicalId]).toEqual(
+      expect.objectContaining({
+        Type: 'AWS::Serverless::Function',
+        Metadata: { BuildMethod: 'makefile', ContextPath: 'scripts/sam', WorkingDirectory: '.' },
+      }),
+    );
+    const makefile = readFileSync(join(TEMPLATE_PATH, '..', 'scripts', 'sam', 'Makefile'), 'utf8');
+    const target = new RegExp(`^build-${logicalId}:\\n\\t\\$\\(call bundle,${codeUri.split('/')[1]}\\)$`, 'm');
+    expect(makefile).toMatch(target);
     expect(propertiesOf(logicalId)).toMatchObject({
       CodeUri: codeUri,
       Handler: 'index.handler',
