@@ -18,7 +18,7 @@ const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const NAME = 'SysdigImageFix-mirror';
 const ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${NAME}`;
-const TIMEOUT_MS = 40_000;
+const INVOCATION_BUDGET_MS = 40_000;
 const SOURCE = { SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0', Architecture: 'x86_64' };
 const SERVICES = ['ECR', 'CODEBUILD', 'CLOUDWATCH_LOGS', 'SECRETS_MANAGER', 'LAMBDA'] as const;
 
@@ -46,7 +46,7 @@ describe('Black box: the built mirror bundle with every endpoint a black hole', 
       name: NAME,
       arn: ARN,
       bundle: BUNDLE,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: INVOCATION_BUDGET_MS,
       memoryMb: 256,
       environment: {
         CODEBUILD_PROJECT_NAME: NAME,
@@ -76,7 +76,7 @@ describe('Black box: the built mirror bundle with every endpoint a black hole', 
 
     for (const record of records) {
       expect(record.status, `${record.error ?? ''}\n${record.output.slice(-3000)}`).toBe('ok');
-      expect(record.endedAt! - record.startedAt).toBeLessThan(TIMEOUT_MS);
+      expect(record.endedAt! - record.startedAt).toBeLessThan(INVOCATION_BUDGET_MS);
     }
     // No retries: both invocations succeeded the first time.
     expect(lambda.allInvocations()).toHaveLength(2);
@@ -91,7 +91,7 @@ describe('Black box: the built mirror bundle with every endpoint a black hole', 
     expect(registry.accepted()).toBeGreaterThan(0);
     expect(response.accepted()).toBeGreaterThan(0);
     console.log(
-      `bundle with every endpoint a black hole (budget ${TIMEOUT_MS / 1000} s): answered in ${((records[0]!.endedAt! - records[0]!.startedAt) / 1000).toFixed(1)} s ` +
+      `bundle with every endpoint a black hole (budget ${INVOCATION_BUDGET_MS / 1000} s): answered in ${((records[0]!.endedAt! - records[0]!.startedAt) / 1000).toFixed(1)} s ` +
         `("${answers[0]!.Reason.split('\n')[0]!.slice(0, 160)}"); with the ResponseURL silent too, returned after ${((records[1]!.endedAt! - records[1]!.startedAt) / 1000).toFixed(1)} s ` +
         `having made ${response.accepted()} PUT attempt(s); ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
     );

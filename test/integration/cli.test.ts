@@ -161,9 +161,9 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     const mirrorIds = ['ThumbnailFunction', 'WorkerFunction', 'ReportFunction'].map((id) => mirrorIdOf(output, id));
     expect(removed).toEqual([
       '  - SysdigImageFix',
-      '      ImageUri: public.ecr.aws/lambda/nodejs:20',
+      '      ImageUri: !Ref ThumbnailImage',
       '      ImageUri: !Ref WorkerImage',
-      '        ImageUri: quay.io/example-org/report-builder:2.3.0',
+      '        ImageUri: !Ref ReportImage',
     ]);
     const sites = [`      ImageUri: !GetAtt ${mirrorIds[0]}.ImageUri`, `      ImageUri: !GetAtt ${mirrorIds[1]}.ImageUri`, `        ImageUri: !GetAtt ${mirrorIds[2]}.ImageUri`];
     expect(added.slice(0, 3)).toEqual(sites);
