@@ -42,7 +42,11 @@ function table(results: readonly { section: BenchSection; metrics: readonly Benc
   const rows = results.flatMap(({ section, metrics }) => metrics.map((metric) => [section.name, metric.label, formatValue(metric), formatGoal(metric)]));
   const header = ['SECTION', 'METRIC', 'VALUE', 'GOAL'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   const notes = results.map(({ section }) => `  ${section.name}: ${section.description}`);
   return [line(header), ...rows.map(line), '', ...notes].join('\n');
 }

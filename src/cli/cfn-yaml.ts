@@ -329,7 +329,13 @@ export function templateNode(value: Json, flow = false): Node {
     const [tag, argument] = short;
     let node: Node | undefined;
     if (typeof argument === 'string') node = new Scalar(argument);
-    else if (tag === '!GetAtt' && Array.isArray(argument) && argument.length === 2 && argument.every((part) => typeof part === 'string') && !(argument[0] as string).includes('.')) {
+    else if (
+      tag === '!GetAtt' &&
+      Array.isArray(argument) &&
+      argument.length === 2 &&
+      argument.every((part) => typeof part === 'string') &&
+      !(argument[0] as string).includes('.')
+    ) {
       node = new Scalar(`${argument[0]}.${argument[1]}`);
     } else if (Array.isArray(argument) || isJsonObject(argument)) node = templateNode(argument, true);
     if (node !== undefined) {

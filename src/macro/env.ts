@@ -21,13 +21,9 @@ export function readMacroDefaults(env: Environment): MacroDefaults {
   const problems: string[] = [];
   const arn = env[MacroEnv.MirrorFunctionArn]?.trim() ?? '';
   if (arn.length === 0) {
-    problems.push(
-      `environment variable ${MacroEnv.MirrorFunctionArn} is not set: the macro stack must set it to the ARN of the mirror function`,
-    );
+    problems.push(`environment variable ${MacroEnv.MirrorFunctionArn} is not set: the macro stack must set it to the ARN of the mirror function`);
   } else if (!LAMBDA_FUNCTION_ARN.test(arn)) {
-    problems.push(
-      `environment variable ${MacroEnv.MirrorFunctionArn} is ${shown(arn)}, not a Lambda function ARN: fix the macro stack`,
-    );
+    problems.push(`environment variable ${MacroEnv.MirrorFunctionArn} is ${shown(arn)}, not a Lambda function ARN: fix the macro stack`);
   }
 
   const prefix = env[MacroEnv.RepositoryPrefix]?.trim() ?? '';

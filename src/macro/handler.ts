@@ -73,7 +73,10 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
         const problems = [...(parsed.ok ? [] : parsed.problems), ...(defaults.ok ? [] : defaults.problems)];
         const requestId = parsed.ok ? parsed.invocation.requestId : parsed.requestId;
         safely(() => log.error('macro request rejected', { requestId, problems }));
-        return failure(requestId, problems.map((message) => ({ message })));
+        return failure(
+          requestId,
+          problems.map((message) => ({ message })),
+        );
       }
 
       const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;

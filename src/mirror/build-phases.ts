@@ -45,8 +45,7 @@ export function buildTimes(build: BuildReport): BuildTimes {
     const seconds = phaseSeconds(phase);
     if (seconds !== undefined) phases.push({ phase: phase.type, seconds, status: phase.status });
   }
-  const totalSeconds =
-    build.startTime !== undefined && build.endTime !== undefined ? Math.round((build.endTime - build.startTime) / 100) / 10 : undefined;
+  const totalSeconds = build.startTime !== undefined && build.endTime !== undefined ? Math.round((build.endTime - build.startTime) / 100) / 10 : undefined;
   return { totalSeconds, phases };
 }
 

@@ -85,10 +85,7 @@ export async function startBuild(state: Omit<WaitState, 'buildId'>, ports: Mirro
   const input = {
     projectName: config.projectName,
     idempotencyToken: idempotencyToken(state.request.RequestId),
-    environment: [
-      ...buildEnvironment(plan, state.expectedDigest, config.registryCredentialsSecretArn),
-      bindingVariable({ ...state, buildId: '' }),
-    ],
+    environment: [...buildEnvironment(plan, state.expectedDigest, config.registryCredentialsSecretArn), bindingVariable({ ...state, buildId: '' })],
   };
   let silent = 0;
   for (let attempt = 1; ; attempt++) {
@@ -142,12 +139,7 @@ async function stopQuietly(buildId: string, ports: MirrorPorts, ctx: InvocationC
  * Hands the wait to a new invocation: an event naming only the request and the build (see Continuation).
  * The invoke gets at most half the time left, so that stopping the build still fits when it fails.
  */
-async function handOver(
-  continuation: Omit<Continuation, 'version'>,
-  verified: WaitState | undefined,
-  ports: MirrorPorts,
-  ctx: InvocationContext,
-): Promise<Outcome> {
+async function handOver(continuation: Omit<Continuation, 'version'>, verified: WaitState | undefined, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
   const { buildId } = continuation;
   const payload = JSON.stringify({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, ...continuation } });
   try {
@@ -218,9 +210,7 @@ async function finishBuild(state: WaitState, build: BuildReport, ports: MirrorPo
     tail = { unavailable: 'the build reported no CloudWatch Logs stream' };
   } else {
     try {
-      tail = await ctx.budget.call('CloudWatch Logs GetLogEvents', ctx.timing.awsCallTimeoutMs, (call) =>
-        ports.tailBuildLog(group, stream, ctx.timing.logTailLines, call),
-      );
+      tail = await ctx.budget.call('CloudWatch Logs GetLogEvents', ctx.timing.awsCallTimeoutMs, (call) => ports.tailBuildLog(group, stream, ctx.timing.logTailLines, call));
     } catch (error) {
       tail = { unavailable: describeError(error) };
     }

@@ -94,12 +94,7 @@ function tagTakenAdvice(plan: CopyPlan, build: BuildReport, logTail: readonly st
  * Reason for a build that ended without the image: status, failing phase and its messages, the last log
  * lines (the part cut first when the answer would exceed 4096 bytes) and a console link.
  */
-export function describeBuildFailure(
-  plan: CopyPlan,
-  build: BuildReport,
-  logTail: readonly string[] | { unavailable: string },
-  link: string,
-): ReasonParts {
+export function describeBuildFailure(plan: CopyPlan, build: BuildReport, logTail: readonly string[] | { unavailable: string }, link: string): ReasonParts {
   const phase = failingPhase(build);
   const summary =
     `CodeBuild build ${build.id} copying ${plan.sourceImage} (${plan.platform}) to ${plan.targetImage} ended ${build.status}` +

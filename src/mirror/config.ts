@@ -2,13 +2,7 @@
 // account, partition and region it runs in. Every value is validated here, before any of it reaches
 // an AWS call or a CodeBuild environment variable.
 import { MirrorEnv } from '../contract.js';
-import {
-  DEFAULT_REPOSITORY_PREFIX,
-  isAccountId,
-  isRegion,
-  repositoryPrefixProblem,
-  urlSuffixForRegion,
-} from '../reference/index.js';
+import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../reference/index.js';
 import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
 import { parseEndpointMap } from './registry.js';

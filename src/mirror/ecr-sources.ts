@@ -32,7 +32,12 @@ export function parseEcrSources(value: string | undefined): EcrSourcePolicy | st
 
 /** IAM-style wildcard match: `*` any run of characters (also "/"), `?` one character. */
 export function arnMatches(pattern: string, arn: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return regex.test(arn);
 }
 

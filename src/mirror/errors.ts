@@ -22,9 +22,7 @@ export class InvalidPropertiesError extends MirrorError {
   override readonly name: string = 'InvalidPropertiesError';
   readonly problems: readonly PropertyProblem[];
   constructor(problems: readonly PropertyProblem[]) {
-    super(
-      `Invalid ${MIRROR_RESOURCE_TYPE} properties: ${problems.map((p) => `${p.property} ${p.problem}`).join('; ')}`,
-    );
+    super(`Invalid ${MIRROR_RESOURCE_TYPE} properties: ${problems.map((p) => `${p.property} ${p.problem}`).join('; ')}`);
     this.problems = [...problems];
   }
 }
@@ -34,10 +32,7 @@ export class MirrorConfigError extends MirrorError {
   override readonly name: string = 'MirrorConfigError';
   readonly variable: string;
   constructor(variable: string, problem: string, options?: { cause?: unknown }) {
-    super(
-      `The mirror function's setting ${variable} ${problem}. Fix it in the SysdigImageFix macro stack and redeploy that stack`,
-      options,
-    );
+    super(`The mirror function's setting ${variable} ${problem}. Fix it in the SysdigImageFix macro stack and redeploy that stack`, options);
     this.variable = variable;
   }
 }

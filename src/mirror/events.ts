@@ -1,11 +1,7 @@
 // What arrived: a CloudFormation custom resource request, the function's own continuation event,
 // or something it cannot act on. Anything with a usable ResponseURL is answerable, however broken
 // the rest is; only an event without one cannot be answered (and is only logged).
-import type {
-  CloudFormationCustomResourceCreateEvent,
-  CloudFormationCustomResourceDeleteEvent,
-  CloudFormationCustomResourceUpdateEvent,
-} from 'aws-lambda';
+import type { CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import type { CopyPlan } from './plan.js';
 import type { AnswerTarget } from './response.js';
 
@@ -90,9 +86,7 @@ function oversizedField(fields: Fields): string | undefined {
 
 /** A request's problems, or undefined when it is a well-formed Create, Update or Delete. */
 function requestProblem(fields: Fields): string | undefined {
-  const missing = ['StackId', 'RequestId', 'LogicalResourceId', 'ResourceType'].filter(
-    (key) => typeof fields[key] !== 'string' || fields[key] === '',
-  );
+  const missing = ['StackId', 'RequestId', 'LogicalResourceId', 'ResourceType'].filter((key) => typeof fields[key] !== 'string' || fields[key] === '');
   const type = fields.RequestType;
   if (type !== 'Create' && type !== 'Update' && type !== 'Delete') {
     return `RequestType ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : 'is missing'}; expected Create, Update or Delete`;
@@ -129,9 +123,7 @@ function classifyContinuation(value: unknown): IncomingEvent {
     (request.RequestType === 'Delete' ? 'a Delete request has no build to wait for' : undefined) ??
     (oversizedField(request) !== undefined ? `continuation request ${oversizedField(request)} is too long` : undefined) ??
     (typeof value.buildId !== 'string' || !BUILD_ID.test(value.buildId) ? 'buildId is not a CodeBuild build id' : undefined) ??
-    (value.pollFailures !== undefined && !(Number.isSafeInteger(value.pollFailures) && (value.pollFailures as number) >= 0)
-      ? 'pollFailures is not a count'
-      : undefined);
+    (value.pollFailures !== undefined && !(Number.isSafeInteger(value.pollFailures) && (value.pollFailures as number) >= 0) ? 'pollFailures is not a count' : undefined);
   if (problem !== undefined) return { kind: 'unanswerable', problem: `ignored continuation event: ${problem}` };
   return { kind: 'continuation', continuation: value as unknown as Continuation };
 }

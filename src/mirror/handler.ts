@@ -162,10 +162,7 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
             budget: new Budget(ports, remaining, reserveMs),
             ...(options.timing ? { timing: options.timing } : {}),
           };
-          outcome =
-            incoming.kind === 'continuation'
-              ? await continueBuild(incoming.continuation, ports, ctx)
-              : await createOrUpdate(incoming.request, ports, ctx);
+          outcome = incoming.kind === 'continuation' ? await continueBuild(incoming.continuation, ports, ctx) : await createOrUpdate(incoming.request, ports, ctx);
           break;
         }
       }

@@ -42,9 +42,7 @@ export function deleteAnswer(request: DeleteRequest): Answer {
   return {
     status: 'SUCCESS',
     physicalResourceId: request.PhysicalResourceId,
-    reason: isPlaceholderPhysicalId(request.PhysicalResourceId)
-      ? 'Nothing to delete: the resource was never created'
-      : 'Image kept in ECR: functions may still run it',
+    reason: isPlaceholderPhysicalId(request.PhysicalResourceId) ? 'Nothing to delete: the resource was never created' : 'Image kept in ECR: functions may still run it',
   };
 }
 
@@ -200,13 +198,7 @@ async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: Invocat
   }
 }
 
-async function mirror(
-  request: CreateOrUpdateRequest,
-  plan: CopyPlan,
-  deadline: number,
-  ports: MirrorPorts,
-  invocation: InvocationContext,
-): Promise<Outcome> {
+async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: number, ports: MirrorPorts, invocation: InvocationContext): Promise<Outcome> {
   // Until the build runs, nothing may outlast the resource's deadline either.
   const ctx: InvocationContext = { ...invocation, budget: invocation.budget.with({ deadline }) };
   // An earlier delivery of this very request may have started its build: waiting for that build gives the

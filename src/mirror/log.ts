@@ -44,9 +44,7 @@ export function createMirrorLog(logger: Logger = new Logger({ serviceName: SERVI
       };
     }
     if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key === 'ResponseURL' ? REDACTED : scrub(item, depth + 1)]),
-    );
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key === 'ResponseURL' ? REDACTED : scrub(item, depth + 1)]));
   };
 
   const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: LogExtra) => {

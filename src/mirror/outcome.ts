@@ -55,4 +55,3 @@ export function failureAnswer(request: { RequestType?: unknown; RequestId: strin
 export function success(plan: MirrorPlan, imageUri: string, reason: string): Outcome {
   return answered({ status: 'SUCCESS', physicalResourceId: imageUri, reason, data: attributesFor(plan, imageUri) });
 }
-

@@ -4,14 +4,7 @@
 // real implementation; tests pass mocked SDK clients, a fake registry and a virtual clock into it.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import {
-  BatchGetBuildsCommand,
-  CodeBuildClient,
-  ListBuildsForProjectCommand,
-  StartBuildCommand,
-  StopBuildCommand,
-  type Build,
-} from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, CodeBuildClient, ListBuildsForProjectCommand, StartBuildCommand, StopBuildCommand, type Build } from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateRepositoryCommand,
@@ -416,8 +409,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
             repositoryName: spec.repositoryName,
             imageTagMutability: spec.imageTagMutability,
             imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfiguration:
-              spec.kmsKeyArn !== undefined ? { encryptionType: 'KMS', kmsKey: spec.kmsKeyArn } : { encryptionType: 'AES256' },
+            encryptionConfiguration: spec.kmsKeyArn !== undefined ? { encryptionType: 'KMS', kmsKey: spec.kmsKeyArn } : { encryptionType: 'AES256' },
             tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
           }),
           sendOptions(call),
@@ -444,10 +436,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
 
     async imageExists(repositoryName, digest, call) {
       try {
-        const answer = await ecrClient().send(
-          new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }),
-          sendOptions(call),
-        );
+        const answer = await ecrClient().send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }), sendOptions(call));
         return (answer.imageDetails ?? []).some((image) => image.imageDigest === digest);
       } catch (error) {
         if (awsErrorName(error) === 'ImageNotFoundException') return false;

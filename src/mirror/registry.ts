@@ -8,12 +8,7 @@ import type { CallContext } from './budget.js';
 import { Authenticator, type CredentialsProvider, type RegistryTarget } from './registry/auth.js';
 import { errorForResponse } from './registry/classify.js';
 import { DOCKER_HUB_REGISTRY_URL, parseEndpointMap, registryBaseUrl } from './registry/endpoints.js';
-import {
-  PlatformNotFoundError,
-  RegistryProtocolError,
-  RegistryUnreachableError,
-  type RegistryErrorContext,
-} from './registry/errors.js';
+import { PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext } from './registry/errors.js';
 import { AddressGuard, endpointHosts, type HostLookup } from './registry/guard.js';
 import { Transport, TransportError, type HttpResponse, type TransportClock } from './registry/http.js';
 import {
@@ -187,10 +182,7 @@ export class RegistryClient {
       const chosen = choosePlatformEntry(entries, architecture);
       if (chosen === undefined) throw new PlatformNotFoundError(target, available, architecture);
       if (!isImageManifestMediaType(chosen.mediaType)) {
-        throw new RegistryProtocolError(
-          target,
-          `the index entry for ${platform} has media type "${chosen.mediaType.slice(0, 100)}", not a single-platform image manifest`,
-        );
+        throw new RegistryProtocolError(target, `the index entry for ${platform} has media type "${chosen.mediaType.slice(0, 100)}", not a single-platform image manifest`);
       }
       return { digest: chosen.digest, mediaType: chosen.mediaType, platform, indexDigest: manifest.digest, available };
     }
@@ -242,10 +234,7 @@ export class RegistryClient {
       if (expected === undefined) continue;
       const problem = isDigest(expected) ? digestProblem(bytes, expected) : 'it is not a valid digest';
       if (problem !== undefined) {
-        throw new RegistryProtocolError(
-          target,
-          `the ${what} from ${target.registry} does not match ${label} ${expected.slice(0, 150)}: ${problem}; refusing to trust it`,
-        );
+        throw new RegistryProtocolError(target, `the ${what} from ${target.registry} does not match ${label} ${expected.slice(0, 150)}: ${problem}; refusing to trust it`);
       }
     }
     return requested ?? digestOf(bytes)!;

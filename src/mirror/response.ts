@@ -128,9 +128,7 @@ export function responseBody(target: AnswerTarget, answer: Answer): string {
 export function redactEvent(event: unknown): unknown {
   if (Array.isArray(event)) return event.map(redactEvent);
   if (event === null || typeof event !== 'object') return event;
-  return Object.fromEntries(
-    Object.entries(event as Record<string, unknown>).map(([key, value]) => [key, key === 'ResponseURL' ? REDACTED : redactEvent(value)]),
-  );
+  return Object.fromEntries(Object.entries(event as Record<string, unknown>).map(([key, value]) => [key, key === 'ResponseURL' ? REDACTED : redactEvent(value)]));
 }
 
 export interface SendOptions {

@@ -82,9 +82,5 @@ export interface LambdaLocation {
 /** True when Lambda in `location` can use the image as is: private ECR of that region (any account), not FIPS. */
 export function isUsableByLambda(ref: ImageReference, location: LambdaLocation): boolean {
   const registry = classifyRegistry(ref.registry);
-  return (
-    registry.kind === 'ecr-private' &&
-    registry.region === location.region &&
-    registry.urlSuffix === (location.urlSuffix ?? urlSuffixForRegion(location.region))
-  );
+  return registry.kind === 'ecr-private' && registry.region === location.region && registry.urlSuffix === (location.urlSuffix ?? urlSuffixForRegion(location.region));
 }

@@ -70,8 +70,7 @@ export const LOCAL_ARCHIVE_REASON =
   'it is a local path or archive, not an image reference: push the image to a registry and give its registry/repository:tag ' +
   '(or let SAM build it: PackageType Image with Metadata Dockerfile and DockerContext, then sam build)';
 export const S3_URL_REASON =
-  'it is an S3 URL, not an image reference: Lambda runs container images from a registry (give registry/repository:tag); ' +
-  'code in S3 is a Zip package (PackageType: Zip)';
+  'it is an S3 URL, not an image reference: Lambda runs container images from a registry (give registry/repository:tag); ' + 'code in S3 is a Zip package (PackageType: Zip)';
 
 /**
  * The reason a value is something else that people put where an image belongs (a URL, a local file), or
@@ -104,10 +103,7 @@ function checkDomain(input: string, domain: string): string {
   if (host.length === 0) throw new InvalidImageReferenceError(input, 'the registry host is empty');
   for (const part of host.split('.')) {
     if (!DOMAIN_COMPONENT.test(part)) {
-      throw new InvalidImageReferenceError(
-        input,
-        `registry host "${host}" is not a valid host name (each dot-separated part is letters, digits and inner hyphens)`,
-      );
+      throw new InvalidImageReferenceError(input, `registry host "${host}" is not a valid host name (each dot-separated part is letters, digits and inner hyphens)`);
     }
   }
   if (port !== undefined && (!PORT.test(port) || Number(port) > 65535 || Number(port) === 0)) {
@@ -136,10 +132,7 @@ function checkPath(input: string, path: string): void {
       component !== component.toLowerCase()
         ? 'upper-case letters are not allowed in the repository path'
         : 'a component is lower-case letters and digits joined by ".", "_", "__" or "-"';
-    throw new InvalidImageReferenceError(
-      input,
-      `repository path component ${index + 1} "${component}" is invalid: ${detail}`,
-    );
+    throw new InvalidImageReferenceError(input, `repository path component ${index + 1} "${component}" is invalid: ${detail}`);
   });
 }
 
@@ -147,10 +140,7 @@ function checkTag(input: string, tag: string): void {
   if (tag.length === 0) throw new InvalidImageReferenceError(input, 'the tag after ":" is empty');
   if (tag.length > 128) throw new InvalidImageReferenceError(input, `tag is ${tag.length} characters; the limit is 128`);
   if (!TAG.test(tag)) {
-    throw new InvalidImageReferenceError(
-      input,
-      `tag "${tag}" is invalid: it starts with a letter, digit or "_" and continues with letters, digits, "_", "." or "-"`,
-    );
+    throw new InvalidImageReferenceError(input, `tag "${tag}" is invalid: it starts with a letter, digit or "_" and continues with letters, digits, "_", "." or "-"`);
   }
 }
 

@@ -12,9 +12,7 @@ export type Evaluation =
   | { readonly kind: 'no-value' }
   | { readonly kind: 'unresolvable'; readonly reason: string };
 
-export type ConditionOutcome =
-  | { readonly kind: 'known'; readonly value: boolean }
-  | { readonly kind: 'unresolvable'; readonly reason: string };
+export type ConditionOutcome = { readonly kind: 'known'; readonly value: boolean } | { readonly kind: 'unresolvable'; readonly reason: string };
 
 export interface Resolver {
   /** Evaluates an expression; arrays and objects are evaluated element by element. */
@@ -86,9 +84,7 @@ export function createResolver(template: JsonObject, context: TransformContext):
       case 'AWS::Region':
         return region ? value(region) : unresolvable('the stack region is not known');
       case 'AWS::AccountId':
-        return typeof context.accountId === 'string' && context.accountId !== ''
-          ? value(context.accountId)
-          : unresolvable('the stack account is not known');
+        return typeof context.accountId === 'string' && context.accountId !== '' ? value(context.accountId) : unresolvable('the stack account is not known');
       case 'AWS::Partition':
         if (context.partition) return value(context.partition);
         return region ? value(partitionForRegion(region)) : unresolvable('the stack region is not known');
@@ -114,9 +110,7 @@ export function createResolver(template: JsonObject, context: TransformContext):
     if (isList) {
       if (Array.isArray(raw)) {
         const members = raw.map(asString);
-        return members.every((m): m is string => m !== undefined)
-          ? value(members)
-          : unresolvable(`parameter ${name} is not a list of strings`);
+        return members.every((m): m is string => m !== undefined) ? value(members) : unresolvable(`parameter ${name} is not a list of strings`);
       }
       const text = asString(raw);
       return text === undefined ? unresolvable(`parameter ${name} is not a list`) : value(splitList(text));
@@ -443,7 +437,10 @@ function blockedConditions(conditions: JsonObject): Map<string, string> {
     if (!referencedConditions(conditions[name] as Json, found)) {
       blocked.set(name, `condition ${name} is nested more than ${MAX_EVALUATION_DEPTH} levels deep`);
     }
-    dependencies.set(name, [...found].filter((dependency) => hasOwn(conditions, dependency)));
+    dependencies.set(
+      name,
+      [...found].filter((dependency) => hasOwn(conditions, dependency)),
+    );
   }
   const dependents = new Map<string, string[]>();
   const waitingOn = new Map<string, number>();

@@ -2,13 +2,7 @@
 // sites read `Fn::GetAtt [<mirror>, ImageUri]`, mirrors are appended after the existing resources,
 // and nothing else changes. The rewritten template shares every untouched subtree with the input.
 import { createHash } from 'node:crypto';
-import {
-  METADATA_KEY,
-  MIRROR_LOGICAL_ID_PREFIX,
-  MIRROR_RESOURCE_TYPE,
-  MirrorAttribute,
-  MirrorProperty,
-} from '../contract.js';
+import { METADATA_KEY, MIRROR_LOGICAL_ID_PREFIX, MIRROR_RESOURCE_TYPE, MirrorAttribute, MirrorProperty } from '../contract.js';
 import { quoteForMessage } from '../reference/index.js';
 import { MirrorConflictError, MissingMirrorFunctionError, type TransformError } from './errors.js';
 import { canonicalJson, cloneJson, compactJson, copyObject, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
@@ -121,9 +115,7 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
     [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
     [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)),
-    ...(source.kind === 'literal'
-      ? { [MirrorProperty.RepositoryName]: source.repositoryName }
-      : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
+    ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
   return {
     Type: MIRROR_RESOURCE_TYPE,

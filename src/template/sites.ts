@@ -141,8 +141,7 @@ function ignoresGlobal(resource: JsonObject, property: string): boolean {
 export function architectureSource(site: ImageSite, template: JsonObject): ArchitectureSource {
   const properties = getOwn(site.resource, 'Properties');
   const own = hasOwn(properties, 'Architectures') ? getOwn(properties, 'Architectures')! : undefined;
-  const globalFunction =
-    site.resourceType === SAM_FUNCTION && !ignoresGlobal(site.resource, 'Architectures') ? getOwn(getOwn(template, 'Globals'), 'Function') : undefined;
+  const globalFunction = site.resourceType === SAM_FUNCTION && !ignoresGlobal(site.resource, 'Architectures') ? getOwn(getOwn(template, 'Globals'), 'Function') : undefined;
   const global = hasOwn(globalFunction, 'Architectures') ? getOwn(globalFunction, 'Architectures')! : undefined;
   if (Array.isArray(own) && Array.isArray(global)) {
     return { where: 'Globals.Function.Architectures + Architectures (SAM concatenates the lists)', expression: [...global, ...own] };

@@ -3,39 +3,14 @@
 // plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated, and the
 // result shares every unchanged subtree with it (see rewriteTemplate).
 import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
-import {
-  InternalTransformError,
-  InvalidArchitectureError,
-  InvalidImageError,
-  MalformedTemplateError,
-  TransformError,
-  UnmappableSiteError,
-} from './errors.js';
+import { InternalTransformError, InvalidArchitectureError, InvalidImageError, MalformedTemplateError, TransformError, UnmappableSiteError } from './errors.js';
 import { createImageClassifier, type ImageClassifier } from './images.js';
 import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
 import { createResolver, type Resolver } from './resolve.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
-import {
-  architectureSource,
-  chooseArchitecture,
-  findImageSites,
-  readsFromMirror,
-  resolvedArchitecture,
-  type ArchitectureChoice,
-  type ImageSite,
-} from './sites.js';
-import type {
-  JsonObject,
-  Mutable,
-  SiteReport,
-  Transform,
-  TransformContext,
-  TransformDefaults,
-  TransformProblem,
-  TransformResult,
-  Verdict,
-} from './types.js';
+import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror, resolvedArchitecture, type ArchitectureChoice, type ImageSite } from './sites.js';
+import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';
 
 interface Environment {
   readonly template: JsonObject;
@@ -65,14 +40,7 @@ function failure(problems: readonly TransformError[], sites: readonly SiteReport
   return { ok: false, errors: problems.map((problem): TransformProblem => problem.toProblem()), sites };
 }
 
-function report(
-  site: ImageSite,
-  verdict: Verdict,
-  image: string,
-  architecture?: ArchitectureChoice,
-  mirror?: string,
-  parameters?: readonly string[],
-): SiteReport {
+function report(site: ImageSite, verdict: Verdict, image: string, architecture?: ArchitectureChoice, mirror?: string, parameters?: readonly string[]): SiteReport {
   // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
   // measured cost.
   const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
@@ -159,7 +127,10 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
   } else {
     const value = evaluation.value;
     if (typeof value !== 'string') {
-      return failed(compactJson(value), new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`, { ...(origin ? { origin } : {}) }));
+      return failed(
+        compactJson(value),
+        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`, { ...(origin ? { origin } : {}) }),
+      );
     }
     const classified = env.classifyImage(value, options.repositoryPrefix);
     if (classified.kind === 'invalid') {

@@ -26,7 +26,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     });
 
     it(
-      'a second deployment finds the tag already holding the index\'s amd64 child and succeeds without a push',
+      "a second deployment finds the tag already holding the index's amd64 child and succeeds without a push",
       async () => {
         const source = await harness.pushSource('quay.io/e2e/pinned-index:1.0', MULTI_ARCH_WITH_ATTESTATION);
         const pinned = `quay.io/e2e/pinned-index@${source.pushed.digest}`;

@@ -170,10 +170,7 @@ describe('The handler with ECR a black hole (AWS_ENDPOINT_URL_ECR)', () => {
     const end = Date.now() + budgetMs;
     const url = server.url();
     const context = { invokedFunctionArn: FUNCTION_ARN, getRemainingTimeInMillis: () => end - Date.now() } as unknown as Context;
-    await handler(
-      createEvent(url, { SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' }),
-      context,
-    );
+    await handler(createEvent(url, { SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' }), context);
     expect(Date.now()).toBeLessThan(end);
     const answers = server.answersFor(url);
     expect(answers).toHaveLength(1);

@@ -47,7 +47,6 @@ function registryFactory(seen: { credentials?: RegistryPortOptions['credentials'
   };
 }
 
-
 /** Registers a tiny manifest as REPOSITORY:6.2.0 with DIGEST (moto computes PutImage digests wrongly: always pass imageDigest). */
 async function putImageWithDigest(ecr: ECRClient): Promise<void> {
   await ecr.send(
@@ -89,12 +88,15 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
   it('creates the repository with scan on push, tag mutability, AES256 and our tags', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
     await expect(
-      ports.ensureRepository({
-        repositoryName: REPOSITORY,
-        imageTagMutability: 'MUTABLE',
-        kmsKeyArn: undefined,
-        tags: { ManagedBy: 'sysdig-image-fix', SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' },
-      }, unboundedCall()),
+      ports.ensureRepository(
+        {
+          repositoryName: REPOSITORY,
+          imageTagMutability: 'MUTABLE',
+          kmsKeyArn: undefined,
+          tags: { ManagedBy: 'sysdig-image-fix', SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' },
+        },
+        unboundedCall(),
+      ),
     ).resolves.toBe('created');
     const repository = await describeRepository(REPOSITORY);
     expect(repository.repositoryUri).toBe(`${ECR_HOST}/${REPOSITORY}`);

@@ -61,10 +61,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
   }
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([
-      startRegistry({ name: 'quay' }),
-      startRegistry({ name: 'ecr', htpasswd: { ...TARGET_CREDENTIALS } }),
-    ]);
+    [source, target] = await Promise.all([startRegistry({ name: 'quay' }), startRegistry({ name: 'ecr', htpasswd: { ...TARGET_CREDENTIALS } })]);
     const fixtures: Array<[string, LocalRegistry, string, string, Parameters<typeof generateImage>[0]]> = [
       ['ociIndex', source, 'sysdig/serverless-patcher', '6.3.0', { platforms: ['linux/amd64', 'linux/arm64/v8'], format: 'oci', attestation: true }],
       ['dockerList', source, 'acme/docker-multi', '1.0', { platforms: ['linux/arm64', 'linux/amd64'], format: 'docker', attestation: true }],
@@ -151,7 +148,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       expect((armOnly as PlatformNotFoundError).reason).toBe('image has linux/arm64 only; function Architectures is x86_64');
     });
 
-    it('throws ManifestNotFoundError carrying the registry\'s own message for a missing tag and a missing repository', async () => {
+    it("throws ManifestNotFoundError carrying the registry's own message for a missing tag and a missing repository", async () => {
       const missingTag = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/sysdig/serverless-patcher:9.9.9`)));
       const missingRepo = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/nobody/nothing:1`)));
 

@@ -302,9 +302,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd, TOOLS.skopeo, TOOLS.m
       try {
         await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher' }));
         const { repositories } = await ecr.send(new DescribeRepositoriesCommand({}));
-        expect(repositories?.map((r) => r.repositoryUri)).toEqual([
-          '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig-image-fix/quay.io/sysdig/serverless-patcher',
-        ]);
+        expect(repositories?.map((r) => r.repositoryUri)).toEqual(['123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig-image-fix/quay.io/sysdig/serverless-patcher']);
         await moto.reset();
         expect((await ecr.send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);
       } finally {

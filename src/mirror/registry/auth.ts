@@ -133,13 +133,7 @@ export class Authenticator {
     }
   }
 
-  private async fetchToken(
-    target: RegistryTarget,
-    realm: string,
-    service: string | undefined,
-    scope: string,
-    call: CallContext | undefined,
-  ): Promise<Authorization> {
+  private async fetchToken(target: RegistryTarget, realm: string, service: string | undefined, scope: string, call: CallContext | undefined): Promise<Authorization> {
     let url: URL;
     try {
       url = new URL(realm);
@@ -207,10 +201,7 @@ export class Authenticator {
       throw new RegistryProtocolError(target, `the token service at ${url.origin} answered without a "token" or "access_token"`);
     }
     this.redactor.add(token);
-    const lifetime =
-      typeof record.expires_in === 'number' && Number.isFinite(record.expires_in) && record.expires_in > 0
-        ? record.expires_in
-        : DEFAULT_TOKEN_SECONDS;
+    const lifetime = typeof record.expires_in === 'number' && Number.isFinite(record.expires_in) && record.expires_in > 0 ? record.expires_in : DEFAULT_TOKEN_SECONDS;
     const authorization: Authorization = { header: `Bearer ${token}`, credentialsUsed: credentials !== undefined };
     this.tokens.set(this.tokenKey(target.registry, scope), {
       authorization,

@@ -1,11 +1,5 @@
 // Turns a registry's non-success answer into a typed error carrying the registry's own words.
-import {
-  ManifestNotFoundError,
-  RegistryError,
-  RegistryRateLimitedError,
-  RegistryUnauthorizedError,
-  type RegistryErrorContext,
-} from './errors.js';
+import { ManifestNotFoundError, RegistryError, RegistryRateLimitedError, RegistryUnauthorizedError, type RegistryErrorContext } from './errors.js';
 import { parseRetryAfter, type HttpResponse } from './http.js';
 import { bareContentType } from './media.js';
 import type { SecretRedactor } from './secrets.js';
@@ -22,7 +16,11 @@ const MAX_MESSAGE_LENGTH = 300;
 
 function clean(text: string, redactor: SecretRedactor): string | undefined {
   // Redact before cutting, so a secret split by the cut cannot survive in part.
-  const flat = redactor.redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = redactor
+    .redact(text)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (flat === '') return undefined;
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH)}…` : flat;
 }

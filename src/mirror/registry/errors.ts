@@ -60,11 +60,7 @@ export class RegistryError extends Error {
 export class ManifestNotFoundError extends RegistryError {
   override readonly name: string = 'ManifestNotFoundError';
   constructor(context: RegistryErrorContext) {
-    super(
-      context,
-      `not found in ${context.registry}`,
-      'Check that the repository and the tag or digest exist and are spelled exactly as in the registry',
-    );
+    super(context, `not found in ${context.registry}`, 'Check that the repository and the tag or digest exist and are spelled exactly as in the registry');
   }
 }
 

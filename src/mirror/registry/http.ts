@@ -258,11 +258,7 @@ export class Transport {
         if (refusal !== undefined) throw new TransportError('refused', url.href, refusal, 1);
         let response: Response;
         try {
-          response = await raceSignal(
-            this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }),
-            signal,
-            () => failure(signal.reason),
-          );
+          response = await raceSignal(this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }), signal, () => failure(signal.reason));
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
         }
@@ -286,10 +282,7 @@ export class Transport {
           continue;
         }
         try {
-          const body =
-            request.method === 'HEAD'
-              ? new Uint8Array()
-              : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
+          const body = request.method === 'HEAD' ? new Uint8Array() : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
           return { status: response.status, headers: response.headers, body, url: url.href };
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);

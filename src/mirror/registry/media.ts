@@ -14,12 +14,7 @@ export const MediaType = {
  * Every manifest request sends all four types: docker-registry answers 404 for an OCI index when only
  * Docker types are accepted, and silently hands out one child of a manifest list when the list type is missing.
  */
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [
-  MediaType.OciManifest,
-  MediaType.OciIndex,
-  MediaType.DockerManifest,
-  MediaType.DockerManifestList,
-];
+export const MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList];
 export const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
 const INDEX_MEDIA_TYPES: readonly string[] = [MediaType.OciIndex, MediaType.DockerManifestList];
@@ -140,9 +135,7 @@ export function parseImageManifestConfig(json: unknown): Descriptor {
   if (!isObject(json)) throw new ManifestShapeError('the manifest is not a JSON object');
   const config = parseDescriptor(json.config, 'the manifest\'s "config"');
   if (!CONFIG_MEDIA_TYPES.includes(config.mediaType)) {
-    throw new ManifestShapeError(
-      `the manifest's config has media type "${config.mediaType.slice(0, 100)}", so it is not a container image (an OCI artifact?)`,
-    );
+    throw new ManifestShapeError(`the manifest's config has media type "${config.mediaType.slice(0, 100)}", so it is not a container image (an OCI artifact?)`);
   }
   return config;
 }

@@ -130,7 +130,10 @@ export async function startResponseServer(): Promise<ResponseServer> {
       if (done !== undefined) return Promise.resolve({ answer: JSON.parse(done.body) as CustomResourceAnswer, receivedAt: done.receivedAt });
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
-          waiters.set(requestId, (waiters.get(requestId) ?? []).filter((wake) => wake !== onPut));
+          waiters.set(
+            requestId,
+            (waiters.get(requestId) ?? []).filter((wake) => wake !== onPut),
+          );
           reject(new ResponseTimeoutError(`no answer for request ${requestId} within ${timeoutMs} ms`));
         }, timeoutMs);
         const onPut = (put: ResponsePut): void => {

@@ -28,7 +28,7 @@ describe('Class: Budget', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
-  it('aborts the signal it hands to the call, and reports the timeout rather than the call\'s own abort error', async () => {
+  it("aborts the signal it hands to the call, and reports the timeout rather than the call's own abort error", async () => {
     const { budget: b } = budget(60_000, 3_000);
     let seen: AbortSignal | undefined;
     const error = await b

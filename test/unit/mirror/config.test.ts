@@ -42,7 +42,13 @@ describe('Function: loadConfig', () => {
       },
       ARN,
     );
-    expect(config).toMatchObject({ kmsKeyArn: undefined, registryCredentialsSecretArn: undefined, imageTagMutability: 'IMMUTABLE', defaultRepositoryPrefix: 'mirrors', buildLogGroupName: '/aws/codebuild/copy' });
+    expect(config).toMatchObject({
+      kmsKeyArn: undefined,
+      registryCredentialsSecretArn: undefined,
+      imageTagMutability: 'IMMUTABLE',
+      defaultRepositoryPrefix: 'mirrors',
+      buildLogGroupName: '/aws/codebuild/copy',
+    });
     expect(config.registryEndpoints.get('quay.io')).toBe('http://127.0.0.1:5000');
   });
 

@@ -30,7 +30,11 @@ describe('Function: classifyEvent', () => {
 
   it('names what an Update lacks', () => {
     const event = classifyEvent({ ...create, RequestType: 'Update' });
-    expect(event).toMatchObject({ kind: 'invalid', requestType: 'Update', problem: 'Invalid CloudFormation request: the Update request has no PhysicalResourceId, OldResourceProperties' });
+    expect(event).toMatchObject({
+      kind: 'invalid',
+      requestType: 'Update',
+      problem: 'Invalid CloudFormation request: the Update request has no PhysicalResourceId, OldResourceProperties',
+    });
   });
 
   it('accepts a well-formed continuation (request and build id, and a count of failed reads)', () => {
@@ -46,7 +50,7 @@ describe('Function: classifyEvent', () => {
     ['a build id without a project', { ...continuation, buildId: '7c1d7a4e' }, 'buildId is not a CodeBuild build id'],
     ['a negative failure count', { ...continuation, pollFailures: -1 }, 'pollFailures is not a count'],
     ['an oversized request id', { ...continuation, request: { ...create, RequestId: 'r'.repeat(300) } }, 'continuation request RequestId is too long'],
-  ])('never answers a continuation with %s: its ResponseURL may be anyone\'s', (_label, damaged, problem) => {
+  ])("never answers a continuation with %s: its ResponseURL may be anyone's", (_label, damaged, problem) => {
     expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toEqual({ kind: 'unanswerable', problem: `ignored continuation event: ${problem}` });
   });
 

@@ -145,8 +145,7 @@ describe('Fault matrix: one answer or one hand-over before the budget, whatever 
       it(`${fault}, ${budgetMs / 1000} s budget`, async () => {
         const puts: Put[] = [];
         const steps: { op: string; at: number }[] = [];
-        const registry =
-          fault === 'registry slow per hop' ? slowRegistry : fault === 'registry black hole' ? () => silentRegistry() : undefined;
+        const registry = fault === 'registry slow per hop' ? slowRegistry : fault === 'registry black hole' ? () => silentRegistry() : undefined;
         const harness = s.reconfigure({
           ...(registry ? { registry } : {}),
           putResponse: (clock) => (fault === 'response PUT black hole' ? blackHolePut(clock, puts) : recordingPut(clock, puts)),

@@ -4,14 +4,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent, updateEvent } from './fixtures/harness.js';
-import {
-  baseProperties,
-  onlyAnswer,
-  SOURCE,
-  SOURCE_AMD64,
-  TARGET_REPOSITORY_URI,
-  useScenario,
-} from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { FUNCTION_ARN, PROJECT, serviceError } from './fixtures/world.js';
 import { requestDigest } from '../../../src/mirror/build-binding.js';
 

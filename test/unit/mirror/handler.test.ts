@@ -4,16 +4,7 @@ import { CreateRepositoryCommand, SetRepositoryPolicyCommand } from '@aws-sdk/cl
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent, deleteEvent, updateEvent } from './fixtures/harness.js';
-import {
-  baseProperties,
-  onlyAnswer,
-  SOURCE,
-  SOURCE_AMD64,
-  SOURCE_ARM64,
-  TARGET_REPOSITORY,
-  TARGET_REPOSITORY_URI,
-  useScenario,
-} from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, ECR_HOST, ECR_PASSWORD, PROJECT, REGION } from './fixtures/world.js';
 import { requestDigest } from '../../../src/mirror/build-binding.js';
 
@@ -156,7 +147,10 @@ describe('Function: handler (Create)', () => {
 
   it('with IMMUTABLE repositories the build pushes a tag naming the platform digest; one per architecture', async () => {
     s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
-    for (const [architecture, digest] of [['x86_64', SOURCE_AMD64], ['arm64', SOURCE_ARM64]] as const) {
+    for (const [architecture, digest] of [
+      ['x86_64', SOURCE_AMD64],
+      ['arm64', SOURCE_ARM64],
+    ] as const) {
       const url = s.newUrl();
       await s.harness.invoke(createEvent(url, { SourceImage: SOURCE, Architecture: architecture }));
       expect(onlyAnswer(s.server, url).PhysicalResourceId).toBe(`${TARGET_REPOSITORY_URI}@${digest}`);
@@ -279,9 +273,7 @@ describe('Function: handler (Update and Delete)', () => {
     const operations = s.world.operations.length;
     const url = s.newUrl();
     // ServiceTimeout and the way the name is given changed; the image did not.
-    await s.harness.invoke(
-      updateEvent(url, physicalId, { ...baseProperties, ServiceTimeout: '900', RepositoryName: TARGET_REPOSITORY }, baseProperties),
-    );
+    await s.harness.invoke(updateEvent(url, physicalId, { ...baseProperties, ServiceTimeout: '900', RepositoryName: TARGET_REPOSITORY }, baseProperties));
     const answer = onlyAnswer(s.server, url);
     expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId, Data: data });
     expect(s.world.operations).toHaveLength(operations);

@@ -15,7 +15,11 @@ function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Recor
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  return lines.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return lines
+    .join('')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('Function: createMirrorLog', () => {

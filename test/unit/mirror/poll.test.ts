@@ -9,9 +9,7 @@ import { createEvent } from './fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE_AMD64, useScenario } from './fixtures/scenario.js';
 import { LOG_GROUP } from './fixtures/world.js';
 
-const CODEBUILD_PHASES = [
-  'SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING',
-] as const;
+const CODEBUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING'] as const;
 
 function report(changes: Partial<BuildReport> = {}): BuildReport {
   return { id: 'p:1', projectName: 'p', environment: {}, status: 'IN_PROGRESS', phases: [], exportedVariables: {}, logGroupName: 'g', logStreamName: 's', ...changes };

@@ -126,7 +126,10 @@ describe('Function: createAwsPorts', () => {
   });
 
   it('retries a failed secret read on the next request', async () => {
-    secrets.on(GetSecretValueCommand).rejectsOnce(serviceError('InternalServiceError', 'boom', 500)).resolves({ SecretString: '{"quay.io": {"username": "u", "password": "p"}}' });
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(serviceError('InternalServiceError', 'boom', 500))
+      .resolves({ SecretString: '{"quay.io": {"username": "u", "password": "p"}}' });
     const { credentials } = portsWithCredentials({ REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN });
     await expect(credentials('quay.io')).rejects.toThrow(`Registry credentials secret ${SECRET_ARN} could not be read`);
     expect(await credentials('quay.io')).toEqual({ username: 'u', password: 'p' });
@@ -158,7 +161,7 @@ describe('Function: createAwsPorts', () => {
     expect(ecr.commandCalls(GetAuthorizationTokenCommand)).toHaveLength(1);
   });
 
-  it('gives every SDK client 3 attempts and connection and request timeouts, and each call its budget\'s abortSignal', async () => {
+  it("gives every SDK client 3 attempts and connection and request timeouts, and each call its budget's abortSignal", async () => {
     let client: ECRClient | undefined;
     ecr.on(DescribeImagesCommand).callsFake((_input, getClient) => {
       client = getClient() as ECRClient;
@@ -190,7 +193,12 @@ describe('Function: createAwsPorts', () => {
         {
           id: 'p:1',
           projectName: 'p',
-          environment: { type: 'LINUX_CONTAINER', image: 'i', computeType: 'BUILD_GENERAL1_SMALL', environmentVariables: [{ name: 'SOURCE_IMAGE', value: 'quay.io/a/b:1', type: 'PLAINTEXT' }] },
+          environment: {
+            type: 'LINUX_CONTAINER',
+            image: 'i',
+            computeType: 'BUILD_GENERAL1_SMALL',
+            environmentVariables: [{ name: 'SOURCE_IMAGE', value: 'quay.io/a/b:1', type: 'PLAINTEXT' }],
+          },
           buildStatus: 'FAILED',
           phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ message: 'exit 1' }, { message: '' }] }],
           exportedEnvironmentVariables: [{ name: 'IMAGE_DIGEST', value: 'sha256:x' }],

@@ -38,9 +38,7 @@ describe('Function: parseProperties', () => {
 
   it('accepts the one-element list an Architectures expression resolves to', () => {
     expect(parseProperties({ SourceImage: 'quay.io/a/b:1', Architecture: ['arm64'] }).architecture).toBe('arm64');
-    expect(problemsOf({ SourceImage: 'quay.io/a/b:1', Architecture: ['arm64', 'x86_64'] })).toEqual([
-      'Architecture must be x86_64 or arm64, not a list',
-    ]);
+    expect(problemsOf({ SourceImage: 'quay.io/a/b:1', Architecture: ['arm64', 'x86_64'] })).toEqual(['Architecture must be x86_64 or arm64, not a list']);
   });
 
   it('reports every problem at once, naming each property', () => {

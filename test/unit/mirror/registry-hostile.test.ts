@@ -116,7 +116,12 @@ describe('Class: RegistryClient (hostile registries)', () => {
 
   it('lets an operator map a local host explicitly (tests, internal proxies): it may point at itself', async () => {
     const { registry, asked } = client(
-      (url) => (url.pathname.startsWith('/token') ? new Response('{"token":"tok-123456"}') : url.search === '' && asked.length === 1 ? challenge('http://127.0.0.1:5001/token') : new Response('{}', { status: 404 })),
+      (url) =>
+        url.pathname.startsWith('/token')
+          ? new Response('{"token":"tok-123456"}')
+          : url.search === '' && asked.length === 1
+            ? challenge('http://127.0.0.1:5001/token')
+            : new Response('{}', { status: 404 }),
       { endpoints: new Map([['quay.io', 'http://127.0.0.1:5000']]) },
     );
     await registry.getManifest(REF).catch(() => undefined);

@@ -1,20 +1,11 @@
 // The registry client's pure parts: challenge grammar, platform choice and base URLs.
 import { describe, expect, it } from 'vitest';
-import {
-  DOCKER_HUB_REGISTRY_URL,
-  availablePlatforms,
-  choosePlatformEntry,
-  isAttestation,
-  parseWwwAuthenticate,
-  registryBaseUrl,
-} from '../../../src/mirror/registry.js';
+import { DOCKER_HUB_REGISTRY_URL, availablePlatforms, choosePlatformEntry, isAttestation, parseWwwAuthenticate, registryBaseUrl } from '../../../src/mirror/registry.js';
 import type { Descriptor } from '../../../src/mirror/registry/media.js';
 
 describe('Function: parseWwwAuthenticate', () => {
   it('reads a Bearer challenge with realm, service and scope', () => {
-    expect(
-      parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'),
-    ).toEqual([
+    expect(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual([
       {
         scheme: 'bearer',
         params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },

@@ -25,7 +25,6 @@ import { MediaType } from '../../support/media-types.js';
 // Content fixtures: JSON documents with their sha256 digests, computed here independently of the client;
 // media types come from the test support, never from the client under test.
 
-
 interface Content {
   mediaType: string;
   bytes: Buffer;
@@ -159,9 +158,7 @@ function basic(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
-type RegistryAuth =
-  | { scheme: 'basic'; username: string; password: string }
-  | { scheme: 'bearer'; challenge: string; token: string };
+type RegistryAuth = { scheme: 'basic'; username: string; password: string } | { scheme: 'bearer'; challenge: string; token: string };
 
 interface FakeRegistryOptions {
   repository?: string;
@@ -225,13 +222,7 @@ function fakeRegistry(options: FakeRegistryOptions): Promise<LocalServer> {
 }
 
 /** A token service that checks service, scope and (when configured) Basic credentials. */
-function tokenService(options: {
-  token: string;
-  service: string;
-  scope: string;
-  credentials?: RegistryCredentials;
-  field?: 'token' | 'access_token';
-}): Promise<LocalServer> {
+function tokenService(options: { token: string; service: string; scope: string; credentials?: RegistryCredentials; field?: 'token' | 'access_token' }): Promise<LocalServer> {
   return startServer((request, response, url) => {
     const authorized =
       options.credentials === undefined
@@ -444,11 +435,7 @@ describe('Class: RegistryClient', () => {
       expect(tokens.requests).toHaveLength(1);
       expect(tokens.requests[0]?.headers.authorization).toBeUndefined();
       // First request anonymous and refused, every later one carries the cached token up front.
-      expect(registry.requests.map((request) => request.headers.authorization)).toEqual([
-        undefined,
-        'Bearer anon-token-123',
-        'Bearer anon-token-123',
-      ]);
+      expect(registry.requests.map((request) => request.headers.authorization)).toEqual([undefined, 'Bearer anon-token-123', 'Bearer anon-token-123']);
     });
 
     it('sends credentials to the token service, accepts "access_token", and keeps a quoted scope with commas whole', async () => {
@@ -491,9 +478,7 @@ describe('Class: RegistryClient', () => {
         auth: { scheme: 'bearer', token: 't', challenge: `Bearer realm="${tokens.url}/token",service="quay.io",scope="repository:acme/app:pull"` },
       });
 
-      const error = await rejection(
-        clientFor(registry, { credentials: async () => ({ username: 'robot', password: 'wrong-password' }) }).getManifest(ref('1.0')),
-      );
+      const error = await rejection(clientFor(registry, { credentials: async () => ({ username: 'robot', password: 'wrong-password' }) }).getManifest(ref('1.0')));
 
       expect(error).toBeInstanceOf(RegistryUnauthorizedError);
       expect(error.message).toContain('quay.io/acme/app:1.0');
@@ -518,11 +503,7 @@ describe('Class: RegistryClient', () => {
       expect(await client.headManifest(ref('1.0'))).toEqual({ digest: manifest.digest, mediaType: MediaType.OciManifest });
 
       expect(asked).toEqual(['quay.io']);
-      expect(registry.requests.map((request) => request.headers.authorization)).toEqual([
-        undefined,
-        basic('AWS', 'ecr-token-xyz'),
-        basic('AWS', 'ecr-token-xyz'),
-      ]);
+      expect(registry.requests.map((request) => request.headers.authorization)).toEqual([undefined, basic('AWS', 'ecr-token-xyz'), basic('AWS', 'ecr-token-xyz')]);
     });
 
     it('throws RegistryUnauthorizedError saying no credentials are configured when a Basic challenge cannot be answered', async () => {
@@ -722,7 +703,7 @@ describe('Class: RegistryClient', () => {
       expect(missing.available).toEqual(['linux/amd64', 'linux/s390x']);
     });
 
-    it('reads a single manifest\'s config through a blob redirect to another host without forwarding Authorization', async () => {
+    it("reads a single manifest's config through a blob redirect to another host without forwarding Authorization", async () => {
       const { config, manifest } = image(AMD64);
       const store = await startServer((_request, response, url) => {
         const served = url.pathname === `/store/${config.digest}` ? config.bytes : Buffer.from('nope');

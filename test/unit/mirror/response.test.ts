@@ -117,7 +117,11 @@ describe('Function: placeholderPhysicalId', () => {
 
 describe('Function: redactEvent', () => {
   it('replaces every ResponseURL, however deep, without touching the original', () => {
-    const event = { ResponseURL: 'https://secret', sysdigImageFixContinuation: { request: { ResponseURL: 'https://secret2', RequestId: 'r' } }, list: [{ ResponseURL: 'x' }] };
+    const event = {
+      ResponseURL: 'https://secret',
+      sysdigImageFixContinuation: { request: { ResponseURL: 'https://secret2', RequestId: 'r' } },
+      list: [{ ResponseURL: 'x' }],
+    };
     const redacted = redactEvent(event);
     expect(JSON.stringify(redacted)).not.toMatch(/secret|"x"/);
     expect(redacted).toEqual({

@@ -37,10 +37,7 @@ const CONDITIONS: JsonObject = {
 };
 
 function evaluate(expression: Json, ctx: Partial<TransformContext> = {}, extra: JsonObject = {}): Evaluation {
-  const t = template(
-    { Bucket: { Type: 'AWS::S3::Bucket' }, ...extra },
-    { Parameters: PARAMETERS, Mappings: MAPPINGS, Conditions: CONDITIONS },
-  );
+  const t = template({ Bucket: { Type: 'AWS::S3::Bucket' }, ...extra }, { Parameters: PARAMETERS, Mappings: MAPPINGS, Conditions: CONDITIONS });
   return createResolver(t, context(ctx)).evaluate(expression);
 }
 
@@ -244,8 +241,7 @@ describe('Function: createResolver', () => {
         for (let i = 1; i < length; i++) conditions[`C${i}`] = { 'Fn::Not': [{ Condition: `C${i - 1}` }] };
         return conditions;
       };
-      const at = (length: number) =>
-        createResolver(template({}, { Conditions: chain(length) }), context()).condition(`C${length - 1}`);
+      const at = (length: number) => createResolver(template({}, { Conditions: chain(length) }), context()).condition(`C${length - 1}`);
       expect(at(5)).toEqual({ kind: 'known', value: true });
       expect(at(5000).kind).toBe('unresolvable');
     });

@@ -159,9 +159,7 @@ describe('Function: chooseArchitecture', () => {
     expect(choose(lambdaFunction('a', { architectures: ref('Unknown') }))).toEqual(expression({ 'Fn::Select': [0, ref('Unknown')] }));
   });
   it('keeps an unknown Fn::If per branch, with AWS::NoValue as the default', () => {
-    expect(choose(lambdaFunction('a', { architectures: ifThen('Later', ['arm64'], NO_VALUE) }))).toEqual(
-      expression(ifThen('Later', 'arm64', 'x86_64')),
-    );
+    expect(choose(lambdaFunction('a', { architectures: ifThen('Later', ['arm64'], NO_VALUE) }))).toEqual(expression(ifThen('Later', 'arm64', 'x86_64')));
     expect(choose(lambdaFunction('a', { architectures: ifThen('Later', ['arm64'], ['arm64']) }))).toEqual(literal('arm64'));
   });
   it.each<[string, Json, RegExp]>([
