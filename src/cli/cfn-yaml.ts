@@ -369,13 +369,13 @@ export interface WriteOptions {
 export function nodeText(node: Node, options: WriteOptions = {}): string {
   const document = new Document(null, schemaOptions());
   document.contents = node;
-  const toString: ToStringOptions = {
+  const writeOptions: ToStringOptions = {
     lineWidth: 0,
     flowCollectionPadding: false,
     indent: options.indent ?? 2,
     indentSeq: options.indentSeq ?? true,
   };
-  return document.toString(toString);
+  return document.toString(writeOptions);
 }
 
 /** Writes a JSON-form template as YAML with short tags (deterministic; no anchors, no line folding). */

@@ -90,7 +90,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const { region, accountId, mirrorFunctionArn, notes, warnings } = resolveDefaults(options, io.env);
 
   const note = (text: string) => io.stderr.write(`note: ${printable(text)}\n`);
-  warnings.forEach((text) => io.stderr.write(`warning: ${printable(text)}\n`));
+  for (const text of warnings) io.stderr.write(`warning: ${printable(text)}\n`);
   if (!hasOurTransform) note(`${source} has no "Transform: ${MACRO_NAME}"; transforming it anyway`);
   notes.forEach(note);
   if (parameters.unresolved.length > 0) {

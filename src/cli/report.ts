@@ -6,16 +6,18 @@ import type { SiteReport, TransformProblem, Verdict } from '../template/types.js
 
 const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip', 'failed'];
 
-const escape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const escapeCodeUnit = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** Escapes C0/C1 control characters (terminal escape sequences) as \uXXXX. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escape);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escapeCodeUnit);
 }
 
 /** `printable`, but line breaks stay line breaks (messages that quote the template over several lines). */
 export function printableLines(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, escape);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, escapeCodeUnit);
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string[] {

@@ -14,7 +14,7 @@ import { isImageDigest } from './build.js';
 import { canonicalJson } from './canonical.js';
 import type { MirrorConfig } from './config.js';
 import type { CreateOrUpdateRequest, WaitState } from './events.js';
-import { planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from './plan.js';
+import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from './plan.js';
 import type { BuildReport } from './ports.js';
 import { parseProperties } from './properties.js';
 
@@ -92,7 +92,7 @@ export function waitStateFromBuild(
   if (binding === undefined) return { problem: `build ${build.id} carries no binding of the mirror function` };
   if (binding.request !== requestDigest(request)) return { problem: `build ${build.id} was started for another request` };
 
-  let plan;
+  let plan: MirrorPlan;
   try {
     plan = planMirror(parseProperties(request.ResourceProperties), config, config.defaultRepositoryPrefix);
   } catch (error) {

@@ -110,7 +110,7 @@ export function findImageSites(template: JsonObject): ImageSite[] {
  */
 export function readsFromMirror(expression: Json, template: JsonObject): boolean {
   const intrinsic = intrinsicOf(expression);
-  if (!intrinsic || intrinsic[0] !== 'Fn::GetAtt') return false;
+  if (intrinsic?.[0] !== 'Fn::GetAtt') return false;
   const arg = intrinsic[1];
   let target: Json | undefined;
   let attribute: Json | undefined;

@@ -3,7 +3,7 @@
 // plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated, and the
 // result shares every unchanged subtree with it (see rewriteTemplate).
 import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
-import { InternalTransformError, InvalidArchitectureError, InvalidImageError, MalformedTemplateError, TransformError, UnmappableSiteError } from './errors.js';
+import { InternalTransformError, InvalidArchitectureError, InvalidImageError, MalformedTemplateError, type TransformError, UnmappableSiteError } from './errors.js';
 import { createImageClassifier, type ImageClassifier } from './images.js';
 import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';

@@ -6,6 +6,7 @@ import { listTags, readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, DOCKER_MULTI_ARCH, instrumentationTemplate, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION, samTemplate } from './fixtures.js';
 import { describeDeployment, expectAnsweredOnce, expectMirroredImage, expectResponseUrlsKeptSecret, functionOf, platformDigest } from './harness/checks.js';
+import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, OTHER_REGION_ECR_HOST, PRIVATE_HOST, startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
 
@@ -206,7 +207,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const { concurrencyLimit } = harness.codeBuild.settings;
         harness.codeBuild.settings.concurrencyLimit = 3;
         harness.codeBuild.resetPeak();
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('fleet', { template });
         } finally {
@@ -269,7 +270,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const { batchGetHoldMs, provisioningMs } = harness.codeBuild.settings;
         harness.codeBuild.settings.batchGetHoldMs = 1_000;
         harness.codeBuild.settings.provisioningMs = 3_000;
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('slow-build', {
             template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),

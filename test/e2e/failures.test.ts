@@ -175,7 +175,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           code: 'DENIED',
           message: 'User: arn:aws:sts::123456789012:assumed-role/e2e-build-role is not authorized to perform: ecr:UploadLayerPart',
         });
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('broken-copy', {
             template: lambdaTemplate([{ logicalId: 'BrokenFunction', imageUri: image.reference }]),

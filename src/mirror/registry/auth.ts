@@ -6,7 +6,7 @@ import type { CallContext } from '../budget.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
-import { TransportError, type Transport } from './http.js';
+import { type HttpResponse, TransportError, type Transport } from './http.js';
 import type { SecretRedactor } from './secrets.js';
 
 export interface RegistryCredentials {
@@ -159,7 +159,7 @@ export class Authenticator {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials !== undefined) headers.authorization = basicHeader(credentials);
 
-    let response;
+    let response: HttpResponse;
     try {
       response = await this.transport.send({ method: 'GET', url: url.href, headers, maxBytes: MAX_TOKEN_RESPONSE_BYTES }, call);
     } catch (error) {

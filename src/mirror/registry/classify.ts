@@ -13,14 +13,12 @@ export interface RegistryAnswer {
 }
 
 const MAX_MESSAGE_LENGTH = 300;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is taken out of the registry's words
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
 
 function clean(text: string, redactor: SecretRedactor): string | undefined {
   // Redact before cutting, so a secret split by the cut cannot survive in part.
-  const flat = redactor
-    .redact(text)
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const flat = redactor.redact(text).replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   if (flat === '') return undefined;
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH)}…` : flat;
 }

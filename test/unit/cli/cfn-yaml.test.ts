@@ -4,6 +4,7 @@ import { CfnYamlError, parseCfnYaml, stringifyCfnYaml } from '../../../src/cli/c
 import type { Json } from '../../../src/template/types.js';
 
 /** Parses `value: <snippet>` and returns what `value` became. */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: a module-local helper; the global valueOf is not used here
 function valueOf(snippet: string): unknown {
   return (parseCfnYaml(`value: ${snippet}\n`) as { value: unknown }).value;
 }

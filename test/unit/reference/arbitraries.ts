@@ -26,7 +26,7 @@ export const pathComponent = fc
 const hostEdge = chars(LOWER + UPPER + DIGITS);
 const domainComponent = fc.oneof(
   hostEdge,
-  fc.tuple(hostEdge, stringOf(LOWER + UPPER + DIGITS + '-', 0, 8), hostEdge).map((parts) => parts.join('')),
+  fc.tuple(hostEdge, stringOf(`${LOWER + UPPER + DIGITS}-`, 0, 8), hostEdge).map((parts) => parts.join('')),
 );
 const port = fc.integer({ min: 1, max: 65535 }).map(String);
 const withOptionalPort = (host: fc.Arbitrary<string>) => fc.tuple(host, fc.option(port, { nil: undefined })).map(([h, p]) => (p === undefined ? h : `${h}:${p}`));
@@ -43,11 +43,11 @@ export const domainArbitrary = fc.oneof(
 );
 
 // --- tag and digest --------------------------------------------------------------------------
-const WORD = LOWER + UPPER + DIGITS + '_';
+const WORD = `${LOWER + UPPER + DIGITS}_`;
 export const tagArbitrary = fc.oneof(
-  fc.tuple(chars(WORD), stringOf(WORD + '.-', 0, 20)).map(([first, rest]) => first + rest),
+  fc.tuple(chars(WORD), stringOf(`${WORD}.-`, 0, 20)).map(([first, rest]) => first + rest),
   // Long tags, up to the 128-character limit.
-  fc.tuple(chars(WORD), stringOf(WORD + '.-', 100, 127)).map(([first, rest]) => first + rest),
+  fc.tuple(chars(WORD), stringOf(`${WORD}.-`, 100, 127)).map(([first, rest]) => first + rest),
 );
 
 const KNOWN_DIGESTS: ReadonlyArray<readonly [string, number]> = [
@@ -150,7 +150,7 @@ export const validReference: fc.Arbitrary<GeneratedReference> = fc.oneof(
 export const longValidReference: fc.Arbitrary<GeneratedReference> = nearLimitReference.filter(({ expected }) => qualifiedLength(expected) <= 255);
 
 // --- hostile and arbitrary input -------------------------------------------------------------
-const GRAMMAR_CHARACTERS = LOWER.slice(0, 6) + 'XYZ019._-:/@+';
+const GRAMMAR_CHARACTERS = `${LOWER.slice(0, 6)}XYZ019._-:/@+`;
 /** Strings mixing the grammar's own characters with shell metacharacters. */
 export const mixedString = fc.string({
   unit: fc.oneof({ weight: 4, arbitrary: chars(GRAMMAR_CHARACTERS) }, { weight: 1, arbitrary: fc.constantFrom(...SHELL_METACHARACTERS) }),
@@ -164,7 +164,7 @@ export const referenceWithMetacharacter = fc.tuple(validReference, fc.constantFr
 });
 
 /** A valid reference with one character replaced by a grammar character: near misses both ways. */
-export const mutatedReference = fc.tuple(validReference, chars(GRAMMAR_CHARACTERS + 'A'), fc.nat()).map(([{ input }, replacement, at]) => {
+export const mutatedReference = fc.tuple(validReference, chars(`${GRAMMAR_CHARACTERS}A`), fc.nat()).map(([{ input }, replacement, at]) => {
   const index = at % input.length;
   return input.slice(0, index) + replacement + input.slice(index + 1);
 });

@@ -188,6 +188,7 @@ describe('Options: Metadata.SysdigImageFix', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noShadowRestrictedNames: a module-local helper; the global escape is not used here
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

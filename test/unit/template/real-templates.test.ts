@@ -59,7 +59,7 @@ describe('Function: transform over real templates', () => {
     });
 
     it('keeps the template as is when the patcher parameter already names private ECR of the region', () => {
-      const ecr = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig/serverless-patcher:' + version;
+      const ecr = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig/serverless-patcher:${version}`;
       const ctx = context({ region: 'ap-northeast-1', templateParameterValues: { SysdigServerlessPatcherImage: ecr } });
       const { input, fragment, sites } = transformed(file, ctx);
       expect(fragment).toEqual(input);

@@ -24,7 +24,7 @@ const literalImage = mostly(
     'nginx:1.27',
     'docker.io/library/nginx:1.27',
     '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:' + 'b'.repeat(64),
+    `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'b'.repeat(64)}`,
     '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:1',
     'public.ecr.aws/lambda/python:3.12',
     'localhost:5000/x',
