@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACTIVE_POLL_INTERVAL_MS } from '../src/mirror/poll.js';
+import { ACTIVE_POLL_INTERVAL_MS } from '../src/mirror/build/poll.js';
 import { AMD64_ONLY, lambdaTemplate } from '../test/e2e/fixtures.js';
 import { startHarness } from '../test/e2e/harness/harness.js';
 import { pollTimings } from '../test/e2e/poll-timing.js';

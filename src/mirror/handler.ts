@@ -3,16 +3,16 @@
 // once, whatever happens (including a bug), before Lambda's timeout. It never throws: a thrown error
 // would make Lambda retry the event and answer again.
 import type { Context } from 'aws-lambda';
-import { requestDigest } from './build-binding.js';
-import { answerReserveMs, Budget } from './budget.js';
-import { loadConfig, type Environment, type MirrorConfig } from './config.js';
-import { MirrorError } from './errors.js';
-import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './events.js';
-import { continueBuild, createOrUpdate, deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome, type Timing } from './lifecycle.js';
+import { requestDigest } from './build/binding.js';
+import { answerReserveMs, Budget } from './core/budget.js';
+import { loadConfig, type Environment, type MirrorConfig } from './core/config.js';
+import { MirrorError } from './core/errors.js';
+import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './cfn/events.js';
+import { continueBuild, createOrUpdate, deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome, type Timing } from './core/lifecycle.js';
 import { createMirrorLog, type RedactingLog } from './log.js';
-import { parseProperties } from './properties.js';
-import { createAwsPorts, createBasePorts, type ClockPorts, type MirrorPorts, type ResponsePorts } from './ports.js';
-import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './response.js';
+import { parseProperties } from './core/properties.js';
+import { createAwsPorts, createBasePorts, type ClockPorts, type MirrorPorts, type ResponsePorts } from './ports/aws.js';
+import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './cfn/response.js';
 
 export interface HandlerOptions {
   /** The AWS side, made once the configuration is known. */

@@ -2,7 +2,7 @@
 // registered secret (the presigned URL and its signature) is scrubbed from messages, errors and stacks,
 // whichever code path produced them.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { REDACTED } from './response.js';
+import { REDACTED } from './cfn/response.js';
 
 export const SERVICE_NAME = 'sysdig-image-fix-mirror';
 

@@ -14,11 +14,11 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, type MirrorConfig } from '../../src/mirror/config.js';
+import { loadConfig, type MirrorConfig } from '../../src/mirror/core/config.js';
 import { createHandler } from '../../src/mirror/handler.js';
 import { createMirrorLog, SERVICE_NAME } from '../../src/mirror/log.js';
-import { lambdaPullStatement } from '../../src/mirror/policy.js';
-import { createAwsPorts, type RegistryPort, type RegistryPortOptions } from '../../src/mirror/ports.js';
+import { lambdaPullStatement } from '../../src/mirror/core/policy.js';
+import { createAwsPorts, type RegistryPort, type RegistryPortOptions } from '../../src/mirror/ports/aws.js';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { unboundedCall } from '../support/call-context.js';
 import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto, type LocalMoto } from '../support/moto.js';

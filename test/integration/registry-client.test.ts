@@ -12,7 +12,7 @@ import {
   parseEndpointMap,
   type RegistryClientOptions,
   type RegistryCredentials,
-} from '../../src/mirror/registry.js';
+} from '../../src/mirror/registry/client.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import { generateImage, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';

@@ -2,7 +2,7 @@
 // `WWW-Authenticate` challenge. `Basic`: send the credentials. `Bearer`: get a token from the realm (with
 // the credentials when there are any) for the challenged scope and cache it per (host, scope).
 // What a host asked for is remembered, so later requests authenticate up front instead of being refused first.
-import type { CallContext } from '../budget.js';
+import type { CallContext } from '../core/budget.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';

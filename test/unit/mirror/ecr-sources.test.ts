@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arnMatches, ecrSourceProblem, parseEcrSources } from '../../../src/mirror/ecr-sources.js';
+import { arnMatches, ecrSourceProblem, parseEcrSources } from '../../../src/mirror/core/ecr-sources.js';
 import { parseImageReference } from '../../../src/reference/index.js';
 
 describe('Function: parseEcrSources', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvent, deleteEvent, updateEvent } from './fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, ECR_HOST, ECR_PASSWORD, PROJECT, REGION } from './fixtures/world.js';
-import { requestDigest } from '../../../src/mirror/build-binding.js';
+import { requestDigest } from '../../../src/mirror/build/binding.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:registry-credentials-AbCdEf`;
 
@@ -75,7 +75,7 @@ describe('Function: handler (Create)', () => {
       SOURCE_IMAGE: { value: `quay.io/sysdig/serverless-patcher@${SOURCE_AMD64}`, type: 'PLAINTEXT' },
       TARGET_IMAGE: { value: `${TARGET_REPOSITORY_URI}:6.2.0`, type: 'PLAINTEXT' },
       ARCHITECTURE: { value: 'x86_64', type: 'PLAINTEXT' },
-      // What binds the build to this request (build-binding.ts); no ResponseURL, only a digest of the request.
+      // What binds the build to this request (build/binding.ts); no ResponseURL, only a digest of the request.
       SYSDIG_IMAGE_FIX_BINDING: { value: expect.stringContaining(`"request":"${requestDigest(event)}"`), type: 'PLAINTEXT' },
     });
     expect(JSON.stringify(input)).not.toContain(new URL(url).searchParams.get('X-Amz-Signature')!);

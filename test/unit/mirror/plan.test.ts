@@ -8,8 +8,8 @@ import {
   withTargetTag,
   type CopyPlan,
   type KeepPlan,
-} from '../../../src/mirror/plan.js';
-import { parseProperties } from '../../../src/mirror/properties.js';
+} from '../../../src/mirror/core/plan.js';
+import { parseProperties } from '../../../src/mirror/core/properties.js';
 import { parseImageReference, tryParseImageReference } from '../../../src/reference/index.js';
 
 const here = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' };

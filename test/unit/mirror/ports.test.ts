@@ -8,9 +8,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/mirror/config.js';
-import { lambdaPullStatement } from '../../../src/mirror/policy.js';
-import { createAwsPorts, createHttpPut, type RegistryPortOptions } from '../../../src/mirror/ports.js';
+import { loadConfig } from '../../../src/mirror/core/config.js';
+import { lambdaPullStatement } from '../../../src/mirror/core/policy.js';
+import { createAwsPorts, createHttpPut, type RegistryPortOptions } from '../../../src/mirror/ports/aws.js';
 import { unboundedCall } from '../../support/call-context.js';
 import { serviceError } from './fixtures/world.js';
 

@@ -17,7 +17,7 @@ import {
   parseEndpointMap,
   type RegistryClientOptions,
   type RegistryCredentials,
-} from '../../../src/mirror/registry.js';
+} from '../../../src/mirror/registry/client.js';
 import { parseImageReference } from '../../../src/reference/index.js';
 import { MediaType } from '../../support/media-types.js';
 

@@ -8,7 +8,7 @@ import {
   sendResponse,
   type Answer,
   type AnswerTarget,
-} from '../../../src/mirror/response.js';
+} from '../../../src/mirror/cfn/response.js';
 import type { MirrorLog } from '../../../src/mirror/log.js';
 
 const target: AnswerTarget = {

@@ -7,7 +7,7 @@ import { DEFAULT_SERVICE_TIMEOUT, MACRO_NAME, MacroEnv, MirrorEnv, SERVICE_TIMEO
 import { DEFAULT_REPOSITORY_PREFIX, repositoryPrefixProblem } from '../../../src/reference/index.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { TEMPLATE_PATH, parseTemplate } from '../../../scripts/package-stackset.js';
-import { ECR_SOURCES_ENV } from '../../../src/mirror/ecr-sources.js';
+import { ECR_SOURCES_ENV } from '../../../src/mirror/core/ecr-sources.js';
 import { DEFAULT_PSEUDO, auditPolicies, decideResources, policyStatements } from './policy-audit.js';
 
 const template = parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8'));

@@ -2,8 +2,8 @@
 // left, and the timing rules (poll interval, hand-over margin, deadline margin, backoff).
 import { answerReserveMs, Budget } from './budget.js';
 import type { MirrorConfig } from './config.js';
-import type { MirrorLog } from './log.js';
-import type { ClockPorts } from './ports.js';
+import type { MirrorLog } from '../log.js';
+import type { ClockPorts } from '../ports/aws.js';
 
 export interface Timing {
   /** Between two BatchGetBuilds calls. */

@@ -2,18 +2,18 @@
 // or something it cannot act on. Anything with a usable ResponseURL is answerable, however broken
 // the rest is; only an event without one cannot be answered (and is only logged).
 import type { CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
-import type { CopyPlan } from './plan.js';
+import type { CopyPlan } from '../core/plan.js';
 import type { AnswerTarget } from './response.js';
 
 export type CreateOrUpdateRequest = CloudFormationCustomResourceCreateEvent | CloudFormationCustomResourceUpdateEvent;
 export type DeleteRequest = CloudFormationCustomResourceDeleteEvent;
 
 export const CONTINUATION_KEY = 'sysdigImageFixContinuation';
-/** 2: the state lives in the build (see build-binding.ts); the event names only the request and the build. */
+/** 2: the state lives in the build (see build/binding.ts); the event names only the request and the build. */
 export const CONTINUATION_VERSION = 2;
 
 /**
- * The hand-over event (see build-run `handOver`): which request waits for which build. It proves nothing by
+ * The hand-over event (see build/run.ts `handOver`): which request waits for which build. It proves nothing by
  * itself: anyone allowed to invoke the function can send one. The continued invocation acts only after
  * CodeBuild confirms that the build belongs to this function's project and was started for exactly this
  * request (the binding in its environment), and takes everything else (plan, deadline, expected digest)

@@ -1,7 +1,7 @@
 // What one Custom::ImageMirror request means, decided without any I/O: keep the source (it already is
 // private ECR in this region) or copy one platform of it to a named ECR repository. The plan is plain
 // JSON because it travels in the continuation event.
-import { MirrorAttribute, platformOf, type Architecture } from '../contract.js';
+import { MirrorAttribute, platformOf, type Architecture } from '../../contract.js';
 import {
   ecrRegistryHost,
   formatRepository,
@@ -12,7 +12,7 @@ import {
   targetTag,
   tryParseImageReference,
   type ImageReference,
-} from '../reference/index.js';
+} from '../../reference/index.js';
 import type { ImageTagMutability, MirrorLocation } from './config.js';
 import type { MirrorRequestInput } from './properties.js';
 

@@ -7,16 +7,16 @@
 // whose binding matches it exactly, and everything it acts on (plan, deadline, digest) is taken from the
 // request and that build, never from the event: a forged or replayed event cannot steer anything.
 import { createHash } from 'node:crypto';
-import { BuildEnv } from '../contract.js';
-import { formatRepository, tryParseImageReference } from '../reference/index.js';
-import type { BuildVariable } from './build.js';
-import { isImageDigest } from './build.js';
-import { canonicalJson } from './canonical.js';
-import type { MirrorConfig } from './config.js';
-import type { CreateOrUpdateRequest, WaitState } from './events.js';
-import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from './plan.js';
-import type { BuildReport } from './ports.js';
-import { parseProperties } from './properties.js';
+import { BuildEnv } from '../../contract.js';
+import { formatRepository, tryParseImageReference } from '../../reference/index.js';
+import type { BuildVariable } from './request.js';
+import { isImageDigest } from './request.js';
+import { canonicalJson } from '../core/canonical.js';
+import type { MirrorConfig } from '../core/config.js';
+import type { CreateOrUpdateRequest, WaitState } from '../cfn/events.js';
+import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
+import type { BuildReport } from '../ports/aws.js';
+import { parseProperties } from '../core/properties.js';
 
 /** The environment override holding the binding (ignored by the buildspec). */
 export const BINDING_VARIABLE = 'SYSDIG_IMAGE_FIX_BINDING';

@@ -2,8 +2,8 @@
 // reading the mirror function's log sees what the first deployment waited for (queued, provisioning, installing
 // skopeo, the copy...). The buildspec's own steps map to CodeBuild phases: INSTALL installs skopeo and jq when
 // missing, PRE_BUILD checks the inputs, BUILD logs in, copies and verifies, POST_BUILD reports.
-import type { MirrorLog } from './log.js';
-import type { BuildPhaseReport, BuildReport } from './ports.js';
+import type { MirrorLog } from '../log.js';
+import type { BuildPhaseReport, BuildReport } from '../ports/aws.js';
 
 /** What each CodeBuild phase is in the mirror's copy job. */
 export const PHASE_MEANING: Readonly<Record<string, string>> = {

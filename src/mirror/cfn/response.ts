@@ -3,8 +3,8 @@
 // retries. The presigned ResponseURL lets anyone holding it answer for the resource: it is only ever
 // passed to putResponse and never logged.
 import { createHash } from 'node:crypto';
-import type { MirrorLog } from './log.js';
-import type { ResponsePorts, ClockPorts } from './ports.js';
+import type { MirrorLog } from '../log.js';
+import type { ResponsePorts, ClockPorts } from '../ports/aws.js';
 
 export type ResponseStatus = 'SUCCESS' | 'FAILED';
 

@@ -3,19 +3,19 @@
 // invocation before Lambda's timeout, and turning the finished build into an Outcome. Every call is
 // bounded by the invocation's budget. The ResponseURL never goes into the build; the hand-over event
 // carries it only to this same function, which trusts the event only as far as the build vouches for it
-// (build-binding.ts).
-import { BuildEnv } from '../contract.js';
-import { bindingVariable, isBoundTo, requestDigest, waitStateFromBuild } from './build-binding.js';
-import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_STATES, idempotencyToken, isImageDigest } from './build.js';
-import { CallTimeoutError } from './budget.js';
-import type { InvocationContext } from './context.js';
-import { awsErrorName, BuildError, describeError } from './errors.js';
-import { logBuildTimes } from './build-phases.js';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest, type WaitState } from './events.js';
-import { answered, failedPhysicalId, success, type Outcome } from './outcome.js';
-import { copiedImageUri } from './plan.js';
+// (binding.ts).
+import { BuildEnv } from '../../contract.js';
+import { bindingVariable, isBoundTo, requestDigest, waitStateFromBuild } from './binding.js';
+import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_STATES, idempotencyToken, isImageDigest } from './request.js';
+import { CallTimeoutError } from '../core/budget.js';
+import type { InvocationContext } from '../core/timing.js';
+import { awsErrorName, BuildError, describeError } from '../core/errors.js';
+import { logBuildTimes } from './phases.js';
+import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest, type WaitState } from '../cfn/events.js';
+import { answered, failedPhysicalId, success, type Outcome } from '../cfn/answers.js';
+import { copiedImageUri } from '../core/plan.js';
 import { nextPollDelayMs } from './poll.js';
-import type { BuildReport, MirrorPorts } from './ports.js';
+import type { BuildReport, MirrorPorts } from '../ports/aws.js';
 
 /** CodeBuild refusals that pass: throttling, the concurrent build limit, service hiccups. */
 const RETRYABLE_START_ERRORS = new Set([

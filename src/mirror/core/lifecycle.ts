@@ -1,17 +1,17 @@
 // Create / Update / Delete of Custom::ImageMirror, as decisions over ports: validate, plan, keep an
 // in-region source, find the build an earlier delivery started, resolve the source digest, ensure the ECR
-// repository, take the fast path or run the build (build-run.ts). Every call runs within the invocation's
+// repository, take the fast path or run the build (build/run.ts). Every call runs within the invocation's
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
-import { isImageDigest } from './build.js';
-import { continueWait, findStartedBuild, startBuild, waitForBuild } from './build-run.js';
+import { isImageDigest } from '../build/request.js';
+import { continueWait, findStartedBuild, startBuild, waitForBuild } from '../build/run.js';
 import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';
-import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './context.js';
+import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './timing.js';
 import { ecrSourceProblem } from './ecr-sources.js';
 import { BuildError, describeError, RegistryCredentialsError, RepositoryError, SourceImageError } from './errors.js';
-import type { Continuation, CreateOrUpdateRequest, DeleteRequest, InvalidEvent } from './events.js';
-import { answered, failedPhysicalId, failureAnswer, hasCause, success, type Outcome } from './outcome.js';
+import type { Continuation, CreateOrUpdateRequest, DeleteRequest, InvalidEvent } from '../cfn/events.js';
+import { answered, failedPhysicalId, failureAnswer, hasCause, success, type Outcome } from '../cfn/answers.js';
 import {
   attributesFromPhysicalId,
   copiedImageUri,
@@ -25,13 +25,13 @@ import {
   type MirrorPlan,
 } from './plan.js';
 import { lambdaPullStatement } from './policy.js';
-import type { MirrorPorts } from './ports.js';
+import type { MirrorPorts } from '../ports/aws.js';
 import { parseProperties } from './properties.js';
-import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from './response.js';
-import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from './registry.js';
+import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from '../cfn/response.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/client.js';
 
-export { DEFAULT_TIMING, deadlineFor, type LifecycleContext, type Timing } from './context.js';
-export { failureAnswer, reasonFor, type Outcome } from './outcome.js';
+export { DEFAULT_TIMING, deadlineFor, type LifecycleContext, type Timing } from './timing.js';
+export { failureAnswer, reasonFor, type Outcome } from '../cfn/answers.js';
 
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;

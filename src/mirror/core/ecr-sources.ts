@@ -4,7 +4,7 @@
 // a repository could read it through the transform. The macro stack's EcrSourceRepositoryArns parameter
 // lists what may be read (IAM ARN patterns, `*` and `?` wildcards); the roles get exactly those, and the
 // function refuses any other ECR source before it starts anything, with a reason that says so.
-import { classifyRegistry, type ImageReference } from '../reference/index.js';
+import { classifyRegistry, type ImageReference } from '../../reference/index.js';
 import type { MirrorLocation } from './config.js';
 
 /** The environment variable (set by the macro stack) with the patterns, comma-separated; `*` is every repository. */

@@ -1,9 +1,9 @@
 // The end of every path: an Answer for CloudFormation, or a hand-over to the next invocation. Failed
 // answers carry the placeholder physical id on Create (so the rollback Delete is a no-op) and the
 // unchanged id otherwise.
-import { UnmappableImageError } from '../reference/index.js';
-import { describeError, MirrorError, RegistryCredentialsError } from './errors.js';
-import { attributesFor, type MirrorPlan } from './plan.js';
+import { UnmappableImageError } from '../../reference/index.js';
+import { describeError, MirrorError, RegistryCredentialsError } from '../core/errors.js';
+import { attributesFor, type MirrorPlan } from '../core/plan.js';
 import { placeholderPhysicalId, type Answer } from './response.js';
 
 /**

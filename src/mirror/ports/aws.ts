@@ -16,16 +16,16 @@ import {
 } from '@aws-sdk/client-ecr';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Architecture } from '../contract.js';
-import { classifyRegistry, DOCKER_HUB, type ImageReference } from '../reference/index.js';
-import type { BuildVariable } from './build.js';
-import { realSleep, realTimer, type CallContext, type Timer } from './budget.js';
-import type { MirrorConfig } from './config.js';
-import { awsErrorName, describeError, RegistryCredentialsError } from './errors.js';
-import { mergeStatement, type PolicyStatement } from './policy.js';
-import { RegistryClient, type CredentialsProvider, type PlatformManifest, type RegistryCredentials } from './registry.js';
+import type { Architecture } from '../../contract.js';
+import { classifyRegistry, DOCKER_HUB, type ImageReference } from '../../reference/index.js';
+import type { BuildVariable } from '../build/request.js';
+import { realSleep, realTimer, type CallContext, type Timer } from '../core/budget.js';
+import type { MirrorConfig } from '../core/config.js';
+import { awsErrorName, describeError, RegistryCredentialsError } from '../core/errors.js';
+import { mergeStatement, type PolicyStatement } from '../core/policy.js';
+import { RegistryClient, type CredentialsProvider, type PlatformManifest, type RegistryCredentials } from '../registry/client.js';
 
-export type { CallContext } from './budget.js';
+export type { CallContext } from '../core/budget.js';
 
 export interface ClockPorts {
   /** Milliseconds since the epoch. */

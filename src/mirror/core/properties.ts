@@ -1,7 +1,7 @@
 // ResourceProperties of Custom::ImageMirror -> a typed request. CloudFormation passes every value as
 // a string; anything missing, unknown or invalid is reported together, naming each property.
 // SourceImage is checked against the reference grammar here, before anything else runs.
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_SERVICE_TIMEOUT, MirrorProperty, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../contract.js';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_SERVICE_TIMEOUT, MirrorProperty, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../../contract.js';
 import {
   ECR_REPOSITORY_NAME,
   ECR_REPOSITORY_NAME_MAX,
@@ -11,8 +11,8 @@ import {
   repositoryPrefixProblem,
   InvalidImageReferenceError,
   type ImageReference,
-} from '../reference/index.js';
-import { isImageDigest } from './build.js';
+} from '../../reference/index.js';
+import { isImageDigest } from '../build/request.js';
 import { InvalidPropertiesError, type PropertyProblem } from './errors.js';
 
 export interface MirrorRequestInput {

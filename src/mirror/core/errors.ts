@@ -1,7 +1,7 @@
 // Typed failures of the mirror function. Each message is written for the person reading the
 // CloudFormation event: it names the image (and the build or repository where one is involved) and
 // says what to do. None carries a credential, a token or the presigned ResponseURL.
-import { MIRROR_RESOURCE_TYPE } from '../contract.js';
+import { MIRROR_RESOURCE_TYPE } from '../../contract.js';
 
 /** Base class: a failure that becomes the Reason of a FAILED answer. */
 export class MirrorError extends Error {

@@ -1,11 +1,11 @@
 // The mirror function's settings: environment variables set by the macro stack (MirrorEnv) plus the
 // account, partition and region it runs in. Every value is validated here, before any of it reaches
 // an AWS call or a CodeBuild environment variable.
-import { MirrorEnv } from '../contract.js';
-import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../reference/index.js';
+import { MirrorEnv } from '../../contract.js';
+import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../../reference/index.js';
 import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
-import { parseEndpointMap } from './registry.js';
+import { parseEndpointMap } from '../registry/client.js';
 
 export type ImageTagMutability = 'MUTABLE' | 'IMMUTABLE';
 

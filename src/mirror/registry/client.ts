@@ -2,15 +2,15 @@
 // early when the image lacks the function's architecture, and tells whether the target already holds a
 // digest. Only `fetch` and Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
-import type { Architecture } from '../contract.js';
-import { formatImageReference, parseImageReference, type ImageReference } from '../reference/index.js';
-import type { CallContext } from './budget.js';
-import { Authenticator, type CredentialsProvider, type RegistryTarget } from './registry/auth.js';
-import { errorForResponse } from './registry/classify.js';
-import { DOCKER_HUB_REGISTRY_URL, parseEndpointMap, registryBaseUrl } from './registry/endpoints.js';
-import { PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext } from './registry/errors.js';
-import { AddressGuard, endpointHosts, type HostLookup } from './registry/guard.js';
-import { Transport, TransportError, type HttpResponse, type TransportClock } from './registry/http.js';
+import type { Architecture } from '../../contract.js';
+import { formatImageReference, parseImageReference, type ImageReference } from '../../reference/index.js';
+import type { CallContext } from '../core/budget.js';
+import { Authenticator, type CredentialsProvider, type RegistryTarget } from './auth.js';
+import { errorForResponse } from './classify.js';
+import { DOCKER_HUB_REGISTRY_URL, parseEndpointMap, registryBaseUrl } from './endpoints.js';
+import { PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext } from './errors.js';
+import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
+import { Transport, TransportError, type HttpResponse, type TransportClock } from './http.js';
 import {
   MANIFEST_ACCEPT,
   MANIFEST_MEDIA_TYPES,
@@ -27,11 +27,11 @@ import {
   parseImageConfigPlatform,
   parseImageManifestConfig,
   parseIndex,
-} from './registry/media.js';
-import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, platformRank } from './registry/platform.js';
-import { SecretRedactor } from './registry/secrets.js';
+} from './media.js';
+import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, platformRank } from './platform.js';
+import { SecretRedactor } from './secrets.js';
 
-export type { RegistryCredentials, CredentialsProvider } from './registry/auth.js';
+export type { RegistryCredentials, CredentialsProvider } from './auth.js';
 export {
   RegistryError,
   ManifestNotFoundError,
@@ -44,11 +44,11 @@ export {
   platformNotFoundReason,
   describeImage,
   type RegistryErrorContext,
-} from './registry/errors.js';
+} from './errors.js';
 export { parseEndpointMap, registryBaseUrl, DOCKER_HUB_REGISTRY_URL };
-export { MediaType, MANIFEST_MEDIA_TYPES, MANIFEST_ACCEPT } from './registry/media.js';
-export { parseWwwAuthenticate, type AuthChallenge } from './registry/challenge.js';
-export { formatPlatform, lambdaPlatform, isAttestation, choosePlatformEntry, availablePlatforms } from './registry/platform.js';
+export { MediaType, MANIFEST_MEDIA_TYPES, MANIFEST_ACCEPT } from './media.js';
+export { parseWwwAuthenticate, type AuthChallenge } from './challenge.js';
+export { formatPlatform, lambdaPlatform, isAttestation, choosePlatformEntry, availablePlatforms } from './platform.js';
 
 export interface RegistryClientOptions {
   /** Registry host -> base URL actually used (tests, proxies); see parseEndpointMap for REGISTRY_ENDPOINTS. */

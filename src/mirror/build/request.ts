@@ -2,12 +2,12 @@
 // and the Reason a failed build is reported with. The ResponseURL never goes into a build: anyone who
 // can read build details could answer for the resource.
 import { createHash } from 'node:crypto';
-import { BuildEnv } from '../contract.js';
-import { formatImageReference, parseImageReference, pinnedReference } from '../reference/index.js';
-import type { MirrorLocation } from './config.js';
-import { sourceReference, type CopyPlan } from './plan.js';
-import type { BuildReport } from './ports.js';
-import type { ReasonParts } from './response.js';
+import { BuildEnv } from '../../contract.js';
+import { formatImageReference, parseImageReference, pinnedReference } from '../../reference/index.js';
+import type { MirrorLocation } from '../core/config.js';
+import { sourceReference, type CopyPlan } from '../core/plan.js';
+import type { BuildReport } from '../ports/aws.js';
+import type { ReasonParts } from '../cfn/response.js';
 
 export interface BuildVariable {
   readonly name: string;
