@@ -11,7 +11,8 @@ import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from '.
 import { continueBuild, createOrUpdate, deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome, type Timing } from './core/lifecycle.js';
 import { createMirrorLog, type RedactingLog } from './log.js';
 import { parseProperties } from './core/properties.js';
-import { createAwsPorts, createBasePorts, type ClockPorts, type MirrorPorts, type ResponsePorts } from './ports/aws.js';
+import { createAwsPorts, createBasePorts } from './ports/aws.js';
+import type { ClockPorts, MirrorPorts, ResponsePorts } from './ports/types.js';
 import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './cfn/response.js';
 
 export interface HandlerOptions {

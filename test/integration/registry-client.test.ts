@@ -4,15 +4,10 @@
 // pushed by test/support; every expected digest is the one pushImage reported.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ManifestNotFoundError,
-  PlatformNotFoundError,
-  RegistryClient,
-  RegistryUnauthorizedError,
-  parseEndpointMap,
-  type RegistryClientOptions,
-  type RegistryCredentials,
-} from '../../src/mirror/registry/client.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryUnauthorizedError } from '../../src/mirror/registry/errors.js';
+import { RegistryClient, type RegistryClientOptions } from '../../src/mirror/registry/client.js';
+import { parseEndpointMap } from '../../src/mirror/registry/endpoints.js';
+import type { RegistryCredentials } from '../../src/mirror/registry/credentials.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import { generateImage, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';

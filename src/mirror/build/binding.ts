@@ -9,13 +9,13 @@
 import { createHash } from 'node:crypto';
 import { BuildEnv } from '../../contract.js';
 import { formatRepository, tryParseImageReference } from '../../reference/index.js';
-import type { BuildVariable } from './request.js';
+import type { BuildVariable } from '../ports/types.js';
 import { isImageDigest } from './request.js';
 import { canonicalJson } from '../core/canonical.js';
 import type { MirrorConfig } from '../core/config.js';
 import type { CreateOrUpdateRequest, WaitState } from '../cfn/events.js';
 import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
-import type { BuildReport } from '../ports/aws.js';
+import type { BuildReport } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
 
 /** The environment override holding the binding (ignored by the buildspec). */

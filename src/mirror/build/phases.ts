@@ -3,7 +3,7 @@
 // skopeo, the copy...). The buildspec's own steps map to CodeBuild phases: INSTALL installs skopeo and jq when
 // missing, PRE_BUILD checks the inputs, BUILD logs in, copies and verifies, POST_BUILD reports.
 import type { MirrorLog } from '../log.js';
-import type { BuildPhaseReport, BuildReport } from '../ports/aws.js';
+import type { BuildPhaseReport, BuildReport } from '../ports/types.js';
 
 /** What each CodeBuild phase is in the mirror's copy job. */
 export const PHASE_MEANING: Readonly<Record<string, string>> = {

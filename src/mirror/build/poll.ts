@@ -7,7 +7,7 @@
 // provisioning/10 s + running/2 s calls (a 60 s build after 30 s of provisioning: ~18 calls, 6 with a flat
 // 10 s); a failed read falls back to the slow interval, so throttling is never answered with more calls.
 import type { Timing } from '../core/timing.js';
-import type { BuildReport } from '../ports/aws.js';
+import type { BuildReport } from '../ports/types.js';
 
 /** Between polls once the build runs its buildspec: the goal is an answer within ~2 s of the build's end. */
 export const ACTIVE_POLL_INTERVAL_MS = 2_000;

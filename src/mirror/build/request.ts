@@ -6,13 +6,8 @@ import { BuildEnv } from '../../contract.js';
 import { formatImageReference, parseImageReference, pinnedReference } from '../../reference/index.js';
 import type { MirrorLocation } from '../core/config.js';
 import { sourceReference, type CopyPlan } from '../core/plan.js';
-import type { BuildReport } from '../ports/aws.js';
+import type { BuildReport, BuildVariable } from '../ports/types.js';
 import type { ReasonParts } from '../cfn/response.js';
-
-export interface BuildVariable {
-  readonly name: string;
-  readonly value: string;
-}
 
 /** CodeBuild build states after which nothing changes any more. */
 export const FINAL_BUILD_STATES = new Set(['SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);

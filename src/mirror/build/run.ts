@@ -15,7 +15,7 @@ import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateO
 import { answered, failedPhysicalId, success, type Outcome } from '../cfn/answers.js';
 import { copiedImageUri } from '../core/plan.js';
 import { nextPollDelayMs } from './poll.js';
-import type { BuildReport, MirrorPorts } from '../ports/aws.js';
+import type { BuildReport, MirrorPorts } from '../ports/types.js';
 
 /** CodeBuild refusals that pass: throttling, the concurrent build limit, service hiccups. */
 const RETRYABLE_START_ERRORS = new Set([

@@ -4,7 +4,7 @@
 // passed to putResponse and never logged.
 import { createHash } from 'node:crypto';
 import type { MirrorLog } from '../log.js';
-import type { ResponsePorts, ClockPorts } from '../ports/aws.js';
+import type { ResponsePorts, ClockPorts } from '../ports/types.js';
 
 export type ResponseStatus = 'SUCCESS' | 'FAILED';
 

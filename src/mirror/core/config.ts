@@ -5,7 +5,7 @@ import { MirrorEnv } from '../../contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../../reference/index.js';
 import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
-import { parseEndpointMap } from '../registry/client.js';
+import { parseEndpointMap } from '../registry/endpoints.js';
 
 export type ImageTagMutability = 'MUTABLE' | 'IMMUTABLE';
 

@@ -25,10 +25,10 @@ import {
   type MirrorPlan,
 } from './plan.js';
 import { lambdaPullStatement } from './policy.js';
-import type { MirrorPorts } from '../ports/aws.js';
+import type { MirrorPorts } from '../ports/types.js';
 import { parseProperties } from './properties.js';
 import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from '../cfn/response.js';
-import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/client.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
 
 export { DEFAULT_TIMING, deadlineFor, type LifecycleContext, type Timing } from './timing.js';
 export { failureAnswer, reasonFor, type Outcome } from '../cfn/answers.js';

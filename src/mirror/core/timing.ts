@@ -3,7 +3,7 @@
 import { answerReserveMs, Budget } from './budget.js';
 import type { MirrorConfig } from './config.js';
 import type { MirrorLog } from '../log.js';
-import type { ClockPorts } from '../ports/aws.js';
+import type { ClockPorts } from '../ports/types.js';
 
 export interface Timing {
   /** Between two BatchGetBuilds calls. */

@@ -3,22 +3,12 @@
 // the credentials when there are any) for the challenged scope and cache it per (host, scope).
 // What a host asked for is remembered, so later requests authenticate up front instead of being refused first.
 import type { CallContext } from '../core/budget.js';
+import type { CredentialsProvider, RegistryCredentials } from './credentials.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
 import { type HttpResponse, TransportError, type Transport } from './http.js';
 import type { SecretRedactor } from './secrets.js';
-
-export interface RegistryCredentials {
-  username: string;
-  password: string;
-}
-
-/**
- * Credentials for a registry host as written in image references (`quay.io`, `docker.io`), or undefined for
- * anonymous. `call` bounds any AWS call it makes (Secrets Manager, ECR GetAuthorizationToken).
- */
-export type CredentialsProvider = (registryHost: string, call?: CallContext) => Promise<RegistryCredentials | undefined>;
 
 /** One registry repository as the client addresses it. */
 export interface RegistryTarget extends ImageContext {

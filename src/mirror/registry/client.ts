@@ -5,9 +5,10 @@
 import type { Architecture } from '../../contract.js';
 import { formatImageReference, parseImageReference, type ImageReference } from '../../reference/index.js';
 import type { CallContext } from '../core/budget.js';
-import { Authenticator, type CredentialsProvider, type RegistryTarget } from './auth.js';
+import { Authenticator, type RegistryTarget } from './auth.js';
+import type { CredentialsProvider } from './credentials.js';
 import { errorForResponse } from './classify.js';
-import { DOCKER_HUB_REGISTRY_URL, parseEndpointMap, registryBaseUrl } from './endpoints.js';
+import { registryBaseUrl } from './endpoints.js';
 import { PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext } from './errors.js';
 import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
 import { Transport, TransportError, type HttpResponse, type TransportClock } from './http.js';
@@ -28,27 +29,8 @@ import {
   parseImageManifestConfig,
   parseIndex,
 } from './media.js';
-import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, platformRank } from './platform.js';
+import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, type PlatformManifest, platformRank } from './platform.js';
 import { SecretRedactor } from './secrets.js';
-
-export type { RegistryCredentials, CredentialsProvider } from './auth.js';
-export {
-  RegistryError,
-  ManifestNotFoundError,
-  RegistryUnauthorizedError,
-  RegistryRateLimitedError,
-  RegistryUnreachableError,
-  RegistryProtocolError,
-  PlatformNotFoundError,
-  RegistryConfigError,
-  platformNotFoundReason,
-  describeImage,
-  type RegistryErrorContext,
-} from './errors.js';
-export { parseEndpointMap, registryBaseUrl, DOCKER_HUB_REGISTRY_URL };
-export { MediaType, MANIFEST_MEDIA_TYPES, MANIFEST_ACCEPT } from './media.js';
-export { parseWwwAuthenticate, type AuthChallenge } from './challenge.js';
-export { formatPlatform, lambdaPlatform, isAttestation, choosePlatformEntry, availablePlatforms } from './platform.js';
 
 export interface RegistryClientOptions {
   /** Registry host -> base URL actually used (tests, proxies); see parseEndpointMap for REGISTRY_ENDPOINTS. */
@@ -76,18 +58,6 @@ export interface ManifestResult {
   mediaType: string;
   bytes: Uint8Array;
   json: unknown;
-}
-
-export interface PlatformManifest {
-  /** Digest of the single-platform manifest to copy and pin. */
-  digest: string;
-  mediaType: string;
-  /** `linux/amd64` or `linux/arm64`. */
-  platform: string;
-  /** Digest of the index or manifest list it was chosen from. */
-  indexDigest?: string;
-  /** Platforms the image offers (attestations excluded), e.g. `['linux/amd64', 'linux/arm64/v8']`. */
-  available: string[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;

@@ -4,7 +4,8 @@
 // read with a size cap. Every hop first passes the address guard (no loopback, link-local or Runtime API
 // unless mapped), and the whole exchange, retries and backoff included, stays within the caller's
 // CallContext. Knows nothing about images; the client maps TransportError to typed errors.
-import { MIN_CALL_MS, realSleep, realTimer, type CallContext, type Timer } from '../core/budget.js';
+import { MIN_CALL_MS, type CallContext, type Timer } from '../core/budget.js';
+import { realSleep, realTimer } from '../ports/clock.js';
 import type { AddressGuard } from './guard.js';
 
 /** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */

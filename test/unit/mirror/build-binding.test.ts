@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../src/mirror/build/binding.js';
 import { loadConfig } from '../../../src/mirror/core/config.js';
 import type { CreateOrUpdateRequest, WaitState } from '../../../src/mirror/cfn/events.js';
-import type { BuildReport } from '../../../src/mirror/ports/aws.js';
+import type { BuildReport } from '../../../src/mirror/ports/types.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const REPOSITORY = `${ECR}/sysdig-image-fix/quay.io/a/b`;

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../src/mirror/registry/client.js';
-import { createHttpPut, type RegistryFactory, type ResponsePorts } from '../../../src/mirror/ports/aws.js';
+import { createHttpPut } from '../../../src/mirror/ports/http-put.js';
+import type { RegistryFactory, ResponsePorts } from '../../../src/mirror/ports/types.js';
 import { createEvent, type VirtualClock } from './fixtures/harness.js';
 import { baseProperties, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, BLACK_HOLE, REGION } from './fixtures/world.js';

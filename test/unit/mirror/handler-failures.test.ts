@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvent } from './fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, PROJECT, REGION, serviceError } from './fixtures/world.js';
-import { RegistryRateLimitedError, RegistryUnreachableError, RegistryProtocolError, type RegistryErrorContext } from '../../../src/mirror/registry/client.js';
+import { RegistryRateLimitedError, RegistryUnreachableError, RegistryProtocolError, type RegistryErrorContext } from '../../../src/mirror/registry/errors.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:registry-credentials-AbCdEf`;
 const START = Date.UTC(2025, 0, 1);

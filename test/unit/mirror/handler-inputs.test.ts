@@ -5,7 +5,7 @@
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RegistryRateLimitedError } from '../../../src/mirror/registry/client.js';
+import { RegistryRateLimitedError } from '../../../src/mirror/registry/errors.js';
 import { MAX_RESPONSE_BYTES } from '../../../src/mirror/cfn/response.js';
 import { formatImageReference, tryParseImageReference } from '../../../src/reference/index.js';
 import { validReference } from '../reference/arbitraries.js';

@@ -5,7 +5,7 @@
 import { AccountLimitExceededException } from '@aws-sdk/client-codebuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src/mirror/registry/client.js';
+import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src/mirror/registry/errors.js';
 import { createEvent, deleteEvent, Harness, updateEvent, type Properties } from './fixtures/harness.js';
 import { ResponseServer } from './fixtures/response-server.js';
 import { SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';

@@ -4,7 +4,7 @@ import { BatchGetBuildsCommand, StartBuildCommand } from '@aws-sdk/client-codebu
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMING } from '../../../src/mirror/core/timing.js';
 import { ACTIVE_POLL_INTERVAL_MS, currentPhaseOf, nextPollDelayMs } from '../../../src/mirror/build/poll.js';
-import type { BuildReport } from '../../../src/mirror/ports/aws.js';
+import type { BuildReport } from '../../../src/mirror/ports/types.js';
 import { createEvent } from './fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE_AMD64, useScenario } from './fixtures/scenario.js';
 import { LOG_GROUP } from './fixtures/world.js';

@@ -10,7 +10,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/mirror/core/config.js';
 import { lambdaPullStatement } from '../../../src/mirror/core/policy.js';
-import { createAwsPorts, createHttpPut, type RegistryPortOptions } from '../../../src/mirror/ports/aws.js';
+import { createAwsPorts } from '../../../src/mirror/ports/aws.js';
+import { createHttpPut } from '../../../src/mirror/ports/http-put.js';
+import type { RegistryPortOptions } from '../../../src/mirror/ports/types.js';
 import { unboundedCall } from '../../support/call-context.js';
 import { serviceError } from './fixtures/world.js';
 

@@ -5,7 +5,8 @@
 // are exempt. The registry is HTTPS here (quay.io, not mapped), so a scripted fetch plays it: every URL the
 // client asks for is recorded, and the ones it must refuse are never asked for.
 import { describe, expect, it } from 'vitest';
-import { RegistryClient, RegistryProtocolError, type RegistryClientOptions } from '../../../src/mirror/registry/client.js';
+import { RegistryClient, type RegistryClientOptions } from '../../../src/mirror/registry/client.js';
+import { RegistryProtocolError } from '../../../src/mirror/registry/errors.js';
 import { forbiddenAddressReason } from '../../../src/mirror/registry/guard.js';
 import { parseImageReference } from '../../../src/reference/index.js';
 

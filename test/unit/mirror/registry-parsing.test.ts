@@ -1,6 +1,8 @@
 // The registry client's pure parts: challenge grammar, platform choice and base URLs.
 import { describe, expect, it } from 'vitest';
-import { DOCKER_HUB_REGISTRY_URL, availablePlatforms, choosePlatformEntry, isAttestation, parseWwwAuthenticate, registryBaseUrl } from '../../../src/mirror/registry/client.js';
+import { DOCKER_HUB_REGISTRY_URL, registryBaseUrl } from '../../../src/mirror/registry/endpoints.js';
+import { availablePlatforms, choosePlatformEntry, isAttestation } from '../../../src/mirror/registry/platform.js';
+import { parseWwwAuthenticate } from '../../../src/mirror/registry/challenge.js';
 import type { Descriptor } from '../../../src/mirror/registry/media.js';
 
 describe('Function: parseWwwAuthenticate', () => {

@@ -7,17 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ManifestNotFoundError,
   PlatformNotFoundError,
-  RegistryClient,
   RegistryConfigError,
   RegistryError,
   RegistryProtocolError,
   RegistryRateLimitedError,
   RegistryUnauthorizedError,
   RegistryUnreachableError,
-  parseEndpointMap,
-  type RegistryClientOptions,
-  type RegistryCredentials,
-} from '../../../src/mirror/registry/client.js';
+} from '../../../src/mirror/registry/errors.js';
+import { RegistryClient, type RegistryClientOptions } from '../../../src/mirror/registry/client.js';
+import { parseEndpointMap } from '../../../src/mirror/registry/endpoints.js';
+import type { RegistryCredentials } from '../../../src/mirror/registry/credentials.js';
 import { parseImageReference } from '../../../src/reference/index.js';
 import { MediaType } from '../../support/media-types.js';
 
