@@ -28,6 +28,7 @@ import {
   type ScalarTag,
   type ToStringOptions,
 } from 'yaml';
+import { isJsonObject } from '../template/json.js';
 import type { Json, JsonObject } from '../template/types.js';
 import { plainScalarType, templateTags, yaml11ScalarTags } from './yaml11.js';
 
@@ -301,10 +302,6 @@ export function readCfnYaml(text: string): CfnYamlDocument {
 /** The JSON form of a YAML template. Throws CfnYamlError (see readCfnYaml). */
 export function parseCfnYaml(text: string): unknown {
   return readCfnYaml(text).value;
-}
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `[name, argument]` of a single-key `Ref` / `Fn::Name` object that a short tag can write, else undefined. */

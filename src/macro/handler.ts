@@ -6,7 +6,7 @@ import { transform } from '../template/transform.js';
 import type { TransformProblem } from '../template/types.js';
 import { readMacroDefaults, type Environment } from './env.js';
 import { parseMacroEvent, type MacroResponse } from './event.js';
-import { formatProblems, summarizeSites } from './summary.js';
+import { formatProblems, summarizeSites } from '../template/summary.js';
 
 export type { MacroEvent, MacroResponse } from './event.js';
 

@@ -13,7 +13,8 @@ import { createMirrorLog, type RedactingLog } from './log.js';
 import { parseProperties } from './core/properties.js';
 import { createAwsPorts, createBasePorts } from './ports/aws.js';
 import type { ClockPorts, MirrorPorts, ResponsePorts } from './ports/types.js';
-import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './cfn/response.js';
+import { MAX_RESPONSE_BYTES, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './cfn/response.js';
+import { redactEvent } from './log.js';
 
 export interface HandlerOptions {
   /** The AWS side, made once the configuration is known. */

@@ -11,6 +11,7 @@ import { createResolver, type Resolver } from './resolve.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
 import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror, resolvedArchitecture, type ArchitectureChoice, type ImageSite } from './sites.js';
 import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';
+import { describeValue } from '../values.js';
 
 interface Environment {
   readonly template: JsonObject;
@@ -26,14 +27,6 @@ interface SiteOutcome {
   readonly report?: SiteReport;
   readonly request?: MirrorRequest;
   readonly problems: readonly TransformError[];
-}
-
-/** "a list", "null", "a number", ... for messages about values of the wrong kind. */
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
 }
 
 function failure(problems: readonly TransformError[], sites: readonly SiteReport[]): TransformResult {
@@ -129,7 +122,9 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
     if (typeof value !== 'string') {
       return failed(
         compactJson(value),
-        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`, { ...(origin ? { origin } : {}) }),
+        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${describeValue(value, { article: true })}, not a string`, {
+          ...(origin ? { origin } : {}),
+        }),
       );
     }
     const classified = env.classifyImage(value, options.repositoryPrefix);
@@ -167,7 +162,7 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
 
 function run(fragment: unknown, context: TransformContext, defaults: TransformDefaults, sites: SiteReport[]): TransformResult {
   if (!isJsonObject(fragment)) {
-    return failure([new MalformedTemplateError(`the fragment is ${kindOf(fragment)}, not a template object`)], sites);
+    return failure([new MalformedTemplateError(`the fragment is ${describeValue(fragment, { article: true })}, not a template object`)], sites);
   }
   const template: JsonObject = fragment;
   const problems: TransformError[] = [];

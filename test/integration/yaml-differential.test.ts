@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCfnYaml } from '../../src/cli/cfn-yaml.js';
 import { main } from '../../src/cli/main.js';
-import { canonicalJson } from '../../src/template/json.js';
+import { canonicalJson } from '../../src/values.js';
 import { comparable, readWithCfnLint, type OracleReading } from '../support/cfn-yaml-oracle.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
 

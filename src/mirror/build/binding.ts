@@ -8,14 +8,12 @@
 // request and that build, never from the event: a forged or replayed event cannot steer anything.
 import { createHash } from 'node:crypto';
 import { BuildEnv } from '../../contract.js';
-import { formatRepository, tryParseImageReference } from '../../reference/index.js';
-import type { BuildVariable } from '../ports/types.js';
-import { isImageDigest } from './request.js';
-import { canonicalJson } from '../core/canonical.js';
+import { formatRepository, isImageDigest, tryParseImageReference } from '../../reference/index.js';
+import { canonicalJson, isPlainObject } from '../../values.js';
 import type { MirrorConfig } from '../core/config.js';
 import type { CreateOrUpdateRequest, WaitState } from '../cfn/events.js';
 import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
-import type { BuildReport } from '../ports/types.js';
+import type { BuildReport, BuildVariable } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
 
 /** The environment override holding the binding (ignored by the buildspec). */
@@ -56,8 +54,8 @@ function parseBinding(text: string | undefined): Binding | undefined {
   } catch {
     return undefined;
   }
-  if (value === null || typeof value !== 'object') return undefined;
-  const b = value as Record<string, unknown>;
+  if (!isPlainObject(value)) return undefined;
+  const b = value;
   const valid =
     b.v === BINDING_VERSION &&
     typeof b.request === 'string' &&

@@ -12,12 +12,6 @@ import type { ReasonParts } from '../cfn/response.js';
 /** CodeBuild build states after which nothing changes any more. */
 export const FINAL_BUILD_STATES = new Set(['SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-export function isImageDigest(value: unknown): boolean {
-  return typeof value === 'string' && DIGEST.test(value);
-}
-
 /**
  * Environment overrides for the buildspec. SOURCE_IMAGE is pinned to the platform digest when it was
  * resolved, so the build copies exactly what was checked; a source written `repo:tag@sha256:...` is pinned

@@ -6,9 +6,10 @@
 // (binding.ts).
 import { BuildEnv } from '../../contract.js';
 import { bindingVariable, isBoundTo, requestDigest, waitStateFromBuild } from './binding.js';
-import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_STATES, idempotencyToken, isImageDigest } from './request.js';
+import { buildConsoleLink, buildEnvironment, describeBuildFailure, FINAL_BUILD_STATES, idempotencyToken } from './request.js';
+import { isImageDigest } from '../../reference/index.js';
 import { CallTimeoutError } from '../core/budget.js';
-import type { InvocationContext } from '../core/timing.js';
+import { exponentialBackoffMs, type InvocationContext } from '../core/timing.js';
 import { awsErrorName, BuildError, describeError } from '../core/errors.js';
 import { logBuildTimes } from './phases.js';
 import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest, type WaitState } from '../cfn/events.js';
@@ -101,7 +102,8 @@ export async function startBuild(state: Omit<WaitState, 'buildId'>, ports: Mirro
           { cause: error },
         );
       }
-      const ceiling = Math.min(timing.startBuildMaxDelayMs, timing.startBuildBaseDelayMs * 2 ** Math.min(attempt - 1, 20));
+      // The exponent stops growing after 20 doublings.
+      const ceiling = exponentialBackoffMs(Math.min(attempt, 21), timing.startBuildBaseDelayMs, timing.startBuildMaxDelayMs);
       const delay = Math.round(ceiling / 2 + (ceiling / 2) * ports.random());
       const now = ports.now();
       const giveUpAt = Math.min(deadline, now + ctx.remainingTimeMs() - timing.handoverMarginMs);

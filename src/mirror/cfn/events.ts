@@ -3,6 +3,7 @@
 // the rest is; only an event without one cannot be answered (and is only logged).
 import type { CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import type { CopyPlan } from '../core/plan.js';
+import { describeValue, isPlainObject } from '../../values.js';
 import type { AnswerTarget } from './response.js';
 
 export type CreateOrUpdateRequest = CloudFormationCustomResourceCreateEvent | CloudFormationCustomResourceUpdateEvent;
@@ -55,10 +56,6 @@ export type IncomingEvent =
 
 type Fields = Record<string, unknown>;
 
-function isObject(value: unknown): value is Fields {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function usableUrl(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 8192) return undefined;
   try {
@@ -92,8 +89,8 @@ function requestProblem(fields: Fields): string | undefined {
     return `RequestType ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : 'is missing'}; expected Create, Update or Delete`;
   }
   if (type !== 'Create' && (typeof fields.PhysicalResourceId !== 'string' || fields.PhysicalResourceId === '')) missing.push('PhysicalResourceId');
-  if (type !== 'Delete' && !isObject(fields.ResourceProperties)) missing.push('ResourceProperties');
-  if (type === 'Update' && !isObject(fields.OldResourceProperties)) missing.push('OldResourceProperties');
+  if (type !== 'Delete' && !isPlainObject(fields.ResourceProperties)) missing.push('ResourceProperties');
+  if (type === 'Update' && !isPlainObject(fields.OldResourceProperties)) missing.push('OldResourceProperties');
   return missing.length > 0 ? `the ${type} request has no ${missing.join(', ')}` : undefined;
 }
 
@@ -114,7 +111,7 @@ const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}:[A-Za-z0-9-]{1,100}$/;
  * answered: its ResponseURL may be anyone's.
  */
 function classifyContinuation(value: unknown): IncomingEvent {
-  if (!isObject(value) || !isObject(value.request)) return { kind: 'unanswerable', problem: 'continuation event without a request' };
+  if (!isPlainObject(value) || !isPlainObject(value.request)) return { kind: 'unanswerable', problem: 'continuation event without a request' };
   const request = value.request;
   const problem =
     (value.version !== CONTINUATION_VERSION ? `continuation version ${JSON.stringify(value.version)} is not ${CONTINUATION_VERSION}` : undefined) ??
@@ -129,7 +126,7 @@ function classifyContinuation(value: unknown): IncomingEvent {
 }
 
 export function classifyEvent(event: unknown): IncomingEvent {
-  if (!isObject(event)) return { kind: 'unanswerable', problem: `the event is ${event === null ? 'null' : Array.isArray(event) ? 'a list' : typeof event}, not an object` };
+  if (!isPlainObject(event)) return { kind: 'unanswerable', problem: `the event is ${describeValue(event)}, not an object` };
   if (CONTINUATION_KEY in event) return classifyContinuation(event[CONTINUATION_KEY]);
   const url = usableUrl(event.ResponseURL);
   if (url === undefined) {

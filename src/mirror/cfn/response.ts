@@ -1,8 +1,9 @@
 // The answer to CloudFormation: the response body (at most 4096 bytes: the Reason is cut, never Data),
-// the placeholder physical id of a failed Create, ResponseURL redaction for logs, and the PUT with
-// retries. The presigned ResponseURL lets anyone holding it answer for the resource: it is only ever
+// the placeholder physical id of a failed Create, and the PUT with retries (ResponseURL redaction for
+// logs is log.ts's). The presigned ResponseURL lets anyone holding it answer for the resource: it is only ever
 // passed to putResponse and never logged.
 import { createHash } from 'node:crypto';
+import { exponentialBackoffMs } from '../core/timing.js';
 import type { MirrorLog } from '../log.js';
 import type { ResponsePorts, ClockPorts } from '../ports/types.js';
 
@@ -36,7 +37,6 @@ export interface Answer {
 export const MAX_RESPONSE_BYTES = 4096;
 /** One very long log line must not push every other line out. */
 const MAX_DETAIL_LINE = 400;
-export const REDACTED = '[redacted]';
 const FAILED_PHYSICAL_ID_PREFIX = 'sysdig-image-fix-failed-';
 
 /**
@@ -124,13 +124,6 @@ export function responseBody(target: AnswerTarget, answer: Answer): string {
   return serialise(target, answer, cutToFit(renderReason(parts, 0), fits));
 }
 
-/** A deep copy of an event with every `ResponseURL` replaced, for logging. */
-export function redactEvent(event: unknown): unknown {
-  if (Array.isArray(event)) return event.map(redactEvent);
-  if (event === null || typeof event !== 'object') return event;
-  return Object.fromEntries(Object.entries(event as Record<string, unknown>).map(([key, value]) => [key, key === 'ResponseURL' ? REDACTED : redactEvent(value)]));
-}
-
 export interface SendOptions {
   readonly attempts?: number;
   readonly baseDelayMs?: number;
@@ -173,7 +166,7 @@ export async function sendResponse(
     } catch (error) {
       log.warn('the response PUT failed', { attempt, attempts, error });
       // The pause only when an attempt still fits after it.
-      const delay = Math.min(baseDelayMs * 2 ** (attempt - 1), left() - MIN_ATTEMPT_MS);
+      const delay = Math.min(exponentialBackoffMs(attempt, baseDelayMs), left() - MIN_ATTEMPT_MS);
       if (attempt < attempts && delay > 0) await ports.sleep(delay);
     }
   }

@@ -5,7 +5,6 @@
 // lists what may be read (IAM ARN patterns, `*` and `?` wildcards); the roles get exactly those, and the
 // function refuses any other ECR source before it starts anything, with a reason that says so.
 import { classifyRegistry, type ImageReference } from '../../reference/index.js';
-import type { MirrorLocation } from './config.js';
 
 /** The environment variable (set by the macro stack) with the patterns, comma-separated; `*` is every repository. */
 export const ECR_SOURCES_ENV = 'ECR_SOURCE_REPOSITORY_ARNS';
@@ -45,7 +44,7 @@ export function arnMatches(pattern: string, arn: string): boolean {
  * Why `source` may not be mirrored, or undefined. Only private ECR sources (any region, FIPS too) are
  * governed; other registries are reached over the internet with their own credentials.
  */
-export function ecrSourceProblem(source: ImageReference, config: Pick<MirrorLocation, 'partition'> & { readonly ecrSources: EcrSourcePolicy }): string | undefined {
+export function ecrSourceProblem(source: ImageReference, config: { readonly partition: string; readonly ecrSources: EcrSourcePolicy }): string | undefined {
   const registry = classifyRegistry(source.registry);
   if (registry.kind !== 'ecr-private' && registry.kind !== 'ecr-fips') return undefined;
   const policy = config.ecrSources;

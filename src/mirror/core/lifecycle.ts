@@ -3,7 +3,7 @@
 // repository, take the fast path or run the build (build/run.ts). Every call runs within the invocation's
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
-import { isImageDigest } from '../build/request.js';
+import { isImageDigest } from '../../reference/index.js';
 import { continueWait, findStartedBuild, startBuild, waitForBuild } from '../build/run.js';
 import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';

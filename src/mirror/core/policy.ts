@@ -1,6 +1,6 @@
 // The repository policy statement that lets Lambda functions of this account and region pull the
 // mirrored image, merged into whatever policy the repository already has (other statements are kept).
-import { canonicalJson as canonical } from './canonical.js';
+import { canonicalJson as canonical, isPlainObject } from '../../values.js';
 import type { MirrorLocation } from './config.js';
 
 export const LAMBDA_PULL_SID = 'SysdigImageFixLambdaPull';
@@ -45,14 +45,14 @@ export function mergeStatement(existing: string | undefined, statement: PolicySt
     } catch (error) {
       throw new PolicyDocumentError(`the repository policy is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    if (!isPlainObject(parsed)) {
       throw new PolicyDocumentError('the repository policy is not a JSON object');
     }
     policy = parsed as Record<string, unknown>;
   }
   const raw = policy.Statement;
   const statements: unknown[] = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  const isOurs = (s: unknown): boolean => s !== null && typeof s === 'object' && (s as PolicyStatement).Sid === statement.Sid;
+  const isOurs = (s: unknown): boolean => isPlainObject(s) && s.Sid === statement.Sid;
   const ours = statements.filter(isOurs);
   const changed = !(ours.length === 1 && canonical(ours[0]) === canonical(statement));
   const merged: Record<string, unknown> = { Version: '2012-10-17', ...policy, Statement: [...statements.filter((s) => !isOurs(s)), statement] };

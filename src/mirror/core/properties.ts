@@ -11,8 +11,9 @@ import {
   repositoryPrefixProblem,
   InvalidImageReferenceError,
   type ImageReference,
+  isImageDigest,
 } from '../../reference/index.js';
-import { isImageDigest } from '../build/request.js';
+import { describeValue, isPlainObject } from '../../values.js';
 import { InvalidPropertiesError, type PropertyProblem } from './errors.js';
 
 export interface MirrorRequestInput {
@@ -29,12 +30,6 @@ export interface MirrorRequestInput {
 }
 
 const KNOWN = new Set<string>(Object.values(MirrorProperty));
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
 
 /**
  * The macro may pass the function's own `Architectures` expression, which CloudFormation resolves
@@ -76,7 +71,7 @@ function repositoryNameProblem(name: string): string | undefined {
 
 /** Validates ResourceProperties; throws InvalidPropertiesError listing every problem. */
 export function parseProperties(properties: unknown): MirrorRequestInput {
-  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
+  if (!isPlainObject(properties)) {
     throw new InvalidPropertiesError([{ property: 'ResourceProperties', problem: `must be an object, not ${describeValue(properties)}` }]);
   }
   const props = properties as Record<string, unknown>;

@@ -73,3 +73,11 @@ export function deadlineFor(startedAt: number, serviceTimeoutSeconds: number, ti
   const timeoutMs = serviceTimeoutSeconds * 1000;
   return startedAt + timeoutMs - Math.min(timing.deadlineMarginMs, timeoutMs / 10);
 }
+
+/**
+ * The pause before retry `attempt` (1 for the first retry): `baseMs` doubled for each attempt before it, at most
+ * `maxMs`. Each caller keeps its own policy (attempts, cap, jitter, what must still fit after the pause).
+ */
+export function exponentialBackoffMs(attempt: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+}

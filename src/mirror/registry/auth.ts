@@ -3,12 +3,13 @@
 // the credentials when there are any) for the challenged scope and cache it per (host, scope).
 // What a host asked for is remembered, so later requests authenticate up front instead of being refused first.
 import type { CallContext } from '../core/budget.js';
+import { isPlainObject } from '../../values.js';
 import type { CredentialsProvider, RegistryCredentials } from './credentials.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
 import { type HttpResponse, TransportError, type Transport } from './http.js';
-import type { SecretRedactor } from './secrets.js';
+import type { SecretRedactor } from '../log.js';
 
 /** One registry repository as the client addresses it. */
 export interface RegistryTarget extends ImageContext {
@@ -185,7 +186,7 @@ export class Authenticator {
     } catch {
       throw new RegistryProtocolError(target, `the token service at ${url.origin} answered something that is not JSON`);
     }
-    const record = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    const record = isPlainObject(body) ? body : {};
     const token = typeof record.token === 'string' && record.token !== '' ? record.token : record.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new RegistryProtocolError(target, `the token service at ${url.origin} answered without a "token" or "access_token"`);

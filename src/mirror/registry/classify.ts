@@ -1,8 +1,9 @@
 // Turns a registry's non-success answer into a typed error carrying the registry's own words.
 import { ManifestNotFoundError, RegistryError, RegistryRateLimitedError, RegistryUnauthorizedError, type RegistryErrorContext } from './errors.js';
+import { isPlainObject } from '../../values.js';
 import { parseRetryAfter, type HttpResponse } from './http.js';
 import { bareContentType } from './media.js';
-import type { SecretRedactor } from './secrets.js';
+import type { SecretRedactor } from '../log.js';
 
 export type ImageContext = Pick<RegistryErrorContext, 'registry' | 'repository' | 'reference'>;
 
@@ -42,12 +43,12 @@ export function readRegistryAnswer(response: Pick<HttpResponse, 'headers' | 'bod
     const message = clean(text, redactor);
     return { codes: [], ...(message !== undefined ? { message } : {}) };
   }
-  if (json === null || typeof json !== 'object') return { codes: [] };
-  const record = json as Record<string, unknown>;
+  if (!isPlainObject(json)) return { codes: [] };
+  const record = json;
   let codes: string[] = [];
   let messages: string[] = [];
   if (Array.isArray(record.errors)) {
-    const entries = record.errors.filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object');
+    const entries = record.errors.filter(isPlainObject);
     codes = strings(entries.map((entry) => entry.code)).map((code) => code.toUpperCase());
     messages = strings(entries.map((entry) => entry.message));
   } else {

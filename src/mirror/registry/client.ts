@@ -3,7 +3,7 @@
 // digest. Only `fetch` and Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
 import type { Architecture } from '../../contract.js';
-import { formatImageReference, parseImageReference, type ImageReference } from '../../reference/index.js';
+import { canonicalRegistryHost, digestOf, digestProblem, formatImageReference, isDigest, parseImageReference, type ImageReference } from '../../reference/index.js';
 import type { CallContext } from '../core/budget.js';
 import { Authenticator, type RegistryTarget } from './auth.js';
 import type { CredentialsProvider } from './credentials.js';
@@ -19,9 +19,6 @@ import {
   MAX_CONFIG_BYTES,
   MAX_MANIFEST_BYTES,
   ManifestShapeError,
-  digestOf,
-  digestProblem,
-  isDigest,
   isImageManifestMediaType,
   isIndexMediaType,
   manifestMediaType,
@@ -30,7 +27,7 @@ import {
   parseIndex,
 } from './media.js';
 import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, type PlatformManifest, platformRank } from './platform.js';
-import { SecretRedactor } from './secrets.js';
+import { SecretRedactor } from '../log.js';
 
 export interface RegistryClientOptions {
   /** Registry host -> base URL actually used (tests, proxies); see parseEndpointMap for REGISTRY_ENDPOINTS. */
@@ -67,7 +64,7 @@ export const DEFAULT_RETRY_DELAY_MS = 500;
 function normaliseEndpoints(endpoints: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> {
   const normalised = new Map<string, string>();
   for (const [host, url] of endpoints ?? []) {
-    const key = host.toLowerCase() === 'index.docker.io' ? 'docker.io' : host.toLowerCase();
+    const key = canonicalRegistryHost(host);
     normalised.set(key, url.replace(/\/+$/, ''));
   }
   return normalised;

@@ -1,9 +1,11 @@
 // Registry credentials for a source host, in the buildspec's order: the credentials secret's entry for the host,
 // then (private ECR, any region) an ECR authorization token of the registry's region, then anonymous. The secret
 // is read once per container (a failed read is tried again next time) and its content never appears in an error.
-import { classifyRegistry, DOCKER_HUB } from '../../reference/index.js';
+import { canonicalRegistryHost, classifyRegistry, DOCKER_HUB } from '../../reference/index.js';
 import type { CallContext } from '../core/budget.js';
 import { describeError, RegistryCredentialsError } from '../core/errors.js';
+import { isPlainObject } from '../../values.js';
+import { DOCKER_HUB_API_HOST } from './endpoints.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -29,17 +31,15 @@ function parseCredentialsSecret(secretArn: string, text: string | undefined): Ma
   } catch {
     throw new RegistryCredentialsError(secretArn, shape);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RegistryCredentialsError(secretArn, shape);
+  if (!isPlainObject(parsed)) throw new RegistryCredentialsError(secretArn, shape);
   const entries = new Map<string, RegistryCredentials>();
-  for (const [host, value] of Object.entries(parsed as Record<string, unknown>)) {
-    const entry = value as { username?: unknown; password?: unknown } | null;
-    if (entry === null || typeof entry !== 'object' || typeof entry.username !== 'string' || typeof entry.password !== 'string') {
+  for (const [host, value] of Object.entries(parsed)) {
+    if (!isPlainObject(value) || typeof value.username !== 'string' || typeof value.password !== 'string') {
       throw new RegistryCredentialsError(secretArn, `${shape} (the entry for ${JSON.stringify(host.slice(0, 100))} is not)`);
     }
-    const key = host.toLowerCase();
-    entries.set(key === 'index.docker.io' || key === 'registry-1.docker.io' ? DOCKER_HUB : key, {
-      username: entry.username,
-      password: entry.password,
+    entries.set(host.toLowerCase() === DOCKER_HUB_API_HOST ? DOCKER_HUB : canonicalRegistryHost(host), {
+      username: value.username,
+      password: value.password,
     });
   }
   return entries;

@@ -5,6 +5,7 @@
 // unless mapped), and the whole exchange, retries and backoff included, stays within the caller's
 // CallContext. Knows nothing about images; the client maps TransportError to typed errors.
 import { MIN_CALL_MS, type CallContext, type Timer } from '../core/budget.js';
+import { exponentialBackoffMs } from '../core/timing.js';
 import { realSleep, realTimer } from '../ports/clock.js';
 import type { AddressGuard } from './guard.js';
 
@@ -232,7 +233,7 @@ export class Transport {
   }
 
   private backoff(attempt: number): number {
-    return Math.min(MAX_BACKOFF_MS, this.options.retryDelayMs * 2 ** (attempt - 1));
+    return exponentialBackoffMs(attempt, this.options.retryDelayMs, MAX_BACKOFF_MS);
   }
 
   /**

@@ -3,12 +3,12 @@ import {
   isPlaceholderPhysicalId,
   MAX_RESPONSE_BYTES,
   placeholderPhysicalId,
-  redactEvent,
   responseBody,
   sendResponse,
   type Answer,
   type AnswerTarget,
 } from '../../../src/mirror/cfn/response.js';
+import { redactEvent } from '../../../src/mirror/log.js';
 import type { MirrorLog } from '../../../src/mirror/log.js';
 
 const target: AnswerTarget = {

@@ -1,7 +1,7 @@
 // What the macro says about one transform: the failure message CloudFormation shows the user, and
 // the log summary. Neither carries the template or parameter values (they may hold secrets).
 import { MACRO_NAME } from '../contract.js';
-import type { SiteReport, TransformProblem, Verdict } from '../template/types.js';
+import type { SiteReport, TransformProblem, Verdict } from './types.js';
 
 /** A problem's text, naming its resource (the transform's messages usually do already). */
 export function describeProblem(problem: TransformProblem): string {
