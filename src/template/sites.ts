@@ -4,7 +4,7 @@
 import { ARCHITECTURES, DEFAULT_ARCHITECTURE, MIRROR_RESOURCE_TYPE, MirrorAttribute, type Architecture } from '../contract.js';
 import { InvalidArchitectureError } from './errors.js';
 import { compactJson, getOwn, hasOwn, intrinsicOf, isJsonObject } from './json.js';
-import type { Resolver } from './resolve.js';
+import type { Resolver } from './resolve/resolver.js';
 import type { Json, JsonObject, Mutable, SiteReport } from './types.js';
 
 export const LAMBDA_FUNCTION = 'AWS::Lambda::Function';

@@ -7,7 +7,7 @@ import { InternalTransformError, InvalidArchitectureError, InvalidImageError, Ma
 import { createImageClassifier, type ImageClassifier } from './images.js';
 import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
-import { createResolver, type Resolver } from './resolve.js';
+import { createResolver, type Resolver } from './resolve/resolver.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
 import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror, resolvedArchitecture, type ArchitectureChoice, type ImageSite } from './sites.js';
 import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResolver } from '../../../src/template/resolve.js';
+import { createResolver } from '../../../src/template/resolve/resolver.js';
 import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror } from '../../../src/template/sites.js';
 import { InvalidArchitectureError } from '../../../src/template/errors.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
