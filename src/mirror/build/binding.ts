@@ -11,10 +11,20 @@ import { BuildEnv } from '../../contract.js';
 import { formatRepository, isImageDigest, tryParseImageReference } from '../../reference/index.js';
 import { canonicalJson, isPlainObject } from '../../values.js';
 import type { MirrorConfig } from '../core/config.js';
-import type { CreateOrUpdateRequest, WaitState } from '../cfn/events.js';
-import { type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
+import type { CreateOrUpdateRequest } from '../cfn/events.js';
+import { type CopyPlan, type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
+
+/** What one invocation waits on: the request, its build, and what the build was started for. */
+export interface WaitState {
+  readonly request: CreateOrUpdateRequest;
+  readonly buildId: string;
+  /** Epoch milliseconds: give up and answer FAILED from then on. */
+  readonly deadline: number;
+  readonly expectedDigest?: string;
+  readonly plan: CopyPlan;
+}
 
 /** The environment override holding the binding (ignored by the buildspec). */
 export const BINDING_VARIABLE = 'SYSDIG_IMAGE_FIX_BINDING';
@@ -76,12 +86,14 @@ export function isBoundTo(build: BuildReport, digest: string): boolean {
  * The wait state of `build` for `request`, or the reason this build cannot be trusted for it. Checks that
  * the build ran in this function's project, carries the binding of exactly this request, and copies what
  * the request asks for into this account's and region's ECR (the plan is recomputed from the request's own
- * properties and this function's configuration, and compared with the build's environment).
+ * properties and this function's configuration, and compared with the build's environment). `knownPlan` is that
+ * plan when the caller has made it already (the properties are parsed once per request).
  */
 export function waitStateFromBuild(
   request: CreateOrUpdateRequest,
   build: BuildReport,
   config: Pick<MirrorConfig, 'projectName' | 'defaultRepositoryPrefix' | 'partition' | 'region' | 'accountId' | 'urlSuffix'>,
+  knownPlan?: MirrorPlan,
 ): { readonly state: WaitState } | { readonly problem: string } {
   if (build.projectName !== config.projectName || !build.id.startsWith(`${config.projectName}:`)) {
     return { problem: `build ${build.id} is not a build of this function's project ${config.projectName}` };
@@ -92,7 +104,7 @@ export function waitStateFromBuild(
 
   let plan: MirrorPlan;
   try {
-    plan = planMirror(parseProperties(request.ResourceProperties), config, config.defaultRepositoryPrefix);
+    plan = knownPlan ?? planMirror(parseProperties(request.ResourceProperties), config, config.defaultRepositoryPrefix);
   } catch (error) {
     return { problem: `the request's properties do not plan a copy (${error instanceof Error ? error.message : String(error)})` };
   }

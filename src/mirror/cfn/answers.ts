@@ -4,7 +4,8 @@
 import { UnmappableImageError } from '../../reference/index.js';
 import { describeError, MirrorError, RegistryCredentialsError } from '../core/errors.js';
 import { attributesFor, type MirrorPlan } from '../core/plan.js';
-import { placeholderPhysicalId, type Answer } from './response.js';
+import type { DeleteRequest, InvalidEvent } from './events.js';
+import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from './response.js';
 
 /**
  * `ignored`: an event this function must not act on (a continuation that no build of its own vouches for);
@@ -54,4 +55,29 @@ export function failureAnswer(request: { RequestType?: unknown; RequestId: strin
 
 export function success(plan: MirrorPlan, imageUri: string, reason: string): Outcome {
   return answered({ status: 'SUCCESS', physicalResourceId: imageUri, reason, data: attributesFor(plan, imageUri) });
+}
+
+/** Delete keeps the image (running functions and other stacks may use it): nothing to call. */
+export function deleteAnswer(request: DeleteRequest): Answer {
+  return {
+    status: 'SUCCESS',
+    physicalResourceId: request.PhysicalResourceId,
+    reason: isPlaceholderPhysicalId(request.PhysicalResourceId) ? 'Nothing to delete: the resource was never created' : 'Image kept in ECR: functions may still run it',
+  };
+}
+
+/** A malformed event that still has a ResponseURL. A Delete succeeds anyway, so a rollback never hangs on it. */
+export function invalidEventAnswer(event: InvalidEvent): Answer {
+  if (event.requestType === 'Delete') {
+    return {
+      status: 'SUCCESS',
+      physicalResourceId: event.physicalResourceId ?? placeholderPhysicalId(event.target.RequestId),
+      reason: `Nothing deleted (${event.problem})`,
+    };
+  }
+  return {
+    status: 'FAILED',
+    physicalResourceId: failedPhysicalId(event.requestType, event.target.RequestId, event.physicalResourceId),
+    reason: event.problem,
+  };
 }

@@ -2,7 +2,6 @@
 // or something it cannot act on. Anything with a usable ResponseURL is answerable, however broken
 // the rest is; only an event without one cannot be answered (and is only logged).
 import type { CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
-import type { CopyPlan } from '../core/plan.js';
 import { describeValue, isPlainObject } from '../../values.js';
 import type { AnswerTarget } from './response.js';
 
@@ -14,7 +13,7 @@ export const CONTINUATION_KEY = 'sysdigImageFixContinuation';
 export const CONTINUATION_VERSION = 2;
 
 /**
- * The hand-over event (see build/run.ts `handOver`): which request waits for which build. It proves nothing by
+ * The hand-over event (see build/wait.ts `handOver`): which request waits for which build. It proves nothing by
  * itself: anyone allowed to invoke the function can send one. The continued invocation acts only after
  * CodeBuild confirms that the build belongs to this function's project and was started for exactly this
  * request (the binding in its environment), and takes everything else (plan, deadline, expected digest)
@@ -26,16 +25,6 @@ export interface Continuation {
   readonly buildId: string;
   /** Consecutive failed reads of the build so far (carried across hand-overs). */
   readonly pollFailures?: number;
-}
-
-/** What one invocation waits on: the request, its build, and what the build was started for. */
-export interface WaitState {
-  readonly request: CreateOrUpdateRequest;
-  readonly buildId: string;
-  /** Epoch milliseconds: give up and answer FAILED from then on. */
-  readonly deadline: number;
-  readonly expectedDigest?: string;
-  readonly plan: CopyPlan;
 }
 
 /** An answerable event that is malformed: answered FAILED (or SUCCESS for a Delete). */

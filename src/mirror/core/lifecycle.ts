@@ -1,17 +1,18 @@
 // Create / Update / Delete of Custom::ImageMirror, as decisions over ports: validate, plan, keep an
 // in-region source, find the build an earlier delivery started, resolve the source digest, ensure the ECR
-// repository, take the fast path or run the build (build/run.ts). Every call runs within the invocation's
+// repository, take the fast path or run the build (build/start.ts, build/wait.ts). Every call runs within the invocation's
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
 import { isImageDigest } from '../../reference/index.js';
-import { continueWait, findStartedBuild, startBuild, waitForBuild } from '../build/run.js';
+import { continueWait, waitForBuild } from '../build/wait.js';
+import { findStartedBuild, startBuild } from '../build/start.js';
 import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';
 import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './timing.js';
 import { ecrSourceProblem } from './ecr-sources.js';
 import { BuildError, describeError, RegistryCredentialsError, RepositoryError, SourceImageError } from './errors.js';
-import type { Continuation, CreateOrUpdateRequest, DeleteRequest, InvalidEvent } from '../cfn/events.js';
-import { answered, failedPhysicalId, failureAnswer, hasCause, success, type Outcome } from '../cfn/answers.js';
+import type { Continuation, CreateOrUpdateRequest } from '../cfn/events.js';
+import { answered, failureAnswer, hasCause, success, type Outcome } from '../cfn/answers.js';
 import {
   attributesFromPhysicalId,
   copiedImageUri,
@@ -26,41 +27,13 @@ import {
 } from './plan.js';
 import { lambdaPullStatement } from './policy.js';
 import type { MirrorPorts } from '../ports/types.js';
-import { parseProperties } from './properties.js';
-import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from '../cfn/response.js';
+import { type MirrorRequestInput, parseProperties } from './properties.js';
+import { isPlaceholderPhysicalId } from '../cfn/response.js';
 import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
-
-export { DEFAULT_TIMING, deadlineFor, type LifecycleContext, type Timing } from './timing.js';
-export { failureAnswer, reasonFor, type Outcome } from '../cfn/answers.js';
 
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;
 const MANAGED_BY = 'sysdig-image-fix';
-
-/** Delete keeps the image (running functions and other stacks may use it): nothing to call. */
-export function deleteAnswer(request: DeleteRequest): Answer {
-  return {
-    status: 'SUCCESS',
-    physicalResourceId: request.PhysicalResourceId,
-    reason: isPlaceholderPhysicalId(request.PhysicalResourceId) ? 'Nothing to delete: the resource was never created' : 'Image kept in ECR: functions may still run it',
-  };
-}
-
-/** A malformed event that still has a ResponseURL. A Delete succeeds anyway, so a rollback never hangs on it. */
-export function invalidEventAnswer(event: InvalidEvent): Answer {
-  if (event.requestType === 'Delete') {
-    return {
-      status: 'SUCCESS',
-      physicalResourceId: event.physicalResourceId ?? placeholderPhysicalId(event.target.RequestId),
-      reason: `Nothing deleted (${event.problem})`,
-    };
-  }
-  return {
-    status: 'FAILED',
-    physicalResourceId: failedPhysicalId(event.requestType, event.target.RequestId, event.physicalResourceId),
-    reason: event.problem,
-  };
-}
 
 function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
   return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
@@ -206,7 +179,7 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
   const resolving = resolveSource(plan, ports, ctx);
   resolving.catch(() => undefined); // its failure matters only when no earlier build is found
-  const started = await findStartedBuild(request, ports, invocation);
+  const started = await findStartedBuild(request, plan, ports, invocation);
   if (started !== undefined) return waitForBuild(started, ports, invocation);
   const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
@@ -230,11 +203,11 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   return waitForBuild({ ...wait, buildId }, ports, invocation);
 }
 
-export async function createOrUpdate(request: CreateOrUpdateRequest, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+/** `input` is the request's ResourceProperties, parsed (once, by the handler). */
+export async function createOrUpdate(request: CreateOrUpdateRequest, input: MirrorRequestInput, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
   const startedAt = ports.now();
   const ctx = forInvocation(invocation, ports);
   try {
-    const input = parseProperties(request.ResourceProperties);
     const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
     const unchanged = unchangedUpdate(request, plan, ctx.config);
     if (unchanged !== undefined) return unchanged;

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../src/mirror/build/binding.js';
 import { loadConfig } from '../../../src/mirror/core/config.js';
-import type { CreateOrUpdateRequest, WaitState } from '../../../src/mirror/cfn/events.js';
+import type { CreateOrUpdateRequest } from '../../../src/mirror/cfn/events.js';
+import type { WaitState } from '../../../src/mirror/build/binding.js';
 import type { BuildReport } from '../../../src/mirror/ports/types.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
