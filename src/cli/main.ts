@@ -1,6 +1,6 @@
 // `sysdig-image-fix`: the macro's transform, offline. I/O is injected so tests drive `main` directly.
 import { readFile } from 'node:fs/promises';
-import { MACRO_NAME } from '../contract.js';
+import { type EnvironmentVariables, MACRO_NAME } from '../contract.js';
 import { transform } from '../template/transform.js';
 import type { Json, SiteReport, TransformResult } from '../template/types.js';
 import { version } from '../../package.json';
@@ -23,7 +23,7 @@ export interface CliIo {
   /** Defaults to reading the file system. */
   readonly readFile?: (path: string) => Promise<string>;
   /** Supplies AWS_REGION / AWS_DEFAULT_REGION. */
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: EnvironmentVariables;
 }
 
 interface Resolved {

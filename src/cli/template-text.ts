@@ -2,8 +2,9 @@
 // anything else CloudFormation YAML (cfn-yaml.ts). A YAML template is written back over its own text (yaml-edit.ts).
 import type { Json, JsonObject } from '../template/types.js';
 import { isPlainObject } from '../values.js';
-import { CfnYamlError, readCfnYaml, stringifyCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
-import { UsageError } from './errors.js';
+import { readCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
+import { stringifyCfnYaml } from './cfn-yaml-writer.js';
+import { CfnYamlError, UsageError } from './errors.js';
 import { editYamlTemplate } from './yaml-edit.js';
 
 export type TemplateFormat = 'json' | 'yaml';

@@ -8,7 +8,9 @@
 import { isAlias, isMap, isScalar, isSeq, Pair as YamlPair, Scalar, YAMLMap, type Node, type Pair, type YAMLSeq } from 'yaml';
 import { intrinsicOf, isJsonObject, jsonEquals } from '../template/json.js';
 import type { Json, JsonObject } from '../template/types.js';
-import { CfnYamlError, intrinsicNameOfTag, jsonKey, nodeText, readCfnYaml, templateNode, type CfnYamlDocument, type WriteOptions } from './cfn-yaml.js';
+import { CfnYamlError } from './errors.js';
+import { intrinsicNameOfTag, jsonKey, readCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
+import { nodeText, templateNode, type WriteOptions } from './cfn-yaml-writer.js';
 
 interface Edit {
   readonly start: number;

@@ -1,10 +1,8 @@
 // Macro defaults from its environment (set by the macro stack's parameters). Read on every
 // invocation, so a changed stack parameter applies at once and tests can pass any environment.
-import { MacroEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../contract.js';
+import { type EnvironmentVariables, MacroEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../contract.js';
 import { repositoryPrefixProblem } from '../reference/index.js';
 import type { TransformDefaults } from '../template/types.js';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 export type MacroDefaults = { readonly ok: true; readonly defaults: TransformDefaults } | { readonly ok: false; readonly problems: readonly string[] };
 
@@ -17,7 +15,7 @@ function shown(value: string): string {
 }
 
 /** Reads MIRROR_FUNCTION_ARN (required), REPOSITORY_PREFIX and SERVICE_TIMEOUT; every problem names its variable. */
-export function readMacroDefaults(env: Environment): MacroDefaults {
+export function readMacroDefaults(env: EnvironmentVariables): MacroDefaults {
   const problems: string[] = [];
   const arn = env[MacroEnv.MirrorFunctionArn]?.trim() ?? '';
   if (arn.length === 0) {

@@ -4,7 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { transform } from '../template/transform.js';
 import type { TransformProblem } from '../template/types.js';
-import { readMacroDefaults, type Environment } from './env.js';
+import type { EnvironmentVariables } from '../contract.js';
+import { readMacroDefaults } from './env.js';
 import { parseMacroEvent, type MacroResponse } from './event.js';
 import { formatProblems, summarizeSites } from '../template/summary.js';
 
@@ -20,7 +21,7 @@ export interface MacroLog {
 
 export interface MacroHandlerOptions {
   /** Read on every invocation; defaults to `process.env`. */
-  readonly env?: () => Environment;
+  readonly env?: () => EnvironmentVariables;
   readonly log?: MacroLog;
 }
 

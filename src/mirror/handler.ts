@@ -5,7 +5,8 @@
 import type { Context } from 'aws-lambda';
 import { requestDigest } from './build/binding.js';
 import { answerReserveMs, Budget } from './core/budget.js';
-import { loadConfig, type Environment, type MirrorConfig } from './core/config.js';
+import type { EnvironmentVariables } from '../contract.js';
+import { loadConfig, type MirrorConfig } from './core/config.js';
 import { MirrorError } from './core/errors.js';
 import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './cfn/events.js';
 import type { MirrorRequestInput } from './core/properties.js';
@@ -25,7 +26,7 @@ export interface HandlerOptions {
   basePorts?: ResponsePorts & ClockPorts;
   /** A fresh redacting log per invocation by default. */
   createLog?: () => RedactingLog;
-  env?: Environment;
+  env?: EnvironmentVariables;
   timing?: Partial<Timing>;
   send?: SendOptions;
 }

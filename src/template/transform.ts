@@ -9,11 +9,13 @@ import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
 import { createResolver, type Resolver } from './resolve/resolver.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
-import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror, resolvedArchitecture, type ArchitectureChoice, type ImageSite } from './sites.js';
+import { architectureSource, chooseArchitecture, resolvedArchitecture, type ArchitectureChoice } from './architecture.js';
+import { findImageSites, readsFromMirror, type ImageSite } from './sites.js';
 import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';
 import { describeValue } from '../values.js';
 
-interface Environment {
+/** What every site of one transform run shares. */
+interface TransformRun {
   readonly template: JsonObject;
   readonly context: TransformContext;
   readonly resolver: Resolver;
@@ -53,13 +55,13 @@ function originOf(parameters: readonly string[], context: TransformContext): str
 }
 
 /** The site's architecture: the Metadata override, else its Architectures (throws for invalid values). */
-function architectureOf(site: ImageSite, options: ResourceOptions, env: Environment): ArchitectureChoice {
+function architectureOf(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice {
   if (options.architecture !== undefined) return { kind: 'literal', architecture: options.architecture };
   return chooseArchitecture(site, architectureSource(site, env.template), env.resolver);
 }
 
 /** For sites that are not mirrored the architecture is informational only: never an error. */
-function quietArchitecture(site: ImageSite, options: ResourceOptions, env: Environment): ArchitectureChoice | undefined {
+function quietArchitecture(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice | undefined {
   try {
     return architectureOf(site, options, env);
   } catch (error) {
@@ -69,7 +71,7 @@ function quietArchitecture(site: ImageSite, options: ResourceOptions, env: Envir
 }
 
 /** The normalised image when the site resolves to a valid reference, else its expression as compact JSON. */
-function quietImage(site: ImageSite, env: Environment): string {
+function quietImage(site: ImageSite, env: TransformRun): string {
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'value' && typeof evaluation.value === 'string') {
     const parsed = tryParseImageReference(evaluation.value);
@@ -78,11 +80,11 @@ function quietImage(site: ImageSite, env: Environment): string {
   return compactJson(site.expression);
 }
 
-function kept(site: ImageSite, image: string, options: ResourceOptions, env: Environment, problems: TransformError[]): SiteOutcome {
+function kept(site: ImageSite, image: string, options: ResourceOptions, env: TransformRun, problems: TransformError[]): SiteOutcome {
   return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
 }
 
-function decideSite(site: ImageSite, env: Environment): SiteOutcome {
+function decideSite(site: ImageSite, env: TransformRun): SiteOutcome {
   const { options, problems: optionProblems } = env.resourceOptions(site.resource, site.logicalId);
   const problems: TransformError[] = [...optionProblems];
 
@@ -175,7 +177,7 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
     problems.push(new MalformedTemplateError('Resources must be an object of resources by logical id'));
   }
 
-  const env: Environment = {
+  const env: TransformRun = {
     template,
     context,
     resolver: createResolver(template, context),

@@ -8,7 +8,7 @@ import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecrClientFor } from '../support/moto.js';
 import { listRepositories, listTags, readManifest } from '../support/oci-reader.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtures.js';
 import { describeDeployment, expectAnsweredOnce, expectCleanInvocations, expectMirroredImage, expectResponseUrlsKeptSecret, platformDigest } from './harness/checks.js';

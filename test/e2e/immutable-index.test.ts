@@ -4,7 +4,7 @@
 // that tag; the build must see that the tag already holds exactly the index's linux/amd64 child (it expands the
 // index first, as its post-copy check does) instead of claiming that the upstream tag moved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtures.js';
 import { describeDeployment, expectMirroredImage, platformDigest } from './harness/checks.js';

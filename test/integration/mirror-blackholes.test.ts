@@ -18,7 +18,7 @@ import type { MirrorPorts, RegistryPortOptions } from '../../src/mirror/ports/ty
 import { RegistryClient } from '../../src/mirror/registry/client.js';
 import { sendResponse } from '../../src/mirror/cfn/response.js';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
-import { LOOPBACK } from '../support/ports.js';
+import { LOOPBACK } from '../support/loopback.js';
 import { createEvent } from '../unit/mirror/fixtures/harness.js';
 import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage, ImageGeneratorError, pushImage, type GeneratedImage, type PushedImage } from '../support/images.js';
 import { ecrClientFor, motoEcrCredentials, startMoto, type LocalMoto } from '../support/moto.js';
 import { listTags, readBlob, readConfig, readManifest, RegistryContentError, RegistryHttpError, tryReadManifest } from '../support/oci-reader.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { isProcessAlive, ProcessStartError, startProcess, waitFor, WaitTimeoutError } from '../support/processes.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
 import { haveTools, TOOLS } from '../support/tools.js';

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, LOOPBACK } from './ports.js';
+import { freePort, LOOPBACK } from './loopback.js';
 import { ProcessExitedError, startProcess, waitFor, type ManagedProcess } from './processes.js';
 import type { RegistryAuth } from './registry-http.js';
 

@@ -1,7 +1,7 @@
 // The mirror function's settings: environment variables set by the macro stack (MirrorEnv) plus the
 // account, partition and region it runs in. Every value is validated here, before any of it reaches
 // an AWS call or a CodeBuild environment variable.
-import { MirrorEnv } from '../../contract.js';
+import { type EnvironmentVariables, MirrorEnv } from '../../contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../../reference/index.js';
 import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
@@ -33,8 +33,6 @@ export interface MirrorConfig extends MirrorLocation {
   readonly ecrSources: EcrSourcePolicy;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
 const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):([0-9]{12}):function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$/;
 const CODEBUILD_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/;
 const LOG_GROUP = /^[A-Za-z0-9._/#-]{1,512}$/;
@@ -43,13 +41,13 @@ const KMS_KEY = /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(?:key|alias)\/[A-Z
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
 
 /** Unset and blank are the same: templates pass '' for an optional parameter left empty. */
-function optional(env: Environment, name: string): string | undefined {
+function optional(env: EnvironmentVariables, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
 /** Partition, region and account of the running function, from its ARN and AWS_REGION. */
-export function locationFromContext(env: Environment, invokedFunctionArn: unknown): MirrorLocation & { functionArn: string } {
+export function locationFromContext(env: EnvironmentVariables, invokedFunctionArn: unknown): MirrorLocation & { functionArn: string } {
   const region = optional(env, 'AWS_REGION');
   if (region === undefined || !isRegion(region)) {
     throw new MirrorConfigError('AWS_REGION', region === undefined ? 'is not set' : `is not a region name: ${JSON.stringify(region)}`);
@@ -64,7 +62,7 @@ export function locationFromContext(env: Environment, invokedFunctionArn: unknow
   return { partition, region, accountId, urlSuffix: urlSuffixForRegion(region), functionArn: arn };
 }
 
-export function loadConfig(env: Environment, invokedFunctionArn: unknown): MirrorConfig {
+export function loadConfig(env: EnvironmentVariables, invokedFunctionArn: unknown): MirrorConfig {
   const location = locationFromContext(env, invokedFunctionArn);
 
   const projectName = optional(env, MirrorEnv.ProjectName);

@@ -37,11 +37,6 @@ export class MirrorConfigError extends MirrorError {
   }
 }
 
-/** An event this function cannot act on (unknown RequestType, missing fields, bad continuation state). */
-export class InvalidEventError extends MirrorError {
-  override readonly name: string = 'InvalidEventError';
-}
-
 /** The registry credentials secret could not be read or has the wrong shape. Its content is never quoted. */
 export class RegistryCredentialsError extends MirrorError {
   override readonly name: string = 'RegistryCredentialsError';
@@ -80,6 +75,11 @@ export class BuildError extends MirrorError {
     super(message, options);
     this.buildId = buildId;
   }
+}
+
+/** The repository policy ECR holds is not a policy document this function can merge into. */
+export class PolicyDocumentError extends Error {
+  override readonly name = 'PolicyDocumentError';
 }
 
 /** The name and message of any thrown value, for a Reason or a log line. */

@@ -1,6 +1,7 @@
 // The repository policy statement that lets Lambda functions of this account and region pull the
 // mirrored image, merged into whatever policy the repository already has (other statements are kept).
 import { canonicalJson as canonical, isPlainObject } from '../../values.js';
+import { PolicyDocumentError } from './errors.js';
 import type { MirrorLocation } from './config.js';
 
 export const LAMBDA_PULL_SID = 'SysdigImageFixLambdaPull';
@@ -20,10 +21,6 @@ export function lambdaPullStatement(location: Pick<MirrorLocation, 'partition' |
       StringLike: { 'aws:sourceArn': `arn:${location.partition}:lambda:${location.region}:${location.accountId}:function:*` },
     },
   };
-}
-
-export class PolicyDocumentError extends Error {
-  override readonly name = 'PolicyDocumentError';
 }
 
 export interface MergedPolicy {

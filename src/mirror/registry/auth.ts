@@ -7,8 +7,8 @@ import { isPlainObject } from '../../values.js';
 import type { CredentialsProvider, RegistryCredentials } from './credentials.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
-import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
-import { type HttpResponse, TransportError, type Transport } from './http.js';
+import type { HttpResponse, Transport } from './http.js';
+import { RegistryError, RegistryProtocolError, RegistryUnreachableError, TransportError } from './errors.js';
 import type { SecretRedactor } from '../log.js';
 
 /** One registry repository as the client addresses it. */

@@ -9,16 +9,15 @@ import { Authenticator, type RegistryTarget } from './auth.js';
 import type { CredentialsProvider } from './credentials.js';
 import { errorForResponse } from './classify.js';
 import { registryBaseUrl } from './endpoints.js';
-import { PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext } from './errors.js';
+import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext, TransportError } from './errors.js';
 import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
-import { Transport, TransportError, type HttpResponse, type TransportClock } from './http.js';
+import { Transport, type HttpResponse, type TransportClock } from './http.js';
 import {
   MANIFEST_ACCEPT,
   MANIFEST_MEDIA_TYPES,
   bareContentType,
   MAX_CONFIG_BYTES,
   MAX_MANIFEST_BYTES,
-  ManifestShapeError,
   isImageManifestMediaType,
   isIndexMediaType,
   manifestMediaType,

@@ -7,6 +7,7 @@
 import { MIN_CALL_MS, type CallContext, type Timer } from '../core/budget.js';
 import { exponentialBackoffMs } from '../core/timing.js';
 import { realSleep, realTimer } from '../ports/clock.js';
+import { TransportError } from './errors.js';
 import type { AddressGuard } from './guard.js';
 
 /** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */
@@ -45,35 +46,6 @@ export interface HttpResponse {
   /** The URL that finally answered (after redirects). */
   readonly url: string;
   readonly attempts: number;
-}
-
-export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect' | 'refused';
-
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
-  readonly url: string;
-  constructor(
-    readonly kind: TransportFailure,
-    url: string,
-    /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
-    readonly detail: string,
-    public attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    const shown = withoutQuery(url);
-    super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.url = shown;
-  }
-}
-
-function withoutQuery(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 const MAX_REDIRECTS = 5;

@@ -1,6 +1,7 @@
 // Manifest media types and the shape checks this client relies on (pure); digests are ../../reference/digest.ts.
 import { isDigest } from '../../reference/index.js';
 import { isPlainObject } from '../../values.js';
+import { ManifestShapeError } from './errors.js';
 
 export const MediaType = {
   OciManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -57,11 +58,6 @@ export interface Descriptor {
   readonly size: number;
   readonly platform?: Platform;
   readonly annotations?: Readonly<Record<string, string>>;
-}
-
-/** Thrown by the shape checks below; the client turns it into a RegistryProtocolError naming the image. */
-export class ManifestShapeError extends Error {
-  override readonly name = 'ManifestShapeError';
 }
 
 function parsePlatform(value: unknown, where: string): Platform | undefined {

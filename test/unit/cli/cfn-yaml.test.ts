@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CfnYamlError, parseCfnYaml, stringifyCfnYaml } from '../../../src/cli/cfn-yaml.js';
+import { CfnYamlError } from '../../../src/cli/errors.js';
+import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
+import { stringifyCfnYaml } from '../../../src/cli/cfn-yaml-writer.js';
 import type { Json } from '../../../src/template/types.js';
 
 /** Parses `value: <snippet>` and returns what `value` became. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResolver } from '../../../src/template/resolve/resolver.js';
-import { architectureSource, chooseArchitecture, findImageSites, readsFromMirror } from '../../../src/template/sites.js';
+import { architectureSource, chooseArchitecture } from '../../../src/template/architecture.js';
+import { findImageSites, readsFromMirror } from '../../../src/template/sites.js';
 import { InvalidArchitectureError } from '../../../src/template/errors.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { context, equals, ifThen, lambdaFunction, NO_VALUE, QUAY_IMAGE, ref, samFunction, template } from './fixtures.js';
