@@ -20,7 +20,7 @@ import { sendResponse } from '../../src/mirror/cfn/response.js';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
 import { LOOPBACK } from '../support/loopback.js';
 import { createEvent } from '../unit/mirror/fixtures/harness.js';
-import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -151,7 +151,7 @@ describe('The handler with ECR a black hole (AWS_ENDPOINT_URL_ECR)', () => {
   });
   afterAll(async () => {
     await ecr?.close();
-    await server?.close();
+    await server?.stop();
   });
 
   it('answers FAILED naming ECR once, before its invocation ends (it used to wait forever)', async () => {

@@ -24,7 +24,7 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { unboundedCall } from '../support/call-context.js';
 import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto, type LocalMoto } from '../support/moto.js';
 import { haveTools, TOOLS } from '../support/tools.js';
-import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 
 const REGION = 'us-east-1';
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT_ID}:function:sysdig-image-fix-mirror`;
@@ -206,7 +206,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
       const policy = JSON.parse((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }))).policyText!);
       expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['SysdigImageFixLambdaPull']);
     } finally {
-      await server.close();
+      await server.stop();
     }
   });
 });

@@ -16,7 +16,7 @@ import type { BuildRecord, CodeBuildEmulator, StartBuildRecord } from './codebui
 import { bindParameters, evaluateConditions, IntrinsicError, partitionOf, resolve, type Json, type JsonObject, type ResolveScope } from './intrinsics.js';
 import type { InvocationRecord, LambdaEmulator } from './lambda.js';
 import type { MacroStack } from './macro-stack.js';
-import { ResponseTimeoutError, type CustomResourceAnswer, type IssuedUrl, type ResponseServer } from './response-server.js';
+import { ResponseTimeoutError, type ResponseBody, type IssuedUrl, type ResponseServer } from '../../support/response-server.js';
 
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const MIRROR_TYPE = 'Custom::ImageMirror';
@@ -47,7 +47,7 @@ export interface CustomResourceRequest {
   readonly event: JsonObject;
   readonly responseUrl: IssuedUrl;
   readonly sentAt: number;
-  answer?: CustomResourceAnswer;
+  answer?: ResponseBody;
   answeredAt?: number;
   /** Milliseconds from sending the event to the accepted answer. */
   answerMs?: number;

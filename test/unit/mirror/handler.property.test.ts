@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src/mirror/registry/errors.js';
 import { createEvent, deleteEvent, Harness, updateEvent, type Properties } from './fixtures/harness.js';
-import { ResponseServer } from './fixtures/response-server.js';
+import { ResponseServer } from '../../support/response-server.js';
 import { SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { ACCOUNT, AwsWorld, BLACK_HOLE, digestOf, ECR_HOST, REGION, serviceError } from './fixtures/world.js';
 
@@ -183,7 +183,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
     server = await ResponseServer.start();
   });
   afterAll(async () => {
-    await server.close();
+    await server.stop();
   });
 
   it('every invocation answers once or hands over once; every request ends in one answer; nothing throws', { timeout: 240_000 }, async () => {
@@ -198,7 +198,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
             env: sc.withSecret ? { REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN } : {},
           });
           const url = server.url();
-          server.failNext(sc.putFailures);
+          server.failNextPuts(sc.putFailures);
           let event: unknown = eventFor(sc, url, properties);
           for (let invocation = 1; ; invocation++) {
             const answersBefore = server.answersFor(url).length;
@@ -230,7 +230,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
           }
           expect(harness.logText()).not.toContain(new URL(url).searchParams.get('X-Amz-Signature'));
         } finally {
-          server.failNext(0);
+          server.failNextPuts(0);
           world.restore();
         }
       }),

@@ -330,7 +330,7 @@ describe('Function: handler (answering)', () => {
   it('retries a response PUT that fails twice and then succeeds, with backoff', async () => {
     s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
     const url = s.newUrl();
-    s.server.failNext(2);
+    s.server.failNextPuts(2);
     await s.harness.invoke(createEvent(url, baseProperties));
     expect(s.server.attemptsFor(url).map((a) => a.accepted)).toEqual([false, false, true]);
     expect(onlyAnswer(s.server, url).Status).toBe('SUCCESS');
@@ -339,11 +339,11 @@ describe('Function: handler (answering)', () => {
 
   it('gives up after five refused PUTs without throwing', async () => {
     const url = s.newUrl();
-    s.server.failNext(5);
+    s.server.failNextPuts(5);
     const { threw } = await s.harness.invoke(deleteEvent(url, 'some-id', baseProperties));
     expect(threw).toBeUndefined();
     expect(s.server.attemptsFor(url)).toHaveLength(5);
     expect(s.server.answersFor(url)).toEqual([]);
-    s.server.failNext(0);
+    s.server.failNextPuts(0);
   });
 });

@@ -1,8 +1,8 @@
 // The invocation budget: every call gets min(its own timeout, the invocation's time less the reserve, the
 // deadline), is rejected when that runs out whether or not it honours its signal, and leaves no timer behind.
 import { describe, expect, it } from 'vitest';
-import { answerReserveMs, Budget, CallTimeoutError } from '../../../src/mirror/core/budget.js';
-import { VirtualClock } from './fixtures/harness.js';
+import { answerReserveMs, Budget, CallTimeoutError } from '../../../../src/mirror/core/budget.js';
+import { VirtualClock } from '../fixtures/harness.js';
 
 function budget(invocationMs: number, reserveMs: number, deadlineInMs = Number.POSITIVE_INFINITY) {
   const clock = new VirtualClock();

@@ -5,10 +5,10 @@
 // are exempt. The registry is HTTPS here (quay.io, not mapped), so a scripted fetch plays it: every URL the
 // client asks for is recorded, and the ones it must refuse are never asked for.
 import { describe, expect, it } from 'vitest';
-import { RegistryClient, type RegistryClientOptions } from '../../../src/mirror/registry/client.js';
-import { RegistryProtocolError } from '../../../src/mirror/registry/errors.js';
-import { forbiddenAddressReason } from '../../../src/mirror/registry/guard.js';
-import { parseImageReference } from '../../../src/reference/index.js';
+import { RegistryClient, type RegistryClientOptions } from '../../../../src/mirror/registry/client.js';
+import { RegistryProtocolError } from '../../../../src/mirror/registry/errors.js';
+import { forbiddenAddressReason } from '../../../../src/mirror/registry/guard.js';
+import { parseImageReference } from '../../../../src/reference/index.js';
 
 const RUNTIME_API = '127.0.0.1:9001';
 /** Public addresses for the names the scripts use; anything else resolves where the test says. */

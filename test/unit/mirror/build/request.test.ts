@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildConsoleLink, buildEnvironment, describeBuildFailure, idempotencyToken } from '../../../src/mirror/build/request.js';
-import type { CopyPlan } from '../../../src/mirror/core/plan.js';
-import type { BuildReport } from '../../../src/mirror/ports/types.js';
+import { buildConsoleLink, buildEnvironment, describeBuildFailure, idempotencyToken } from '../../../../src/mirror/build/request.js';
+import type { CopyPlan } from '../../../../src/mirror/core/plan.js';
+import type { BuildReport } from '../../../../src/mirror/ports/types.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const DIGEST = `sha256:${'d'.repeat(64)}`;

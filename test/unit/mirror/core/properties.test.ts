@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPropertiesError } from '../../../src/mirror/core/errors.js';
-import { parseProperties } from '../../../src/mirror/core/properties.js';
+import { InvalidPropertiesError } from '../../../../src/mirror/core/errors.js';
+import { parseProperties } from '../../../../src/mirror/core/properties.js';
 
 function problemsOf(properties: unknown): string[] {
   try {

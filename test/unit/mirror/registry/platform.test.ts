@@ -1,43 +1,7 @@
-// The registry client's pure parts: challenge grammar, platform choice and base URLs.
+// Choosing the platform manifest a Lambda function can run.
 import { describe, expect, it } from 'vitest';
-import { DOCKER_HUB_REGISTRY_URL, registryBaseUrl } from '../../../src/mirror/registry/endpoints.js';
-import { availablePlatforms, choosePlatformEntry, isAttestation } from '../../../src/mirror/registry/platform.js';
-import { parseWwwAuthenticate } from '../../../src/mirror/registry/challenge.js';
-import type { Descriptor } from '../../../src/mirror/registry/media.js';
-
-describe('Function: parseWwwAuthenticate', () => {
-  it('reads a Bearer challenge with realm, service and scope', () => {
-    expect(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"')).toEqual([
-      {
-        scheme: 'bearer',
-        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
-      },
-    ]);
-  });
-
-  it('keeps commas and escaped quotes inside quoted values, and tolerates spaces around "="', () => {
-    const [challenge] = parseWwwAuthenticate('Bearer realm = "https://q/auth", scope="repository:a/b:pull,push", error="say \\"hi\\""');
-
-    expect(challenge?.params).toEqual({ realm: 'https://q/auth', scope: 'repository:a/b:pull,push', error: 'say "hi"' });
-  });
-
-  it('splits several challenges in one header (as fetch joins repeated headers)', () => {
-    const challenges = parseWwwAuthenticate('Basic realm="Registry Realm", Bearer realm="https://t/token",service=reg');
-
-    expect(challenges).toEqual([
-      { scheme: 'basic', params: { realm: 'Registry Realm' } },
-      { scheme: 'bearer', params: { realm: 'https://t/token', service: 'reg' } },
-    ]);
-  });
-
-  it('lower-cases scheme and parameter names but not values', () => {
-    expect(parseWwwAuthenticate('BASIC Realm="ECR"')).toEqual([{ scheme: 'basic', params: { realm: 'ECR' } }]);
-  });
-
-  it('returns no challenge for an empty header', () => {
-    expect(parseWwwAuthenticate('')).toEqual([]);
-  });
-});
+import type { Descriptor } from '../../../../src/mirror/registry/media.js';
+import { availablePlatforms, choosePlatformEntry, isAttestation } from '../../../../src/mirror/registry/platform.js';
 
 function entry(platform: Descriptor['platform'], name: string, annotations?: Record<string, string>): Descriptor {
   // The digest only has to be unique per entry; the name makes failures readable.
@@ -101,27 +65,5 @@ describe('Function: availablePlatforms', () => {
 describe('Function: isAttestation', () => {
   it('recognises unknown/unknown and the buildx annotation, and nothing else', () => {
     expect([unknown, annotatedAttestation, amd64, arm64v8].map(isAttestation)).toEqual([true, true, false, false]);
-  });
-});
-
-describe('Function: registryBaseUrl', () => {
-  it('uses https://<host>, with the port when the host has one', () => {
-    expect(registryBaseUrl('quay.io')).toBe('https://quay.io');
-    expect(registryBaseUrl('registry.example.com:5000')).toBe('https://registry.example.com:5000');
-  });
-
-  it('sends Docker Hub to its registry API host', () => {
-    expect(DOCKER_HUB_REGISTRY_URL).toBe('https://registry-1.docker.io');
-    expect(registryBaseUrl('docker.io')).toBe('https://registry-1.docker.io');
-  });
-
-  it('lets the endpoint map override any host, Docker Hub included', () => {
-    const endpoints = new Map([
-      ['docker.io', 'http://127.0.0.1:5001'],
-      ['quay.io', 'http://127.0.0.1:5002'],
-    ]);
-    expect(registryBaseUrl('docker.io', endpoints)).toBe('http://127.0.0.1:5001');
-    expect(registryBaseUrl('quay.io', endpoints)).toBe('http://127.0.0.1:5002');
-    expect(registryBaseUrl('ghcr.io', endpoints)).toBe('https://ghcr.io');
   });
 });

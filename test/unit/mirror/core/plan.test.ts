@@ -8,9 +8,9 @@ import {
   withTargetTag,
   type CopyPlan,
   type KeepPlan,
-} from '../../../src/mirror/core/plan.js';
-import { parseProperties } from '../../../src/mirror/core/properties.js';
-import { parseImageReference, tryParseImageReference } from '../../../src/reference/index.js';
+} from '../../../../src/mirror/core/plan.js';
+import { parseProperties } from '../../../../src/mirror/core/properties.js';
+import { parseImageReference, tryParseImageReference } from '../../../../src/reference/index.js';
 
 const here = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' };
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';

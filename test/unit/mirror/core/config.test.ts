@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/mirror/core/config.js';
-import { MirrorConfigError } from '../../../src/mirror/core/errors.js';
+import { loadConfig } from '../../../../src/mirror/core/config.js';
+import { MirrorConfigError } from '../../../../src/mirror/core/errors.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:sysdig-image-fix-mirror';
 const env = { AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy-project' };

@@ -2,12 +2,12 @@
 // buildspec (so CloudFormation hears of a finished copy within ~2 s instead of 5 s on average, 10 s at worst).
 import { BatchGetBuildsCommand, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMING } from '../../../src/mirror/core/timing.js';
-import { ACTIVE_POLL_INTERVAL_MS, currentPhaseOf, nextPollDelayMs } from '../../../src/mirror/build/poll.js';
-import type { BuildReport } from '../../../src/mirror/ports/types.js';
-import { createEvent } from './fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE_AMD64, useScenario } from './fixtures/scenario.js';
-import { LOG_GROUP } from './fixtures/world.js';
+import { DEFAULT_TIMING } from '../../../../src/mirror/core/timing.js';
+import { ACTIVE_POLL_INTERVAL_MS, currentPhaseOf, nextPollDelayMs } from '../../../../src/mirror/build/poll.js';
+import type { BuildReport } from '../../../../src/mirror/ports/types.js';
+import { createEvent } from '../fixtures/harness.js';
+import { baseProperties, onlyAnswer, SOURCE_AMD64, useScenario } from '../fixtures/scenario.js';
+import { LOG_GROUP } from '../fixtures/world.js';
 
 const CODEBUILD_PHASES = ['SUBMITTED', 'QUEUED', 'PROVISIONING', 'DOWNLOAD_SOURCE', 'INSTALL', 'PRE_BUILD', 'BUILD', 'POST_BUILD', 'UPLOAD_ARTIFACTS', 'FINALIZING'] as const;
 

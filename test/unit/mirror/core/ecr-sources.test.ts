@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arnMatches, ecrSourceProblem, parseEcrSources } from '../../../src/mirror/core/ecr-sources.js';
-import { parseImageReference } from '../../../src/reference/index.js';
+import { arnMatches, ecrSourceProblem, parseEcrSources } from '../../../../src/mirror/core/ecr-sources.js';
+import { parseImageReference } from '../../../../src/reference/index.js';
 
 describe('Function: parseEcrSources', () => {
   it('reads "*" (any), "" (none) and a list of ARN patterns', () => {

@@ -2,11 +2,11 @@
 // it is this project's, carries the SHA-256 of exactly that request, and copies what the request's own
 // properties plan into this account's and region's ECR.
 import { describe, expect, it } from 'vitest';
-import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../src/mirror/build/binding.js';
-import { loadConfig } from '../../../src/mirror/core/config.js';
-import type { CreateOrUpdateRequest } from '../../../src/mirror/cfn/events.js';
-import type { WaitState } from '../../../src/mirror/build/binding.js';
-import type { BuildReport } from '../../../src/mirror/ports/types.js';
+import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../../src/mirror/build/binding.js';
+import { loadConfig } from '../../../../src/mirror/core/config.js';
+import type { CreateOrUpdateRequest } from '../../../../src/mirror/cfn/events.js';
+import type { WaitState } from '../../../../src/mirror/build/binding.js';
+import type { BuildReport } from '../../../../src/mirror/ports/types.js';
 
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const REPOSITORY = `${ECR}/sysdig-image-fix/quay.io/a/b`;

@@ -2,13 +2,13 @@
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTimes, describeBuildTimes, logBuildTimes } from '../../../src/mirror/build/phases.js';
-import { loadConfig } from '../../../src/mirror/core/config.js';
-import type { LogExtra, MirrorLog } from '../../../src/mirror/log.js';
-import { createAwsPorts } from '../../../src/mirror/ports/aws.js';
-import type { BuildReport } from '../../../src/mirror/ports/types.js';
-import { MirrorEnv } from '../../../src/contract.js';
-import { unboundedCall } from '../../support/call-context.js';
+import { buildTimes, describeBuildTimes, logBuildTimes } from '../../../../src/mirror/build/phases.js';
+import { loadConfig } from '../../../../src/mirror/core/config.js';
+import type { LogExtra, MirrorLog } from '../../../../src/mirror/log.js';
+import { createAwsPorts } from '../../../../src/mirror/ports/aws.js';
+import type { BuildReport } from '../../../../src/mirror/ports/types.js';
+import { MirrorEnv } from '../../../../src/contract.js';
+import { unboundedCall } from '../../../support/call-context.js';
 
 const codeBuild = mockClient(CodeBuildClient);
 afterEach(() => codeBuild.reset());

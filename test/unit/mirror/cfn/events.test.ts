@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEvent } from '../../../src/mirror/cfn/events.js';
+import { classifyEvent } from '../../../../src/mirror/cfn/events.js';
 
 const URL_ = 'https://cfn-response.s3.amazonaws.com/r?X-Amz-Signature=s';
 

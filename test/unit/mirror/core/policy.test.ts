@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lambdaPullStatement, mergeStatement } from '../../../src/mirror/core/policy.js';
-import { PolicyDocumentError } from '../../../src/mirror/core/errors.js';
+import { lambdaPullStatement, mergeStatement } from '../../../../src/mirror/core/policy.js';
+import { PolicyDocumentError } from '../../../../src/mirror/core/errors.js';
 
 const ours = lambdaPullStatement({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
 const foreign = { Sid: 'CrossAccount', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 'ecr:BatchGetImage' };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { partitionForRegion } from '../../../src/reference/index.js';
-import { createResolver, type Evaluation } from '../../../src/template/resolve/resolver.js';
-import type { Json, JsonObject, TransformContext } from '../../../src/template/types.js';
-import { context, equals, findInMap, ifThen, NO_VALUE, ref, stringParameter, sub, template } from './fixtures.js';
+import { partitionForRegion } from '../../../../src/reference/index.js';
+import { createResolver, type Evaluation } from '../../../../src/template/resolve/resolver.js';
+import type { Json, JsonObject, TransformContext } from '../../../../src/template/types.js';
+import { context, equals, findInMap, ifThen, NO_VALUE, ref, stringParameter, sub, template } from '../fixtures.js';
 
 const PARAMETERS: JsonObject = {
   Image: stringParameter('quay.io/a/b:1'),
