@@ -9,7 +9,8 @@ import { createSkipLog, SKIP_LOG_ENV, SkipSummaryReporter } from './test/support
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 // Workers record suites skipped for missing tools here; the reporter prints them as one block at the end.
-const skipLog = (process.env[SKIP_LOG_ENV] = createSkipLog());
+const skipLog = createSkipLog();
+process.env[SKIP_LOG_ENV] = skipLog;
 
 export default defineConfig({
   test: {

@@ -54,7 +54,6 @@ type MetricKey = (typeof METRICS)[number]['key'];
 
 const metricsOf = (values: Partial<Record<MetricKey, number>>): BenchMetric[] => metricsWithValues(METRICS, values);
 
-
 function elapsedMs(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -88,8 +87,15 @@ export function commandDurations(log: string): Array<{ command: string; ms: numb
 function copyStepMs(log: string): number {
   const lines = log.split('\n');
   const copyAt = lines.findIndex((line) => line.startsWith('Getting image source signatures'));
-  const start = lines.slice(0, copyAt).reverse().map(containerTime).find((time) => time !== undefined);
-  const end = lines.slice(copyAt + 1).map(containerTime).find((time) => time !== undefined);
+  const start = lines
+    .slice(0, copyAt)
+    .reverse()
+    .map(containerTime)
+    .find((time) => time !== undefined);
+  const end = lines
+    .slice(copyAt + 1)
+    .map(containerTime)
+    .find((time) => time !== undefined);
   if (copyAt < 0 || start === undefined || end === undefined) throw new Error('the copy job log shows no skopeo copy step');
   return end - start;
 }
@@ -290,7 +296,10 @@ export const copySection: BenchSection = {
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const metric of await copySection.run()) {
     const shown = metric.value === null ? 'n/a' : metric.unit === 'x' ? `${metric.value.toFixed(3)}x` : `${Math.round(metric.value)} ${metric.unit}`;
-    const goal = metric.max === undefined ? '' : `  (goal <= ${metric.max}${metric.unit === 'ms' ? ' ms' : ''}: ${metric.value !== null && metric.value <= metric.max ? 'met' : 'MISSED'})`;
+    const goal =
+      metric.max === undefined
+        ? ''
+        : `  (goal <= ${metric.max}${metric.unit === 'ms' ? ' ms' : ''}: ${metric.value !== null && metric.value <= metric.max ? 'met' : 'MISSED'})`;
     process.stdout.write(`${metric.label.padEnd(48)} ${shown}${goal}\n`);
   }
 }

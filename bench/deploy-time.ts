@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACTIVE_POLL_INTERVAL_MS } from '../src/mirror/poll.js';
+import { ACTIVE_POLL_INTERVAL_MS } from '../src/mirror/build/poll.js';
 import { AMD64_ONLY, lambdaTemplate } from '../test/e2e/fixtures.js';
 import { startHarness } from '../test/e2e/harness/harness.js';
 import { pollTimings } from '../test/e2e/poll-timing.js';
@@ -49,7 +49,6 @@ type MetricKey = (typeof METRICS)[number]['key'];
 
 const metricsOf = (values: Partial<Record<MetricKey, number>>): BenchMetric[] => metricsWithValues(METRICS, values);
 
-
 async function measureDeploy(): Promise<Partial<Record<MetricKey, number>>> {
   const harness = await startHarness({ codeBuild: { batchGetHoldMs: 0, provisioningMs: 0 } });
   try {
@@ -61,9 +60,13 @@ async function measureDeploy(): Promise<Partial<Record<MetricKey, number>>> {
     const timings = pollTimings(deployment, harness.aws.calls());
     const results = deployment.builds.map((build) => build.result!).filter(Boolean);
     const phaseMs = (name: string): number =>
-      median(results.map((r) => r.phases.find((p) => p.name === name)).filter(Boolean).map((p) => p!.endTime.getTime() - p!.startTime.getTime()));
-    const stepMs = (step: (typeof STEPS)[number]): number =>
-      median(results.map((r) => commandDurations(r.log).find((c) => c.command.endsWith(`; ${step}`))?.ms ?? 0));
+      median(
+        results
+          .map((r) => r.phases.find((p) => p.name === name))
+          .filter(Boolean)
+          .map((p) => p!.endTime.getTime() - p!.startTime.getTime()),
+      );
+    const stepMs = (step: (typeof STEPS)[number]): number => median(results.map((r) => commandDurations(r.log).find((c) => c.command.endsWith(`; ${step}`))?.ms ?? 0));
     return {
       answerDelayMedianMs: median(timings.map((t) => t.answerDelayMs)),
       answerDelayMaxMs: Math.max(...timings.map((t) => t.answerDelayMs)),

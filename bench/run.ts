@@ -2,6 +2,7 @@
 // as ONE JSON line. To add a benchmark, write a BenchSection (see bench/types.ts) and list it here.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { textTable } from '../src/cli/table.js';
 import { copySection } from './copy.js';
 import { deployTimeSection } from './deploy-time.js';
 import { macroBundleSection } from './macro-bundle-section.js';
@@ -40,11 +41,8 @@ function formatGoal(metric: BenchMetric): string {
 
 function table(results: readonly { section: BenchSection; metrics: readonly BenchMetric[] }[]): string {
   const rows = results.flatMap(({ section, metrics }) => metrics.map((metric) => [section.name, metric.label, formatValue(metric), formatGoal(metric)]));
-  const header = ['SECTION', 'METRIC', 'VALUE', 'GOAL'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
   const notes = results.map(({ section }) => `  ${section.name}: ${section.description}`);
-  return [line(header), ...rows.map(line), '', ...notes].join('\n');
+  return [...textTable(['SECTION', 'METRIC', 'VALUE', 'GOAL'], rows), '', ...notes].join('\n');
 }
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string', multiple: true } } });

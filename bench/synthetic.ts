@@ -61,7 +61,12 @@ function imageFunction(i: number): JsonObject {
     MemorySize: 256 + (i % 4) * 256,
     Timeout: 30,
     Environment: environment(i),
-    Tags: sam ? { team: 'bench', index: String(i) } : [{ Key: 'team', Value: 'bench' }, { Key: 'index', Value: String(i) }],
+    Tags: sam
+      ? { team: 'bench', index: String(i) }
+      : [
+          { Key: 'team', Value: 'bench' },
+          { Key: 'index', Value: String(i) },
+        ],
   };
   const architectures: JsonObject = !sam && i % 4 === 0 ? { Architectures: ['arm64'] } : {};
   const resource: JsonObject = sam

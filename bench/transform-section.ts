@@ -23,13 +23,19 @@ export const transformSection: BenchSection = {
       const defaults = { mirrorFunctionArn: `arn:aws:lambda:${BENCH_REGION}:${BENCH_ACCOUNT}:function:sysdig-image-fix-mirror` };
       const check = transform(fragment, context, defaults);
       if (!check.ok) throw new Error(`synthetic template (${functions}) does not transform: ${JSON.stringify(check.errors.slice(0, 3))}`);
-      const [transformMs, jsonMs] = medianInterleaved(
-        [() => transform(fragment, context, defaults), () => JSON.parse(JSON.stringify(fragment))],
-        roundsFor(functions),
-      ) as [number, number];
+      const [transformMs, jsonMs] = medianInterleaved([() => transform(fragment, context, defaults), () => JSON.parse(JSON.stringify(fragment))], roundsFor(functions)) as [
+        number,
+        number,
+      ];
       const suffix = functions === 1000 ? '' : String(functions);
       metrics.push(
-        { key: `transformRatio${suffix}`, label: `ratio, ${functions} functions`, value: transformMs / jsonMs, unit: 'x', ...(functions === 1000 ? { max: TRANSFORM_RATIO_GOAL } : {}) },
+        {
+          key: `transformRatio${suffix}`,
+          label: `ratio, ${functions} functions`,
+          value: transformMs / jsonMs,
+          unit: 'x',
+          ...(functions === 1000 ? { max: TRANSFORM_RATIO_GOAL } : {}),
+        },
         { key: `transformMs${functions}`, label: `transform, ${functions} functions`, value: transformMs, unit: 'ms' },
         { key: `jsonRoundTripMs${functions}`, label: `JSON round trip, ${functions} functions`, value: jsonMs, unit: 'ms' },
       );

@@ -41,9 +41,9 @@ export function timeOnce(fn: () => unknown): number {
  * alike, after `warmup` untimed rounds. Returns the median per function.
  */
 export function medianInterleaved(fns: readonly (() => unknown)[], rounds: number, warmup = 3): number[] {
-  for (let i = 0; i < warmup; i++) fns.forEach((fn) => fn());
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
   const samples = fns.map(() => [] as number[]);
-  for (let i = 0; i < rounds; i++) fns.forEach((fn, index) => samples[index]!.push(timeOnce(fn)));
+  for (let i = 0; i < rounds; i++) for (const [index, fn] of fns.entries()) samples[index]!.push(timeOnce(fn));
   return samples.map(median);
 }
 

@@ -33,10 +33,10 @@ export interface DeployRequest {
   readonly samDeployArgs: readonly string[];
 }
 
-export function parseDeployArgs(argv: readonly string[]): DeployRequest | 'help' {
-  let parsed;
+/** Node's parseArgs over the script's options; its refusals become DeployErrors. */
+function parseOptions(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -45,7 +45,10 @@ export function parseDeployArgs(argv: readonly string[]): DeployRequest | 'help'
   } catch (error) {
     throw new DeployError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseDeployArgs(argv: readonly string[]): DeployRequest | 'help' {
+  const { values, positionals } = parseOptions(argv);
   if (values.help) return 'help';
   const separator = argv.indexOf('--');
   const passThrough = separator === -1 ? [] : argv.slice(separator + 1);
@@ -79,15 +82,7 @@ export function isAtLeast(version: readonly number[], minimum: string): boolean 
 
 /** The sam commands, in order, for a request. */
 export function samCommands(request: DeployRequest): string[][] {
-  return [
-    ['build'],
-    [
-      'deploy',
-      ...(request.region !== undefined ? ['--region', request.region] : []),
-      ...(request.guided ? ['--guided'] : []),
-      ...request.samDeployArgs,
-    ],
-  ];
+  return [['build'], ['deploy', ...(request.region !== undefined ? ['--region', request.region] : []), ...(request.guided ? ['--guided'] : []), ...request.samDeployArgs]];
 }
 
 /** Files of .aws-sam/build that differ from (or lack) what dist/ holds now. */
@@ -127,8 +122,7 @@ export function deploy(request: DeployRequest): void {
   const version = samCliVersion(probe.stdout);
   if (version === undefined || !isAtLeast(version, MIN_SAM_CLI_VERSION)) {
     throw new DeployError(
-      `${probe.stdout.trim() || 'sam --version printed nothing'}: SAM CLI ${MIN_SAM_CLI_VERSION} or later is needed ` +
-        '(the functions run on nodejs24.x); upgrade it',
+      `${probe.stdout.trim() || 'sam --version printed nothing'}: SAM CLI ${MIN_SAM_CLI_VERSION} or later is needed (the functions run on nodejs24.x); upgrade it`,
     );
   }
   if (spawnSync('make', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -140,8 +134,7 @@ export function deploy(request: DeployRequest): void {
   const stale = staleBuildFiles(ROOT);
   if (stale.length > 0) {
     throw new DeployError(
-      `sam build ended without the fresh bundles (${stale.join(', ')} differ from dist/ or are missing); nothing was deployed. ` +
-        'Check the sam build output above',
+      `sam build ended without the fresh bundles (${stale.join(', ')} differ from dist/ or are missing); nothing was deployed. Check the sam build output above`,
     );
   }
   const deployed = run('sam', deployArgs!);

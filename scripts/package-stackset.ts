@@ -132,13 +132,9 @@ export function literalBlock(key: string, content: string, keyIndent: number): s
   // The indentation is detected from the first non-empty line unless given; give it when that line
   // starts with white space, or a blank line before it is longer than the indentation.
   const firstText = lines.findIndex((line) => line.trim().length > 0);
-  const needsIndicator =
-    /^[ \t]/.test(lines[firstText]!) || lines.slice(0, firstText).some((line) => line.length > 0);
+  const needsIndicator = /^[ \t]/.test(lines[firstText]!) || lines.slice(0, firstText).some((line) => line.length > 0);
   const pad = ' '.repeat(keyIndent + 2);
-  return [
-    `${' '.repeat(keyIndent)}${key}: |${needsIndicator ? '2' : ''}${chomping}`,
-    ...lines.map((line) => (line.length === 0 ? '' : pad + line)),
-  ];
+  return [`${' '.repeat(keyIndent)}${key}: |${needsIndicator ? '2' : ''}${chomping}`, ...lines.map((line) => (line.length === 0 ? '' : pad + line))];
 }
 
 /**
@@ -149,9 +145,7 @@ export function embedBuildSpec(templateText: string, buildSpec: string): string 
   const lines = templateText.split('\n');
   const keyLines = lines.flatMap((line, index) => (BUILD_SPEC_KEY.test(line) ? [index] : []));
   if (keyLines.length !== 1) {
-    throw new StackSetPackagingError(
-      `expected exactly one "BuildSpec: |" block in the template, found ${keyLines.length}`,
-    );
+    throw new StackSetPackagingError(`expected exactly one "BuildSpec: |" block in the template, found ${keyLines.length}`);
   }
   const start = keyLines[0]!;
   const keyIndent = BUILD_SPEC_KEY.exec(lines[start]!)![1]!.length;
@@ -181,15 +175,21 @@ export function embedBuildSpec(templateText: string, buildSpec: string): string 
 // Kept to what template.yaml uses and the integration test compares with the SAM translator; SAM spells
 // some others differently (Tags is a map, Tracing, Events, Policies...), so they are refused, not guessed.
 const PASS_THROUGH_FUNCTION_PROPERTIES = new Set([
-  'FunctionName', 'Description', 'Handler', 'Runtime', 'Architectures', 'MemorySize', 'Timeout', 'Role',
-  'LoggingConfig', 'Environment',
+  'FunctionName',
+  'Description',
+  'Handler',
+  'Runtime',
+  'Architectures',
+  'MemorySize',
+  'Timeout',
+  'Role',
+  'LoggingConfig',
+  'Environment',
 ]);
 /** Resource attributes CloudFormation itself understands. */
 const RESOURCE_ATTRIBUTES = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata']);
 /** SAM CLI build hints that mean nothing to CloudFormation. */
-const SAM_CLI_METADATA = new Set([
-  'SkipBuild', 'BuildMethod', 'BuildProperties', 'BuildArchitecture', 'ContextPath', 'WorkingDirectory', 'ProjectRootDirectory',
-]);
+const SAM_CLI_METADATA = new Set(['SkipBuild', 'BuildMethod', 'BuildProperties', 'BuildArchitecture', 'ContextPath', 'WorkingDirectory', 'ProjectRootDirectory']);
 
 /** Returns the inline source for a function's CodeUri (a folder holding index.js). */
 export type BundleSource = (codeUri: string, logicalId: string) => string;
@@ -225,9 +225,7 @@ function convertFunction(logicalId: string, resource: JsonObject, bundleFor: Bun
   for (const attribute of ['Condition', 'DependsOn', 'DeletionPolicy', 'UpdateReplacePolicy'] as const) {
     if (resource[attribute] !== undefined) out[attribute] = resource[attribute]!;
   }
-  const metadata = isObject(resource.Metadata)
-    ? Object.fromEntries(Object.entries(resource.Metadata).filter(([key]) => !SAM_CLI_METADATA.has(key)))
-    : {};
+  const metadata = isObject(resource.Metadata) ? Object.fromEntries(Object.entries(resource.Metadata).filter(([key]) => !SAM_CLI_METADATA.has(key))) : {};
   if (Object.keys(metadata).length > 0) out.Metadata = metadata;
   out.Properties = { Code: { ZipFile: source }, ...converted };
   return out;
@@ -258,9 +256,7 @@ function hasSamTransformOnly(transform: Json | undefined): boolean {
 /** Plain CloudFormation equivalent of the SAM macro stack, Lambda code inline. Pure; the input is not mutated. */
 export function toStackSetTemplate(samTemplate: JsonObject, bundleFor: BundleSource): JsonObject {
   if (!hasSamTransformOnly(samTemplate.Transform)) {
-    throw new StackSetPackagingError(
-      `the template's Transform must be exactly ${SAM_TRANSFORM}, found ${JSON.stringify(samTemplate.Transform ?? null)}`,
-    );
+    throw new StackSetPackagingError(`the template's Transform must be exactly ${SAM_TRANSFORM}, found ${JSON.stringify(samTemplate.Transform ?? null)}`);
   }
   if (samTemplate.Globals !== undefined) {
     throw new StackSetPackagingError('Globals is not supported by the StackSet conversion; set the properties on each function');
@@ -302,9 +298,7 @@ export interface SizeReport {
 export function templateSize(text: string): SizeReport {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes >= TEMPLATE_URL_MAX_BYTES) {
-    throw new StackSetPackagingError(
-      `the StackSet template is ${bytes} bytes; CloudFormation accepts less than ${TEMPLATE_URL_MAX_BYTES}. Shrink the bundles`,
-    );
+    throw new StackSetPackagingError(`the StackSet template is ${bytes} bytes; CloudFormation accepts less than ${TEMPLATE_URL_MAX_BYTES}. Shrink the bundles`);
   }
   return { bytes, delivery: bytes <= TEMPLATE_BODY_MAX_BYTES ? 'template-body' : 'template-url' };
 }
@@ -376,8 +370,7 @@ function main(argv: readonly string[]): void {
   const output = outIndex >= 0 ? resolve(argv[outIndex + 1] ?? '') : DEFAULT_OUTPUT;
   const packaged = packageMacroStack(
     output,
-    ' Generated by `npm run package:stackset` from template.yaml; do not edit.\n' +
-      ' Plain CloudFormation (no Transform) for service-managed StackSets.',
+    ' Generated by `npm run package:stackset` from template.yaml; do not edit.\n' + ' Plain CloudFormation (no Transform) for service-managed StackSets.',
   );
   process.stdout.write(`${packaged.report.join('\n')}\n`);
 }

@@ -41,6 +41,9 @@ export const SERVICE_TIMEOUT_MIN = 1;
 export const SERVICE_TIMEOUT_MAX = 3600;
 export const DEFAULT_SERVICE_TIMEOUT = 3600;
 
+/** A process environment: what the functions read their settings from (`process.env`, or a test's). */
+export type EnvironmentVariables = Readonly<Record<string, string | undefined>>;
+
 /** Environment variables of the macro function (defaults for every template it transforms). */
 export const MacroEnv = {
   MirrorFunctionArn: 'MIRROR_FUNCTION_ARN',

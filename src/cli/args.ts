@@ -70,14 +70,17 @@ function parseParameters(pairs: readonly string[]): Map<string, string> {
   return parameters;
 }
 
-export function parseCliArgs(argv: readonly string[]): CliRequest {
-  let parsed;
+/** Node's parseArgs over the CLI's options; its refusals become UsageErrors. */
+function parseOptions(argv: readonly string[]) {
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
     throw new UsageError(usageProblem(error), { cause: error });
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliRequest {
+  const { values, positionals } = parseOptions(argv);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 

@@ -3,41 +3,31 @@
 // turns the nodes into the template's JSON form the way cfn-lint's decoder (cfnlint/decode/cfn_yaml.py, on
 // PyYAML's SafeLoader) does: YAML 1.1 scalars (yaml11.ts), any short tag `!Name` as `Fn::Name` (`!Ref` and
 // `!Condition` as themselves; `!GetAtt A.B.C` as ["A", "B.C"]), merge keys, duplicate keys refused in plain
-// mappings only. Writing: JSON-form values become nodes with the short tags back, and the yaml library quotes
-// every string a 1.1 reader would take for something else.
+// mappings only. Writing is cfn-yaml-writer.ts's.
 import {
   CST,
-  Document,
+  type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   Lexer,
   LineCounter,
-  Pair,
+  type Pair,
   parseDocument,
   Scalar,
   visit,
-  YAMLMap,
-  YAMLSeq,
+  type YAMLMap,
   type CollectionTag,
   type DocumentOptions,
   type Node,
   type ParseOptions,
   type SchemaOptions,
   type ScalarTag,
-  type ToStringOptions,
 } from 'yaml';
 import type { Json, JsonObject } from '../template/types.js';
+import { CfnYamlError } from './errors.js';
 import { plainScalarType, templateTags, yaml11ScalarTags } from './yaml11.js';
-
-/** The template text is not valid CloudFormation YAML; the message carries line and column. */
-export class CfnYamlError extends Error {
-  override readonly name = 'CfnYamlError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
 
 /** Billion-laughs guard: nodes reached through aliases (cfn-lint has no limit; templates need few). */
 export const MAX_ALIASED_NODES = 10_000;
@@ -63,7 +53,7 @@ function localTags(text: string): (ScalarTag | CollectionTag)[] {
 }
 
 /** Options shared by reading and writing: YAML 1.1 and the template schema. */
-function schemaOptions(extra: (ScalarTag | CollectionTag)[] = []): DocumentOptions & SchemaOptions {
+export function schemaOptions(extra: (ScalarTag | CollectionTag)[] = []): DocumentOptions & SchemaOptions {
   return { version: '1.1', customTags: (tags) => [...templateTags(tags as (ScalarTag | CollectionTag)[]), ...extra] };
 }
 
@@ -301,78 +291,4 @@ export function readCfnYaml(text: string): CfnYamlDocument {
 /** The JSON form of a YAML template. Throws CfnYamlError (see readCfnYaml). */
 export function parseCfnYaml(text: string): unknown {
   return readCfnYaml(text).value;
-}
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `[name, argument]` of a single-key `Ref` / `Fn::Name` object that a short tag can write, else undefined. */
-function shortForm(value: Json): readonly [string, Json] | undefined {
-  if (!isJsonObject(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return undefined;
-  const name = keys[0]!;
-  if (name === 'Ref') return ['!Ref', value[name]!];
-  const match = /^Fn::([A-Za-z0-9]+)$/.exec(name);
-  return match ? [`!${match[1]}`, value[name]!] : undefined;
-}
-
-/**
- * A yaml node for a JSON-form value, with intrinsics in their short form (`!Ref X`, `!GetAtt A.B`,
- * `!Join ["", [...]]`); `flow` for a place inside a flow collection. An intrinsic whose argument is itself an
- * intrinsic keeps its long form (`Fn::ImportValue: !Sub ...`): one node cannot carry two tags.
- */
-export function templateNode(value: Json, flow = false): Node {
-  const short = shortForm(value);
-  if (short !== undefined && shortForm(short[1]) === undefined) {
-    const [tag, argument] = short;
-    let node: Node | undefined;
-    if (typeof argument === 'string') node = new Scalar(argument);
-    else if (tag === '!GetAtt' && Array.isArray(argument) && argument.length === 2 && argument.every((part) => typeof part === 'string') && !(argument[0] as string).includes('.')) {
-      node = new Scalar(`${argument[0]}.${argument[1]}`);
-    } else if (Array.isArray(argument) || isJsonObject(argument)) node = templateNode(argument, true);
-    if (node !== undefined) {
-      node.tag = tag;
-      return node;
-    }
-  }
-  if (Array.isArray(value)) {
-    const seq = new YAMLSeq();
-    seq.flow = flow;
-    seq.items = value.map((item) => templateNode(item, flow));
-    return seq;
-  }
-  if (isJsonObject(value)) {
-    const map = new YAMLMap();
-    map.flow = flow;
-    for (const key of Object.keys(value)) map.items.push(new Pair(new Scalar(key), templateNode(value[key]!, flow)));
-    return map;
-  }
-  return new Scalar(value);
-}
-
-export interface WriteOptions {
-  /** Spaces per indentation level (default 2). */
-  readonly indent?: number;
-  /** Block sequences indented under their key (default true). */
-  readonly indentSeq?: boolean;
-}
-
-/** Text of one node (or a whole template) in the template schema: short tags, 1.1 quoting, no line folding. */
-export function nodeText(node: Node, options: WriteOptions = {}): string {
-  const document = new Document(null, schemaOptions());
-  document.contents = node;
-  const toString: ToStringOptions = {
-    lineWidth: 0,
-    flowCollectionPadding: false,
-    indent: options.indent ?? 2,
-    indentSeq: options.indentSeq ?? true,
-  };
-  return document.toString(toString);
-}
-
-/** Writes a JSON-form template as YAML with short tags (deterministic; no anchors, no line folding). */
-export function stringifyCfnYaml(value: Json, options: WriteOptions = {}): string {
-  return nodeText(templateNode(value), options);
 }

@@ -2,6 +2,7 @@
 // its Transform section, parameter values are the Defaults overridden by what the user passes, and
 // transforms listed after ours stay in the template for CloudFormation to run next.
 import { MACRO_NAME } from '../contract.js';
+import { isJsonObject } from '../template/json.js';
 import type { Json, JsonObject } from '../template/types.js';
 import { UsageError } from './errors.js';
 
@@ -17,7 +18,7 @@ export interface SplitTemplate {
 function isOurTransform(entry: Json): boolean {
   if (entry === MACRO_NAME) return true;
   // The long form `{Name: SysdigImageFix}` is also accepted by CloudFormation in the Transform section.
-  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) && entry.Name === MACRO_NAME;
+  return isJsonObject(entry) && entry.Name === MACRO_NAME;
 }
 
 export function splitTransforms(template: JsonObject): SplitTemplate {
@@ -65,10 +66,6 @@ export interface StackParameters {
   readonly origins: Record<string, string>;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** `List<...>` and `CommaDelimitedList` values reach a macro as arrays of strings. */
 function parameterValue(type: Json | undefined, value: Json): Json {
   const isList = type === 'CommaDelimitedList' || (typeof type === 'string' && type.startsWith('List<'));
@@ -82,7 +79,7 @@ function parameterValue(type: Json | undefined, value: Json): Json {
  * Throws UsageError when an override names a parameter the template does not declare.
  */
 export function stackParameterValues(template: JsonObject, overrides: ReadonlyMap<string, string>): StackParameters {
-  const declared = isObject(template.Parameters) ? template.Parameters : {};
+  const declared = isJsonObject(template.Parameters) ? template.Parameters : {};
   const unknown = [...overrides.keys()].filter((name) => !Object.hasOwn(declared, name));
   if (unknown.length > 0) {
     const known = Object.keys(declared);
@@ -96,12 +93,12 @@ export function stackParameterValues(template: JsonObject, overrides: ReadonlyMa
   const unresolved: string[] = [];
   const resolvedAtDeployTime: string[] = [];
   for (const [name, declaration] of Object.entries(declared)) {
-    const type = isObject(declaration) ? declaration.Type : undefined;
+    const type = isJsonObject(declaration) ? declaration.Type : undefined;
     if (typeof type === 'string' && type.startsWith('AWS::SSM::Parameter::')) {
       resolvedAtDeployTime.push(name);
       continue;
     }
-    const value = overrides.get(name) ?? (isObject(declaration) ? declaration.Default : undefined);
+    const value = overrides.get(name) ?? (isJsonObject(declaration) ? declaration.Default : undefined);
     if (value === undefined || value === null) unresolved.push(name);
     else {
       values[name] = parameterValue(type, value);

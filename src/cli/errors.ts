@@ -5,3 +5,11 @@ export class UsageError extends Error {
     super(message, options);
   }
 }
+
+/** The template text is not valid CloudFormation YAML; the message carries line and column. */
+export class CfnYamlError extends Error {
+  override readonly name = 'CfnYamlError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

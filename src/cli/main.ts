@@ -1,6 +1,6 @@
 // `sysdig-image-fix`: the macro's transform, offline. I/O is injected so tests drive `main` directly.
 import { readFile } from 'node:fs/promises';
-import { MACRO_NAME } from '../contract.js';
+import { type EnvironmentVariables, MACRO_NAME } from '../contract.js';
 import { transform } from '../template/transform.js';
 import type { Json, SiteReport, TransformResult } from '../template/types.js';
 import { version } from '../../package.json';
@@ -23,7 +23,7 @@ export interface CliIo {
   /** Defaults to reading the file system. */
   readonly readFile?: (path: string) => Promise<string>;
   /** Supplies AWS_REGION / AWS_DEFAULT_REGION. */
-  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly env: EnvironmentVariables;
 }
 
 interface Resolved {
@@ -90,7 +90,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const { region, accountId, mirrorFunctionArn, notes, warnings } = resolveDefaults(options, io.env);
 
   const note = (text: string) => io.stderr.write(`note: ${printable(text)}\n`);
-  warnings.forEach((text) => io.stderr.write(`warning: ${printable(text)}\n`));
+  for (const text of warnings) io.stderr.write(`warning: ${printable(text)}\n`);
   if (!hasOurTransform) note(`${source} has no "Transform: ${MACRO_NAME}"; transforming it anyway`);
   notes.forEach(note);
   if (parameters.unresolved.length > 0) {

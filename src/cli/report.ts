@@ -1,32 +1,24 @@
 // Human output: the per-site summary and the scan table. Template text is untrusted, so control
 // characters are escaped before they reach a terminal.
 import { MACRO_NAME } from '../contract.js';
-import { describeProblem, summarizeSites } from '../macro/summary.js';
+import { describeProblem, summarizeSites } from '../template/summary.js';
 import type { SiteReport, TransformProblem, Verdict } from '../template/types.js';
+import { textTable } from './table.js';
 
 const VERDICT_ORDER: readonly Verdict[] = ['mirror', 'deploy-time', 'keep', 'skip', 'failed'];
 
-const escape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const escapeCodeUnit = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** Escapes C0/C1 control characters (terminal escape sequences) as \uXXXX. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escape);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, escapeCodeUnit);
 }
 
 /** `printable`, but line breaks stay line breaks (messages that quote the template over several lines). */
 export function printableLines(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, escape);
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], indent = ''): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) =>
-    indent +
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, escapeCodeUnit);
 }
 
 function siteRow(site: SiteReport): string[] {
@@ -42,7 +34,7 @@ function siteRow(site: SiteReport): string[] {
 /** `scan` output: one row per image site. */
 export function formatScanTable(sites: readonly SiteReport[]): string {
   if (sites.length === 0) return 'no Lambda image sites found\n';
-  return `${table(['RESOURCE', 'IMAGE', 'VERDICT', 'ARCHITECTURE', 'MIRROR'], sites.map(siteRow)).join('\n')}\n`;
+  return `${textTable(['RESOURCE', 'IMAGE', 'VERDICT', 'ARCHITECTURE', 'MIRROR'], sites.map(siteRow)).join('\n')}\n`;
 }
 
 /** `3 ImageMirror resources injected`, or why none were. */
@@ -64,7 +56,7 @@ export function formatSiteSummary(sites: readonly SiteReport[], ok = true): stri
     const [resource, image, verdict, architecture, mirror] = siteRow(site) as [string, string, string, string, string];
     return [resource, verdict, image, architecture, mirror];
   });
-  const lines = table(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR'], rows, '  ');
+  const lines = textTable(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR'], rows, '  ');
   const summary = `${sites.length} image site${sites.length === 1 ? '' : 's'} (${counts.join(', ')}); ${injected(mirrors.length, ok)}`;
   return `${MACRO_NAME}: ${summary}\n${lines.join('\n')}\n`;
 }

@@ -1,8 +1,10 @@
 // Template text <-> template object, for the formats CloudFormation accepts: text that starts with `{` is JSON,
 // anything else CloudFormation YAML (cfn-yaml.ts). A YAML template is written back over its own text (yaml-edit.ts).
 import type { Json, JsonObject } from '../template/types.js';
-import { CfnYamlError, readCfnYaml, stringifyCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
-import { UsageError } from './errors.js';
+import { isPlainObject } from '../values.js';
+import { readCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
+import { stringifyCfnYaml } from './cfn-yaml-writer.js';
+import { CfnYamlError, UsageError } from './errors.js';
 import { editYamlTemplate } from './yaml-edit.js';
 
 export type TemplateFormat = 'json' | 'yaml';
@@ -56,7 +58,7 @@ export function parseTemplateText(text: string, source: string): ParsedTemplate 
       throw new UsageError(`${source} is not valid YAML: ${error.message}`, { cause: error });
     }
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isPlainObject(parsed)) {
     throw new UsageError(`${source} is not a template: expected a ${format.toUpperCase()} object with sections such as Resources`);
   }
   return { template: parsed as JsonObject, format, ...(yaml !== undefined ? { yaml } : {}) };
@@ -70,7 +72,7 @@ function nonFiniteAt(value: Json, path: string): string | undefined {
       const found = nonFiniteAt(item, `${path}[${index}]`);
       if (found) return found;
     }
-  } else if (typeof value === 'object' && value !== null) {
+  } else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       const found = nonFiniteAt(item, path === '' ? key : `${path}.${key}`);
       if (found) return found;

@@ -6,9 +6,11 @@
 // neighbours. Collections that cannot be edited in place (flow style, aliases, merge keys, tagged values) are
 // replaced whole. The result is read back and must equal the output; otherwise the caller writes it afresh.
 import { isAlias, isMap, isScalar, isSeq, Pair as YamlPair, Scalar, YAMLMap, type Node, type Pair, type YAMLSeq } from 'yaml';
-import { intrinsicOf, jsonEquals } from '../template/json.js';
+import { intrinsicOf, isJsonObject, jsonEquals } from '../template/json.js';
 import type { Json, JsonObject } from '../template/types.js';
-import { CfnYamlError, intrinsicNameOfTag, jsonKey, nodeText, readCfnYaml, templateNode, type CfnYamlDocument, type WriteOptions } from './cfn-yaml.js';
+import { CfnYamlError } from './errors.js';
+import { intrinsicNameOfTag, jsonKey, readCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
+import { nodeText, templateNode, type WriteOptions } from './cfn-yaml-writer.js';
 
 interface Edit {
   readonly start: number;
@@ -22,10 +24,6 @@ type Outcome = 'same' | 'edited' | typeof REPLACE;
 
 class CannotEdit extends Error {
   override readonly name = 'CannotEdit';
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A flow collection (`[a, b]`, `{a: b}`): its replacement is written inline too. */
@@ -144,7 +142,7 @@ class Editor {
     if (node === null || isAlias(node) || (node.tag !== undefined && intrinsicNameOfTag(node.tag) !== undefined)) return REPLACE;
     // An intrinsic is one value (`Fn::Sub: ...` becomes `!GetAtt ...`), not a mapping to edit key by key.
     if (intrinsicOf(before) !== undefined || intrinsicOf(after) !== undefined) return REPLACE;
-    if (isMap(node) && isObject(before) && isObject(after)) return this.diffMap(node, before, after);
+    if (isMap(node) && isJsonObject(before) && isJsonObject(after)) return this.diffMap(node, before, after);
     if (isSeq(node) && Array.isArray(before) && Array.isArray(after)) return this.diffSeq(node, before, after);
     return REPLACE;
   }

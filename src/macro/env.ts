@@ -1,10 +1,8 @@
 // Macro defaults from its environment (set by the macro stack's parameters). Read on every
 // invocation, so a changed stack parameter applies at once and tests can pass any environment.
-import { MacroEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../contract.js';
+import { type EnvironmentVariables, MacroEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../contract.js';
 import { repositoryPrefixProblem } from '../reference/index.js';
 import type { TransformDefaults } from '../template/types.js';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 export type MacroDefaults = { readonly ok: true; readonly defaults: TransformDefaults } | { readonly ok: false; readonly problems: readonly string[] };
 
@@ -17,17 +15,13 @@ function shown(value: string): string {
 }
 
 /** Reads MIRROR_FUNCTION_ARN (required), REPOSITORY_PREFIX and SERVICE_TIMEOUT; every problem names its variable. */
-export function readMacroDefaults(env: Environment): MacroDefaults {
+export function readMacroDefaults(env: EnvironmentVariables): MacroDefaults {
   const problems: string[] = [];
   const arn = env[MacroEnv.MirrorFunctionArn]?.trim() ?? '';
   if (arn.length === 0) {
-    problems.push(
-      `environment variable ${MacroEnv.MirrorFunctionArn} is not set: the macro stack must set it to the ARN of the mirror function`,
-    );
+    problems.push(`environment variable ${MacroEnv.MirrorFunctionArn} is not set: the macro stack must set it to the ARN of the mirror function`);
   } else if (!LAMBDA_FUNCTION_ARN.test(arn)) {
-    problems.push(
-      `environment variable ${MacroEnv.MirrorFunctionArn} is ${shown(arn)}, not a Lambda function ARN: fix the macro stack`,
-    );
+    problems.push(`environment variable ${MacroEnv.MirrorFunctionArn} is ${shown(arn)}, not a Lambda function ARN: fix the macro stack`);
   }
 
   const prefix = env[MacroEnv.RepositoryPrefix]?.trim() ?? '';

@@ -2,6 +2,12 @@
 // so nothing here throws: each problem is collected and reported in the failure response.
 import { isAccountId, isRegion } from '../reference/index.js';
 import type { JsonObject } from '../template/types.js';
+import { describeValue, isPlainObject } from '../values.js';
+
+/** `null`, `an array`, a string quoted, else its type: how the macro's messages show a value. */
+function describeEventValue(value: unknown): string {
+  return describeValue(value, { list: 'an array', object: 'object', quoteStringsUpTo: 64 });
+}
 
 /** What CloudFormation sends a macro (the fragment is the template minus its Transform section). */
 export interface MacroEvent {
@@ -34,39 +40,29 @@ export type ParsedMacroEvent =
   /** `requestId` is echoed even from a broken event when it can be read; otherwise it is empty. */
   | { readonly ok: false; readonly requestId: string; readonly problems: readonly string[] };
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `"${value.length > 64 ? `${value.slice(0, 64)}…` : value}"` : typeof value;
-}
-
 /** Reads and checks a macro event; every problem found is returned together. */
 export function parseMacroEvent(event: unknown): ParsedMacroEvent {
   if (!isPlainObject(event)) {
-    return { ok: false, requestId: '', problems: [`the macro event must be an object, got ${describe(event)}`] };
+    return { ok: false, requestId: '', problems: [`the macro event must be an object, got ${describeEventValue(event)}`] };
   }
   const problems: string[] = [];
   const { requestId, transformId, region, accountId, fragment, templateParameterValues } = event;
 
   if (typeof requestId !== 'string' || requestId.length === 0) {
-    problems.push(`the macro event has no requestId (got ${describe(requestId)})`);
+    problems.push(`the macro event has no requestId (got ${describeEventValue(requestId)})`);
   }
   if (typeof region !== 'string' || !isRegion(region)) {
-    problems.push(`the macro event's region must be an AWS region such as "us-east-1", got ${describe(region)}`);
+    problems.push(`the macro event's region must be an AWS region such as "us-east-1", got ${describeEventValue(region)}`);
   }
   if (typeof accountId !== 'string' || !isAccountId(accountId)) {
-    problems.push(`the macro event's accountId must be 12 digits, got ${describe(accountId)}`);
+    problems.push(`the macro event's accountId must be 12 digits, got ${describeEventValue(accountId)}`);
   }
   if (!isPlainObject(fragment)) {
-    problems.push(`the macro event's fragment must be a template object, got ${describe(fragment)}`);
+    problems.push(`the macro event's fragment must be a template object, got ${describeEventValue(fragment)}`);
   }
   // CloudFormation always sends templateParameterValues; a missing one is read as "no parameters".
   if (templateParameterValues !== undefined && templateParameterValues !== null && !isPlainObject(templateParameterValues)) {
-    problems.push(`the macro event's templateParameterValues must be an object, got ${describe(templateParameterValues)}`);
+    problems.push(`the macro event's templateParameterValues must be an object, got ${describeEventValue(templateParameterValues)}`);
   }
 
   const echoedRequestId = typeof requestId === 'string' ? requestId : '';

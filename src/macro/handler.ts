@@ -4,9 +4,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { transform } from '../template/transform.js';
 import type { TransformProblem } from '../template/types.js';
-import { readMacroDefaults, type Environment } from './env.js';
+import type { EnvironmentVariables } from '../contract.js';
+import { readMacroDefaults } from './env.js';
 import { parseMacroEvent, type MacroResponse } from './event.js';
-import { formatProblems, summarizeSites } from './summary.js';
+import { formatProblems, summarizeSites } from '../template/summary.js';
 
 export type { MacroEvent, MacroResponse } from './event.js';
 
@@ -20,7 +21,7 @@ export interface MacroLog {
 
 export interface MacroHandlerOptions {
   /** Read on every invocation; defaults to `process.env`. */
-  readonly env?: () => Environment;
+  readonly env?: () => EnvironmentVariables;
   readonly log?: MacroLog;
 }
 
@@ -73,7 +74,10 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
         const problems = [...(parsed.ok ? [] : parsed.problems), ...(defaults.ok ? [] : defaults.problems)];
         const requestId = parsed.ok ? parsed.invocation.requestId : parsed.requestId;
         safely(() => log.error('macro request rejected', { requestId, problems }));
-        return failure(requestId, problems.map((message) => ({ message })));
+        return failure(
+          requestId,
+          problems.map((message) => ({ message })),
+        );
       }
 
       const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;

@@ -3,16 +3,21 @@
 // once, whatever happens (including a bug), before Lambda's timeout. It never throws: a thrown error
 // would make Lambda retry the event and answer again.
 import type { Context } from 'aws-lambda';
-import { requestDigest } from './build-binding.js';
-import { answerReserveMs, Budget } from './budget.js';
-import { loadConfig, type Environment, type MirrorConfig } from './config.js';
-import { MirrorError } from './errors.js';
-import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './events.js';
-import { continueBuild, createOrUpdate, deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome, type Timing } from './lifecycle.js';
-import { createMirrorLog, type RedactingLog } from './log.js';
-import { parseProperties } from './properties.js';
-import { createAwsPorts, createBasePorts, type ClockPorts, type MirrorPorts, type ResponsePorts } from './ports.js';
-import { MAX_RESPONSE_BYTES, redactEvent, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './response.js';
+import { requestDigest } from './build/binding.js';
+import { answerReserveMs, Budget } from './core/budget.js';
+import type { EnvironmentVariables } from '../contract.js';
+import { loadConfig, type MirrorConfig } from './core/config.js';
+import { MirrorError } from './core/errors.js';
+import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './cfn/events.js';
+import type { MirrorRequestInput } from './core/properties.js';
+import { deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome } from './cfn/answers.js';
+import { continueBuild, createOrUpdate } from './core/lifecycle.js';
+import type { Timing } from './core/timing.js';
+import { createMirrorLog, redactEvent, type RedactingLog } from './log.js';
+import { parseProperties } from './core/properties.js';
+import { createAwsPorts, createBasePorts } from './ports/aws.js';
+import type { ClockPorts, MirrorPorts, ResponsePorts } from './ports/types.js';
+import { MAX_RESPONSE_BYTES, responseBody, sendResponse, type Answer, type AnswerTarget, type SendOptions } from './cfn/response.js';
 
 export interface HandlerOptions {
   /** The AWS side, made once the configuration is known. */
@@ -21,7 +26,7 @@ export interface HandlerOptions {
   basePorts?: ResponsePorts & ClockPorts;
   /** A fresh redacting log per invocation by default. */
   createLog?: () => RedactingLog;
-  env?: Environment;
+  env?: EnvironmentVariables;
   timing?: Partial<Timing>;
   send?: SendOptions;
 }
@@ -74,6 +79,140 @@ class AnsweredRequests {
   }
 }
 
+/** What a FAILED answer needs of the request (or of a malformed event): its type, id and physical id. */
+type FailureSource = Parameters<typeof failureAnswer>[0];
+
+/**
+ * The answer-exactly-once guard of one invocation: it sends at most one answer, to the event's own
+ * ResponseURL, and remembers the request in the container once CloudFormation took the answer.
+ */
+class Responder {
+  target: AnswerTarget | undefined;
+  key: string | undefined;
+  /** Set as soon as the request is known, so that even a bug's answer names it. */
+  requestForFailure: FailureSource | undefined;
+  answering = false;
+
+  constructor(
+    private readonly base: ResponsePorts & ClockPorts,
+    private readonly log: RedactingLog,
+    private readonly remaining: () => number,
+    private readonly answeredHere: AnsweredRequests,
+    private readonly send: SendOptions | undefined,
+  ) {}
+
+  async answer(answer: Answer): Promise<void> {
+    const target = this.target;
+    if (target === undefined || this.answering) return;
+    this.answering = true;
+    let body = responseBody(target, answer);
+    if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
+      // Only Data can do this (the Reason is cut to fit): answer FAILED rather than something CloudFormation refuses.
+      const tooLarge = new MirrorError(`The answer's attributes exceed the ${MAX_RESPONSE_BYTES}-byte response limit; nothing can be answered for this image`);
+      answer = failureAnswer(this.requestForFailure ?? { RequestId: target.RequestId }, tooLarge);
+      body = responseBody(target, answer);
+    }
+    this.log.info('answering', { status: answer.status, physicalResourceId: answer.physicalResourceId });
+    if (await sendResponse(this.base, target.ResponseURL, body, this.log, this.remaining, this.send)) {
+      if (this.key !== undefined) this.answeredHere.add(this.key);
+    }
+  }
+}
+
+/** One invocation: what every step of the dispatch needs. */
+interface Invocation {
+  readonly options: HandlerOptions;
+  readonly context: Context;
+  readonly log: RedactingLog;
+  readonly remaining: () => number;
+  readonly reserveMs: number;
+  readonly responder: Responder;
+}
+
+/** Create, Update or a continuation: validate, configure, and run the lifecycle with the real ports. */
+async function runRequest(incoming: Extract<IncomingEvent, { kind: 'create-or-update' | 'continuation' }>, invocation: Invocation): Promise<Outcome | undefined> {
+  const { options, context, log, remaining } = invocation;
+  const request = incoming.kind === 'continuation' ? incoming.continuation.request : incoming.request;
+  invocation.responder.requestForFailure = request;
+  let input: MirrorRequestInput | undefined;
+  try {
+    // The template author's mistakes first: they are reported even when the function is misconfigured.
+    if (incoming.kind === 'create-or-update') input = parseProperties(request.ResourceProperties);
+  } catch (error) {
+    return { kind: 'answer', answer: failureAnswer(request, error) };
+  }
+  let config: MirrorConfig;
+  try {
+    config = loadConfig(options.env ?? process.env, (context as Partial<Context> | undefined)?.invokedFunctionArn);
+  } catch (error) {
+    log.error('the mirror function is misconfigured', { error });
+    // A continuation is answered only once its build vouches for it; a misconfigured function cannot check.
+    if (incoming.kind === 'continuation') return undefined;
+    return { kind: 'answer', answer: failureAnswer(request, error) };
+  }
+  const ports = (options.createPorts ?? ((c: MirrorConfig) => createAwsPorts(c)))(config);
+  const ctx = {
+    config,
+    log,
+    remainingTimeMs: remaining,
+    budget: new Budget(ports, remaining, invocation.reserveMs),
+    ...(options.timing ? { timing: options.timing } : {}),
+  };
+  return incoming.kind === 'continuation' ? await continueBuild(incoming.continuation, ports, ctx) : await createOrUpdate(incoming.request, input!, ports, ctx);
+}
+
+/** What to do with the event; undefined when nothing may be answered. */
+async function dispatch(incoming: IncomingEvent, invocation: Invocation): Promise<Outcome | undefined> {
+  switch (incoming.kind) {
+    case 'unanswerable':
+      invocation.log.error('cannot answer this event', { problem: incoming.problem });
+      return undefined;
+    case 'invalid':
+      invocation.responder.requestForFailure = { RequestType: incoming.requestType, RequestId: incoming.target.RequestId, PhysicalResourceId: incoming.physicalResourceId };
+      return { kind: 'answer', answer: invalidEventAnswer(incoming) };
+    case 'delete':
+      return { kind: 'answer', answer: deleteAnswer(incoming.request) };
+    default:
+      return runRequest(incoming, invocation);
+  }
+}
+
+/** Classifies the event, answers it at most once, and turns any bug into a FAILED answer. */
+async function handleEvent(event: unknown, invocation: Invocation, answeredHere: AnsweredRequests): Promise<void> {
+  const { log, responder } = invocation;
+  try {
+    const incoming = classifyEvent(event);
+    responder.target = targetOf(incoming);
+    if (responder.target !== undefined) {
+      log.addSecret(responder.target.ResponseURL);
+      responder.key = answerKey(incoming, event);
+    }
+    log.info('received event', { kind: incoming.kind, event: redactEvent(event) });
+    if (responder.key !== undefined && answeredHere.has(responder.key)) {
+      log.info('this request was already answered by this container; a redelivery is not answered again', { kind: incoming.kind });
+      return;
+    }
+    const outcome = await dispatch(incoming, invocation);
+    if (outcome === undefined || outcome.kind === 'handed-over') return;
+    if (outcome.kind === 'ignored') {
+      log.error('ignored a continuation event that no build of this function vouches for', { reason: outcome.reason });
+      return;
+    }
+    await responder.answer(outcome.answer);
+  } catch (error) {
+    // Only a bug gets here; answer FAILED unless an answer is already on its way.
+    log.error('unexpected failure in the mirror function', { error });
+    const target = responder.target;
+    if (target !== undefined && !responder.answering) {
+      try {
+        await responder.answer(failureAnswer(responder.requestForFailure ?? { RequestId: target.RequestId }, error));
+      } catch (sendError) {
+        log.error('could not answer after an unexpected failure', { error: sendError });
+      }
+    }
+  }
+}
+
 export function createHandler(options: HandlerOptions = {}): (event: unknown, context: Context) => Promise<void> {
   // One per container: Lambda delivers asynchronous events at least once, often to the same container.
   const answeredHere = new AnsweredRequests();
@@ -86,106 +225,9 @@ export function createHandler(options: HandlerOptions = {}): (event: unknown, co
     }
     const remaining = remainingTime(context);
     const reserveMs = answerReserveMs(remaining());
-    let target: AnswerTarget | undefined;
-    let key: string | undefined;
-    let requestForFailure: { RequestType?: unknown; RequestId: string; PhysicalResourceId?: unknown } | undefined;
-    let answering = false;
     const base = options.basePorts ?? createBasePorts();
-
-    const answer = async (answer: Answer): Promise<void> => {
-      if (target === undefined || answering) return;
-      answering = true;
-      let body = responseBody(target, answer);
-      if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
-        // Only Data can do this (the Reason is cut to fit): answer FAILED rather than something CloudFormation refuses.
-        const tooLarge = new MirrorError(`The answer's attributes exceed the ${MAX_RESPONSE_BYTES}-byte response limit; nothing can be answered for this image`);
-        answer = failureAnswer(requestForFailure ?? { RequestId: target.RequestId }, tooLarge);
-        body = responseBody(target, answer);
-      }
-      log.info('answering', { status: answer.status, physicalResourceId: answer.physicalResourceId });
-      if (await sendResponse(base, target.ResponseURL, body, log, remaining, options.send)) {
-        if (key !== undefined) answeredHere.add(key);
-      }
-    };
-
-    try {
-      const incoming = classifyEvent(event);
-      target = targetOf(incoming);
-      if (target !== undefined) {
-        log.addSecret(target.ResponseURL);
-        key = answerKey(incoming, event);
-      }
-      log.info('received event', { kind: incoming.kind, event: redactEvent(event) });
-      if (key !== undefined && answeredHere.has(key)) {
-        log.info('this request was already answered by this container; a redelivery is not answered again', { kind: incoming.kind });
-        return;
-      }
-
-      let outcome: Outcome;
-      switch (incoming.kind) {
-        case 'unanswerable':
-          log.error('cannot answer this event', { problem: incoming.problem });
-          return;
-        case 'invalid':
-          requestForFailure = { RequestType: incoming.requestType, RequestId: incoming.target.RequestId, PhysicalResourceId: incoming.physicalResourceId };
-          outcome = { kind: 'answer', answer: invalidEventAnswer(incoming) };
-          break;
-        case 'delete':
-          outcome = { kind: 'answer', answer: deleteAnswer(incoming.request) };
-          break;
-        case 'create-or-update':
-        case 'continuation': {
-          const request = incoming.kind === 'continuation' ? incoming.continuation.request : incoming.request;
-          requestForFailure = request;
-          let config: MirrorConfig;
-          try {
-            // The template author's mistakes first: they are reported even when the function is misconfigured.
-            if (incoming.kind === 'create-or-update') parseProperties(request.ResourceProperties);
-          } catch (error) {
-            outcome = { kind: 'answer', answer: failureAnswer(request, error) };
-            break;
-          }
-          try {
-            config = loadConfig(options.env ?? process.env, (context as Partial<Context> | undefined)?.invokedFunctionArn);
-          } catch (error) {
-            log.error('the mirror function is misconfigured', { error });
-            // A continuation is answered only once its build vouches for it; a misconfigured function cannot check.
-            if (incoming.kind === 'continuation') return;
-            outcome = { kind: 'answer', answer: failureAnswer(request, error) };
-            break;
-          }
-          const ports = (options.createPorts ?? ((c: MirrorConfig) => createAwsPorts(c)))(config);
-          const ctx = {
-            config,
-            log,
-            remainingTimeMs: remaining,
-            budget: new Budget(ports, remaining, reserveMs),
-            ...(options.timing ? { timing: options.timing } : {}),
-          };
-          outcome =
-            incoming.kind === 'continuation'
-              ? await continueBuild(incoming.continuation, ports, ctx)
-              : await createOrUpdate(incoming.request, ports, ctx);
-          break;
-        }
-      }
-      if (outcome.kind === 'handed-over') return;
-      if (outcome.kind === 'ignored') {
-        log.error('ignored a continuation event that no build of this function vouches for', { reason: outcome.reason });
-        return;
-      }
-      await answer(outcome.answer);
-    } catch (error) {
-      // Only a bug gets here; answer FAILED unless an answer is already on its way.
-      log.error('unexpected failure in the mirror function', { error });
-      if (target !== undefined && !answering) {
-        try {
-          await answer(failureAnswer(requestForFailure ?? { RequestId: target.RequestId }, error));
-        } catch (sendError) {
-          log.error('could not answer after an unexpected failure', { error: sendError });
-        }
-      }
-    }
+    const responder = new Responder(base, log, remaining, answeredHere, options.send);
+    await handleEvent(event, { options, context, log, remaining, reserveMs, responder }, answeredHere);
   };
 }
 

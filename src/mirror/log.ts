@@ -1,8 +1,43 @@
-// Structured logging (Powertools Logger) with redaction: every `ResponseURL` key is replaced and every
-// registered secret (the presigned URL and its signature) is scrubbed from messages, errors and stacks,
-// whichever code path produced them.
+// Structured logging (Powertools Logger) with redaction, and every redaction of the mirror function: in the
+// log every `ResponseURL` key is replaced and every registered secret (the presigned URL and its signature)
+// is scrubbed from messages, errors and stacks, whichever code path produced them; the registry client
+// scrubs passwords and tokens from the registry's own words with the same SecretRedactor.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { REDACTED } from './response.js';
+
+export const REDACTED = '[redacted]';
+
+/**
+ * Values that must never appear in a text: passwords, Basic header values, bearer tokens, the presigned
+ * ResponseURL. A registry may echo a request header in its error text; everything shown from it passes `redact`.
+ */
+export class SecretRedactor {
+  private readonly secrets = new Set<string>();
+
+  constructor(
+    /** What a secret is replaced with. */
+    private readonly marker = '***',
+    /** Shorter values are not redacted: they would blank out ordinary words. */
+    private readonly minLength = 6,
+  ) {}
+
+  add(...values: string[]): void {
+    for (const value of values) if (value.length >= this.minLength) this.secrets.add(value);
+  }
+
+  redact(text: string): string {
+    let result = text;
+    // Longest first, so a token that contains a shorter secret is removed whole.
+    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) result = result.split(secret).join(this.marker);
+    return result;
+  }
+}
+
+/** A deep copy of an event with every `ResponseURL` replaced, for logging. */
+export function redactEvent(event: unknown): unknown {
+  if (Array.isArray(event)) return event.map(redactEvent);
+  if (event === null || typeof event !== 'object') return event;
+  return Object.fromEntries(Object.entries(event as Record<string, unknown>).map(([key, value]) => [key, key === 'ResponseURL' ? REDACTED : redactEvent(value)]));
+}
 
 export const SERVICE_NAME = 'sysdig-image-fix-mirror';
 
@@ -23,13 +58,9 @@ export interface RedactingLog extends MirrorLog {
 const MAX_DEPTH = 8;
 
 export function createMirrorLog(logger: Logger = new Logger({ serviceName: SERVICE_NAME })): RedactingLog {
-  const secrets = new Set<string>();
-
-  const scrubText = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join(REDACTED);
-    return out;
-  };
+  // Any secret of at least one character: the log only ever holds the ResponseURL and its query string.
+  const secrets = new SecretRedactor(REDACTED, 1);
+  const scrubText = (text: string): string => secrets.redact(text);
 
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return scrubText(value);
@@ -44,9 +75,7 @@ export function createMirrorLog(logger: Logger = new Logger({ serviceName: SERVI
       };
     }
     if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key === 'ResponseURL' ? REDACTED : scrub(item, depth + 1)]),
-    );
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, key === 'ResponseURL' ? REDACTED : scrub(item, depth + 1)]));
   };
 
   const emit = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: LogExtra) => {

@@ -1,7 +1,7 @@
 // Which registry a host belongs to, and whether Lambda in a given region can pull from it.
 // Lambda pulls only from private ECR in the function's own region (any account whose repository
 // policy allows it); FIPS endpoints, ECR Public and every other registry are refused.
-import type { ImageReference } from './parse.js';
+import { canonicalRegistryHost, DOCKER_HUB, type ImageReference } from './parse.js';
 
 export type RegistryClass =
   | { readonly kind: 'ecr-private'; readonly accountId: string; readonly region: string; readonly urlSuffix: string }
@@ -61,7 +61,7 @@ export function ecrRegistryHost(accountId: string, region: string, urlSuffix = u
 
 export function classifyRegistry(host: string): RegistryClass {
   const lowered = host.toLowerCase();
-  if (lowered === 'docker.io' || lowered === 'index.docker.io') return { kind: 'docker-hub' };
+  if (canonicalRegistryHost(host) === DOCKER_HUB) return { kind: 'docker-hub' };
   if (lowered === 'public.ecr.aws') return { kind: 'ecr-public' };
   const match = ECR_HOST.exec(lowered);
   if (match) {
@@ -82,9 +82,5 @@ export interface LambdaLocation {
 /** True when Lambda in `location` can use the image as is: private ECR of that region (any account), not FIPS. */
 export function isUsableByLambda(ref: ImageReference, location: LambdaLocation): boolean {
   const registry = classifyRegistry(ref.registry);
-  return (
-    registry.kind === 'ecr-private' &&
-    registry.region === location.region &&
-    registry.urlSuffix === (location.urlSuffix ?? urlSuffixForRegion(location.region))
-  );
+  return registry.kind === 'ecr-private' && registry.region === location.region && registry.urlSuffix === (location.urlSuffix ?? urlSuffixForRegion(location.region));
 }

@@ -8,6 +8,7 @@
 //   digest     := algorithm ":" hex
 // Everything accepted here is made only of [A-Za-z0-9._:/@+-], so no accepted value can carry
 // whitespace, quotes or other shell metacharacters into the build.
+import { checkDigest } from './digest.js';
 import { InvalidImageReferenceError } from './errors.js';
 
 export interface ImageReference {
@@ -24,6 +25,12 @@ export const DOCKER_HUB = 'docker.io';
 export const DEFAULT_TAG = 'latest';
 export const NAME_MAX_LENGTH = 255;
 const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io']);
+
+/** A registry host as references name it: lower case, and Docker Hub's aliases (`index.docker.io`) as `docker.io`. */
+export function canonicalRegistryHost(host: string): string {
+  const lowered = host.toLowerCase();
+  return DOCKER_HUB_ALIASES.has(lowered) ? DOCKER_HUB : lowered;
+}
 /** The only characters any accepted reference contains (none of them means anything to a shell). */
 const ALLOWED_CHARACTER = /^[A-Za-z0-9._:/@+-]$/;
 /** `[addr]` or `[addr]:port` as the first component: an IPv6 registry address. */
@@ -35,10 +42,6 @@ const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/
 const PORT = /^[0-9]{1,5}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const DIGEST_ALGORITHM = /^[a-z][a-z0-9]*(?:[+._-][a-z][a-z0-9]*)*$/;
-const DIGEST_HEX = /^[0-9a-f]{32,}$/;
-/** Registered algorithms have a fixed hex length; unknown ones only need the grammar's 128 bits. */
-const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Characters no reference can contain; reported by name so the message shows the real problem. */
 function describeForbidden(input: string): string | undefined {
@@ -70,8 +73,7 @@ export const LOCAL_ARCHIVE_REASON =
   'it is a local path or archive, not an image reference: push the image to a registry and give its registry/repository:tag ' +
   '(or let SAM build it: PackageType Image with Metadata Dockerfile and DockerContext, then sam build)';
 export const S3_URL_REASON =
-  'it is an S3 URL, not an image reference: Lambda runs container images from a registry (give registry/repository:tag); ' +
-  'code in S3 is a Zip package (PackageType: Zip)';
+  'it is an S3 URL, not an image reference: Lambda runs container images from a registry (give registry/repository:tag); ' + 'code in S3 is a Zip package (PackageType: Zip)';
 
 /**
  * The reason a value is something else that people put where an image belongs (a URL, a local file), or
@@ -104,10 +106,7 @@ function checkDomain(input: string, domain: string): string {
   if (host.length === 0) throw new InvalidImageReferenceError(input, 'the registry host is empty');
   for (const part of host.split('.')) {
     if (!DOMAIN_COMPONENT.test(part)) {
-      throw new InvalidImageReferenceError(
-        input,
-        `registry host "${host}" is not a valid host name (each dot-separated part is letters, digits and inner hyphens)`,
-      );
+      throw new InvalidImageReferenceError(input, `registry host "${host}" is not a valid host name (each dot-separated part is letters, digits and inner hyphens)`);
     }
   }
   if (port !== undefined && (!PORT.test(port) || Number(port) > 65535 || Number(port) === 0)) {
@@ -122,7 +121,7 @@ function checkDomain(input: string, domain: string): string {
       `"${host}" is read as a registry host only because it has upper-case letters; write a Docker Hub namespace in lower case, or give the registry's full host name (with a "." or a port)`,
     );
   }
-  return DOCKER_HUB_ALIASES.has(lowered) ? DOCKER_HUB : lowered;
+  return canonicalRegistryHost(domain);
 }
 
 function checkPath(input: string, path: string): void {
@@ -136,10 +135,7 @@ function checkPath(input: string, path: string): void {
       component !== component.toLowerCase()
         ? 'upper-case letters are not allowed in the repository path'
         : 'a component is lower-case letters and digits joined by ".", "_", "__" or "-"';
-    throw new InvalidImageReferenceError(
-      input,
-      `repository path component ${index + 1} "${component}" is invalid: ${detail}`,
-    );
+    throw new InvalidImageReferenceError(input, `repository path component ${index + 1} "${component}" is invalid: ${detail}`);
   });
 }
 
@@ -147,25 +143,7 @@ function checkTag(input: string, tag: string): void {
   if (tag.length === 0) throw new InvalidImageReferenceError(input, 'the tag after ":" is empty');
   if (tag.length > 128) throw new InvalidImageReferenceError(input, `tag is ${tag.length} characters; the limit is 128`);
   if (!TAG.test(tag)) {
-    throw new InvalidImageReferenceError(
-      input,
-      `tag "${tag}" is invalid: it starts with a letter, digit or "_" and continues with letters, digits, "_", "." or "-"`,
-    );
-  }
-}
-
-function checkDigest(input: string, digest: string): void {
-  const colon = digest.indexOf(':');
-  if (colon === -1) throw new InvalidImageReferenceError(input, `digest "${digest}" has no "<algorithm>:" prefix`);
-  const algorithm = digest.slice(0, colon);
-  const hex = digest.slice(colon + 1);
-  if (!DIGEST_ALGORITHM.test(algorithm)) {
-    throw new InvalidImageReferenceError(input, `digest algorithm "${algorithm}" is invalid`);
-  }
-  const expected = DIGEST_HEX_LENGTH[algorithm];
-  if (!DIGEST_HEX.test(hex) || (expected !== undefined && hex.length !== expected)) {
-    const want = expected !== undefined ? `${expected} lower-case hex characters` : 'at least 32 lower-case hex characters';
-    throw new InvalidImageReferenceError(input, `digest value after "${algorithm}:" must be ${want}`);
+    throw new InvalidImageReferenceError(input, `tag "${tag}" is invalid: it starts with a letter, digit or "_" and continues with letters, digits, "_", "." or "-"`);
   }
 }
 

@@ -114,10 +114,6 @@ export class InternalTransformError extends TransformError {
   override readonly name = 'InternalTransformError';
   constructor(logicalId: string | undefined, cause: unknown) {
     const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(
-      `${ownerLabel(logicalId)}: internal error in the SysdigImageFix transform (${detail}); please report this with the template`,
-      logicalId,
-      { cause },
-    );
+    super(`${ownerLabel(logicalId)}: internal error in the SysdigImageFix transform (${detail}); please report this with the template`, logicalId, { cause });
   }
 }

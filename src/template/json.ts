@@ -1,10 +1,12 @@
 // Small helpers for reading untrusted JSON safely and building new JSON without touching the input.
 // Lookups go through own properties only: a template may name a parameter "constructor" or a key
 // "__proto__", and neither may reach Object.prototype.
+import { canonicalJson, isPlainObject } from '../values.js';
 import type { Json, JsonObject } from './types.js';
 
+/** isPlainObject, for template JSON. */
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return isPlainObject(value);
 }
 
 /** The own property `key` of `object`, or undefined (never an inherited member). */
@@ -42,19 +44,6 @@ export function cloneJson<T>(value: T): T {
     return copy as T;
   }
   return value;
-}
-
-/** JSON with object keys sorted at every level: equal values give equal strings whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (isJsonObject(value)) {
-    const entries = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 export function jsonEquals(a: unknown, b: unknown): boolean {

@@ -1,14 +1,7 @@
 // Options, later wins: macro defaults (its environment) < template Metadata.SysdigImageFix <
 // resource Metadata.SysdigImageFix. Unknown keys and bad values are errors, never ignored: a typo
 // in an option would otherwise silently mirror to the wrong place.
-import {
-  ARCHITECTURES,
-  DEFAULT_SERVICE_TIMEOUT,
-  METADATA_KEY,
-  SERVICE_TIMEOUT_MAX,
-  SERVICE_TIMEOUT_MIN,
-  type Architecture,
-} from '../contract.js';
+import { ARCHITECTURES, DEFAULT_SERVICE_TIMEOUT, METADATA_KEY, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, quoteForMessage, repositoryPrefixProblem } from '../reference/index.js';
 import { InvalidOptionError } from './errors.js';
 import { compactJson, getOwn, hasOwn, isJsonObject } from './json.js';
@@ -66,7 +59,12 @@ function parseServiceTimeout(value: Json | undefined): number | undefined {
 }
 
 /** Options found in one block, before they are laid over the outer level. */
-interface FoundOptions { skip?: boolean; repositoryPrefix?: string; architecture?: Architecture; serviceTimeout?: number }
+interface FoundOptions {
+  skip?: boolean;
+  repositoryPrefix?: string;
+  architecture?: Architecture;
+  serviceTimeout?: number;
+}
 
 function parseBlock(block: Json | undefined, owner: Owner, allowed: readonly string[]) {
   const problems: InvalidOptionError[] = [];
@@ -79,8 +77,7 @@ function parseBlock(block: Json | undefined, owner: Owner, allowed: readonly str
   }
   for (const key of Object.keys(block)) {
     const value = block[key] as Json;
-    const bad = (allowedValues: string, reason = '') =>
-      problem(`option ${owner.where}.${key} ${shown(value)} is not valid${reason}; allowed values: ${allowedValues}`);
+    const bad = (allowedValues: string, reason = '') => problem(`option ${owner.where}.${key} ${shown(value)} is not valid${reason}; allowed values: ${allowedValues}`);
     switch (allowed.includes(key) ? key : undefined) {
       case OptionKey.Skip: {
         const skip = parseSkip(value);
@@ -149,11 +146,7 @@ function merge(base: MirrorOptions, found: FoundOptions): MirrorOptions {
 export function templateOptions(template: JsonObject, base: MirrorOptions): Parsed<MirrorOptions> {
   const metadata = getOwn(template, 'Metadata');
   const block = hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
-  const { found, problems } = parseBlock(
-    block,
-    { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` },
-    TEMPLATE_KEYS,
-  );
+  const { found, problems } = parseBlock(block, { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` }, TEMPLATE_KEYS);
   return { options: merge(base, found), problems };
 }
 
@@ -166,11 +159,7 @@ function resourceBlock(resource: JsonObject): Json | undefined {
 /** A function resource's `Metadata.SysdigImageFix` over the template options. */
 export function resourceOptions(resource: JsonObject, logicalId: string, base: MirrorOptions): Parsed<ResourceOptions> {
   const block = resourceBlock(resource);
-  const { found, problems } = parseBlock(
-    block,
-    { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` },
-    RESOURCE_KEYS,
-  );
+  const { found, problems } = parseBlock(block, { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` }, RESOURCE_KEYS);
   return { options: { ...merge(base, found), skip: found.skip ?? false }, problems };
 }
 

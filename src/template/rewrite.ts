@@ -2,18 +2,13 @@
 // sites read `Fn::GetAtt [<mirror>, ImageUri]`, mirrors are appended after the existing resources,
 // and nothing else changes. The rewritten template shares every untouched subtree with the input.
 import { createHash } from 'node:crypto';
-import {
-  METADATA_KEY,
-  MIRROR_LOGICAL_ID_PREFIX,
-  MIRROR_RESOURCE_TYPE,
-  MirrorAttribute,
-  MirrorProperty,
-} from '../contract.js';
+import { METADATA_KEY, MIRROR_LOGICAL_ID_PREFIX, MIRROR_RESOURCE_TYPE, MirrorAttribute, MirrorProperty } from '../contract.js';
 import { quoteForMessage } from '../reference/index.js';
 import { MirrorConflictError, MissingMirrorFunctionError, type TransformError } from './errors.js';
-import { canonicalJson, cloneJson, compactJson, copyObject, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
+import { canonicalJson } from '../values.js';
+import { cloneJson, compactJson, copyObject, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
 import type { MirrorOptions } from './options.js';
-import { expressionOf, type ArchitectureChoice } from './sites.js';
+import { expressionOf, type ArchitectureChoice } from './architecture.js';
 import type { Json, JsonObject } from './types.js';
 
 export type MirrorSource =
@@ -51,7 +46,8 @@ export interface PlannedMirror {
   readonly append: boolean;
 }
 
-export interface MirrorPlan {
+/** The mirrors to inject into the template, or why they cannot be (what a Custom::ImageMirror request means is core/plan.ts's MirrorPlan). */
+export interface InjectionPlan {
   readonly mirrors: readonly PlannedMirror[];
   readonly problems: readonly TransformError[];
 }
@@ -121,9 +117,7 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
     [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
     [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)),
-    ...(source.kind === 'literal'
-      ? { [MirrorProperty.RepositoryName]: source.repositoryName }
-      : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
+    ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
   return {
     Type: MIRROR_RESOURCE_TYPE,
@@ -137,11 +131,22 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
  * mirror when they have the same literal image (`nginx:1.27` and `docker.io/library/nginx:1.27`) or the same
  * expression, and the same architecture; a mirror is built from the first request of its group in template order.
  */
-export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): MirrorPlan {
+export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): InjectionPlan {
   const problems: TransformError[] = [];
   if (requests.length > 0 && (serviceToken === undefined || serviceToken === null || serviceToken === '')) {
     problems.push(new MissingMirrorFunctionError([...new Set(requests.map((r) => r.logicalId))]));
   }
+  const mirrors: PlannedMirror[] = [];
+  for (const [id, group] of groupByMirror(requests)) {
+    if (!checkGroup(id, group, problems)) continue;
+    const placed = placeMirror(template, id, group, serviceToken, problems);
+    if (placed !== undefined) mirrors.push(placed);
+  }
+  return { mirrors, problems };
+}
+
+/** The requests of each mirror, by its logical id, in template order. */
+function groupByMirror(requests: readonly MirrorRequest[]): Map<string, MirrorRequest[]> {
   const groups = new Map<string, MirrorRequest[]>();
   for (const request of requests) {
     const id = request.mirror.logicalId;
@@ -149,71 +154,76 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
     if (group) group.push(request);
     else groups.set(id, [request]);
   }
-  const resources = getOwn(template, 'Resources');
-  const parameters = getOwn(template, 'Parameters');
-  const mirrors: PlannedMirror[] = [];
-  for (const [id, group] of groups) {
-    const first = group[0]!;
-    let consistent = true;
-    for (const other of group.slice(1)) {
-      if (other.mirror.key !== first.mirror.key) {
-        // Two different images with the same 8 hex: vanishingly rare, but never merge them silently.
-        consistent = false;
-        problems.push(
-          new MirrorConflictError(
-            `Resources ${first.logicalId} and ${other.logicalId}: different images hash to the same mirror id ${id}; ` +
-              'set Metadata.SysdigImageFix.Skip on one of them and mirror it by hand',
-            other.logicalId,
-          ),
-        );
-        continue;
-      }
-      for (const [option, a, b] of [
-        ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
-        ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],
-      ] as const) {
-        if (a === b) continue;
-        consistent = false;
-        const show = (v: string | number) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
-        problems.push(
-          new MirrorConflictError(
-            `Resources ${first.logicalId} and ${other.logicalId} share ${describeMirror(first)} but ask for different ${option} ` +
-              `(${show(a)} and ${show(b)}); give both the same Metadata.${METADATA_KEY}.${option}`,
-            other.logicalId,
-          ),
-        );
-      }
-    }
-    if (!consistent) continue;
-    // The mirror is only ever needed by its sites; a Condition they all share keeps it from being built alone.
-    const conditions = new Set(group.map((r) => r.condition));
-    const condition = conditions.size === 1 ? first.condition : undefined;
-    const resource = mirrorResource(first, condition, serviceToken ?? null);
-    if (hasOwn(parameters, id)) {
+  return groups;
+}
+
+/** The sites of one mirror against each other: a hash collision, or options that differ. False when any is found. */
+function checkGroup(id: string, group: readonly MirrorRequest[], problems: TransformError[]): boolean {
+  const first = group[0]!;
+  let consistent = true;
+  for (const other of group.slice(1)) {
+    if (other.mirror.key !== first.mirror.key) {
+      // Two different images with the same 8 hex: vanishingly rare, but never merge them silently.
+      consistent = false;
       problems.push(
         new MirrorConflictError(
-          `Template: parameter ${id} has the logical id of the ${describeMirror(first)} that ${siteNamesOf(group)} need; rename the parameter`,
-          undefined,
+          `Resources ${first.logicalId} and ${other.logicalId}: different images hash to the same mirror id ${id}; ` +
+            'set Metadata.SysdigImageFix.Skip on one of them and mirror it by hand',
+          other.logicalId,
         ),
       );
       continue;
     }
-    if (hasOwn(resources, id)) {
-      if (jsonEquals(getOwn(resources, id), resource)) {
-        mirrors.push({ logicalId: id, resource, append: false });
-      } else {
-        problems.push(
-          new MirrorConflictError(
-            `Resource ${id}: this logical id is taken, but ${siteNamesOf(group)} need it for ${describeMirror(first)}; rename the existing resource`,
-            id,
-          ),
-        );
-      }
-      continue;
+    for (const [option, a, b] of [
+      ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
+      ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],
+    ] as const) {
+      if (a === b) continue;
+      consistent = false;
+      const show = (v: string | number) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
+      problems.push(
+        new MirrorConflictError(
+          `Resources ${first.logicalId} and ${other.logicalId} share ${describeMirror(first)} but ask for different ${option} ` +
+            `(${show(a)} and ${show(b)}); give both the same Metadata.${METADATA_KEY}.${option}`,
+          other.logicalId,
+        ),
+      );
     }
-    mirrors.push({ logicalId: id, resource, append: true });
   }
-  return { mirrors, problems };
+  return consistent;
+}
+
+/** Where one mirror goes: appended, already in the template as it would be written, or a clash with the template. */
+function placeMirror(
+  template: JsonObject,
+  id: string,
+  group: readonly MirrorRequest[],
+  serviceToken: Json | undefined,
+  problems: TransformError[],
+): PlannedMirror | undefined {
+  const first = group[0]!;
+  // The mirror is only ever needed by its sites; a Condition they all share keeps it from being built alone.
+  const conditions = new Set(group.map((r) => r.condition));
+  const condition = conditions.size === 1 ? first.condition : undefined;
+  const resource = mirrorResource(first, condition, serviceToken ?? null);
+  if (hasOwn(getOwn(template, 'Parameters'), id)) {
+    problems.push(
+      new MirrorConflictError(
+        `Template: parameter ${id} has the logical id of the ${describeMirror(first)} that ${siteNamesOf(group)} need; rename the parameter`,
+        undefined,
+      ),
+    );
+    return undefined;
+  }
+  const resources = getOwn(template, 'Resources');
+  if (hasOwn(resources, id)) {
+    if (jsonEquals(getOwn(resources, id), resource)) return { logicalId: id, resource, append: false };
+    problems.push(
+      new MirrorConflictError(`Resource ${id}: this logical id is taken, but ${siteNamesOf(group)} need it for ${describeMirror(first)}; rename the existing resource`, id),
+    );
+    return undefined;
+  }
+  return { logicalId: id, resource, append: true };
 }
 
 /**
@@ -236,7 +246,7 @@ function replacedAt(object: Json | undefined, path: readonly string[], value: Js
  * new; every other subtree IS the input's object. The input is never mutated, so this is safe, but the result
  * may share subtrees with the input: a caller that edits the result must copy what it edits.
  */
-export function rewriteTemplate(template: JsonObject, requests: readonly MirrorRequest[], plan: MirrorPlan): JsonObject {
+export function rewriteTemplate(template: JsonObject, requests: readonly MirrorRequest[], plan: InjectionPlan): JsonObject {
   const output = copyObject(template);
   const resources = getOwn(template, 'Resources');
   if (!isJsonObject(resources)) return output;

@@ -3,41 +3,19 @@
 // plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated, and the
 // result shares every unchanged subtree with it (see rewriteTemplate).
 import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
-import {
-  InternalTransformError,
-  InvalidArchitectureError,
-  InvalidImageError,
-  MalformedTemplateError,
-  TransformError,
-  UnmappableSiteError,
-} from './errors.js';
+import { InternalTransformError, InvalidArchitectureError, InvalidImageError, MalformedTemplateError, type TransformError, UnmappableSiteError } from './errors.js';
 import { createImageClassifier, type ImageClassifier } from './images.js';
 import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
-import { createResolver, type Resolver } from './resolve.js';
+import { createResolver, type Resolver } from './resolve/resolver.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
-import {
-  architectureSource,
-  chooseArchitecture,
-  findImageSites,
-  readsFromMirror,
-  resolvedArchitecture,
-  type ArchitectureChoice,
-  type ImageSite,
-} from './sites.js';
-import type {
-  JsonObject,
-  Mutable,
-  SiteReport,
-  Transform,
-  TransformContext,
-  TransformDefaults,
-  TransformProblem,
-  TransformResult,
-  Verdict,
-} from './types.js';
+import { architectureSource, chooseArchitecture, resolvedArchitecture, type ArchitectureChoice } from './architecture.js';
+import { findImageSites, readsFromMirror, type ImageSite } from './sites.js';
+import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';
+import { describeValue } from '../values.js';
 
-interface Environment {
+/** What every site of one transform run shares. */
+interface TransformRun {
   readonly template: JsonObject;
   readonly context: TransformContext;
   readonly resolver: Resolver;
@@ -53,26 +31,11 @@ interface SiteOutcome {
   readonly problems: readonly TransformError[];
 }
 
-/** "a list", "null", "a number", ... for messages about values of the wrong kind. */
-function kindOf(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
 function failure(problems: readonly TransformError[], sites: readonly SiteReport[]): TransformResult {
   return { ok: false, errors: problems.map((problem): TransformProblem => problem.toProblem()), sites };
 }
 
-function report(
-  site: ImageSite,
-  verdict: Verdict,
-  image: string,
-  architecture?: ArchitectureChoice,
-  mirror?: string,
-  parameters?: readonly string[],
-): SiteReport {
+function report(site: ImageSite, verdict: Verdict, image: string, architecture?: ArchitectureChoice, mirror?: string, parameters?: readonly string[]): SiteReport {
   // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
   // measured cost.
   const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
@@ -92,13 +55,13 @@ function originOf(parameters: readonly string[], context: TransformContext): str
 }
 
 /** The site's architecture: the Metadata override, else its Architectures (throws for invalid values). */
-function architectureOf(site: ImageSite, options: ResourceOptions, env: Environment): ArchitectureChoice {
+function architectureOf(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice {
   if (options.architecture !== undefined) return { kind: 'literal', architecture: options.architecture };
   return chooseArchitecture(site, architectureSource(site, env.template), env.resolver);
 }
 
 /** For sites that are not mirrored the architecture is informational only: never an error. */
-function quietArchitecture(site: ImageSite, options: ResourceOptions, env: Environment): ArchitectureChoice | undefined {
+function quietArchitecture(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice | undefined {
   try {
     return architectureOf(site, options, env);
   } catch (error) {
@@ -108,7 +71,7 @@ function quietArchitecture(site: ImageSite, options: ResourceOptions, env: Envir
 }
 
 /** The normalised image when the site resolves to a valid reference, else its expression as compact JSON. */
-function quietImage(site: ImageSite, env: Environment): string {
+function quietImage(site: ImageSite, env: TransformRun): string {
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'value' && typeof evaluation.value === 'string') {
     const parsed = tryParseImageReference(evaluation.value);
@@ -117,11 +80,11 @@ function quietImage(site: ImageSite, env: Environment): string {
   return compactJson(site.expression);
 }
 
-function kept(site: ImageSite, image: string, options: ResourceOptions, env: Environment, problems: TransformError[]): SiteOutcome {
+function kept(site: ImageSite, image: string, options: ResourceOptions, env: TransformRun, problems: TransformError[]): SiteOutcome {
   return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
 }
 
-function decideSite(site: ImageSite, env: Environment): SiteOutcome {
+function decideSite(site: ImageSite, env: TransformRun): SiteOutcome {
   const { options, problems: optionProblems } = env.resourceOptions(site.resource, site.logicalId);
   const problems: TransformError[] = [...optionProblems];
 
@@ -159,7 +122,12 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
   } else {
     const value = evaluation.value;
     if (typeof value !== 'string') {
-      return failed(compactJson(value), new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${kindOf(value)}, not a string`, { ...(origin ? { origin } : {}) }));
+      return failed(
+        compactJson(value),
+        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${describeValue(value, { article: true })}, not a string`, {
+          ...(origin ? { origin } : {}),
+        }),
+      );
     }
     const classified = env.classifyImage(value, options.repositoryPrefix);
     if (classified.kind === 'invalid') {
@@ -196,7 +164,7 @@ function decideSite(site: ImageSite, env: Environment): SiteOutcome {
 
 function run(fragment: unknown, context: TransformContext, defaults: TransformDefaults, sites: SiteReport[]): TransformResult {
   if (!isJsonObject(fragment)) {
-    return failure([new MalformedTemplateError(`the fragment is ${kindOf(fragment)}, not a template object`)], sites);
+    return failure([new MalformedTemplateError(`the fragment is ${describeValue(fragment, { article: true })}, not a template object`)], sites);
   }
   const template: JsonObject = fragment;
   const problems: TransformError[] = [];
@@ -209,7 +177,7 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
     problems.push(new MalformedTemplateError('Resources must be an object of resources by logical id'));
   }
 
-  const env: Environment = {
+  const env: TransformRun = {
     template,
     context,
     resolver: createResolver(template, context),

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
 import { createEvent } from '../unit/mirror/fixtures/harness.js';
-import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 import { LambdaEmulator, type InvocationRecord } from './harness/lambda.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/mirror/index.js', import.meta.url));
@@ -62,7 +62,7 @@ describe('Black box: the built mirror bundle with every endpoint a black hole', 
 
   afterAll(async () => {
     await lambda?.stopAll();
-    await Promise.all([aws?.close(), registry?.close(), response?.close(), server?.close()]);
+    await Promise.all([aws?.close(), registry?.close(), response?.close(), server?.stop()]);
   });
 
   it('answers exactly once, and returns before its timeout, also when the ResponseURL never answers', async () => {

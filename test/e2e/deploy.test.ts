@@ -4,22 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTags, readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
-import {
-  AMD64_ONLY,
-  DOCKER_MULTI_ARCH,
-  instrumentationTemplate,
-  lambdaTemplate,
-  MULTI_ARCH_WITH_ATTESTATION,
-  samTemplate,
-} from './fixtures.js';
-import {
-  describeDeployment,
-  expectAnsweredOnce,
-  expectMirroredImage,
-  expectResponseUrlsKeptSecret,
-  functionOf,
-  platformDigest,
-} from './harness/checks.js';
+import { AMD64_ONLY, DOCKER_MULTI_ARCH, instrumentationTemplate, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION, samTemplate } from './fixtures.js';
+import { describeDeployment, expectAnsweredOnce, expectMirroredImage, expectResponseUrlsKeptSecret, functionOf, platformDigest } from './harness/checks.js';
+import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, OTHER_REGION_ECR_HOST, PRIVATE_HOST, startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
 
@@ -59,7 +46,10 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const variables = ((resources[patcherFunction] as JsonObject).Properties as JsonObject).Environment as JsonObject;
         expect((variables.Variables as JsonObject)[agentImageVariable]).toEqual({ Ref: 'SysdigWorkloadAgentImage' });
         // The attestation entry and the other platform were not copied.
-        const copied = harness.ecrProxy.registered().filter((entry) => entry.repository === PATCHER_REPOSITORY).map((entry) => entry.digest);
+        const copied = harness.ecrProxy
+          .registered()
+          .filter((entry) => entry.repository === PATCHER_REPOSITORY)
+          .map((entry) => entry.digest);
         expect(copied).toEqual([platformDigest(patcher, 'x86_64')]);
       },
       SCENARIO_TIMEOUT_MS,
@@ -217,7 +207,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const { concurrencyLimit } = harness.codeBuild.settings;
         harness.codeBuild.settings.concurrencyLimit = 3;
         harness.codeBuild.resetPeak();
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('fleet', { template });
         } finally {
@@ -280,7 +270,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const { batchGetHoldMs, provisioningMs } = harness.codeBuild.settings;
         harness.codeBuild.settings.batchGetHoldMs = 1_000;
         harness.codeBuild.settings.provisioningMs = 3_000;
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('slow-build', {
             template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),

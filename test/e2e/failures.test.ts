@@ -8,17 +8,10 @@ import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ecrClientFor } from '../support/moto.js';
 import { listRepositories, listTags, readManifest } from '../support/oci-reader.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtures.js';
-import {
-  describeDeployment,
-  expectAnsweredOnce,
-  expectCleanInvocations,
-  expectMirroredImage,
-  expectResponseUrlsKeptSecret,
-  platformDigest,
-} from './harness/checks.js';
+import { describeDeployment, expectAnsweredOnce, expectCleanInvocations, expectMirroredImage, expectResponseUrlsKeptSecret, platformDigest } from './harness/checks.js';
 import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, PRIVATE_HOST, startHarness, type Harness } from './harness/harness.js';
 
@@ -136,7 +129,12 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           expect(deployment.requests).toEqual([]);
           expect(deployment.startBuildCalls).toEqual([]);
           // Only the macro ran; no mirror invocation, no answer.
-          expect(harness.lambda.allInvocations().slice(invocationsBefore).map((invocation) => invocation.source)).toEqual(['macro']);
+          expect(
+            harness.lambda
+              .allInvocations()
+              .slice(invocationsBefore)
+              .map((invocation) => invocation.source),
+          ).toEqual(['macro']);
           expect(harness.responses.puts().length).toBe(putsBefore);
           expect(existsSync(marker)).toBe(false);
         },
@@ -177,7 +175,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           code: 'DENIED',
           message: 'User: arn:aws:sts::123456789012:assumed-role/e2e-build-role is not authorized to perform: ecr:UploadLayerPart',
         });
-        let deployment;
+        let deployment: Deployment;
         try {
           deployment = await harness.deployer.createStack('broken-copy', {
             template: lambdaTemplate([{ logicalId: 'BrokenFunction', imageUri: image.reference }]),
@@ -215,9 +213,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           const before = await harness.pushSource(reference, AMD64_ONLY);
           const first = await harness.deployer.createStack('unresolved-before', { template });
           await expectMirroredImage(harness, first, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
-          expect(first.builds.map((build) => [build.overrides.SOURCE_IMAGE, build.overrides.TARGET_IMAGE])).toEqual([
-            [reference, `${ECR_HOST}/${repository}:2.0-amd64`],
-          ]);
+          expect(first.builds.map((build) => [build.overrides.SOURCE_IMAGE, build.overrides.TARGET_IMAGE])).toEqual([[reference, `${ECR_HOST}/${repository}:2.0-amd64`]]);
 
           // The same image again (no digest, so no fast path): ECR refuses the re-push, and the build finds the tag
           // already holding exactly that image.

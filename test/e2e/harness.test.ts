@@ -20,7 +20,7 @@ import { CodeBuildEmulator } from './harness/codebuild.js';
 import { startEcrProxy, type EcrProxy } from './harness/ecr-proxy.js';
 import { LambdaEmulator } from './harness/lambda.js';
 import { LogStore } from './harness/logs.js';
-import { startResponseServer, type ResponseServer } from './harness/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -228,10 +228,10 @@ describe('Local AWS emulator through the real SDK', () => {
   });
 });
 
-describe('Function: startResponseServer', () => {
+describe('Class: ResponseServer', () => {
   let server: ResponseServer;
   beforeAll(async () => {
-    server = await startResponseServer();
+    server = await ResponseServer.start();
   });
   afterAll(async () => {
     await server?.stop();

@@ -4,7 +4,7 @@
 // that tag; the build must see that the tag already holds exactly the index's linux/amd64 child (it expands the
 // index first, as its post-copy check does) instead of claiming that the upstream tag moved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtures.js';
 import { describeDeployment, expectMirroredImage, platformDigest } from './harness/checks.js';
@@ -26,7 +26,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     });
 
     it(
-      'a second deployment finds the tag already holding the index\'s amd64 child and succeeds without a push',
+      "a second deployment finds the tag already holding the index's amd64 child and succeeds without a push",
       async () => {
         const source = await harness.pushSource('quay.io/e2e/pinned-index:1.0', MULTI_ARCH_WITH_ATTESTATION);
         const pinned = `quay.io/e2e/pinned-index@${source.pushed.digest}`;

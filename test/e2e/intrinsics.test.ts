@@ -40,8 +40,16 @@ describe('Function: resolve', () => {
   it.each<[string, Json, Json | undefined]>([
     ['Ref of a parameter', { Ref: 'Tag' }, '1.0'],
     ['Ref of a list parameter', { Ref: 'Subnets' }, ['a', 'b', 'c']],
-    ['pseudo parameters in Fn::Sub', { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${AWS::Partition}' }, '111122223333.dkr.ecr.eu-central-1.amazonaws.com/aws'],
-    ['Fn::Sub with a variable map and a literal ${!x}', { 'Fn::Sub': ['${Repo}:${Tag}-${!Keep}', { Repo: { 'Fn::FindInMap': ['Images', { Ref: 'AWS::Region' }, 'Repo'] } }] }, 'quay.io/org/app:1.0-${Keep}'],
+    [
+      'pseudo parameters in Fn::Sub',
+      { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/${AWS::Partition}' },
+      '111122223333.dkr.ecr.eu-central-1.amazonaws.com/aws',
+    ],
+    [
+      'Fn::Sub with a variable map and a literal ${!x}',
+      { 'Fn::Sub': ['${Repo}:${Tag}-${!Keep}', { Repo: { 'Fn::FindInMap': ['Images', { Ref: 'AWS::Region' }, 'Repo'] } }] },
+      'quay.io/org/app:1.0-${Keep}',
+    ],
     ['Fn::Sub of a resource attribute', { 'Fn::Sub': 'image=${Mirror.ImageUri}' }, 'image=acct.dkr.ecr/x@sha256:1'],
     ['Fn::Join', { 'Fn::Join': [':', ['quay.io/a', { Ref: 'Tag' }]] }, 'quay.io/a:1.0'],
     ['Fn::Select of Fn::Split', { 'Fn::Select': [1, { 'Fn::Split': ['/', 'quay.io/org/app'] }] }, 'org'],

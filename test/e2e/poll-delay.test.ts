@@ -6,7 +6,7 @@
 //     active interval apart (2 s) plus the call's own round trip; with the old flat interval every gap was >= 10 s.
 //   - The answer delay, asserted below the old interval (room for a loaded machine): `npm run bench` reports it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TIMING } from '../../src/mirror/context.js';
+import { DEFAULT_TIMING } from '../../src/mirror/core/timing.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, lambdaTemplate } from './fixtures.js';
 import { describeDeployment } from './harness/checks.js';

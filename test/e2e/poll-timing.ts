@@ -32,9 +32,7 @@ export function pollTimings(deployment: Deployment, calls: readonly AwsCall[]): 
       (r) => r.answeredAt !== undefined && String((r.event.ResourceProperties as Record<string, unknown>).SourceImage ?? '').startsWith(source),
     );
     if (request === undefined || source === '') continue;
-    const polls = calls
-      .filter((call) => call.operation === 'BatchGetBuilds' && ((call.input as { ids?: string[] }).ids ?? []).includes(build.id))
-      .map((call) => call.at);
+    const polls = calls.filter((call) => call.operation === 'BatchGetBuilds' && ((call.input as { ids?: string[] }).ids ?? []).includes(build.id)).map((call) => call.at);
     const firstAfter = polls.findIndex((at) => at >= ended);
     if (firstAfter < 0) continue;
     const considered = polls.slice(0, firstAfter + 1);

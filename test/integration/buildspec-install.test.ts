@@ -141,8 +141,7 @@ describe.skipIf(!haveTools(TOOLS.skopeo, TOOLS.jq))('copy job install phase: sko
     const spec = parse(BUILDSPEC) as { cache: { paths: string[] } };
     const defaultDir = /MIRROR_APT_CACHE_DIR:-([^}]+)\}/.exec(BUILDSPEC)![1]!;
     expect(spec.cache.paths).toEqual([`${defaultDir}/**/*`]);
-    const project = (parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')).Resources as Record<string, { Properties: Record<string, unknown> }>)
-      .MirrorBuildProject!;
+    const project = (parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')).Resources as Record<string, { Properties: Record<string, unknown> }>).MirrorBuildProject!;
     expect(project.Properties.Cache).toEqual({ Type: 'LOCAL', Modes: ['LOCAL_CUSTOM_CACHE'] });
   });
 });

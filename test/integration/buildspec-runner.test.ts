@@ -69,13 +69,7 @@ describe('Function: runBuildspecText', () => {
     );
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(output(result)).toEqual([
-      'plain=one exported=two words pwd=/',
-      'child sees exported=two words plain=unset',
-      'function gone',
-      'nounset is off',
-      'set -u gone',
-    ]);
+    expect(output(result)).toEqual(['plain=one exported=two words pwd=/', 'child sees exported=two words plain=unset', 'function gone', 'nounset is off', 'set -u gone']);
   });
 
   it('applies start-build env over buildspec env.variables over the inherited environment, and sets CODEBUILD_* and the region', async () => {
@@ -162,7 +156,7 @@ describe('Function: runBuildspecText', () => {
   it('exports env.exported-variables as they are at the end of the build, values kept exactly; unset ones are absent', async () => {
     const result = await runBuildspecText(
       buildspec(
-        { build: { commands: ["MULTI=$'line 1\\nline \"2\" $x'", 'CHANGED=first', 'export SET_EMPTY='] }, post_build: { commands: ['CHANGED=last'] } },
+        { build: { commands: ['MULTI=$\'line 1\\nline "2" $x\'', 'CHANGED=first', 'export SET_EMPTY='] }, post_build: { commands: ['CHANGED=last'] } },
         'env:\n  shell: bash\n  exported-variables: [MULTI, CHANGED, SET_EMPTY, NEVER_SET]\n',
       ),
     );

@@ -197,14 +197,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
 
     afterAll(async () => {
       if (!fixture) return;
-      await Promise.all([
-        fixture.moto.stop(),
-        fixture.target.stop(),
-        fixture.source.stop(),
-        fixture.privateSource.stop(),
-        fixture.ecrSource.stop(),
-        fixture.shim.cleanup(),
-      ]);
+      await Promise.all([fixture.moto.stop(), fixture.target.stop(), fixture.source.stop(), fixture.privateSource.stop(), fixture.ecrSource.stop(), fixture.shim.cleanup()]);
       await rm(fixture.scratch, { recursive: true, force: true });
     });
 
@@ -218,94 +211,122 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       });
 
       for (const { architecture, platform, other } of ARCHITECTURES) {
-        it(`ARCHITECTURE=${architecture}, SOURCE_IMAGE pinned to the ${platform} digest: target holds exactly that manifest`, async () => {
-          const child = pushed.platforms[platform]!;
-          const sourceImage = `quay.io/${PATCHER}@${child.digest}`;
-          const target = targetFor(sourceImage);
-          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
+        it(
+          `ARCHITECTURE=${architecture}, SOURCE_IMAGE pinned to the ${platform} digest: target holds exactly that manifest`,
+          async () => {
+            const child = pushed.platforms[platform]!;
+            const sourceImage = `quay.io/${PATCHER}@${child.digest}`;
+            const target = targetFor(sourceImage);
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
 
-          await expectMirrored(run, target, child, platform);
-          expect(target.tag).toBe(child.digest.replace(':', '-'));
-          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
-          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.platforms[other]!.digest, fixture.ecr)).toBeUndefined();
-          expect(run.result.log).toContain(`Mirrored ${sourceImage} (${platform}) to ${ECR_HOST}/${target.repository}@${child.digest}`);
-        }, TEST_TIMEOUT_MS);
+            await expectMirrored(run, target, child, platform);
+            expect(target.tag).toBe(child.digest.replace(':', '-'));
+            expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+            expect(await tryReadManifest(fixture.target.url, target.repository, pushed.platforms[other]!.digest, fixture.ecr)).toBeUndefined();
+            expect(run.result.log).toContain(`Mirrored ${sourceImage} (${platform}) to ${ECR_HOST}/${target.repository}@${child.digest}`);
+          },
+          TEST_TIMEOUT_MS,
+        );
 
-        it(`ARCHITECTURE=${architecture}, SOURCE_IMAGE by tag: the ${platform} child of the index, digest unchanged`, async () => {
-          const sourceImage = `quay.io/${PATCHER}:5.0.1`;
-          const target = targetFor(sourceImage);
-          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
+        it(
+          `ARCHITECTURE=${architecture}, SOURCE_IMAGE by tag: the ${platform} child of the index, digest unchanged`,
+          async () => {
+            const sourceImage = `quay.io/${PATCHER}:5.0.1`;
+            const target = targetFor(sourceImage);
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture });
 
-          await expectMirrored(run, target, pushed.platforms[platform]!, platform);
-          expect(target.tag).toBe('5.0.1');
-          expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
-          for (const attestation of pushed.attestations) {
-            expect(await tryReadManifest(fixture.target.url, target.repository, attestation.digest, fixture.ecr)).toBeUndefined();
-          }
-        }, TEST_TIMEOUT_MS);
+            await expectMirrored(run, target, pushed.platforms[platform]!, platform);
+            expect(target.tag).toBe('5.0.1');
+            expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+            for (const attestation of pushed.attestations) {
+              expect(await tryReadManifest(fixture.target.url, target.repository, attestation.digest, fixture.ecr)).toBeUndefined();
+            }
+          },
+          TEST_TIMEOUT_MS,
+        );
       }
     });
 
-    it('SOURCE_IMAGE pinned to the index digest: copies the child for ARCHITECTURE, not the index', async () => {
-      const pushed = await pushSource('library/pinned-index', 'v1', { platforms: ['linux/amd64', 'linux/arm64'], format: 'docker' });
-      const sourceImage = `docker.io/library/pinned-index@${pushed.digest}`;
-      const target = targetFor(sourceImage);
-      const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
-
-      await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
-      expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
-    }, TEST_TIMEOUT_MS);
-
-    it('a single-platform image (no index) is copied as is', async () => {
-      const pushed = await pushSource('team/single', '2.0', { platforms: ['linux/arm64'], format: 'oci' });
-      const sourceImage = `quay.io/team/single:2.0`;
-      const target = targetFor(sourceImage);
-      const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
-
-      await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
-      expect(pushed.digest).toBe(pushed.platforms['linux/arm64']!.digest);
-    }, TEST_TIMEOUT_MS);
-
-    describe('a source without the wanted platform', () => {
-      it('an index with only linux/amd64 (+ attestation) fails for arm64, naming the platforms it has; nothing is pushed', async () => {
-        await pushSource('team/amd64-only', '1.0', { platforms: ['linux/amd64'], format: 'oci', attestation: true });
-        const sourceImage = 'quay.io/team/amd64-only:1.0';
+    it(
+      'SOURCE_IMAGE pinned to the index digest: copies the child for ARCHITECTURE, not the index',
+      async () => {
+        const pushed = await pushSource('library/pinned-index', 'v1', { platforms: ['linux/amd64', 'linux/arm64'], format: 'docker' });
+        const sourceImage = `docker.io/library/pinned-index@${pushed.digest}`;
         const target = targetFor(sourceImage);
         const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(failedPhase(run)).toBe('build');
-        expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/arm64 image; it has: linux/amd64.`);
-        expect(run.result.log).toContain("change the function's Architectures");
-        // The build's last line (what the mirror function reports) carries the reason.
-        expect(lastOutputLine(run)).toBe(
-          `Mirroring ${sourceImage} (linux/arm64) to ${target.image} failed: ${sourceImage} has no linux/arm64 image; it has: linux/amd64. ` +
-            "Use an image that publishes linux/arm64, or change the function's Architectures.",
-        );
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+        await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
+        expect(await tryReadManifest(fixture.target.url, target.repository, pushed.digest, fixture.ecr)).toBeUndefined();
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-      it('a single linux/arm64 image fails for x86_64, saying what it is; nothing is pushed', async () => {
-        await pushSource('team/arm64-only', '1.0', { platforms: ['linux/arm64'], format: 'docker' });
-        const sourceImage = 'quay.io/team/arm64-only:1.0';
+    it(
+      'a single-platform image (no index) is copied as is',
+      async () => {
+        const pushed = await pushSource('team/single', '2.0', { platforms: ['linux/arm64'], format: 'oci' });
+        const sourceImage = `quay.io/team/single:2.0`;
         const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toContain(`ERROR: ${sourceImage} is a linux/arm64 image, not linux/amd64.`);
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+        await expectMirrored(run, target, pushed.platforms['linux/arm64']!, 'linux/arm64');
+        expect(pushed.digest).toBe(pushed.platforms['linux/arm64']!.digest);
+      },
+      TEST_TIMEOUT_MS,
+    );
 
-      it('a missing image fails with the registry error and what to check', async () => {
-        const sourceImage = 'quay.io/team/does-not-exist:1.0';
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+    describe('a source without the wanted platform', () => {
+      it(
+        'an index with only linux/amd64 (+ attestation) fails for arm64, naming the platforms it has; nothing is pushed',
+        async () => {
+          await pushSource('team/amd64-only', '1.0', { platforms: ['linux/amd64'], format: 'oci', attestation: true });
+          const sourceImage = 'quay.io/team/amd64-only:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toMatch(/manifest unknown|not found/i);
-        expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/arm64 image; it has: linux/amd64.`);
+          expect(run.result.log).toContain("change the function's Architectures");
+          // The build's last line (what the mirror function reports) carries the reason.
+          expect(lastOutputLine(run)).toBe(
+            `Mirroring ${sourceImage} (linux/arm64) to ${target.image} failed: ${sourceImage} has no linux/arm64 image; it has: linux/amd64. ` +
+              "Use an image that publishes linux/arm64, or change the function's Architectures.",
+          );
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'a single linux/arm64 image fails for x86_64, saying what it is; nothing is pushed',
+        async () => {
+          await pushSource('team/arm64-only', '1.0', { platforms: ['linux/arm64'], format: 'docker' });
+          const sourceImage = 'quay.io/team/arm64-only:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain(`ERROR: ${sourceImage} is a linux/arm64 image, not linux/amd64.`);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'a missing image fails with the registry error and what to check',
+        async () => {
+          const sourceImage = 'quay.io/team/does-not-exist:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toMatch(/manifest unknown|not found/i);
+          expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
 
     describe('a private source registry', () => {
@@ -322,70 +343,90 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         );
       });
 
-      it('with REGISTRY_CREDENTIALS_SECRET_ARN holding its credentials: succeeds, and the password never reaches the log', async () => {
-        const { username, password } = fixture.privateAuth;
-        const secretArn = await createCredentialsSecret({ [PRIVATE_HOST]: { username, password }, 'other.example.com': { username: 'x', password: 'y' } });
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'with REGISTRY_CREDENTIALS_SECRET_ARN holding its credentials: succeeds, and the password never reaches the log',
+        async () => {
+          const { username, password } = fixture.privateAuth;
+          const secretArn = await createCredentialsSecret({ [PRIVATE_HOST]: { username, password }, 'other.example.com': { username: 'x', password: 'y' } });
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
-        expect(run.result.log).toContain(`Using credentials for ${PRIVATE_HOST} from the secret`);
-        expect(run.result.log).not.toContain(password);
-        expect(run.result.log).not.toContain(Buffer.from(`${username}:${password}`).toString('base64'));
-        expect(run.result.log).not.toContain(fixture.ecr.password);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(run.result.log).toContain(`Using credentials for ${PRIVATE_HOST} from the secret`);
+          expect(run.result.log).not.toContain(password);
+          expect(run.result.log).not.toContain(Buffer.from(`${username}:${password}`).toString('base64'));
+          expect(run.result.log).not.toContain(fixture.ecr.password);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('without a secret: FAILED with the registry\'s unauthorized error visible; nothing is pushed', async () => {
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+      it(
+        "without a secret: FAILED with the registry's unauthorized error visible; nothing is pushed",
+        async () => {
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toMatch(/unauthorized/i);
-        expect(run.result.log).toContain(`credentials secret entry for ${PRIVATE_HOST}`);
-        // A permanent error is not retried.
-        expect(run.result.log).not.toContain('Attempt 1 failed');
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toMatch(/unauthorized/i);
+          expect(run.result.log).toContain(`credentials secret entry for ${PRIVATE_HOST}`);
+          // A permanent error is not retried.
+          expect(run.result.log).not.toContain('Attempt 1 failed');
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('with a secret that has no entry for the host: pulls anonymously, says so, and fails unauthorized', async () => {
-        const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'with a secret that has no entry for the host: pulls anonymously, says so, and fails unauthorized',
+        async () => {
+          const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toContain(`The credentials secret has no entry for ${PRIVATE_HOST}; pulling anonymously`);
-        expect(run.result.log).toMatch(/unauthorized/i);
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain(`The credentials secret has no entry for ${PRIVATE_HOST}; pulling anonymously`);
+          expect(run.result.log).toMatch(/unauthorized/i);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('with a secret that is not the expected JSON: FAILED before any pull, without echoing the secret', async () => {
-        const secretArn = await createCredentialsSecret('not-an-object-s3cr3t');
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'with a secret that is not the expected JSON: FAILED before any pull, without echoing the secret',
+        async () => {
+          const secretArn = await createCredentialsSecret('not-an-object-s3cr3t');
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toContain('is not a JSON object keyed by registry host');
-        expect(run.result.log).not.toContain('not-an-object-s3cr3t');
-        expect(run.calls.filter((call) => call.subcommand === 'inspect' || call.subcommand === 'copy')).toEqual([]);
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain('is not a JSON object keyed by registry host');
+          expect(run.result.log).not.toContain('not-an-object-s3cr3t');
+          expect(run.calls.filter((call) => call.subcommand === 'inspect' || call.subcommand === 'copy')).toEqual([]);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
 
     describe('the job is lean: nothing is read twice', () => {
-      it('a source pinned by digest is not inspected before the copy; the pushed digest is read back once (manifest + config)', async () => {
-        const pushed = await pushSource('team/lean', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
-        const child = pushed.platforms['linux/amd64']!;
-        const sourceImage = `quay.io/team/lean@${child.digest}`;
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+      it(
+        'a source pinned by digest is not inspected before the copy; the pushed digest is read back once (manifest + config)',
+        async () => {
+          const pushed = await pushSource('team/lean', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const child = pushed.platforms['linux/amd64']!;
+          const sourceImage = `quay.io/team/lean@${child.digest}`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
 
-        await expectMirrored(run, target, child, 'linux/amd64');
-        // skopeo --version, one login (the target: quay.io needs none), the copy, then manifest and config of the pushed digest.
-        expect(run.calls.map((call) => call.subcommand)).toEqual(['', 'login', 'copy', 'inspect', 'inspect']);
-        const pushedRef = `docker://${ECR_HOST}/${target.repository}@${child.digest}`;
-        expect(run.calls.filter((call) => call.subcommand === 'inspect').map((call) => call.args.at(-1))).toEqual([pushedRef, pushedRef]);
-        expect(loginHosts(run)).toEqual([ECR_HOST]);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, child, 'linux/amd64');
+          // skopeo --version, one login (the target: quay.io needs none), the copy, then manifest and config of the pushed digest.
+          expect(run.calls.map((call) => call.subcommand)).toEqual(['', 'login', 'copy', 'inspect', 'inspect']);
+          const pushedRef = `docker://${ECR_HOST}/${target.repository}@${child.digest}`;
+          expect(run.calls.filter((call) => call.subcommand === 'inspect').map((call) => call.args.at(-1))).toEqual([pushedRef, pushedRef]);
+          expect(loginHosts(run)).toEqual([ECR_HOST]);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
 
     describe('a private ECR source (another region, FIPS) is read with an ECR token of its own region', () => {
@@ -399,96 +440,124 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         { label: 'ECR of another region (same account)', host: OTHER_REGION_ECR_HOST, region: SOURCE_ECR_REGION, pin: false },
         { label: 'ECR of another region, pinned to the platform digest', host: OTHER_REGION_ECR_HOST, region: SOURCE_ECR_REGION, pin: true },
         { label: 'ECR FIPS of this region (another account; the target token is reused)', host: FIPS_ECR_HOST, region: REGION, pin: false },
-      ])('$label: logs in to the source with the token, then copies', async ({ host, region, pin }) => {
-        const repository = `platform/tool-${randomUUID().slice(0, 8)}`;
-        const pushed = await pushEcrSource(repository);
-        const child = pushed.platforms['linux/arm64']!;
-        const sourceImage = pin ? `${host}/${repository}@${child.digest}` : `${host}/${repository}:3.2`;
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+      ])(
+        '$label: logs in to the source with the token, then copies',
+        async ({ host, region, pin }) => {
+          const repository = `platform/tool-${randomUUID().slice(0, 8)}`;
+          const pushed = await pushEcrSource(repository);
+          const child = pushed.platforms['linux/arm64']!;
+          const sourceImage = pin ? `${host}/${repository}@${child.digest}` : `${host}/${repository}:3.2`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
 
-        await expectMirrored(run, target, child, 'linux/arm64');
-        expect(run.result.log).toContain(`Logged in to ${host} with the ECR token of ${region}`);
-        expect(loginHosts(run)).toEqual([ECR_HOST, host].sort());
-        expect(run.result.log).not.toContain(fixture.ecr.password);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, child, 'linux/arm64');
+          expect(run.result.log).toContain(`Logged in to ${host} with the ECR token of ${region}`);
+          expect(loginHosts(run)).toEqual([ECR_HOST, host].sort());
+          expect(run.result.log).not.toContain(fixture.ecr.password);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('a credentials-secret entry for the ECR host takes precedence: no token login to the source', async () => {
-        const repository = `platform/by-secret-${randomUUID().slice(0, 8)}`;
-        const pushed = await pushEcrSource(repository);
-        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
-        const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: fixture.ecr.username, password: fixture.ecr.password } });
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'a credentials-secret entry for the ECR host takes precedence: no token login to the source',
+        async () => {
+          const repository = `platform/by-secret-${randomUUID().slice(0, 8)}`;
+          const pushed = await pushEcrSource(repository);
+          const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+          const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: fixture.ecr.username, password: fixture.ecr.password } });
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
-        expect(run.result.log).toContain(`Using credentials for ${OTHER_REGION_ECR_HOST} from the secret`);
-        expect(loginHosts(run)).toEqual([ECR_HOST]);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(run.result.log).toContain(`Using credentials for ${OTHER_REGION_ECR_HOST} from the secret`);
+          expect(loginHosts(run)).toEqual([ECR_HOST]);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('the secret wins even when its entry is wrong: the ECR source refuses it, and nothing is pushed', async () => {
-        const repository = `platform/wrong-secret-${randomUUID().slice(0, 8)}`;
-        await pushEcrSource(repository);
-        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
-        const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: 'AWS', password: 'not-the-token' } });
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'the secret wins even when its entry is wrong: the ECR source refuses it, and nothing is pushed',
+        async () => {
+          const repository = `platform/wrong-secret-${randomUUID().slice(0, 8)}`;
+          await pushEcrSource(repository);
+          const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+          const secretArn = await createCredentialsSecret({ [OTHER_REGION_ECR_HOST]: { username: 'AWS', password: 'not-the-token' } });
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toMatch(/unauthorized/i);
-        expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
-        expect(loginHosts(run)).toEqual([ECR_HOST]);
-        await expectNothingPushed(run, target.repository);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toMatch(/unauthorized/i);
+          expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
+          expect(loginHosts(run)).toEqual([ECR_HOST]);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('a secret without an entry for the ECR host: the ECR token is used, and the log says so', async () => {
-        const repository = `platform/token-${randomUUID().slice(0, 8)}`;
-        const pushed = await pushEcrSource(repository);
-        const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
-        const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+      it(
+        'a secret without an entry for the ECR host: the ECR token is used, and the log says so',
+        async () => {
+          const repository = `platform/token-${randomUUID().slice(0, 8)}`;
+          const pushed = await pushEcrSource(repository);
+          const sourceImage = `${OTHER_REGION_ECR_HOST}/${repository}:3.2`;
+          const secretArn = await createCredentialsSecret({ 'other.example.com': { username: 'x', password: 'y' } });
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
 
-        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
-        expect(run.result.log).toContain(`The credentials secret has no entry for ${OTHER_REGION_ECR_HOST}; using the ECR token of ${SOURCE_ECR_REGION}`);
-        expect(loginHosts(run)).toEqual([ECR_HOST, OTHER_REGION_ECR_HOST].sort());
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(run.result.log).toContain(`The credentials secret has no entry for ${OTHER_REGION_ECR_HOST}; using the ECR token of ${SOURCE_ECR_REGION}`);
+          expect(loginHosts(run)).toEqual([ECR_HOST, OTHER_REGION_ECR_HOST].sort());
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it('a registry host that is not private ECR gets no ECR token', async () => {
-        const pushed = await pushSource('team/no-token', '1.0', { platforms: ['linux/amd64'], format: 'docker' });
-        const sourceImage = 'quay.io/team/no-token:1.0';
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+      it(
+        'a registry host that is not private ECR gets no ECR token',
+        async () => {
+          const pushed = await pushSource('team/no-token', '1.0', { platforms: ['linux/amd64'], format: 'docker' });
+          const sourceImage = 'quay.io/team/no-token:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
 
-        await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
-        expect(loginHosts(run)).toEqual([ECR_HOST]);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(loginHosts(run)).toEqual([ECR_HOST]);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
 
     describe('a source written repo:tag@digest (as Renovate writes it)', () => {
-      it('is copied by its digest alone: skopeo refuses a reference with both', async () => {
-        const pushed = await pushSource('team/renovate', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
-        const child = pushed.platforms['linux/arm64']!;
-        const sourceImage = `quay.io/team/renovate:1.0@${child.digest}`;
-        const target = targetFor(sourceImage);
-        const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
+      it(
+        'is copied by its digest alone: skopeo refuses a reference with both',
+        async () => {
+          const pushed = await pushSource('team/renovate', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+          const child = pushed.platforms['linux/arm64']!;
+          const sourceImage = `quay.io/team/renovate:1.0@${child.digest}`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'arm64' });
 
-        await expectMirrored(run, target, child, 'linux/arm64');
-        const copy = run.calls.find((call) => call.subcommand === 'copy')!;
-        expect(copy.args).toContain(`docker://quay.io/team/renovate@${child.digest}`);
-        expect(run.result.log).toContain(`copying quay.io/team/renovate@${child.digest} (by the digest alone)`);
-      }, TEST_TIMEOUT_MS);
+          await expectMirrored(run, target, child, 'linux/arm64');
+          const copy = run.calls.find((call) => call.subcommand === 'copy')!;
+          expect(copy.args).toContain(`docker://quay.io/team/renovate@${child.digest}`);
+          expect(run.result.log).toContain(`copying quay.io/team/renovate@${child.digest} (by the digest alone)`);
+        },
+        TEST_TIMEOUT_MS,
+      );
 
-      it("skopeo's \"both a tag and digest\" refusal is never retried", async () => {
-        const digest = `sha256:${'1'.repeat(64)}`;
-        const text = await probeBuildspec(`. "$MIRROR_STEPS"; skopeo_retried inspect --raw "docker://quay.io/team/renovate:1.0@${digest}"`);
-        const run = await runMirror({}, text);
+      it(
+        'skopeo\'s "both a tag and digest" refusal is never retried',
+        async () => {
+          const digest = `sha256:${'1'.repeat(64)}`;
+          const text = await probeBuildspec(`. "$MIRROR_STEPS"; skopeo_retried inspect --raw "docker://quay.io/team/renovate:1.0@${digest}"`);
+          const run = await runMirror({}, text);
 
-        expect(run.result.status).toBe('FAILED');
-        expect(run.result.log).toMatch(/both a tag and digest/i);
-        expect(run.result.log).not.toMatch(/^Attempt \d+ failed; retrying/m);
-        expect(run.calls.filter((call) => call.subcommand === 'inspect')).toHaveLength(1);
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toMatch(/both a tag and digest/i);
+          expect(run.result.log).not.toMatch(/^Attempt \d+ failed; retrying/m);
+          expect(run.calls.filter((call) => call.subcommand === 'inspect')).toHaveLength(1);
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
 
     describe('hostile environment values are refused before any registry call, and nothing they carry runs', () => {
@@ -500,34 +569,50 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         { name: 'SOURCE_IMAGE with a newline', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x:1\ntouch ${m}` }), message: 'ERROR: SOURCE_IMAGE' },
         { name: 'SOURCE_IMAGE with spaces', overrides: (m) => ({ SOURCE_IMAGE: `quay.io/x:1 && touch ${m}` }), message: 'ERROR: SOURCE_IMAGE' },
         { name: 'SOURCE_IMAGE that is an option', overrides: () => ({ SOURCE_IMAGE: '--src-creds=a:b' }), message: 'ERROR: SOURCE_IMAGE' },
-        { name: 'SOURCE_IMAGE without a registry host', overrides: () => ({ SOURCE_IMAGE: 'sysdig/serverless-patcher:5.0.1' }), message: 'does not start with a registry host' },
+        {
+          name: 'SOURCE_IMAGE without a registry host',
+          overrides: () => ({ SOURCE_IMAGE: 'sysdig/serverless-patcher:5.0.1' }),
+          message: 'does not start with a registry host',
+        },
         { name: 'ARCHITECTURE with ;', overrides: () => ({ ARCHITECTURE: 'amd64; id' }), message: 'ERROR: ARCHITECTURE' },
         { name: 'ARCHITECTURE with $(...)', overrides: (m) => ({ ARCHITECTURE: `$(touch ${m})` }), message: 'ERROR: ARCHITECTURE' },
         { name: 'ARCHITECTURE amd64 (an OCI name, not a Lambda one)', overrides: () => ({ ARCHITECTURE: 'amd64' }), message: 'is not x86_64 or arm64' },
         { name: 'TARGET_IMAGE with ;', overrides: (m) => ({ TARGET_IMAGE: `${ECR_HOST}/x:1;touch ${m}` }), message: 'ERROR: TARGET_IMAGE' },
-        { name: 'TARGET_IMAGE outside ECR (the login token must not go there)', overrides: () => ({ TARGET_IMAGE: 'evil.example.com/x:1' }), message: 'private ECR of this region' },
+        {
+          name: 'TARGET_IMAGE outside ECR (the login token must not go there)',
+          overrides: () => ({ TARGET_IMAGE: 'evil.example.com/x:1' }),
+          message: 'private ECR of this region',
+        },
         {
           name: 'TARGET_IMAGE in ECR of another region',
           overrides: () => ({ TARGET_IMAGE: `${MOTO_ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/x:1` }),
           message: 'private ECR of this region',
         },
         { name: 'TARGET_IMAGE without a tag', overrides: () => ({ TARGET_IMAGE: `${ECR_HOST}/x` }), message: 'ERROR: TARGET_IMAGE' },
-        { name: 'REGISTRY_CREDENTIALS_SECRET_ARN with $(...)', overrides: (m) => ({ REGISTRY_CREDENTIALS_SECRET_ARN: `arn:$(touch ${m})` }), message: 'ERROR: REGISTRY_CREDENTIALS_SECRET_ARN' },
+        {
+          name: 'REGISTRY_CREDENTIALS_SECRET_ARN with $(...)',
+          overrides: (m) => ({ REGISTRY_CREDENTIALS_SECRET_ARN: `arn:$(touch ${m})` }),
+          message: 'ERROR: REGISTRY_CREDENTIALS_SECRET_ARN',
+        },
       ];
 
-      it.each(cases)('$name -> FAILED in pre_build with a clear message', async ({ overrides, message }) => {
-        const marker = join(fixture.scratch, `PWNED-${randomUUID()}`);
-        const run = await runMirror({ ...valid(), ...overrides(marker) });
+      it.each(cases)(
+        '$name -> FAILED in pre_build with a clear message',
+        async ({ overrides, message }) => {
+          const marker = join(fixture.scratch, `PWNED-${randomUUID()}`);
+          const run = await runMirror({ ...valid(), ...overrides(marker) });
 
-        expect(run.result.status).toBe('FAILED');
-        expect(failedPhase(run)).toBe('pre_build');
-        expect(run.result.phases.map((p) => p.name)).toEqual(['install', 'pre_build']);
-        expect(run.result.log).toContain(message);
-        expect(existsSync(marker)).toBe(false);
-        // Only `skopeo --version` (install) ran: no login, inspect or copy.
-        expect(run.calls.map((call) => call.subcommand)).toEqual(['']);
-        expect(run.result.exported).toEqual({});
-      }, TEST_TIMEOUT_MS);
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('pre_build');
+          expect(run.result.phases.map((p) => p.name)).toEqual(['install', 'pre_build']);
+          expect(run.result.log).toContain(message);
+          expect(existsSync(marker)).toBe(false);
+          // Only `skopeo --version` (install) ran: no login, inspect or copy.
+          expect(run.calls.map((call) => call.subcommand)).toEqual(['']);
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
     });
   },
 );

@@ -109,9 +109,27 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     expect(result.code).toBe(0);
     const output = JSON.parse(result.stdout) as JsonObject;
     expect(output.Transform).toEqual(['AWS::Serverless-2016-10-31']);
-    expect(summaryLine(result.stderr, 'ThumbnailFunction')).toEqual(['ThumbnailFunction', 'mirror', 'public.ecr.aws/lambda/nodejs:20', 'arm64', mirrorIdOf(output, 'ThumbnailFunction')]);
-    expect(summaryLine(result.stderr, 'WorkerFunction')).toEqual(['WorkerFunction', 'mirror', 'docker.io/amazon/aws-lambda-python:3.12', 'arm64', mirrorIdOf(output, 'WorkerFunction')]);
-    expect(summaryLine(result.stderr, 'ReportFunction')).toEqual(['ReportFunction', 'mirror', 'quay.io/example-org/report-builder:2.3.0', 'x86_64', mirrorIdOf(output, 'ReportFunction')]);
+    expect(summaryLine(result.stderr, 'ThumbnailFunction')).toEqual([
+      'ThumbnailFunction',
+      'mirror',
+      'public.ecr.aws/lambda/nodejs:20',
+      'arm64',
+      mirrorIdOf(output, 'ThumbnailFunction'),
+    ]);
+    expect(summaryLine(result.stderr, 'WorkerFunction')).toEqual([
+      'WorkerFunction',
+      'mirror',
+      'docker.io/amazon/aws-lambda-python:3.12',
+      'arm64',
+      mirrorIdOf(output, 'WorkerFunction'),
+    ]);
+    expect(summaryLine(result.stderr, 'ReportFunction')).toEqual([
+      'ReportFunction',
+      'mirror',
+      'quay.io/example-org/report-builder:2.3.0',
+      'x86_64',
+      mirrorIdOf(output, 'ReportFunction'),
+    ]);
     expect(summaryLine(result.stderr, 'ApiFunction').slice(0, 3)).toEqual(['ApiFunction', 'keep', '123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders-api:1.4.2']);
     expect(result.stderr).toContain('account 123456789012 (default');
   });
@@ -120,7 +138,10 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     if (buildProblem) context.skip(buildProblem);
     const result = cli(['scan', '-', '--region', 'eu-west-1'], await readFile(SAM_EXAMPLE, 'utf8'));
     expect(result.code).toBe(0);
-    const rows = result.stdout.trim().split('\n').map((row) => row.split(/\s{2,}/));
+    const rows = result.stdout
+      .trim()
+      .split('\n')
+      .map((row) => row.split(/\s{2,}/));
     expect(rows[0]!.slice(0, 3)).toEqual(['RESOURCE', 'IMAGE', 'VERDICT']);
     expect(Object.fromEntries(rows.slice(1).map((row) => [row[0], row[2]]))).toEqual({
       ThumbnailFunction: 'mirror',
@@ -159,17 +180,16 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     const { removed, added } = lineDiff(input.split('\n'), result.stdout.split('\n'));
     const output = parseCfnYaml(result.stdout) as JsonObject;
     const mirrorIds = ['ThumbnailFunction', 'WorkerFunction', 'ReportFunction'].map((id) => mirrorIdOf(output, id));
-    expect(removed).toEqual([
-      '  - SysdigImageFix',
-      '      ImageUri: !Ref ThumbnailImage',
-      '      ImageUri: !Ref WorkerImage',
-      '        ImageUri: !Ref ReportImage',
-    ]);
-    const sites = [`      ImageUri: !GetAtt ${mirrorIds[0]}.ImageUri`, `      ImageUri: !GetAtt ${mirrorIds[1]}.ImageUri`, `        ImageUri: !GetAtt ${mirrorIds[2]}.ImageUri`];
+    expect(removed).toEqual(['  - SysdigImageFix', '      ImageUri: !Ref ThumbnailImage', '      ImageUri: !Ref WorkerImage', '        ImageUri: !Ref ReportImage']);
+    const sites = [
+      `      ImageUri: !GetAtt ${mirrorIds[0]}.ImageUri`,
+      `      ImageUri: !GetAtt ${mirrorIds[1]}.ImageUri`,
+      `        ImageUri: !GetAtt ${mirrorIds[2]}.ImageUri`,
+    ];
     expect(added.slice(0, 3)).toEqual(sites);
     // The rest of the additions, read on their own, are exactly the injected resources.
     const mirrors = Object.fromEntries(mirrorIds.map((id) => [id, resources(output)[id]]));
-    expect(parseCfnYaml(added.slice(3).join("\n"))).toEqual(mirrors);
+    expect(parseCfnYaml(added.slice(3).join('\n'))).toEqual(mirrors);
   });
 
   it('prints its version', (context) => {

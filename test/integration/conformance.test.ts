@@ -30,31 +30,56 @@ interface Case {
 }
 
 const CASES = {
-  sysdig400: { file: 'sysdig-instrumentation-4.0.0.yaml', region: 'ap-northeast-1', preexisting: {
-    'W8001 Conditions/IsKiltCustomRecipeConfiguration': 'upstream 4.0.0 declares a condition it never uses',
-  } },
+  sysdig400: {
+    file: 'sysdig-instrumentation-4.0.0.yaml',
+    region: 'ap-northeast-1',
+    preexisting: {
+      'W8001 Conditions/IsKiltCustomRecipeConfiguration': 'upstream 4.0.0 declares a condition it never uses',
+    },
+  },
   sysdig501: { file: 'sysdig-instrumentation-5.0.1.yaml', region: 'ap-northeast-1', preexisting: {} },
-  orchestrator400: { file: 'sysdig-orchestrator-agent-4.0.0.yaml', region: 'ap-northeast-1', preexisting: {
-    'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
-    'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
-  } },
-  orchestrator501: { file: 'sysdig-orchestrator-agent-5.0.1.yaml', region: 'ap-northeast-1', preexisting: {
-    'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
-    'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
-  } },
-  composex: { file: 'composex-docker-macro.yaml', region: 'us-east-1', preexisting: {
-    'E0001 Error transforming template: Resource with id [MacroLambdaFunction] is invalid. invalid \'PackageType\' : Image"':
-      'upstream typo `PackageType: Image"` makes the SAM transform fail, which hides every other check',
-  } },
+  orchestrator400: {
+    file: 'sysdig-orchestrator-agent-4.0.0.yaml',
+    region: 'ap-northeast-1',
+    preexisting: {
+      'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
+      'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
+    },
+  },
+  orchestrator501: {
+    file: 'sysdig-orchestrator-agent-5.0.1.yaml',
+    region: 'ap-northeast-1',
+    preexisting: {
+      'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
+      'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
+    },
+  },
+  composex: {
+    file: 'composex-docker-macro.yaml',
+    region: 'us-east-1',
+    preexisting: {
+      "E0001 Error transforming template: Resource with id [MacroLambdaFunction] is invalid. invalid 'PackageType' : Image\"":
+        'upstream typo `PackageType: Image"` makes the SAM transform fail, which hides every other check',
+    },
+  },
   // The same template with the typo corrected, so cfn-lint can check everything the macro injects.
-  composexFixed: { file: 'composex-docker-macro.yaml', region: 'us-east-1', preexisting: {}, inputFix: {
-    reason: 'upstream typo `PackageType: Image"` corrected to `Image`',
-    apply: (text) => text.replace('PackageType: Image"', 'PackageType: Image'),
-  } },
-  binxioProvider: { file: 'binxio-cfn-container-image-provider.yaml', region: 'us-east-1', preexisting: {
-    'W1030 Resources/CFNCustomProvider/Properties/VpcConfig/Fn::If/2/SecurityGroupIds/Ref': "upstream default '' is not a security group id",
-    'W3037 Resources/LambdaRole/Properties/Policies/0/PolicyDocument/Statement/0/Action': 'upstream grants ecr:DeleteImage, an action that does not exist',
-  } },
+  composexFixed: {
+    file: 'composex-docker-macro.yaml',
+    region: 'us-east-1',
+    preexisting: {},
+    inputFix: {
+      reason: 'upstream typo `PackageType: Image"` corrected to `Image`',
+      apply: (text) => text.replace('PackageType: Image"', 'PackageType: Image'),
+    },
+  },
+  binxioProvider: {
+    file: 'binxio-cfn-container-image-provider.yaml',
+    region: 'us-east-1',
+    preexisting: {
+      'W1030 Resources/CFNCustomProvider/Properties/VpcConfig/Fn::If/2/SecurityGroupIds/Ref': "upstream default '' is not a security group id",
+      'W3037 Resources/LambdaRole/Properties/Policies/0/PolicyDocument/Statement/0/Action': 'upstream grants ecr:DeleteImage, an action that does not exist',
+    },
+  },
   binxioDemo: { file: 'binxio-container-image-demo.yaml', region: 'us-east-1', preexisting: {} },
 } satisfies Record<string, Case>;
 type CaseName = keyof typeof CASES;

@@ -51,10 +51,7 @@ function ensureBundles(): void {
       return 0;
     }
   });
-  const sourceTime = Math.max(
-    newestMtime(join(root, 'src')),
-    ...['scripts/build.ts', 'package-lock.json'].map((path) => statSync(join(root, path)).mtimeMs),
-  );
+  const sourceTime = Math.max(newestMtime(join(root, 'src')), ...['scripts/build.ts', 'package-lock.json'].map((path) => statSync(join(root, path)).mtimeMs));
   if (Math.min(...bundleTimes) > sourceTime) return;
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) {
@@ -188,11 +185,10 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('macro stack tem
       const dir = mkdtempSync(join(workDir, 'zipfile-'));
       writeFileSync(join(dir, 'index.js'), (properties.Code as JsonObject).ZipFile as string);
       // The runtime provides @aws-sdk/*; here the project's node_modules stand in for it.
-      const loaded = spawnSync(
-        process.execPath,
-        ['-e', 'const m = require(process.argv[1]); process.stdout.write(typeof m.handler)', join(dir, 'index.js')],
-        { encoding: 'utf8', env: { ...process.env, NODE_PATH: join(root, 'node_modules') } },
-      );
+      const loaded = spawnSync(process.execPath, ['-e', 'const m = require(process.argv[1]); process.stdout.write(typeof m.handler)', join(dir, 'index.js')], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+      });
       expect(loaded.stderr, id).toBe('');
       expect(loaded.stdout, id).toBe('function');
     }
@@ -232,7 +228,11 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('macro stack tem
     expect(stackSet.Transform).toBeUndefined();
     // Keys only: the inline macro code itself mentions AWS::Serverless and Fn::Transform.
     expect(collect(stackSet as Json, 'Fn::Transform')).toEqual([]);
-    expect(Object.values(resourcesOf(stackSet)).map((r) => r.Type).filter((t) => String(t).startsWith('AWS::Serverless'))).toEqual([]);
+    expect(
+      Object.values(resourcesOf(stackSet))
+        .map((r) => r.Type)
+        .filter((t) => String(t).startsWith('AWS::Serverless')),
+    ).toEqual([]);
     expect(statSync(stackSetPath).size).toBeLessThan(TEMPLATE_URL_MAX_BYTES);
   });
 

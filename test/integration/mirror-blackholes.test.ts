@@ -7,17 +7,20 @@ import { createServer } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Budget, CallTimeoutError } from '../../src/mirror/budget.js';
-import { loadConfig } from '../../src/mirror/config.js';
+import { Budget, CallTimeoutError } from '../../src/mirror/core/budget.js';
+import { loadConfig } from '../../src/mirror/core/config.js';
 import { createHandler } from '../../src/mirror/handler.js';
 import { createMirrorLog, SERVICE_NAME } from '../../src/mirror/log.js';
-import { createAwsPorts, createHttpPut, realClock, type MirrorPorts, type RegistryPortOptions } from '../../src/mirror/ports.js';
-import { RegistryClient } from '../../src/mirror/registry.js';
-import { sendResponse } from '../../src/mirror/response.js';
+import { createAwsPorts } from '../../src/mirror/ports/aws.js';
+import { createHttpPut } from '../../src/mirror/ports/http-put.js';
+import { realClock } from '../../src/mirror/ports/clock.js';
+import type { MirrorPorts, RegistryPortOptions } from '../../src/mirror/ports/types.js';
+import { RegistryClient } from '../../src/mirror/registry/client.js';
+import { sendResponse } from '../../src/mirror/cfn/response.js';
 import { startBlackHole, type BlackHole } from '../support/black-hole.js';
-import { LOOPBACK } from '../support/ports.js';
+import { LOOPBACK } from '../support/loopback.js';
 import { createEvent } from '../unit/mirror/fixtures/harness.js';
-import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -148,7 +151,7 @@ describe('The handler with ECR a black hole (AWS_ENDPOINT_URL_ECR)', () => {
   });
   afterAll(async () => {
     await ecr?.close();
-    await server?.close();
+    await server?.stop();
   });
 
   it('answers FAILED naming ECR once, before its invocation ends (it used to wait forever)', async () => {
@@ -170,10 +173,7 @@ describe('The handler with ECR a black hole (AWS_ENDPOINT_URL_ECR)', () => {
     const end = Date.now() + budgetMs;
     const url = server.url();
     const context = { invokedFunctionArn: FUNCTION_ARN, getRemainingTimeInMillis: () => end - Date.now() } as unknown as Context;
-    await handler(
-      createEvent(url, { SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' }),
-      context,
-    );
+    await handler(createEvent(url, { SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' }), context);
     expect(Date.now()).toBeLessThan(end);
     const answers = server.answersFor(url);
     expect(answers).toHaveLength(1);

@@ -14,16 +14,17 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig, type MirrorConfig } from '../../src/mirror/config.js';
+import { loadConfig, type MirrorConfig } from '../../src/mirror/core/config.js';
 import { createHandler } from '../../src/mirror/handler.js';
 import { createMirrorLog, SERVICE_NAME } from '../../src/mirror/log.js';
-import { lambdaPullStatement } from '../../src/mirror/policy.js';
-import { createAwsPorts, type RegistryPort, type RegistryPortOptions } from '../../src/mirror/ports.js';
+import { lambdaPullStatement } from '../../src/mirror/core/policy.js';
+import { createAwsPorts } from '../../src/mirror/ports/aws.js';
+import type { RegistryPort, RegistryPortOptions } from '../../src/mirror/ports/types.js';
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { unboundedCall } from '../support/call-context.js';
 import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto, type LocalMoto } from '../support/moto.js';
 import { haveTools, TOOLS } from '../support/tools.js';
-import { ResponseServer } from '../unit/mirror/fixtures/response-server.js';
+import { ResponseServer } from '../support/response-server.js';
 
 const REGION = 'us-east-1';
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT_ID}:function:sysdig-image-fix-mirror`;
@@ -46,7 +47,6 @@ function registryFactory(seen: { credentials?: RegistryPortOptions['credentials'
     };
   };
 }
-
 
 /** Registers a tiny manifest as REPOSITORY:6.2.0 with DIGEST (moto computes PutImage digests wrongly: always pass imageDigest). */
 async function putImageWithDigest(ecr: ECRClient): Promise<void> {
@@ -89,12 +89,15 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
   it('creates the repository with scan on push, tag mutability, AES256 and our tags', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
     await expect(
-      ports.ensureRepository({
-        repositoryName: REPOSITORY,
-        imageTagMutability: 'MUTABLE',
-        kmsKeyArn: undefined,
-        tags: { ManagedBy: 'sysdig-image-fix', SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' },
-      }, unboundedCall()),
+      ports.ensureRepository(
+        {
+          repositoryName: REPOSITORY,
+          imageTagMutability: 'MUTABLE',
+          kmsKeyArn: undefined,
+          tags: { ManagedBy: 'sysdig-image-fix', SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0' },
+        },
+        unboundedCall(),
+      ),
     ).resolves.toBe('created');
     const repository = await describeRepository(REPOSITORY);
     expect(repository.repositoryUri).toBe(`${ECR_HOST}/${REPOSITORY}`);
@@ -203,7 +206,7 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
       const policy = JSON.parse((await ecr.send(new GetRepositoryPolicyCommand({ repositoryName: REPOSITORY }))).policyText!);
       expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(['SysdigImageFixLambdaPull']);
     } finally {
-      await server.close();
+      await server.stop();
     }
   });
 });

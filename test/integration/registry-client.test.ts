@@ -4,15 +4,10 @@
 // pushed by test/support; every expected digest is the one pushImage reported.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ManifestNotFoundError,
-  PlatformNotFoundError,
-  RegistryClient,
-  RegistryUnauthorizedError,
-  parseEndpointMap,
-  type RegistryClientOptions,
-  type RegistryCredentials,
-} from '../../src/mirror/registry.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryUnauthorizedError } from '../../src/mirror/registry/errors.js';
+import { RegistryClient, type RegistryClientOptions } from '../../src/mirror/registry/client.js';
+import { parseEndpointMap } from '../../src/mirror/registry/endpoints.js';
+import type { RegistryCredentials } from '../../src/mirror/registry/credentials.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import { generateImage, pushImage, type PushedImage } from '../support/images.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
@@ -61,10 +56,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
   }
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([
-      startRegistry({ name: 'quay' }),
-      startRegistry({ name: 'ecr', htpasswd: { ...TARGET_CREDENTIALS } }),
-    ]);
+    [source, target] = await Promise.all([startRegistry({ name: 'quay' }), startRegistry({ name: 'ecr', htpasswd: { ...TARGET_CREDENTIALS } })]);
     const fixtures: Array<[string, LocalRegistry, string, string, Parameters<typeof generateImage>[0]]> = [
       ['ociIndex', source, 'sysdig/serverless-patcher', '6.3.0', { platforms: ['linux/amd64', 'linux/arm64/v8'], format: 'oci', attestation: true }],
       ['dockerList', source, 'acme/docker-multi', '1.0', { platforms: ['linux/arm64', 'linux/amd64'], format: 'docker', attestation: true }],
@@ -151,7 +143,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       expect((armOnly as PlatformNotFoundError).reason).toBe('image has linux/arm64 only; function Architectures is x86_64');
     });
 
-    it('throws ManifestNotFoundError carrying the registry\'s own message for a missing tag and a missing repository', async () => {
+    it("throws ManifestNotFoundError carrying the registry's own message for a missing tag and a missing repository", async () => {
       const missingTag = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/sysdig/serverless-patcher:9.9.9`)));
       const missingRepo = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/nobody/nothing:1`)));
 

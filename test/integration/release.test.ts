@@ -77,9 +77,7 @@ describe('the CLI as an npm package (npm pack, offline install into an empty pre
 
   it('carries the CLI bundle, the examples, README and LICENSE, and nothing of the sources, tests or Lambda bundles', () => {
     const paths = packed.files.map((file) => file.path).sort();
-    expect(paths).toEqual(
-      expect.arrayContaining(['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/package.json', 'examples/sam-function.yaml', 'package.json']),
-    );
+    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/package.json', 'examples/sam-function.yaml', 'package.json']));
     expect(paths.filter((path) => !/^(LICENSE|README\.md|package\.json|dist\/cli\/[^/]+|examples\/[^/]+)$/.test(path))).toEqual([]);
   });
 
@@ -145,9 +143,7 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('npm run package
       if (resource.Type === 'AWS::Serverless::Function') (resource.Properties as JsonObject).CodeUri = 's3://bucket/key.zip';
     }
     const translated = await samTranslate(template, { region: 'eu-west-1' });
-    expect((translated.Metadata as JsonObject)['AWS::ServerlessRepo::Application']).toEqual(
-      (template.Metadata as JsonObject)['AWS::ServerlessRepo::Application'],
-    );
+    expect((translated.Metadata as JsonObject)['AWS::ServerlessRepo::Application']).toEqual((template.Metadata as JsonObject)['AWS::ServerlessRepo::Application']);
   });
 });
 

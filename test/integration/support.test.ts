@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateImage, ImageGeneratorError, pushImage, type GeneratedImage, type PushedImage } from '../support/images.js';
 import { ecrClientFor, motoEcrCredentials, startMoto, type LocalMoto } from '../support/moto.js';
 import { listTags, readBlob, readConfig, readManifest, RegistryContentError, RegistryHttpError, tryReadManifest } from '../support/oci-reader.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/loopback.js';
 import { isProcessAlive, ProcessStartError, startProcess, waitFor, WaitTimeoutError } from '../support/processes.js';
 import { startRegistry, type LocalRegistry } from '../support/registry.js';
 import { haveTools, TOOLS } from '../support/tools.js';
@@ -302,9 +302,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd, TOOLS.skopeo, TOOLS.m
       try {
         await ecr.send(new CreateRepositoryCommand({ repositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher' }));
         const { repositories } = await ecr.send(new DescribeRepositoriesCommand({}));
-        expect(repositories?.map((r) => r.repositoryUri)).toEqual([
-          '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig-image-fix/quay.io/sysdig/serverless-patcher',
-        ]);
+        expect(repositories?.map((r) => r.repositoryUri)).toEqual(['123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig-image-fix/quay.io/sysdig/serverless-patcher']);
         await moto.reset();
         expect((await ecr.send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);
       } finally {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKOUT_ROOT } from '../support/checkout-copy.js';
 
-const SUITES = ['test/integration/macro-stack.test.ts', 'test/integration/buildspec.test.ts', 'test/unit/mirror/ports.test.ts'];
+const SUITES = ['test/integration/macro-stack.test.ts', 'test/integration/buildspec.test.ts', 'test/unit/mirror/ports/aws.test.ts'];
 
 describe('npm test without the machine tools', () => {
   let bin: string;

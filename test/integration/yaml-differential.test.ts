@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCfnYaml } from '../../src/cli/cfn-yaml.js';
 import { main } from '../../src/cli/main.js';
-import { canonicalJson } from '../../src/template/json.js';
+import { canonicalJson } from '../../src/values.js';
 import { comparable, readWithCfnLint, type OracleReading } from '../support/cfn-yaml-oracle.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
 
@@ -42,28 +42,136 @@ function disagreement(text: string, cli: Reading, oracle: OracleReading): string
 /** Plain scalars whose YAML 1.1 meaning differs from 1.2 or from a string, and ordinary strings. */
 const PLAIN_FORMS = [
   // integers: octal-looking, not octal, binary, hex, underscores, base 60, signs
-  '0755', '084828588479', '0', '00', '007', '08', '09', '0o17', '0b101', '-0b1_0', '0x1F', '0x_1f', '+0x1F', '-0x1F',
-  '1_000', '1__0', '+12', '-0', '12', '123456789012', '1:20', '-1:20', '190:20:30', '1:60', '12:30:45', '0_',
+  '0755',
+  '084828588479',
+  '0',
+  '00',
+  '007',
+  '08',
+  '09',
+  '0o17',
+  '0b101',
+  '-0b1_0',
+  '0x1F',
+  '0x_1f',
+  '+0x1F',
+  '-0x1F',
+  '1_000',
+  '1__0',
+  '+12',
+  '-0',
+  '12',
+  '123456789012',
+  '1:20',
+  '-1:20',
+  '190:20:30',
+  '1:60',
+  '12:30:45',
+  '0_',
   // floats: 1.1 needs a dot and a signed exponent
-  '.inf', '-.inf', '+.inf', '.Inf', '.NAN', '.nan', '.5', '-.5', '+.5', '1.', '1.5', '-1.5', '1.5e+3', '1.5e3', '1e3',
-  '1E3', '1.0e-7', '6.02e+23', '1_0.5_0', '1:20.5', '09.5',
+  '.inf',
+  '-.inf',
+  '+.inf',
+  '.Inf',
+  '.NAN',
+  '.nan',
+  '.5',
+  '-.5',
+  '+.5',
+  '1.',
+  '1.5',
+  '-1.5',
+  '1.5e+3',
+  '1.5e3',
+  '1e3',
+  '1E3',
+  '1.0e-7',
+  '6.02e+23',
+  '1_0.5_0',
+  '1:20.5',
+  '09.5',
   // booleans and null: y/n/Y/N are strings for PyYAML
-  'yes', 'Yes', 'YES', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF', 'y', 'Y', 'n', 'N', 'true', 'True',
-  'TRUE', 'false', 'False', 'FALSE', '~', 'null', 'Null', 'NULL', 'nULL',
+  'yes',
+  'Yes',
+  'YES',
+  'no',
+  'No',
+  'NO',
+  'on',
+  'On',
+  'ON',
+  'off',
+  'Off',
+  'OFF',
+  'y',
+  'Y',
+  'n',
+  'N',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'nULL',
   // timestamps (dates need two-digit month and day; times may have one-digit parts)
-  '2010-09-09', '2012-10-17', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5', '2001-12-14T21:59:43Z',
-  '2001-1-2', '2001-01-02 3:04:05', '2020-02-29', '2001-12-14 21:59:43.1234567 +05:30',
+  '2010-09-09',
+  '2012-10-17',
+  '2001-12-14t21:59:43.10-05:00',
+  '2001-12-14 21:59:43.10 -5',
+  '2001-12-14T21:59:43Z',
+  '2001-1-2',
+  '2001-01-02 3:04:05',
+  '2020-02-29',
+  '2001-12-14 21:59:43.1234567 +05:30',
   // strings
-  'quay.io/sysdig/serverless-patcher:5.0.1', 'nginx', 'arn:aws:iam::aws:policy/ReadOnlyAccess', 'hello world', 'a:b',
-  'x#y', 'sha256-0755', 'v1.2.3', '1.2.3', '0x', '0b', 'yes please', '12 monkeys', 'e', 'Inf',
+  'quay.io/sysdig/serverless-patcher:5.0.1',
+  'nginx',
+  'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  'hello world',
+  'a:b',
+  'x#y',
+  'sha256-0755',
+  'v1.2.3',
+  '1.2.3',
+  '0x',
+  '0b',
+  'yes please',
+  '12 monkeys',
+  'e',
+  'Inf',
 ];
 /** Values PyYAML refuses to load (a plain `=` or `<<` value, an impossible date, `0x_`): both sides must refuse. */
 const REFUSED_FORMS = ['=', '<<', '2001-02-30', '0x_', '2001-12-14 24:00:00'];
-const KEY_FORMS = ['Name', 'Value', 'Image', 'Description', 'Key1', 'Default', 'yes', 'No', 'on', '0755', '12', '1_000', '0x1F', '1:20', '2010-09-09', '1.5', 'y', 'n', 'true', 'Ref'];
+const KEY_FORMS = [
+  'Name',
+  'Value',
+  'Image',
+  'Description',
+  'Key1',
+  'Default',
+  'yes',
+  'No',
+  'on',
+  '0755',
+  '12',
+  '1_000',
+  '0x1F',
+  '1:20',
+  '2010-09-09',
+  '1.5',
+  'y',
+  'n',
+  'true',
+  'Ref',
+];
 const IDENTIFIERS = ['PatcherImage', 'Role', 'Bucket', 'AWS::Region', 'AWS::AccountId', 'IsProd', 'Images'];
 
-const quoted = (text: string, style: "'" | '"') =>
-  style === "'" ? `'${text.replace(/'/g, "''")}'` : JSON.stringify(text);
+const quoted = (text: string, style: "'" | '"') => (style === "'" ? `'${text.replace(/'/g, "''")}'` : JSON.stringify(text));
 
 const scalar = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...PLAIN_FORMS) },
@@ -94,9 +202,9 @@ const flowValue: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
     { weight: 1, arbitrary: fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(', ')}]`) },
     {
       weight: 1,
-      arbitrary: fc.uniqueArray(fc.tuple(key, tie('value')), { maxLength: 3, selector: ([name]) => keyIdentity(name) }).map(
-        (pairs) => `{${pairs.map(([name, item]) => `${name}: ${item}`).join(', ')}}`,
-      ),
+      arbitrary: fc
+        .uniqueArray(fc.tuple(key, tie('value')), { maxLength: 3, selector: ([name]) => keyIdentity(name) })
+        .map((pairs) => `{${pairs.map(([name, item]) => `${name}: ${item}`).join(', ')}}`),
     },
   ),
 })).value;
@@ -120,10 +228,12 @@ const blockValue: fc.Arbitrary<Block> = fc.letrec<{ block: Block; entry: [string
     { weight: 2, arbitrary: fc.tuple(key, tie('block')).map(([name, block]): [string, string[]] => [name, [`${name}:`, ...indentLines(block.lines, '  ')]]) },
     {
       weight: 1,
-      arbitrary: fc.tuple(key, fc.constantFrom('!If', '!Join', '!Select'), fc.array(flowValue, { minLength: 2, maxLength: 3 })).map(([name, tag, items]): [string, string[]] => [
-        name,
-        [`${name}: ${tag}`, ...items.map((item, index) => (tag === '!If' && index === 0 ? '  - IsProd' : `  - ${item}`))],
-      ]),
+      arbitrary: fc
+        .tuple(key, fc.constantFrom('!If', '!Join', '!Select'), fc.array(flowValue, { minLength: 2, maxLength: 3 }))
+        .map(([name, tag, items]): [string, string[]] => [
+          name,
+          [`${name}: ${tag}`, ...items.map((item, index) => (tag === '!If' && index === 0 ? '  - IsProd' : `  - ${item}`))],
+        ]),
     },
   ),
   block: fc.oneof(
@@ -136,9 +246,17 @@ const blockValue: fc.Arbitrary<Block> = fc.letrec<{ block: Block; entry: [string
     },
     {
       weight: 1,
-      arbitrary: fc.array(fc.oneof(flowValue.map((value) => [value]), tie('entry').map(([, lines]) => lines)), { minLength: 1, maxLength: 3 }).map((items) => ({
-        lines: items.flatMap((lines) => lines.map((line, index) => (index === 0 ? `- ${line}` : `  ${line}`))),
-      })),
+      arbitrary: fc
+        .array(
+          fc.oneof(
+            flowValue.map((value) => [value]),
+            tie('entry').map(([, lines]) => lines),
+          ),
+          { minLength: 1, maxLength: 3 },
+        )
+        .map((items) => ({
+          lines: items.flatMap((lines) => lines.map((line, index) => (index === 0 ? `- ${line}` : `  ${line}`))),
+        })),
     },
   ),
 })).block;
@@ -149,47 +267,48 @@ const documentWith = (
   imageUri: fc.Arbitrary<string>,
   // One document in ten carries a value PyYAML refuses: both readers must refuse the whole text.
   refused: fc.Arbitrary<string | null> = fc.oneof({ weight: 9, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...REFUSED_FORMS) }),
-) => fc
-  .record({
-    version: fc.constantFrom('2010-09-09', "'2010-09-09'", '"2010-09-09"'),
-    parameterDefault,
-    mappingKeys: fc.tuple(key, key),
-    mappingValue: flowValue,
-    imageUri,
-    architectures: fc.constantFrom('[x86_64]', '[arm64]', '- arm64', '!Ref Arch'),
-    variables: fc.uniqueArray(fc.tuple(key, flowValue), { minLength: 1, maxLength: 5, selector: ([name]) => keyIdentity(name) }),
-    extra: blockValue,
-    refused,
-  })
-  .map((parts) =>
-    [
-      `AWSTemplateFormatVersion: ${parts.version}`,
-      'Parameters:',
-      '  PatcherImage:',
-      '    Type: String',
-      `    Default: ${parts.parameterDefault}`,
-      'Mappings:',
-      '  Images:',
-      `    ${parts.mappingKeys[0]}:`,
-      `      ${parts.mappingKeys[1]}: ${parts.mappingValue}`,
-      'Resources:',
-      '  Patcher:',
-      '    Type: AWS::Lambda::Function',
-      '    Properties:',
-      '      PackageType: Image',
-      '      Code:',
-      `        ImageUri: ${parts.imageUri}`,
-      ...(parts.architectures.startsWith('-') ? ['      Architectures:', `        ${parts.architectures}`] : [`      Architectures: ${parts.architectures}`]),
-      '      Environment:',
-      '        Variables:',
-      ...parts.variables.map(([name, value]) => `          ${name}: ${value}`),
-      'Metadata:',
-      ...(parts.refused !== null ? [`  Refused: ${parts.refused}`] : []),
-      '  Generated:',
-      ...indentLines(parts.extra.lines, '    '),
-      '',
-    ].join('\n'),
-  );
+) =>
+  fc
+    .record({
+      version: fc.constantFrom('2010-09-09', "'2010-09-09'", '"2010-09-09"'),
+      parameterDefault,
+      mappingKeys: fc.tuple(key, key),
+      mappingValue: flowValue,
+      imageUri,
+      architectures: fc.constantFrom('[x86_64]', '[arm64]', '- arm64', '!Ref Arch'),
+      variables: fc.uniqueArray(fc.tuple(key, flowValue), { minLength: 1, maxLength: 5, selector: ([name]) => keyIdentity(name) }),
+      extra: blockValue,
+      refused,
+    })
+    .map((parts) =>
+      [
+        `AWSTemplateFormatVersion: ${parts.version}`,
+        'Parameters:',
+        '  PatcherImage:',
+        '    Type: String',
+        `    Default: ${parts.parameterDefault}`,
+        'Mappings:',
+        '  Images:',
+        `    ${parts.mappingKeys[0]}:`,
+        `      ${parts.mappingKeys[1]}: ${parts.mappingValue}`,
+        'Resources:',
+        '  Patcher:',
+        '    Type: AWS::Lambda::Function',
+        '    Properties:',
+        '      PackageType: Image',
+        '      Code:',
+        `        ImageUri: ${parts.imageUri}`,
+        ...(parts.architectures.startsWith('-') ? ['      Architectures:', `        ${parts.architectures}`] : [`      Architectures: ${parts.architectures}`]),
+        '      Environment:',
+        '        Variables:',
+        ...parts.variables.map(([name, value]) => `          ${name}: ${value}`),
+        'Metadata:',
+        ...(parts.refused !== null ? [`  Refused: ${parts.refused}`] : []),
+        '  Generated:',
+        ...indentLines(parts.extra.lines, '    '),
+        '',
+      ].join('\n'),
+    );
 const document = documentWith(scalar, fc.oneof(scalar, flowValue));
 
 /** Images with YAML 1.1 look-alike tags, plain and quoted, as literals and through the parameter. */
@@ -223,17 +342,27 @@ async function cliOutput(text: string, format: 'yaml' | 'json'): Promise<{ code:
 /** A small corpus of hand-picked cases next to the generated ones (one construct each). */
 const EDGE_CASES = [
   'a: [0755, 084828588479, yes, no, on, off, y, n, 1_000, 0x1F, 1:20, .inf, ~, 2010-09-09, 1e3, .5]\n',
-  "Account: !If [IsRegionBAH, 084828588479, !If [IsRegionHKG, 183295418215, 292517598671]]\n",
+  'Account: !If [IsRegionBAH, 084828588479, !If [IsRegionHKG, 183295418215, 292517598671]]\n',
   'a: 2001-12-14 21:59:43.10 -5\nb: 2001-12-14T21:59:43Z\nc: 2001-12-14 21:59:43 -0\nd: 2001-12-14 21:59:43 +23:99\n',
   'a: ! 0755\nb: !!str 0755\nc: !!int "0x1F"\nd: !!float "1"\ne: !!bool yes\nf: !!null ""\ng: !!timestamp 2001-1-1\n',
   'a: !GetAtt A\nb: !GetAtt A.B.C\nc: !Ref\nd: !Fancy [1, 0755]\ne: !Condition X\n',
   'base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nn:\n  <<: [{a: 1}, {a: 2, b: 3}]\n',
-  'yes: 1\ntrue: 2\n', '1: a\n1.0: b\n', 'a: {b: 1, b: 2}\n', 'a: !If {b: 1, b: 2}\n', '~: 1\n', '=: 1\na: =\n',
-  'a: !!binary aGVsbG8=\n', '? [1]\n: x\n', '? !Ref a\n: 1\n', 'a: &x 1\nb: *x\n',
+  'yes: 1\ntrue: 2\n',
+  '1: a\n1.0: b\n',
+  'a: {b: 1, b: 2}\n',
+  'a: !If {b: 1, b: 2}\n',
+  '~: 1\n',
+  '=: 1\na: =\n',
+  'a: !!binary aGVsbG8=\n',
+  '? [1]\n: x\n',
+  '? !Ref a\n: 1\n',
+  'a: &x 1\nb: *x\n',
   'a: |\n  0755\n  yes\nb: >-\n  folded\n  text\n',
   // LS, PS, NEL: line breaks in YAML 1.1, plain characters in 1.2 (LS and PS are kept inside quotes; NEL inside
   // quotes, which PyYAML folds into a space, is refused by the CLI: test/unit/cli/cfn-yaml.test.ts)
-  'a: "x\u2028y"\nb: \'x\u2029y\'\n', 'a: x\u0085b\n', 'a: x\u2028y\n',
+  'a: "x\u2028y"\nb: \'x\u2029y\'\n',
+  'a: x\u0085b\n',
+  'a: x\u2028y\n',
 ];
 
 const haveTemplates = existsSync(REAL_TEMPLATES);
@@ -242,9 +371,13 @@ if (!haveTemplates && inCi) throw new Error(`CI=true but the real templates fold
 describe.skipIf(!haveTools(TOOLS.cfnLint))('YAML differential: the CLI reads templates as cfn-lint does', () => {
   const corpora: Record<'real' | 'examples' | 'edge' | 'generated', { name: string; text: string }[]> = {
     real: haveTemplates
-      ? readdirSync(REAL_TEMPLATES).filter((file) => /\.ya?ml$/.test(file)).map((file) => ({ name: file, text: readFileSync(join(REAL_TEMPLATES, file), 'utf8') }))
+      ? readdirSync(REAL_TEMPLATES)
+          .filter((file) => /\.ya?ml$/.test(file))
+          .map((file) => ({ name: file, text: readFileSync(join(REAL_TEMPLATES, file), 'utf8') }))
       : [],
-    examples: readdirSync(EXAMPLES).filter((file) => /\.ya?ml$/.test(file)).map((file) => ({ name: `examples/${file}`, text: readFileSync(join(EXAMPLES, file), 'utf8') })),
+    examples: readdirSync(EXAMPLES)
+      .filter((file) => /\.ya?ml$/.test(file))
+      .map((file) => ({ name: `examples/${file}`, text: readFileSync(join(EXAMPLES, file), 'utf8') })),
     edge: EDGE_CASES.map((text, index) => ({ name: `edge case ${index + 1}`, text })),
     generated: fc.sample(document, { numRuns: GENERATED_DOCUMENTS, seed: SEED }).map((text, index) => ({ name: `generated ${index + 1} (seed ${SEED})`, text })),
   };
@@ -280,10 +413,16 @@ describe.skipIf(!haveTools(TOOLS.cfnLint))('YAML differential: the CLI reads tem
   });
 });
 
-describe.skipIf(!haveTools(TOOLS.cfnLint))('YAML read-back: cfn-lint reads the CLI\'s YAML output as the CLI\'s JSON output', () => {
+describe.skipIf(!haveTools(TOOLS.cfnLint))("YAML read-back: cfn-lint reads the CLI's YAML output as the CLI's JSON output", () => {
   const inputs = [
-    ...(haveTemplates ? readdirSync(REAL_TEMPLATES).filter((file) => /\.ya?ml$/.test(file)).map((file) => readFileSync(join(REAL_TEMPLATES, file), 'utf8')) : []),
-    ...readdirSync(EXAMPLES).filter((file) => /\.ya?ml$/.test(file)).map((file) => readFileSync(join(EXAMPLES, file), 'utf8')),
+    ...(haveTemplates
+      ? readdirSync(REAL_TEMPLATES)
+          .filter((file) => /\.ya?ml$/.test(file))
+          .map((file) => readFileSync(join(REAL_TEMPLATES, file), 'utf8'))
+      : []),
+    ...readdirSync(EXAMPLES)
+      .filter((file) => /\.ya?ml$/.test(file))
+      .map((file) => readFileSync(join(EXAMPLES, file), 'utf8')),
     ...fc.sample(transformable, { numRuns: TRANSFORMED_DOCUMENTS, seed: SEED }),
   ];
   const outputs: { input: string; yaml: string; json: unknown }[] = [];

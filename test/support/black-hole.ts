@@ -2,7 +2,7 @@
 // group, a NAT or the service itself swallows the traffic. It counts connections, and which are still open (a
 // client that gives up must close its socket, not leak it).
 import { createServer, type Server, type Socket } from 'node:net';
-import { LOOPBACK } from './ports.js';
+import { LOOPBACK } from './loopback.js';
 
 export interface BlackHole {
   /** `http://127.0.0.1:<port>` */

@@ -185,10 +185,48 @@ function findExecutable(name: string): string {
 
 /** Bash's own variables, which must not be carried from one command's shell into the next. */
 const SHELL_OWNED = [
-  'BASH', 'BASH_*', 'BASHOPTS', 'BASHPID', 'COLUMNS', 'COMP_*', 'DIRSTACK', 'EPOCHREALTIME', 'EPOCHSECONDS', 'EUID',
-  'FUNCNAME', 'GROUPS', 'HISTCMD', 'HISTFILE', 'HISTFILESIZE', 'HISTSIZE', 'HOSTNAME', 'HOSTTYPE', 'IFS', 'LINENO',
-  'LINES', 'MACHTYPE', 'MAILCHECK', 'OLDPWD', 'OPTARG', 'OPTERR', 'OPTIND', 'OSTYPE', 'PIPESTATUS', 'PPID', 'PS1',
-  'PS2', 'PS4', 'PWD', 'RANDOM', 'SECONDS', 'SHELLOPTS', 'SHLVL', 'SRANDOM', 'UID', '_', '__codebuild_*',
+  'BASH',
+  'BASH_*',
+  'BASHOPTS',
+  'BASHPID',
+  'COLUMNS',
+  'COMP_*',
+  'DIRSTACK',
+  'EPOCHREALTIME',
+  'EPOCHSECONDS',
+  'EUID',
+  'FUNCNAME',
+  'GROUPS',
+  'HISTCMD',
+  'HISTFILE',
+  'HISTFILESIZE',
+  'HISTSIZE',
+  'HOSTNAME',
+  'HOSTTYPE',
+  'IFS',
+  'LINENO',
+  'LINES',
+  'MACHTYPE',
+  'MAILCHECK',
+  'OLDPWD',
+  'OPTARG',
+  'OPTERR',
+  'OPTIND',
+  'OSTYPE',
+  'PIPESTATUS',
+  'PPID',
+  'PS1',
+  'PS2',
+  'PS4',
+  'PWD',
+  'RANDOM',
+  'SECONDS',
+  'SHELLOPTS',
+  'SHLVL',
+  'SRANDOM',
+  'UID',
+  '_',
+  '__codebuild_*',
 ].join('|');
 
 /**
@@ -362,9 +400,7 @@ export async function runBuildspecText(text: string, options: RunBuildspecOption
           : `Error while executing command: ${failure.command}. Reason: exit status ${failure.outcome.exitCode}`
         : undefined;
       container(`Phase complete: ${name.toUpperCase()} State: ${status}`);
-      container(
-        `Phase context status code: ${failure ? (interrupted ?? 'COMMAND_EXECUTION_ERROR') : ''} Message: ${message ?? ''}`,
-      );
+      container(`Phase context status code: ${failure ? (interrupted ?? 'COMMAND_EXECUTION_ERROR') : ''} Message: ${message ?? ''}`);
       phases.push({
         name,
         status,

@@ -1,6 +1,6 @@
 // A CallContext for exercising one port call outside any invocation budget: a signal that aborts only when
 // the test says so, and time that never runs out.
-import type { CallContext } from '../../src/mirror/budget.js';
+import type { CallContext } from '../../src/mirror/core/budget.js';
 
 export function unboundedCall(): CallContext & { abort(): void } {
   const controller = new AbortController();

@@ -43,10 +43,7 @@ function run(argv: string[]): Promise<{ code: number | null; stdout: string; std
  * Lints several templates in one cfn-lint process (its start-up dominates the cost) for one region.
  * Returns findings per template name.
  */
-export async function lintTemplates(
-  templates: Readonly<Record<string, unknown>>,
-  options: { readonly region: string },
-): Promise<Map<string, LintFinding[]>> {
+export async function lintTemplates(templates: Readonly<Record<string, unknown>>, options: { readonly region: string }): Promise<Map<string, LintFinding[]>> {
   const dir = await mkdtemp(join(tmpdir(), 'sif-cfn-lint-'));
   try {
     const files = new Map<string, string>();

@@ -9,7 +9,7 @@
 //   - anything else (bytes from !!binary, sets) -> an error: it cannot be a template value.
 import { spawn } from 'node:child_process';
 
-const ORACLE_PY = String.raw`
+const ORACLE_PY = `
 import datetime, json, math, sys
 from cfnlint.decode import cfn_yaml
 

@@ -164,11 +164,7 @@ function platformImage(
     ),
   );
   for (const item of [...layers, config]) blobs.set(item.digest, item);
-  return manifestOf(
-    { schemaVersion: 2, mediaType: types.manifest, config: descriptor(config), layers: layers.map(descriptor) },
-    'image',
-    { platform },
-  );
+  return manifestOf({ schemaVersion: 2, mediaType: types.manifest, config: descriptor(config), layers: layers.map(descriptor) }, 'image', { platform });
 }
 
 /** An attestation manifest shaped like buildx's provenance attestation for `subject`. */

@@ -49,7 +49,7 @@ function writeString(header: Buffer, offset: number, length: number, value: stri
 
 function writeOctal(header: Buffer, offset: number, length: number, value: number): void {
   // length-1 zero-padded octal digits and a NUL terminator.
-  writeString(header, offset, length, value.toString(8).padStart(length - 1, '0') + '\0');
+  writeString(header, offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
 }
 
 function tarHeader(entry: TarEntry): Buffer {
@@ -77,7 +77,7 @@ function tarHeader(entry: TarEntry): Buffer {
   writeString(header, 345, 155, prefix);
   let sum = 0;
   for (const byte of header) sum += byte;
-  writeString(header, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+  writeString(header, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
   return header;
 }
 

@@ -23,12 +23,7 @@ export const INDEX_TYPES: readonly string[] = [MediaType.OciIndex, MediaType.Doc
  * Accept list for manifest GETs. docker-registry answers an OCI index with 404 unless its type is accepted, and
  * silently substitutes the amd64 child for a Docker list, so every type is always sent and the answer checked.
  */
-export const MANIFEST_ACCEPT: readonly string[] = [
-  MediaType.OciIndex,
-  MediaType.DockerManifestList,
-  MediaType.OciManifest,
-  MediaType.DockerManifest,
-];
+export const MANIFEST_ACCEPT: readonly string[] = [MediaType.OciIndex, MediaType.DockerManifestList, MediaType.OciManifest, MediaType.DockerManifest];
 
 /** Annotation keys buildx puts on the attestation entries of an index. */
 export const AttestationAnnotation = {

@@ -1,6 +1,6 @@
 // moto_server (moto 5.2.1) on 127.0.0.1 as the AWS ECR control plane for tests, with a real AWS SDK v3 client.
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { freePort, LOOPBACK } from './ports.js';
+import { freePort, LOOPBACK } from './loopback.js';
 import { ProcessExitedError, startProcess, waitFor, type ManagedProcess } from './processes.js';
 import type { RegistryAuth } from './registry-http.js';
 

@@ -82,12 +82,7 @@ export async function readManifest(registryUrl: string, repository: string, refe
 }
 
 /** Like {@link readManifest}, but `undefined` when the registry answers 404 (unknown tag, digest or repository). */
-export async function tryReadManifest(
-  registryUrl: string,
-  repository: string,
-  reference: string,
-  auth?: RegistryAuth,
-): Promise<ManifestRead | undefined> {
+export async function tryReadManifest(registryUrl: string, repository: string, reference: string, auth?: RegistryAuth): Promise<ManifestRead | undefined> {
   try {
     return await readManifest(registryUrl, repository, reference, auth);
   } catch (error) {
@@ -112,9 +107,7 @@ export async function readBlob(registryUrl: string, repository: string, digest: 
 export async function readConfig(registryUrl: string, repository: string, reference: string, auth?: RegistryAuth): Promise<ImageConfig> {
   const manifest = await readManifest(registryUrl, repository, reference, auth);
   if (INDEX_TYPES.includes(manifest.mediaType) || !manifest.json.config) {
-    throw new RegistryContentError(
-      `${repository}:${reference} is ${manifest.mediaType}, not a single-platform manifest; read the config of one of its children`,
-    );
+    throw new RegistryContentError(`${repository}:${reference} is ${manifest.mediaType}, not a single-platform manifest; read the config of one of its children`);
   }
   return JSON.parse((await readBlob(registryUrl, repository, manifest.json.config.digest, auth)).toString('utf8')) as ImageConfig;
 }
@@ -142,9 +135,6 @@ export async function listRepositories(registryUrl: string, auth?: RegistryAuth)
 /**
  * The index entry for `os/architecture` (attestation entries, `unknown/unknown`, never match), or undefined.
  */
-export function findPlatformEntry(
-  index: ManifestJson,
-  platform: { os?: string; architecture: string },
-): NonNullable<ManifestJson['manifests']>[number] | undefined {
+export function findPlatformEntry(index: ManifestJson, platform: { os?: string; architecture: string }): NonNullable<ManifestJson['manifests']>[number] | undefined {
   return index.manifests?.find((entry) => entry.platform?.os === (platform.os ?? 'linux') && entry.platform?.architecture === platform.architecture);
 }

@@ -71,8 +71,7 @@ export class WaitTimeoutError extends Error {
 const running = new Map<number, ChildProcess>();
 
 /** Wrapping with `setpriv --pdeathsig` also kills the child when this test worker dies abruptly (SIGKILL). */
-const pdeathsigPrefix: string[] =
-  spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0 ? ['setpriv', '--pdeathsig', 'SIGKILL', '--'] : [];
+const pdeathsigPrefix: string[] = spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0 ? ['setpriv', '--pdeathsig', 'SIGKILL', '--'] : [];
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -170,8 +169,7 @@ export async function startProcess(command: string, args: readonly string[], opt
   const pid = child.pid!;
   running.set(pid, child);
 
-  const output = (): string =>
-    [stdoutTail && `--- stdout ---\n${stdoutTail}`, stderrTail && `--- stderr ---\n${stderrTail}`].filter(Boolean).join('\n');
+  const output = (): string => [stdoutTail && `--- stdout ---\n${stdoutTail}`, stderrTail && `--- stderr ---\n${stderrTail}`].filter(Boolean).join('\n');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -227,11 +225,7 @@ export interface WaitForOptions {
  * Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes.
  * A throwing check counts as "not yet"; its last error is kept in the timeout error.
  */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  timeoutMs: number,
-  options: WaitForOptions = {},
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs: number, options: WaitForOptions = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   const intervalMs = options.intervalMs ?? 50;
   let lastError: unknown;

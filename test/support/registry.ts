@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, LOOPBACK } from './ports.js';
+import { freePort, LOOPBACK } from './loopback.js';
 import { ProcessExitedError, startProcess, waitFor, type ManagedProcess } from './processes.js';
 import type { RegistryAuth } from './registry-http.js';
 
@@ -45,7 +45,7 @@ export interface LocalRegistry {
 async function htpasswdLine(auth: RegistryAuth): Promise<string> {
   if (auth.username.includes(':')) throw new Error(`htpasswd user name must not contain ':' (got ${JSON.stringify(auth.username)})`);
   const { stdout } = await execFileAsync('htpasswd', ['-Bbn', auth.username, auth.password]);
-  return stdout.trim() + '\n';
+  return `${stdout.trim()}\n`;
 }
 
 /** docker-registry configuration; JSON is valid YAML, so no YAML writer is needed. */

@@ -14,7 +14,8 @@
 // without Role get a generated role), CAPABILITY_AUTO_EXPAND wherever a transform other than SAM's alone is used.
 import type { Json, JsonObject } from '../../src/template/types.js';
 
-const ECR_URL = /^(?:[a-zA-Z0-9][\w-]*\.dkr\.ecr\.[a-zA-Z0-9][\w-]*\.amazonaws\.com(?:\.cn)?|localhost(?::\d{1,5})?|127\.0\.0\.1(?::\d{1,5})?)\/(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/;
+const ECR_URL =
+  /^(?:[a-zA-Z0-9][\w-]*\.dkr\.ecr\.[a-zA-Z0-9][\w-]*\.amazonaws\.com(?:\.cn)?|localhost(?::\d{1,5})?|127\.0\.0\.1(?::\d{1,5})?)\/(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*/;
 const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const MAX_TEMPLATE_BODY = 51_200;
 
@@ -178,7 +179,14 @@ export function samDeployProblems(template: JsonObject, templateBytes: number, o
   if (options.imageRepositories !== undefined) {
     for (const uri of Object.values(options.imageRepositories)) if (!isEcrUrl(uri)) problems.push(`--image-repositories needs to have valid ECR URI as value: ${uri}`);
     const named = Object.keys(options.imageRepositories).sort().join(',');
-    if (!options.resolveImageRepos && named !== sites.map((site) => site.logicalId).sort().join(',')) {
+    if (
+      !options.resolveImageRepos &&
+      named !==
+        sites
+          .map((site) => site.logicalId)
+          .sort()
+          .join(',')
+    ) {
       problems.push("Incomplete list of function logical ids specified for '--image-repositories'.");
     }
   }

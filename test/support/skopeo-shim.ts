@@ -75,8 +75,7 @@ function findOnPath(name: string): string {
 /** registries.conf (v2) sending pulls of each host to its local stand-in over plain HTTP. */
 export function registriesConf(pullRegistries: Record<string, string>): string {
   const entries = Object.entries(pullRegistries).map(
-    ([host, local]) =>
-      `[[registry]]\nprefix = "${checkHost(host, 'pull registry')}"\nlocation = "${checkHost(local, 'local registry')}"\ninsecure = true\n`,
+    ([host, local]) => `[[registry]]\nprefix = "${checkHost(host, 'pull registry')}"\nlocation = "${checkHost(local, 'local registry')}"\ninsecure = true\n`,
   );
   return ['unqualified-search-registries = []', '', ...entries].join('\n');
 }
@@ -87,8 +86,7 @@ export function registriesConf(pullRegistries: Record<string, string>): string {
  * be test-only overhead the deployed job never has.
  */
 const ALIAS_AUTH_JQ =
-  '.auths //= {} | reduce ($aliases | to_entries[]) as $a (.; ' +
-  'if .auths[$a.key] != null and .auths[$a.value] == null then .auths[$a.value] = .auths[$a.key] else . end)';
+  '.auths //= {} | reduce ($aliases | to_entries[]) as $a (.; ' + 'if .auths[$a.key] != null and .auths[$a.value] == null then .auths[$a.value] = .auths[$a.key] else . end)';
 
 function shimScript(
   realSkopeo: string,
@@ -116,7 +114,7 @@ function shimScript(
     `log=${shellQuote(logPath)}`,
     'json_string() {',
     '  local s=$1',
-    '  s=${s//\\\\/\\\\\\\\}; s=${s//\\"/\\\\\\"}; s=${s//$\'\\n\'/\\\\n}; s=${s//$\'\\r\'/\\\\r}; s=${s//$\'\\t\'/\\\\t}',
+    "  s=${s//\\\\/\\\\\\\\}; s=${s//\\\"/\\\\\\\"}; s=${s//$'\\n'/\\\\n}; s=${s//$'\\r'/\\\\r}; s=${s//$'\\t'/\\\\t}",
     '  printf \'"%s"\' "$s"',
     '}',
     // One write per call: builds may run skopeo concurrently (two logins), and their lines must not interleave.

@@ -2,23 +2,14 @@
 // `WWW-Authenticate` challenge. `Basic`: send the credentials. `Bearer`: get a token from the realm (with
 // the credentials when there are any) for the challenged scope and cache it per (host, scope).
 // What a host asked for is remembered, so later requests authenticate up front instead of being refused first.
-import type { CallContext } from '../budget.js';
+import type { CallContext } from '../core/budget.js';
+import { isPlainObject } from '../../values.js';
+import type { CredentialsProvider, RegistryCredentials } from './credentials.js';
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
-import { RegistryError, RegistryProtocolError, RegistryUnreachableError } from './errors.js';
-import { TransportError, type Transport } from './http.js';
-import type { SecretRedactor } from './secrets.js';
-
-export interface RegistryCredentials {
-  username: string;
-  password: string;
-}
-
-/**
- * Credentials for a registry host as written in image references (`quay.io`, `docker.io`), or undefined for
- * anonymous. `call` bounds any AWS call it makes (Secrets Manager, ECR GetAuthorizationToken).
- */
-export type CredentialsProvider = (registryHost: string, call?: CallContext) => Promise<RegistryCredentials | undefined>;
+import type { HttpResponse, Transport } from './http.js';
+import { RegistryError, RegistryProtocolError, RegistryUnreachableError, TransportError } from './errors.js';
+import type { SecretRedactor } from '../log.js';
 
 /** One registry repository as the client addresses it. */
 export interface RegistryTarget extends ImageContext {
@@ -133,13 +124,7 @@ export class Authenticator {
     }
   }
 
-  private async fetchToken(
-    target: RegistryTarget,
-    realm: string,
-    service: string | undefined,
-    scope: string,
-    call: CallContext | undefined,
-  ): Promise<Authorization> {
+  private async fetchToken(target: RegistryTarget, realm: string, service: string | undefined, scope: string, call: CallContext | undefined): Promise<Authorization> {
     let url: URL;
     try {
       url = new URL(realm);
@@ -165,7 +150,7 @@ export class Authenticator {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (credentials !== undefined) headers.authorization = basicHeader(credentials);
 
-    let response;
+    let response: HttpResponse;
     try {
       response = await this.transport.send({ method: 'GET', url: url.href, headers, maxBytes: MAX_TOKEN_RESPONSE_BYTES }, call);
     } catch (error) {
@@ -201,16 +186,13 @@ export class Authenticator {
     } catch {
       throw new RegistryProtocolError(target, `the token service at ${url.origin} answered something that is not JSON`);
     }
-    const record = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    const record = isPlainObject(body) ? body : {};
     const token = typeof record.token === 'string' && record.token !== '' ? record.token : record.access_token;
     if (typeof token !== 'string' || token === '') {
       throw new RegistryProtocolError(target, `the token service at ${url.origin} answered without a "token" or "access_token"`);
     }
     this.redactor.add(token);
-    const lifetime =
-      typeof record.expires_in === 'number' && Number.isFinite(record.expires_in) && record.expires_in > 0
-        ? record.expires_in
-        : DEFAULT_TOKEN_SECONDS;
+    const lifetime = typeof record.expires_in === 'number' && Number.isFinite(record.expires_in) && record.expires_in > 0 ? record.expires_in : DEFAULT_TOKEN_SECONDS;
     const authorization: Authorization = { header: `Bearer ${token}`, credentialsUsed: credentials !== undefined };
     this.tokens.set(this.tokenKey(target.registry, scope), {
       authorization,

@@ -82,9 +82,5 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
 
 /** The challenge this client answers: Bearer when offered, else Basic, else the first one. */
 export function preferredChallenge(challenges: readonly AuthChallenge[]): AuthChallenge | undefined {
-  return (
-    challenges.find((challenge) => challenge.scheme === 'bearer') ??
-    challenges.find((challenge) => challenge.scheme === 'basic') ??
-    challenges[0]
-  );
+  return challenges.find((challenge) => challenge.scheme === 'bearer') ?? challenges.find((challenge) => challenge.scheme === 'basic') ?? challenges[0];
 }

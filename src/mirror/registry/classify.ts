@@ -1,14 +1,9 @@
 // Turns a registry's non-success answer into a typed error carrying the registry's own words.
-import {
-  ManifestNotFoundError,
-  RegistryError,
-  RegistryRateLimitedError,
-  RegistryUnauthorizedError,
-  type RegistryErrorContext,
-} from './errors.js';
+import { ManifestNotFoundError, RegistryError, RegistryRateLimitedError, RegistryUnauthorizedError, type RegistryErrorContext } from './errors.js';
+import { isPlainObject } from '../../values.js';
 import { parseRetryAfter, type HttpResponse } from './http.js';
 import { bareContentType } from './media.js';
-import type { SecretRedactor } from './secrets.js';
+import type { SecretRedactor } from '../log.js';
 
 export type ImageContext = Pick<RegistryErrorContext, 'registry' | 'repository' | 'reference'>;
 
@@ -19,10 +14,12 @@ export interface RegistryAnswer {
 }
 
 const MAX_MESSAGE_LENGTH = 300;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is taken out of the registry's words
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
 
 function clean(text: string, redactor: SecretRedactor): string | undefined {
   // Redact before cutting, so a secret split by the cut cannot survive in part.
-  const flat = redactor.redact(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = redactor.redact(text).replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   if (flat === '') return undefined;
   return flat.length > MAX_MESSAGE_LENGTH ? `${flat.slice(0, MAX_MESSAGE_LENGTH)}…` : flat;
 }
@@ -46,12 +43,12 @@ export function readRegistryAnswer(response: Pick<HttpResponse, 'headers' | 'bod
     const message = clean(text, redactor);
     return { codes: [], ...(message !== undefined ? { message } : {}) };
   }
-  if (json === null || typeof json !== 'object') return { codes: [] };
-  const record = json as Record<string, unknown>;
+  if (!isPlainObject(json)) return { codes: [] };
+  const record = json;
   let codes: string[] = [];
   let messages: string[] = [];
   if (Array.isArray(record.errors)) {
-    const entries = record.errors.filter((entry): entry is Record<string, unknown> => entry !== null && typeof entry === 'object');
+    const entries = record.errors.filter(isPlainObject);
     codes = strings(entries.map((entry) => entry.code)).map((code) => code.toUpperCase());
     messages = strings(entries.map((entry) => entry.message));
   } else {

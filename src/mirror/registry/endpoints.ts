@@ -1,11 +1,14 @@
 // Which base URL the client talks to for a registry host. The REGISTRY_ENDPOINTS map lets tests and
 // organisations with a registry proxy send a host's traffic elsewhere without touching image references.
 import { MirrorEnv } from '../../contract.js';
-import { DOCKER_HUB } from '../../reference/index.js';
+import { canonicalRegistryHost, DOCKER_HUB } from '../../reference/index.js';
+import { describeValue, isPlainObject } from '../../values.js';
 import { RegistryConfigError } from './errors.js';
 
+/** The host of Docker Hub's registry API (docker config files name it too). */
+export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 /** Docker Hub's registry API does not live at `docker.io`. */
-export const DOCKER_HUB_REGISTRY_URL = 'https://registry-1.docker.io';
+export const DOCKER_HUB_REGISTRY_URL = `https://${DOCKER_HUB_API_HOST}`;
 
 const HOST_LABEL = /^(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
 
@@ -57,17 +60,16 @@ export function parseEndpointMap(json: string | undefined): ReadonlyMap<string, 
       { cause: error },
     );
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (!isPlainObject(parsed)) {
     throw new RegistryConfigError(`${where} must be a JSON object mapping registry hosts to base URLs, such as {"quay.io": "https://quay-proxy.example.com"}`);
   }
   for (const [rawKey, value] of Object.entries(parsed)) {
     const shownKey = JSON.stringify(rawKey.slice(0, 100));
-    const lowered = rawKey.toLowerCase();
-    const key = lowered === 'index.docker.io' ? DOCKER_HUB : lowered;
+    const key = canonicalRegistryHost(rawKey);
     const keyProblem = hostKeyProblem(key);
     if (keyProblem !== undefined) throw new RegistryConfigError(`${where}: key ${shownKey} ${keyProblem}`);
     if (typeof value !== 'string') {
-      throw new RegistryConfigError(`${where}: the value for ${shownKey} must be a URL string, not ${value === null ? 'null' : typeof value}`);
+      throw new RegistryConfigError(`${where}: the value for ${shownKey} must be a URL string, not ${describeValue(value, { list: 'object', object: 'object' })}`);
     }
     const url = parseEndpointUrl(value);
     if (typeof url === 'string') throw new RegistryConfigError(`${where}: the URL for ${shownKey} ${url}`);

@@ -31,22 +31,26 @@ function describeAnswer(context: RegistryErrorContext): string {
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
-/** Base class: any failure reading a registry. */
+/** Base class: any failure of the registry client. One that reads an image names it (registry, repository, reference). */
 export class RegistryError extends Error {
   override readonly name: string = 'RegistryError';
-  readonly registry: string;
-  readonly repository: string;
-  readonly reference: string;
+  readonly registry?: string;
+  readonly repository?: string;
+  readonly reference?: string;
   readonly status?: number;
   readonly registryMessage?: string;
   readonly registryCode?: string;
 
-  /** `what` says what went wrong, `advice` what to do; the image and the registry's answer are added here. */
-  constructor(context: RegistryErrorContext, what: string, advice?: string, options?: { cause?: unknown }) {
+  /**
+   * `what` says what went wrong, `advice` what to do; the image and the registry's answer are added here. Without a
+   * context (a failure not about one image, such as the client's configuration) the message is `what` alone.
+   */
+  constructor(context: RegistryErrorContext | undefined, what: string, advice?: string, options?: { cause?: unknown }) {
     super(
-      `${describeImage(context)}: ${what}${describeAnswer(context)}${advice !== undefined ? `. ${advice}` : ''}`,
+      `${context !== undefined ? `${describeImage(context)}: ` : ''}${what}${context !== undefined ? describeAnswer(context) : ''}${advice !== undefined ? `. ${advice}` : ''}`,
       options?.cause !== undefined ? { cause: options.cause } : undefined,
     );
+    if (context === undefined) return;
     this.registry = context.registry;
     this.repository = context.repository;
     this.reference = context.reference;
@@ -60,11 +64,7 @@ export class RegistryError extends Error {
 export class ManifestNotFoundError extends RegistryError {
   override readonly name: string = 'ManifestNotFoundError';
   constructor(context: RegistryErrorContext) {
-    super(
-      context,
-      `not found in ${context.registry}`,
-      'Check that the repository and the tag or digest exist and are spelled exactly as in the registry',
-    );
+    super(context, `not found in ${context.registry}`, 'Check that the repository and the tag or digest exist and are spelled exactly as in the registry');
   }
 }
 
@@ -140,9 +140,44 @@ export function platformNotFoundReason(available: readonly string[], architectur
 }
 
 /** The client's configuration is unusable (for example a bad REGISTRY_ENDPOINTS value). */
-export class RegistryConfigError extends Error {
-  override readonly name = 'RegistryConfigError';
+export class RegistryConfigError extends RegistryError {
+  override readonly name: string = 'RegistryConfigError';
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    super(undefined, message, undefined, options);
+  }
+}
+
+/** Thrown by media.ts's shape checks; the client turns it into a RegistryProtocolError naming the image. */
+export class ManifestShapeError extends Error {
+  override readonly name = 'ManifestShapeError';
+}
+
+export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect' | 'refused';
+
+/** One HTTP exchange failed without an answer to classify (http.ts); the client maps it to a typed RegistryError. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
+  readonly url: string;
+  constructor(
+    readonly kind: TransportFailure,
+    url: string,
+    /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
+    readonly detail: string,
+    public attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    const shown = withoutQuery(url);
+    super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.url = shown;
+  }
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
   }
 }

@@ -4,7 +4,10 @@
 // read with a size cap. Every hop first passes the address guard (no loopback, link-local or Runtime API
 // unless mapped), and the whole exchange, retries and backoff included, stays within the caller's
 // CallContext. Knows nothing about images; the client maps TransportError to typed errors.
-import { MIN_CALL_MS, realSleep, realTimer, type CallContext, type Timer } from '../budget.js';
+import { MIN_CALL_MS, type CallContext, type Timer } from '../core/budget.js';
+import { exponentialBackoffMs } from '../core/timing.js';
+import { realSleep, realTimer } from '../ports/clock.js';
+import { TransportError } from './errors.js';
 import type { AddressGuard } from './guard.js';
 
 /** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */
@@ -43,35 +46,6 @@ export interface HttpResponse {
   /** The URL that finally answered (after redirects). */
   readonly url: string;
   readonly attempts: number;
-}
-
-export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'redirect' | 'refused';
-
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
-  readonly url: string;
-  constructor(
-    readonly kind: TransportFailure,
-    url: string,
-    /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
-    readonly detail: string,
-    public attempts: number,
-    options?: { cause?: unknown },
-  ) {
-    const shown = withoutQuery(url);
-    super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.url = shown;
-  }
-}
-
-function withoutQuery(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 const MAX_REDIRECTS = 5;
@@ -231,7 +205,7 @@ export class Transport {
   }
 
   private backoff(attempt: number): number {
-    return Math.min(MAX_BACKOFF_MS, this.options.retryDelayMs * 2 ** (attempt - 1));
+    return exponentialBackoffMs(attempt, this.options.retryDelayMs, MAX_BACKOFF_MS);
   }
 
   /**
@@ -258,11 +232,7 @@ export class Transport {
         if (refusal !== undefined) throw new TransportError('refused', url.href, refusal, 1);
         let response: Response;
         try {
-          response = await raceSignal(
-            this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }),
-            signal,
-            () => failure(signal.reason),
-          );
+          response = await raceSignal(this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }), signal, () => failure(signal.reason));
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
         }
@@ -286,10 +256,7 @@ export class Transport {
           continue;
         }
         try {
-          const body =
-            request.method === 'HEAD'
-              ? new Uint8Array()
-              : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
+          const body = request.method === 'HEAD' ? new Uint8Array() : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
           return { status: response.status, headers: response.headers, body, url: url.href };
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);

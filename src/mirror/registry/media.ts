@@ -1,5 +1,7 @@
-// Manifest media types, content digests and the shape checks this client relies on (pure).
-import { createHash } from 'node:crypto';
+// Manifest media types and the shape checks this client relies on (pure); digests are ../../reference/digest.ts.
+import { isDigest } from '../../reference/index.js';
+import { isPlainObject } from '../../values.js';
+import { ManifestShapeError } from './errors.js';
 
 export const MediaType = {
   OciManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -14,12 +16,7 @@ export const MediaType = {
  * Every manifest request sends all four types: docker-registry answers 404 for an OCI index when only
  * Docker types are accepted, and silently hands out one child of a manifest list when the list type is missing.
  */
-export const MANIFEST_MEDIA_TYPES: readonly string[] = [
-  MediaType.OciManifest,
-  MediaType.OciIndex,
-  MediaType.DockerManifest,
-  MediaType.DockerManifestList,
-];
+export const MANIFEST_MEDIA_TYPES: readonly string[] = [MediaType.OciManifest, MediaType.OciIndex, MediaType.DockerManifest, MediaType.DockerManifestList];
 export const MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(', ');
 
 const INDEX_MEDIA_TYPES: readonly string[] = [MediaType.OciIndex, MediaType.DockerManifestList];
@@ -49,29 +46,6 @@ export function bareContentType(header: string | null): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-const HASH_OF_ALGORITHM: Readonly<Record<string, string>> = { sha256: 'sha256', sha384: 'sha384', sha512: 'sha512' };
-
-/** `<algorithm>:<hex>` of the bytes, or undefined when the algorithm is not one this client can compute. */
-export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string | undefined {
-  const hash = HASH_OF_ALGORITHM[algorithm];
-  if (hash === undefined) return undefined;
-  return `${algorithm}:${createHash(hash).update(bytes).digest('hex')}`;
-}
-
-/** Undefined when `expected` is the digest of `bytes`, else the reason it is not. */
-export function digestProblem(bytes: Uint8Array, expected: string): string | undefined {
-  const algorithm = expected.slice(0, Math.max(0, expected.indexOf(':')));
-  const actual = digestOf(bytes, algorithm);
-  if (actual === undefined) return `digest algorithm "${algorithm.slice(0, 20)}" is not supported (sha256, sha384, sha512 are)`;
-  return actual === expected ? undefined : `content digest is ${actual}`;
-}
-
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-
-export function isDigest(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= 256 && DIGEST.test(value);
-}
-
 export interface Platform {
   readonly os: string;
   readonly architecture: string;
@@ -86,18 +60,9 @@ export interface Descriptor {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** Thrown by the shape checks below; the client turns it into a RegistryProtocolError naming the image. */
-export class ManifestShapeError extends Error {
-  override readonly name = 'ManifestShapeError';
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function parsePlatform(value: unknown, where: string): Platform | undefined {
   if (value === undefined) return undefined;
-  if (!isObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string') {
+  if (!isPlainObject(value) || typeof value.os !== 'string' || typeof value.architecture !== 'string') {
     throw new ManifestShapeError(`${where} has a platform without string "os" and "architecture"`);
   }
   const variant = typeof value.variant === 'string' && value.variant !== '' ? value.variant : undefined;
@@ -105,14 +70,14 @@ function parsePlatform(value: unknown, where: string): Platform | undefined {
 }
 
 function parseAnnotations(value: unknown): Readonly<Record<string, string>> | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const annotations: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string') annotations[key] = entry;
   return annotations;
 }
 
 export function parseDescriptor(value: unknown, where: string): Descriptor {
-  if (!isObject(value)) throw new ManifestShapeError(`${where} is not an object`);
+  if (!isPlainObject(value)) throw new ManifestShapeError(`${where} is not an object`);
   if (typeof value.mediaType !== 'string') throw new ManifestShapeError(`${where} has no "mediaType"`);
   if (!isDigest(value.digest)) throw new ManifestShapeError(`${where} has no valid "digest"`);
   if (typeof value.size !== 'number' || !Number.isSafeInteger(value.size) || value.size < 0) {
@@ -131,25 +96,23 @@ export function parseDescriptor(value: unknown, where: string): Descriptor {
 
 /** Entries of an OCI index or Docker manifest list. */
 export function parseIndex(json: unknown): Descriptor[] {
-  if (!isObject(json) || !Array.isArray(json.manifests)) throw new ManifestShapeError('the index has no "manifests" array');
+  if (!isPlainObject(json) || !Array.isArray(json.manifests)) throw new ManifestShapeError('the index has no "manifests" array');
   return json.manifests.map((entry, index) => parseDescriptor(entry, `index entry ${index + 1}`));
 }
 
 /** The config descriptor of a single-platform image manifest. */
 export function parseImageManifestConfig(json: unknown): Descriptor {
-  if (!isObject(json)) throw new ManifestShapeError('the manifest is not a JSON object');
+  if (!isPlainObject(json)) throw new ManifestShapeError('the manifest is not a JSON object');
   const config = parseDescriptor(json.config, 'the manifest\'s "config"');
   if (!CONFIG_MEDIA_TYPES.includes(config.mediaType)) {
-    throw new ManifestShapeError(
-      `the manifest's config has media type "${config.mediaType.slice(0, 100)}", so it is not a container image (an OCI artifact?)`,
-    );
+    throw new ManifestShapeError(`the manifest's config has media type "${config.mediaType.slice(0, 100)}", so it is not a container image (an OCI artifact?)`);
   }
   return config;
 }
 
 /** `os`, `architecture` and `variant` of an image config blob. */
 export function parseImageConfigPlatform(json: unknown): Platform {
-  if (!isObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string') {
+  if (!isPlainObject(json) || typeof json.os !== 'string' || typeof json.architecture !== 'string') {
     throw new ManifestShapeError('the image config has no string "os" and "architecture"');
   }
   const variant = typeof json.variant === 'string' && json.variant !== '' ? json.variant : undefined;
@@ -161,7 +124,7 @@ export function parseImageConfigPlatform(json: unknown): Platform {
  * `mediaType`. Throws ManifestShapeError when they disagree or the type is not one this client reads.
  */
 export function manifestMediaType(contentTypeHeader: string | null, json: unknown): string {
-  if (!isObject(json)) throw new ManifestShapeError('the manifest is not a JSON object');
+  if (!isPlainObject(json)) throw new ManifestShapeError('the manifest is not a JSON object');
   const contentType = bareContentType(contentTypeHeader);
   const declared = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   let mediaType: string;

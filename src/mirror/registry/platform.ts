@@ -55,3 +55,16 @@ export function choosePlatformEntry(entries: readonly Descriptor[], architecture
   }
   return best?.entry;
 }
+
+/** What the client resolves a reference to for one architecture. */
+export interface PlatformManifest {
+  /** Digest of the single-platform manifest to copy and pin. */
+  digest: string;
+  mediaType: string;
+  /** `linux/amd64` or `linux/arm64`. */
+  platform: string;
+  /** Digest of the index or manifest list it was chosen from. */
+  indexDigest?: string;
+  /** Platforms the image offers (attestations excluded), e.g. `['linux/amd64', 'linux/arm64/v8']`. */
+  available: string[];
+}

@@ -3,15 +3,7 @@
 // AWS_ENDPOINT_URL_CODEBUILD, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS and AWS_ENDPOINT_URL_LAMBDA. Signatures are not
 // checked (moto does not check them either). Every call is recorded for assertions.
 import type { CodeBuildEmulator } from './codebuild.js';
-import {
-  AwsServiceError,
-  readBody,
-  sendAwsJson,
-  sendAwsJsonError,
-  sendRestJsonError,
-  startHttpServer,
-  type LocalHttpServer,
-} from './http.js';
+import { AwsServiceError, readBody, sendAwsJson, sendAwsJsonError, sendRestJsonError, startHttpServer, type LocalHttpServer } from './http.js';
 import type { LambdaEmulator } from './lambda.js';
 import type { LogStore } from './logs.js';
 

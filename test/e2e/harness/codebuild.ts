@@ -183,7 +183,12 @@ export class CodeBuildEmulator {
 
     const project = this.projects.get(projectName);
     if (project === undefined) {
-      refuse(new AwsServiceError('ResourceNotFoundException', `Project cannot be found: arn:aws:codebuild:${this.options.region}:${this.options.accountId}:project/${projectName}`));
+      refuse(
+        new AwsServiceError(
+          'ResourceNotFoundException',
+          `Project cannot be found: arn:aws:codebuild:${this.options.region}:${this.options.accountId}:project/${projectName}`,
+        ),
+      );
     }
     const unknownKeys = Object.keys(input).filter((key) => !['projectName', 'idempotencyToken', 'environmentVariablesOverride'].includes(key));
     if (unknownKeys.length > 0) refuse(new AwsServiceError('InvalidInputException', `the local CodeBuild does not emulate ${unknownKeys.join(', ')}`));
@@ -206,12 +211,7 @@ export class CodeBuildEmulator {
       }
     }
     if (this.running() >= this.settings.concurrencyLimit) {
-      refuse(
-        new AwsServiceError(
-          'AccountLimitExceededException',
-          `Cannot have more than ${this.settings.concurrencyLimit} active builds for the account`,
-        ),
-      );
+      refuse(new AwsServiceError('AccountLimitExceededException', `Cannot have more than ${this.settings.concurrencyLimit} active builds for the account`));
     }
 
     const uuid = randomUUID();
@@ -307,7 +307,10 @@ export class CodeBuildEmulator {
   private listBuildsForProject(input: Record<string, unknown>): unknown {
     const projectName = typeof input.projectName === 'string' ? input.projectName : '';
     if (!this.projects.has(projectName)) {
-      throw new AwsServiceError('ResourceNotFoundException', `The provided project arn:aws:codebuild:${this.options.region}:${this.options.accountId}:project/${projectName} does not exist`);
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `The provided project arn:aws:codebuild:${this.options.region}:${this.options.accountId}:project/${projectName} does not exist`,
+      );
     }
     const ids = [...this.builds.values()].filter((build) => build.projectName === projectName).map((build) => build.id);
     return { ids: (input.sortOrder === 'ASCENDING' ? ids : ids.reverse()).slice(0, 100) };
@@ -377,9 +380,7 @@ export class CodeBuildEmulator {
       },
       buildComplete: final,
       initiator: 'sysdig-image-fix-mirror',
-      ...(build.result !== undefined
-        ? { exportedEnvironmentVariables: Object.entries(build.result.exported).map(([name, value]) => ({ name, value })) }
-        : {}),
+      ...(build.result !== undefined ? { exportedEnvironmentVariables: Object.entries(build.result.exported).map(([name, value]) => ({ name, value })) } : {}),
     };
   }
 }

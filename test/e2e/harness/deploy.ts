@@ -13,19 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
 import { samTranslate } from '../../support/sam.js';
 import type { BuildRecord, CodeBuildEmulator, StartBuildRecord } from './codebuild.js';
-import {
-  bindParameters,
-  evaluateConditions,
-  IntrinsicError,
-  partitionOf,
-  resolve,
-  type Json,
-  type JsonObject,
-  type ResolveScope,
-} from './intrinsics.js';
+import { bindParameters, evaluateConditions, IntrinsicError, partitionOf, resolve, type Json, type JsonObject, type ResolveScope } from './intrinsics.js';
 import type { InvocationRecord, LambdaEmulator } from './lambda.js';
 import type { MacroStack } from './macro-stack.js';
-import { ResponseTimeoutError, type CustomResourceAnswer, type IssuedUrl, type ResponseServer } from './response-server.js';
+import { ResponseTimeoutError, type ResponseBody, type IssuedUrl, type ResponseServer } from '../../support/response-server.js';
 
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 const MIRROR_TYPE = 'Custom::ImageMirror';
@@ -56,7 +47,7 @@ export interface CustomResourceRequest {
   readonly event: JsonObject;
   readonly responseUrl: IssuedUrl;
   readonly sentAt: number;
-  answer?: CustomResourceAnswer;
+  answer?: ResponseBody;
   answeredAt?: number;
   /** Milliseconds from sending the event to the accepted answer. */
   answerMs?: number;
@@ -277,9 +268,7 @@ export class DeployDriver {
       stack.template = previous.template;
       stack.parameters = previous.parameters;
       stack.mirrors = previous.mirrors;
-      deployment.status = rollback.every((request) => request === undefined || request.answer?.Status === 'SUCCESS')
-        ? 'UPDATE_ROLLBACK_COMPLETE'
-        : 'UPDATE_ROLLBACK_FAILED';
+      deployment.status = rollback.every((request) => request === undefined || request.answer?.Status === 'SUCCESS') ? 'UPDATE_ROLLBACK_COMPLETE' : 'UPDATE_ROLLBACK_FAILED';
       return this.finish(deployment, stack);
     }
 
@@ -446,7 +435,8 @@ export class DeployDriver {
     const invocation = await this.options.lambda.invoke(macroStack.macroFunction.name, event, 'macro', 'RequestResponse').finished;
     if (invocation.status !== 'ok') return { step: { ok: false, errorMessage: `the macro function failed: ${invocation.error}` } };
     const response = invocation.result as { requestId?: unknown; status?: unknown; fragment?: unknown; errorMessage?: unknown } | null;
-    if (response?.requestId !== requestId) return { step: { ok: false, errorMessage: `the macro answered requestId ${JSON.stringify(response?.requestId)}, not ${requestId}` } };
+    if (response?.requestId !== requestId)
+      return { step: { ok: false, errorMessage: `the macro answered requestId ${JSON.stringify(response?.requestId)}, not ${requestId}` } };
     if (typeof response.status !== 'string' || response.status.toLowerCase() !== 'success') {
       return { step: { ok: false, errorMessage: typeof response.errorMessage === 'string' ? response.errorMessage : `status ${JSON.stringify(response.status)}` } };
     }

@@ -103,9 +103,7 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
     if (repository !== undefined && isWrite && request.headers.authorization !== undefined) {
       const mutability = await repositoryMutability(repository);
       if (mutability === undefined) {
-        return refuse(
-          registryError(404, 'NAME_UNKNOWN', `The repository with name '${repository}' does not exist in the registry with id '${options.registryId}'`),
-        );
+        return refuse(registryError(404, 'NAME_UNKNOWN', `The repository with name '${repository}' does not exist in the registry with id '${options.registryId}'`));
       }
       // ECR refuses any push to an existing tag of an IMMUTABLE repository, even of the very same manifest.
       if (isManifestPut && mutability === 'IMMUTABLE' && !DIGEST.test(reference)) {
@@ -143,7 +141,9 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
             new PutImageCommand({
               repositoryName: repository,
               imageManifest: body!.toString('utf8'),
-              imageManifestMediaType: String(request.headers['content-type'] ?? '').split(';')[0]!.trim(),
+              imageManifestMediaType: String(request.headers['content-type'] ?? '')
+                .split(';')[0]!
+                .trim(),
               imageDigest: digest,
               ...(DIGEST.test(reference) ? {} : { imageTag: reference }),
             }),
@@ -162,8 +162,7 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
 
   return {
     ...server,
-    pushedBlobBytes: (repository) =>
-      repository === undefined ? [...bytesByRepository.values()].reduce((a, b) => a + b, 0) : (bytesByRepository.get(repository) ?? 0),
+    pushedBlobBytes: (repository) => (repository === undefined ? [...bytesByRepository.values()].reduce((a, b) => a + b, 0) : (bytesByRepository.get(repository) ?? 0)),
     registered: () => [...registered],
     retarget(backendUrl) {
       backend = new URL(backendUrl);

@@ -22,7 +22,7 @@ import { startEcrProxy, type EcrProxy } from './ecr-proxy.js';
 import { LambdaEmulator } from './lambda.js';
 import { LogStore } from './logs.js';
 import { loadMacroStack, type MacroStack } from './macro-stack.js';
-import { startResponseServer, type ResponseServer } from './response-server.js';
+import { ResponseServer } from '../../support/response-server.js';
 
 export const REGION = 'us-east-1';
 export const OTHER_REGION = 'eu-west-1';
@@ -153,7 +153,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     });
     stoppers.push(() => shim.cleanup());
 
-    const responses = await startResponseServer();
+    const responses = await ResponseServer.start();
     stoppers.push(() => responses.stop());
     const logs = new LogStore();
     const awsCredentials = {

@@ -2,7 +2,7 @@
 // free ports that close every connection on stop, body reading, and the AWS wire formats for errors.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { LOOPBACK } from '../../support/ports.js';
+import { LOOPBACK } from '../../support/loopback.js';
 
 /** A running loopback HTTP server. */
 export interface LocalHttpServer {

@@ -40,7 +40,7 @@ process.stdin.on('end', async () => {
     report({ ok: true, result: result === undefined ? null : result });
     process.exit(0);
   } catch (error) {
-    report({ ok: false, errorType: (error && error.name) || 'Error', errorMessage: error && error.message ? error.message : String(error) });
+    report({ ok: false, errorType: error?.name || 'Error', errorMessage: error?.message ? error.message : String(error) });
     process.exit(1);
   }
 });

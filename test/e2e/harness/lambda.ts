@@ -190,21 +190,22 @@ export class LambdaEmulator {
       if (invocationType === 'Event' && record.status !== 'ok' && attempt < 3) this.scheduleRetry(nameOrArn, event, source, attempt, awsRequestId);
       settle(record);
     });
-    child.stdin!.end(
-      JSON.stringify({ event, bundle: fn.bundle, functionName: fn.name, invokedFunctionArn, awsRequestId, deadline, memoryMb: fn.memoryMb }),
-    );
+    child.stdin!.end(JSON.stringify({ event, bundle: fn.bundle, functionName: fn.name, invokedFunctionArn, awsRequestId, deadline, memoryMb: fn.memoryMb }));
     return record;
   }
 
   private scheduleRetry(nameOrArn: string, event: unknown, source: InvocationSource, attempt: number, awsRequestId: string): void {
     const delays = this.options.asyncRetryDelaysMs ?? [1_000, 2_000];
     const pending = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.pendingRetries = this.pendingRetries.filter((p) => p !== pending);
-        this.invoke(nameOrArn, event, source, 'Event', { attempt: attempt + 1, awsRequestId });
-        resolve();
-      }, delays[attempt - 1]);
+      const timer = setTimeout(
+        () => {
+          this.retryTimers.delete(timer);
+          this.pendingRetries = this.pendingRetries.filter((p) => p !== pending);
+          this.invoke(nameOrArn, event, source, 'Event', { attempt: attempt + 1, awsRequestId });
+          resolve();
+        },
+        delays[attempt - 1],
+      );
       this.retryTimers.add(timer);
     });
     this.pendingRetries.push(pending);

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CfnYamlError, parseCfnYaml, stringifyCfnYaml } from '../../../src/cli/cfn-yaml.js';
+import { CfnYamlError } from '../../../src/cli/errors.js';
+import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
+import { stringifyCfnYaml } from '../../../src/cli/cfn-yaml-writer.js';
 import type { Json } from '../../../src/template/types.js';
 
 /** Parses `value: <snippet>` and returns what `value` became. */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: a module-local helper; the global valueOf is not used here
 function valueOf(snippet: string): unknown {
   return (parseCfnYaml(`value: ${snippet}\n`) as { value: unknown }).value;
 }
@@ -179,13 +182,23 @@ describe('Function: parseCfnYaml', () => {
 
     it('stops alias expansion bombs', () => {
       const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-      for (let i = 1; i < 8; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+      for (let i = 1; i < 8; i++)
+        lines.push(
+          `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(96 + i)}`)
+            .join(', ')}]`,
+        );
       expect(() => parseCfnYaml(lines.join('\n'))).toThrow(/aliases expand to more than 10000 nodes/);
     });
 
     it('stops merge key bombs', () => {
       const lines = ['a0: &a0 {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, k9: 9}'];
-      for (let i = 1; i < 8; i++) lines.push(`a${i}: &a${i} {<<: [${Array(10).fill(`*a${i - 1}`).join(', ')}]}`);
+      for (let i = 1; i < 8; i++)
+        lines.push(
+          `a${i}: &a${i} {<<: [${Array(10)
+            .fill(`*a${i - 1}`)
+            .join(', ')}]}`,
+        );
       expect(() => parseCfnYaml(lines.join('\n'))).toThrow(/aliases expand to more than 10000 nodes/);
     });
   });

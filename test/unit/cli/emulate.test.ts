@@ -14,7 +14,12 @@ describe('Function: splitTransforms', () => {
     ['a list with ours only', ['SysdigImageFix'], undefined, true],
     ['a list with the long form of ours', [{ Name: 'SysdigImageFix' }, SAM], [SAM], true],
     ['another transform as a string', SAM, SAM, false],
-    ['a list without ours', [SAM, { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } }], [SAM, { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } }], false],
+    [
+      'a list without ours',
+      [SAM, { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } }],
+      [SAM, { Name: 'AWS::Include', Parameters: { Location: 's3://b/k' } }],
+      false,
+    ],
   ])('Transform as %s', (_case, transforms, remaining, ours) => {
     const template: JsonObject = { AWSTemplateFormatVersion: '2010-09-09', Transform: transforms, ...resources };
     const split = splitTransforms(template);
@@ -70,7 +75,14 @@ describe('Function: stackParameterValues', () => {
   });
 
   it('lets --parameter values override Defaults and fill parameters without one', () => {
-    const result = stackParameterValues(template, new Map([['Image', 'ghcr.io/org/app:2'], ['Tag', 'v2'], ['Subnets', 'subnet-9']]));
+    const result = stackParameterValues(
+      template,
+      new Map([
+        ['Image', 'ghcr.io/org/app:2'],
+        ['Tag', 'v2'],
+        ['Subnets', 'subnet-9'],
+      ]),
+    );
     expect(result.values).toMatchObject({ Image: 'ghcr.io/org/app:2', Tag: 'v2', Subnets: ['subnet-9'] });
     expect(result.unresolved).toEqual([]);
   });

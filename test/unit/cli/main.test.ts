@@ -311,7 +311,19 @@ describe('Function: main', () => {
       const run = await runCli(argv);
       expect(run.code).toBe(0);
       expect(run.stderr).toBe('');
-      for (const text of ['transform FILE|-', 'scan FILE|-', '--region', '--account', '--parameter K=V', '--mirror-function-arn', '--format yaml|json', 'Exit codes', 'Examples', 'SysdigImageFix-MirrorFunctionArn', 'deploy-time']) {
+      for (const text of [
+        'transform FILE|-',
+        'scan FILE|-',
+        '--region',
+        '--account',
+        '--parameter K=V',
+        '--mirror-function-arn',
+        '--format yaml|json',
+        'Exit codes',
+        'Examples',
+        'SysdigImageFix-MirrorFunctionArn',
+        'deploy-time',
+      ]) {
         expect(run.stdout).toContain(text);
       }
       expect(run.stdout).toMatch(/^\s+0\s/m);

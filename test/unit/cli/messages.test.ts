@@ -79,9 +79,7 @@ describe('CLI messages', () => {
   });
 
   describe('the value of a parameter is named where it came from', () => {
-    const template = JSON.stringify(
-      templateWith({ Fn: lambdaImageFunction({ Ref: 'Img' }) }, { Parameters: { Img: stringParameter('s3://bucket/key') } }),
-    );
+    const template = JSON.stringify(templateWith({ Fn: lambdaImageFunction({ Ref: 'Img' }) }, { Parameters: { Img: stringParameter('s3://bucket/key') } }));
     it.each([
       ['its Default', [], 's3://bucket/key', 'Parameters.Img.Default'],
       ['--parameter', ['--parameter', 'Img=https://quay.io/sysdig/agent:1'], 'https://quay.io/sysdig/agent:1', '--parameter Img'],
@@ -186,7 +184,9 @@ describe('CLI messages', () => {
     expect(run.code).toBe(0);
     expect(run.stderr.split('\n')[0]).toBe('warning: region eu-wst-1 (--region) is not a known AWS region; did you mean eu-west-1? Continuing with eu-wst-1.');
     const fromEnv = await runCli(['scan', '-', '--account', '123456789012'], '{}', { AWS_REGION: 'ap-northeast-9' });
-    expect(fromEnv.stderr.split('\n')[0]).toBe('warning: region ap-northeast-9 (AWS_REGION) is not a known AWS region; did you mean ap-northeast-1? Continuing with ap-northeast-9.');
+    expect(fromEnv.stderr.split('\n')[0]).toBe(
+      'warning: region ap-northeast-9 (AWS_REGION) is not a known AWS region; did you mean ap-northeast-1? Continuing with ap-northeast-9.',
+    );
     const unlike = await runCli(['scan', '-', '--region', 'mars-north-1', '--account', '123456789012'], '{}');
     expect(unlike.stderr.split('\n')[0]).toBe('warning: region mars-north-1 (--region) is not a known AWS region Continuing with mars-north-1.');
   });
@@ -207,7 +207,7 @@ describe('CLI messages', () => {
       '',
     ].join('\n');
 
-    it('scan keeps AWS\'s own in-region ECR image', async () => {
+    it("scan keeps AWS's own in-region ECR image", async () => {
       const run = await runCli(['scan', '-', '--region', 'me-south-1', '--account', '123456789012'], athena);
       expect(run.code).toBe(0);
       expect(run.stdout.split('\n')[1]).toMatch(/^Connector\s+084828588479\.dkr\.ecr\.me-south-1\.amazonaws\.com\/athena-federation-repository-redshift:2024\.1\.1\s+keep\s/);

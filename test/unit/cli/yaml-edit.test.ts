@@ -70,7 +70,7 @@ Outputs:
 const MIRROR_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:mirror';
 
 describe('Function: editYamlTemplate (through the CLI)', () => {
-  it('changes only the Transform entry, the rewritten sites and the added resources, in the input\'s own style', async () => {
+  it("changes only the Transform entry, the rewritten sites and the added resources, in the input's own style", async () => {
     const run = await transformYaml(INPUT, ['--mirror-function-arn', MIRROR_ARN]);
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain('written afresh');
@@ -79,7 +79,10 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     const expected = INPUT.replace('    - SysdigImageFix   # mirrors third-party images\n', '')
       .replace('ImageUri: !Ref WorkerImage   # keep me', `ImageUri: !GetAtt ${ids[0]}.ImageUri   # keep me`)
       .replace('Code: {ImageUri: quay.io/example-org/report-builder:2.3.0}', `Code: {ImageUri: !GetAtt ${ids[1]}.ImageUri}`)
-      .replace('                ImageUri:\n                    Fn::Sub: "ghcr.io/example-org/nightly:${AWS::Region}"\n', `                ImageUri: !GetAtt ${ids[2]}.ImageUri\n`)
+      .replace(
+        '                ImageUri:\n                    Fn::Sub: "ghcr.io/example-org/nightly:${AWS::Region}"\n',
+        `                ImageUri: !GetAtt ${ids[2]}.ImageUri\n`,
+      )
       .replace(
         '                Statement: []\n',
         [
@@ -147,7 +150,9 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     expect(run.stdout).toMatch(/ {8}ImageUri: !GetAtt ImageMirror[0-9a-f]{8}\.ImageUri\n/);
 
     // A site that comes from a merge key: the mapping holding it is written out whole, the anchor stays.
-    const merged = input.replace('Metadata:\n  Image: &image quay.io/a/b:1\n', 'Metadata:\n  Code: &code {ImageUri: quay.io/a/b:1}\n').replace('      Code:\n        ImageUri: *image\n', '      <<: {Code: *code}\n');
+    const merged = input
+      .replace('Metadata:\n  Image: &image quay.io/a/b:1\n', 'Metadata:\n  Code: &code {ImageUri: quay.io/a/b:1}\n')
+      .replace('      Code:\n        ImageUri: *image\n', '      <<: {Code: *code}\n');
     const fromMerge = await transformYaml(merged);
     expect(fromMerge.code).toBe(0);
     expect(fromMerge.stderr).not.toContain('written afresh');
@@ -158,7 +163,8 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
   });
 
   it('writes the template afresh, saying so, when the input cannot be edited in place (a merge key at the top)', async () => {
-    const input = 'Base: &base {Description: shared}\n<<: *base\nTransform: SysdigImageFix\nResources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      PackageType: Image\n      Code: {ImageUri: nginx}\n';
+    const input =
+      'Base: &base {Description: shared}\n<<: *base\nTransform: SysdigImageFix\nResources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      PackageType: Image\n      Code: {ImageUri: nginx}\n';
     const run = await transformYaml(input);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("note: the input's YAML layout could not be kept (comments and formatting); the template is written afresh\n");
@@ -167,8 +173,9 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     expect(output.Transform).toBeUndefined();
   });
 
-  it('writes new lines with the input\'s line endings (CRLF)', async () => {
-    const input = 'Transform: SysdigImageFix\r\nResources:\r\n  A:\r\n    Type: AWS::Lambda::Function\r\n    Properties:\r\n      PackageType: Image\r\n      Code:\r\n        ImageUri: nginx\r\n';
+  it("writes new lines with the input's line endings (CRLF)", async () => {
+    const input =
+      'Transform: SysdigImageFix\r\nResources:\r\n  A:\r\n    Type: AWS::Lambda::Function\r\n    Properties:\r\n      PackageType: Image\r\n      Code:\r\n        ImageUri: nginx\r\n';
     const run = await transformYaml(input);
     expect(run.code).toBe(0);
     expect(run.stderr).not.toContain('written afresh');

@@ -16,7 +16,7 @@ const validImage = fc.constantFrom(
   'nginx',
   'library/python:3.12',
   'amazon/aws-lambda-python:3.12',
-  'docker.io/library/alpine@sha256:' + 'a'.repeat(64),
+  `docker.io/library/alpine@sha256:${'a'.repeat(64)}`,
   'public.ecr.aws/lambda/nodejs:20',
   'ghcr.io/org/tool:v1',
   'localhost:5000/team/app:dev',
@@ -43,7 +43,7 @@ const hostileImage = fc.oneof(
     'host:99999/x',
     '\u202equay.io/x',
     'x'.repeat(3000),
-    'a/'.repeat(200) + 'b',
+    `${'a/'.repeat(200)}b`,
     '${AWS::Region}',
     'arn:aws:ecr:us-east-1:123456789012:repository/x',
   ),
@@ -86,7 +86,18 @@ const intrinsic: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
 
 const architectures: fc.Arbitrary<Json | undefined> = fc.oneof(
   fc.constant(undefined),
-  fc.constantFrom<Json>(['x86_64'], ['arm64'], [], ['x86_64', 'arm64'], ['sparc'], 'arm64', null, { Ref: 'Arch' }, [{ Ref: 'Arch' }], [{ 'Fn::If': ['IsArm', 'arm64', 'x86_64'] }]),
+  fc.constantFrom<Json>(
+    ['x86_64'],
+    ['arm64'],
+    [],
+    ['x86_64', 'arm64'],
+    ['sparc'],
+    'arm64',
+    null,
+    { Ref: 'Arch' },
+    [{ Ref: 'Arch' }],
+    [{ 'Fn::If': ['IsArm', 'arm64', 'x86_64'] }],
+  ),
   fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<Json>,
 );
 
@@ -115,7 +126,10 @@ function withOptional(base: Record<string, Json>, extra: Record<string, Json | u
 const lambdaFunction = fc
   .record({ image: intrinsic, architectures, metadata, condition: fc.option(fc.constantFrom(...CONDITION_NAMES), { nil: undefined }) })
   .map(({ image, architectures: arch, metadata: meta, condition }) =>
-    withOptional({ Type: 'AWS::Lambda::Function', Properties: withOptional({ PackageType: 'Image', Code: { ImageUri: image } }, { Architectures: arch }) }, { Metadata: meta, Condition: condition }),
+    withOptional(
+      { Type: 'AWS::Lambda::Function', Properties: withOptional({ PackageType: 'Image', Code: { ImageUri: image } }, { Architectures: arch }) },
+      { Metadata: meta, Condition: condition },
+    ),
   );
 
 const samFunction = fc
@@ -148,9 +162,13 @@ const logicalId = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 
-const anyResources = fc.dictionary(logicalId, fc.oneof({ weight: 3, arbitrary: lambdaFunction }, { weight: 2, arbitrary: samFunction }, { weight: 2, arbitrary: brokenResource }), {
-  maxKeys: 6,
-});
+const anyResources = fc.dictionary(
+  logicalId,
+  fc.oneof({ weight: 3, arbitrary: lambdaFunction }, { weight: 2, arbitrary: samFunction }, { weight: 2, arbitrary: brokenResource }),
+  {
+    maxKeys: 6,
+  },
+);
 
 /** Templates a user could really deploy: valid images and options, the usual intrinsics. */
 const cleanImage: fc.Arbitrary<Json> = fc.oneof(
@@ -166,10 +184,17 @@ const cleanImage: fc.Arbitrary<Json> = fc.oneof(
   ),
 );
 const cleanOptions = fc.option(
-  fc.record(
-    { Skip: fc.boolean(), RepositoryPrefix: fc.constantFrom('team/mirrors', 'sysdig-image-fix'), Architecture: fc.constantFrom('x86_64', 'arm64'), ServiceTimeout: fc.integer({ min: 1, max: 3600 }) },
-    { requiredKeys: [] },
-  ).map((value) => ({ SysdigImageFix: value })),
+  fc
+    .record(
+      {
+        Skip: fc.boolean(),
+        RepositoryPrefix: fc.constantFrom('team/mirrors', 'sysdig-image-fix'),
+        Architecture: fc.constantFrom('x86_64', 'arm64'),
+        ServiceTimeout: fc.integer({ min: 1, max: 3600 }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => ({ SysdigImageFix: value })),
   { nil: undefined },
 );
 const cleanArchitectures = fc.constantFrom<Json | undefined>(undefined, ['x86_64'], ['arm64']);
@@ -178,7 +203,10 @@ const cleanFunction = fc
   .map(({ sam, image, architectures: arch, metadata: meta }) =>
     sam
       ? withOptional({ Type: 'AWS::Serverless::Function', Properties: withOptional({ PackageType: 'Image', ImageUri: image }, { Architectures: arch }) }, { Metadata: meta })
-      : withOptional({ Type: 'AWS::Lambda::Function', Properties: withOptional({ PackageType: 'Image', Code: { ImageUri: image } }, { Architectures: arch }) }, { Metadata: meta }),
+      : withOptional(
+          { Type: 'AWS::Lambda::Function', Properties: withOptional({ PackageType: 'Image', Code: { ImageUri: image } }, { Architectures: arch }) },
+          { Metadata: meta },
+        ),
   );
 const cleanTemplate = fc.record({
   Parameters: fc.constant({ PatcherImage: { Type: 'String', Default: 'quay.io/sysdig/serverless-patcher:5.0.1' }, Tag: { Type: 'String' }, Missing: { Type: 'String' } }),
@@ -194,10 +222,7 @@ const messyTemplate = fc.record(
       fc.constant({ PatcherImage: { Type: 'String', Default: 'quay.io/sysdig/serverless-patcher:5.0.1' }, Tag: { Type: 'String' }, Arch: { Type: 'String' } }),
       fc.jsonValue({ maxDepth: 2 }),
     ),
-    Conditions: fc.oneof(
-      fc.constant({ IsProd: { 'Fn::Equals': [{ Ref: 'Tag' }, 'prod'] }, IsArm: { 'Fn::Equals': ['a', 'a'] } }),
-      fc.jsonValue({ maxDepth: 2 }),
-    ),
+    Conditions: fc.oneof(fc.constant({ IsProd: { 'Fn::Equals': [{ Ref: 'Tag' }, 'prod'] }, IsArm: { 'Fn::Equals': ['a', 'a'] } }), fc.jsonValue({ maxDepth: 2 })),
     Mappings: fc.oneof(fc.constant({ Images: { Prod: { Uri: 'ghcr.io/org/tool:v1' } } }), fc.jsonValue({ maxDepth: 3 })),
     Globals: fc.oneof(fc.record({ Function: fc.record({ Architectures: architectures }, { requiredKeys: [] }) }), fc.jsonValue({ maxDepth: 2 })),
     Metadata: metadata,

@@ -157,9 +157,7 @@ describe('Function: handler', () => {
     });
 
     it('lists every environment problem, together with the event problems', async () => {
-      const message = expectFailure(
-        await invoke(macroEvent(quayTemplate(), { region: 'moon-base-1a' }), { REPOSITORY_PREFIX: 'BAD', SERVICE_TIMEOUT: 'never' }),
-      );
+      const message = expectFailure(await invoke(macroEvent(quayTemplate(), { region: 'moon-base-1a' }), { REPOSITORY_PREFIX: 'BAD', SERVICE_TIMEOUT: 'never' }));
       for (const name of ['MIRROR_FUNCTION_ARN', 'REPOSITORY_PREFIX', 'SERVICE_TIMEOUT', 'region']) expect(message).toContain(name);
       expect(message).toContain('4 problems');
     });
@@ -193,7 +191,7 @@ describe('Function: handler', () => {
       ['missing', undefined],
     ])('fails when the fragment is %s, echoing the requestId', async (_case, fragment) => {
       const response = await invoke(macroEvent(fragment));
-      expect(expectFailure(response)).toContain("fragment must be a template object");
+      expect(expectFailure(response)).toContain('fragment must be a template object');
       expect(response.requestId).toBe('req-0b6e1c2f');
     });
 
@@ -335,7 +333,11 @@ describe('Function: handler', () => {
 
       const fragment = expectSuccess(response);
       expect(mirrorOf(fragment, 'PatcherFunction').properties.RepositoryName).toBe('entry/point/quay.io/sysdig/serverless-patcher');
-      const lines = written.join('').split('\n').filter((line) => line.trim().startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = written
+        .join('')
+        .split('\n')
+        .filter((line) => line.trim().startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       const summary = lines.find((line) => line.message === 'transform succeeded');
       expect(summary).toMatchObject({ service: MACRO_SERVICE_NAME, level: 'INFO', requestId: 'req-0b6e1c2f', region: 'ap-northeast-1' });
       expect(JSON.stringify(lines)).not.toContain('AssumeRolePolicyDocument');

@@ -7,8 +7,9 @@
 // test/e2e/blackhole-bundle.test.ts.)
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../../src/mirror/registry.js';
-import { createHttpPut, type RegistryFactory, type ResponsePorts } from '../../../src/mirror/ports.js';
+import { RegistryClient } from '../../../src/mirror/registry/client.js';
+import { createHttpPut } from '../../../src/mirror/ports/http-put.js';
+import type { RegistryFactory, ResponsePorts } from '../../../src/mirror/ports/types.js';
 import { createEvent, type VirtualClock } from './fixtures/harness.js';
 import { baseProperties, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, BLACK_HOLE, REGION } from './fixtures/world.js';
@@ -145,8 +146,7 @@ describe('Fault matrix: one answer or one hand-over before the budget, whatever 
       it(`${fault}, ${budgetMs / 1000} s budget`, async () => {
         const puts: Put[] = [];
         const steps: { op: string; at: number }[] = [];
-        const registry =
-          fault === 'registry slow per hop' ? slowRegistry : fault === 'registry black hole' ? () => silentRegistry() : undefined;
+        const registry = fault === 'registry slow per hop' ? slowRegistry : fault === 'registry black hole' ? () => silentRegistry() : undefined;
         const harness = s.reconfigure({
           ...(registry ? { registry } : {}),
           putResponse: (clock) => (fault === 'response PUT black hole' ? blackHolePut(clock, puts) : recordingPut(clock, puts)),

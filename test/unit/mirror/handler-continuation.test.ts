@@ -4,16 +4,9 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent, updateEvent } from './fixtures/harness.js';
-import {
-  baseProperties,
-  onlyAnswer,
-  SOURCE,
-  SOURCE_AMD64,
-  TARGET_REPOSITORY_URI,
-  useScenario,
-} from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { FUNCTION_ARN, PROJECT, serviceError } from './fixtures/world.js';
-import { requestDigest } from '../../../src/mirror/build-binding.js';
+import { requestDigest } from '../../../src/mirror/build/binding.js';
 
 const START = Date.UTC(2025, 0, 1);
 /** Lambda time per invocation in these tests: a few polls, then a hand-over (60 s margin). */

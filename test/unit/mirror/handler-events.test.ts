@@ -79,7 +79,7 @@ describe('Function: handler (bad properties)', () => {
   const s = useScenario();
 
   it.each([
-    ['hostile SourceImage', { SourceImage: 'a;rm -rf /' }, ["SourceImage is invalid image reference", "';'"]],
+    ['hostile SourceImage', { SourceImage: 'a;rm -rf /' }, ['SourceImage is invalid image reference', "';'"]],
     ['SourceImage with a newline', { SourceImage: 'quay.io/x/y:1\necho pwned' }, ['SourceImage', 'line break']],
     ['SourceImage with $( )', { SourceImage: 'quay.io/x/$(id):1' }, ['SourceImage', "'$'"]],
     ['missing SourceImage', { Architecture: 'x86_64' }, ['SourceImage is required']],

@@ -4,22 +4,9 @@ import { StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { AccountLimitExceededException } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent } from './fixtures/harness.js';
-import {
-  baseProperties,
-  onlyAnswer,
-  SOURCE,
-  SOURCE_AMD64,
-  TARGET_REPOSITORY,
-  TARGET_REPOSITORY_URI,
-  useScenario,
-} from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, PROJECT, REGION, serviceError } from './fixtures/world.js';
-import {
-  RegistryRateLimitedError,
-  RegistryUnreachableError,
-  RegistryProtocolError,
-  type RegistryErrorContext,
-} from '../../../src/mirror/registry.js';
+import { RegistryRateLimitedError, RegistryUnreachableError, RegistryProtocolError, type RegistryErrorContext } from '../../../src/mirror/registry/errors.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:registry-credentials-AbCdEf`;
 const START = Date.UTC(2025, 0, 1);
@@ -88,10 +75,14 @@ describe('Function: handler (source registry problems)', () => {
     s.world.addImage(SOURCE, { digests: {}, error: (c) => new RegistryUnreachableError(c, 'https://quay.io/v2/', 'connect ETIMEDOUT') });
     s.world.buildScript = {
       statuses: ['FAILED'],
-      phases: [{ phaseType: 'BUILD', phaseStatus: 'FAILED', contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: . "$MIRROR_STEPS"; copy_platform. Reason: exit status 1' }] }],
-      logLines: [
-        `ERROR: the tag ${TARGET_REPOSITORY_URI}:6.2.0-amd64 already exists and holds sha256:${'9'.repeat(64)}, not the linux/amd64 image of ${SOURCE}`,
+      phases: [
+        {
+          phaseType: 'BUILD',
+          phaseStatus: 'FAILED',
+          contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: . "$MIRROR_STEPS"; copy_platform. Reason: exit status 1' }],
+        },
       ],
+      logLines: [`ERROR: the tag ${TARGET_REPOSITORY_URI}:6.2.0-amd64 already exists and holds sha256:${'9'.repeat(64)}, not the linux/amd64 image of ${SOURCE}`],
     };
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, baseProperties));
@@ -266,7 +257,11 @@ describe('Function: handler (build outcomes and the deadline)', () => {
       phases: [
         { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' },
         { phaseType: 'PRE_BUILD', phaseStatus: 'SUCCEEDED' },
-        { phaseType: 'BUILD', phaseStatus: status, contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: skopeo copy. Reason: exit status 1' }] },
+        {
+          phaseType: 'BUILD',
+          phaseStatus: status,
+          contexts: [{ statusCode: 'COMMAND_EXECUTION_ERROR', message: 'Error while executing command: skopeo copy. Reason: exit status 1' }],
+        },
       ],
       logLines: lines,
     };
@@ -325,7 +320,7 @@ describe('Function: handler (build outcomes and the deadline)', () => {
     const buildId = s.world.builds[0]!.id;
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(`CodeBuild build ${buildId}`);
-    expect(answer.Reason).toContain('did not finish within the resource\'s ServiceTimeout');
+    expect(answer.Reason).toContain("did not finish within the resource's ServiceTimeout");
     expect(s.world.codeBuild.commandCalls(StopBuildCommand).map((c) => c.args[0].input.id)).toEqual([buildId]);
     // Answered before CloudFormation's own timeout, with time to spare.
     expect(s.harness.clock.now()).toBeLessThan(START + 300_000);
@@ -361,7 +356,7 @@ describe('Function: handler (misconfigured function)', () => {
     expect(s.world.operations).toEqual([]);
   });
 
-  it('reports the template author\'s bad SourceImage before its own misconfiguration', async () => {
+  it("reports the template author's bad SourceImage before its own misconfiguration", async () => {
     s.reconfigure({ env: { CODEBUILD_PROJECT_NAME: undefined } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, { SourceImage: 'a;rm -rf /' }));

@@ -70,12 +70,18 @@ describe('Function: handler (forged and replayed events)', () => {
     return caused;
   }
 
-  it('a continuation naming another deployment\'s build, with deadline 0 (the old format), stops nothing and answers nothing', async () => {
+  it("a continuation naming another deployment's build, with deadline 0 (the old format), stops nothing and answers nothing", async () => {
     const victim = await runningDeployment(s);
     const attackerUrl = s.newUrl();
     const attacker = createEvent(attackerUrl, baseProperties);
     const caused = await forge({
-      sysdigImageFixContinuation: { ...victim.continuation.sysdigImageFixContinuation, version: 1, request: attacker, deadline: 0, plan: (victim.continuation as unknown as { plan?: unknown }).plan },
+      sysdigImageFixContinuation: {
+        ...victim.continuation.sysdigImageFixContinuation,
+        version: 1,
+        request: attacker,
+        deadline: 0,
+        plan: (victim.continuation as unknown as { plan?: unknown }).plan,
+      },
     });
     expect(caused).toEqual({ stops: 0, starts: 0, handOvers: 0, puts: 0 });
     // The same in the current format: the build says it was started for another request.
@@ -204,7 +210,11 @@ describe('Function: handler (forged and replayed events)', () => {
       fc.uuid().map((uuid) => `another-project:${uuid}`),
     );
     const extras = fc.record(
-      { deadline: fc.oneof(fc.constant(0), fc.integer()), pollFailures: fc.nat({ max: 10 }), plan: fc.constant({ kind: 'copy', repositoryUri: '999999999999.dkr.ecr.us-east-1.amazonaws.com/x' }) },
+      {
+        deadline: fc.oneof(fc.constant(0), fc.integer()),
+        pollFailures: fc.nat({ max: 10 }),
+        plan: fc.constant({ kind: 'copy', repositoryUri: '999999999999.dkr.ecr.us-east-1.amazonaws.com/x' }),
+      },
       { requiredKeys: [] },
     );
     const version = fc.constantFrom(1, 2, 3);

@@ -5,8 +5,8 @@
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RegistryRateLimitedError } from '../../../src/mirror/registry.js';
-import { MAX_RESPONSE_BYTES } from '../../../src/mirror/response.js';
+import { RegistryRateLimitedError } from '../../../src/mirror/registry/errors.js';
+import { MAX_RESPONSE_BYTES } from '../../../src/mirror/cfn/response.js';
 import { formatImageReference, tryParseImageReference } from '../../../src/reference/index.js';
 import { validReference } from '../reference/arbitraries.js';
 import { createEvent, updateEvent } from './fixtures/harness.js';
@@ -74,13 +74,24 @@ describe('Property: every answer fits in 4096 bytes', () => {
     {
       weight: 2,
       arbitrary: fc
-        .tuple(validReference, fc.oneof(fc.constant(undefined), fc.constant(digestOf('kept')), longDigest.map((hex) => `sha999:${hex}`)))
+        .tuple(
+          validReference,
+          fc.oneof(
+            fc.constant(undefined),
+            fc.constant(digestOf('kept')),
+            longDigest.map((hex) => `sha999:${hex}`),
+          ),
+        )
         .map(([reference, digest]) => `${ECR_HOST}/${reference.expected.repository}${digest === undefined ? `:${reference.expected.tag ?? 'latest'}` : `@${digest}`}`),
     },
   );
   /** Mostly up to the limit (often right at it), sometimes beyond. */
   const length = (limit: number, beyond: number) =>
-    fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 1, max: limit }) }, { weight: 10, arbitrary: fc.constant(limit) }, { weight: 1, arbitrary: fc.integer({ min: limit + 1, max: beyond }) });
+    fc.oneof(
+      { weight: 20, arbitrary: fc.integer({ min: 1, max: limit }) },
+      { weight: 10, arbitrary: fc.constant(limit) },
+      { weight: 1, arbitrary: fc.integer({ min: limit + 1, max: beyond }) },
+    );
   const request = fc.record({
     source,
     architecture: fc.constantFrom('x86_64', 'arm64'),
@@ -140,7 +151,7 @@ describe('Function: handler (ECR sources the macro stack allows)', () => {
 
   it.each([
     ['a listed repository', '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/app:1'],
-    ['another account\'s listed repository in any region', '210987654321.dkr.ecr.eu-central-1.amazonaws.com/base/node:20'],
+    ["another account's listed repository in any region", '210987654321.dkr.ecr.eu-central-1.amazonaws.com/base/node:20'],
   ])('mirrors %s', async (_label, image) => {
     s.world.addImage(image, { digests: { x86_64: digestOf(image) } });
     s.world.buildScript = { statuses: ['SUCCEEDED'] };

@@ -5,9 +5,9 @@
 import { AccountLimitExceededException } from '@aws-sdk/client-codebuild';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src/mirror/registry.js';
+import { RegistryRateLimitedError, RegistryUnreachableError } from '../../../src/mirror/registry/errors.js';
 import { createEvent, deleteEvent, Harness, updateEvent, type Properties } from './fixtures/harness.js';
-import { ResponseServer } from './fixtures/response-server.js';
+import { ResponseServer } from '../../support/response-server.js';
 import { SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { ACCOUNT, AwsWorld, BLACK_HOLE, digestOf, ECR_HOST, REGION, serviceError } from './fixtures/world.js';
 
@@ -87,18 +87,43 @@ type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 const EXAMPLES: Scenario[] = [
   // The self-invoke fails at the first hand-over.
   {
-    request: 'create', source: 'mirror', architecture: 'x86_64', target: 'none', buildStatuses: [8, 'SUCCEEDED'], wrongDigest: false,
-    withSecret: false, budgetMs: 70_000, serviceTimeout: 3600, faults: { 'Lambda.Invoke': ['denied'] }, putFailures: 0,
+    request: 'create',
+    source: 'mirror',
+    architecture: 'x86_64',
+    target: 'none',
+    buildStatuses: [8, 'SUCCEEDED'],
+    wrongDigest: false,
+    withSecret: false,
+    budgetMs: 70_000,
+    serviceTimeout: 3600,
+    faults: { 'Lambda.Invoke': ['denied'] },
+    putFailures: 0,
   },
   // Hand-overs until the deadline; stopping the build fails; four PUTs are refused.
   {
-    request: 'update-new', source: 'private', architecture: 'arm64', target: 'foreign-policy', buildStatuses: [14, 'SUCCEEDED'], wrongDigest: false,
-    withSecret: true, budgetMs: 30_000, serviceTimeout: 90, faults: { 'CodeBuild.StopBuild': ['server'] }, putFailures: 4,
+    request: 'update-new',
+    source: 'private',
+    architecture: 'arm64',
+    target: 'foreign-policy',
+    buildStatuses: [14, 'SUCCEEDED'],
+    wrongDigest: false,
+    withSecret: true,
+    budgetMs: 30_000,
+    serviceTimeout: 90,
+    faults: { 'CodeBuild.StopBuild': ['server'] },
+    putFailures: 4,
   },
   // A failed build whose log cannot be read, after throttled starts and a failed poll.
   {
-    request: 'create', source: 'mirror', architecture: 'arm64', target: 'repository', buildStatuses: [2, 'FAILED'], wrongDigest: false,
-    withSecret: false, budgetMs: 900_000, serviceTimeout: 3600,
+    request: 'create',
+    source: 'mirror',
+    architecture: 'arm64',
+    target: 'repository',
+    buildStatuses: [2, 'FAILED'],
+    wrongDigest: false,
+    withSecret: false,
+    budgetMs: 900_000,
+    serviceTimeout: 3600,
     faults: { 'Logs.GetLogEvents': ['denied'], 'CodeBuild.StartBuild': ['throttled', 'limit'], 'CodeBuild.BatchGetBuilds': [undefined, 'network'] },
     putFailures: 1,
   },
@@ -116,7 +141,9 @@ function setUp(world: AwsWorld, sc: Scenario): Properties {
   if (sc.target === 'repository') world.addRepository(TARGET_REPOSITORY);
   if (sc.target === 'image') world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64, SOURCE_ARM64] });
   if (sc.target === 'foreign-policy') {
-    world.addRepository(TARGET_REPOSITORY, { policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Other', Effect: 'Deny', Principal: '*', Action: 'ecr:*' }] }) });
+    world.addRepository(TARGET_REPOSITORY, {
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Other', Effect: 'Deny', Principal: '*', Action: 'ecr:*' }] }),
+    });
   }
   const [inProgress, final] = sc.buildStatuses;
   world.buildScript = {
@@ -156,7 +183,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
     server = await ResponseServer.start();
   });
   afterAll(async () => {
-    await server.close();
+    await server.stop();
   });
 
   it('every invocation answers once or hands over once; every request ends in one answer; nothing throws', { timeout: 240_000 }, async () => {
@@ -171,7 +198,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
             env: sc.withSecret ? { REGISTRY_CREDENTIALS_SECRET_ARN: SECRET_ARN } : {},
           });
           const url = server.url();
-          server.failNext(sc.putFailures);
+          server.failNextPuts(sc.putFailures);
           let event: unknown = eventFor(sc, url, properties);
           for (let invocation = 1; ; invocation++) {
             const answersBefore = server.answersFor(url).length;
@@ -203,7 +230,7 @@ describe('Property: the mirror handler answers exactly once under faults', () =>
           }
           expect(harness.logText()).not.toContain(new URL(url).searchParams.get('X-Amz-Signature'));
         } finally {
-          server.failNext(0);
+          server.failNextPuts(0);
           world.restore();
         }
       }),

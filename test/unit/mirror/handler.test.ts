@@ -4,18 +4,9 @@ import { CreateRepositoryCommand, SetRepositoryPolicyCommand } from '@aws-sdk/cl
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent, deleteEvent, updateEvent } from './fixtures/harness.js';
-import {
-  baseProperties,
-  onlyAnswer,
-  SOURCE,
-  SOURCE_AMD64,
-  SOURCE_ARM64,
-  TARGET_REPOSITORY,
-  TARGET_REPOSITORY_URI,
-  useScenario,
-} from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, ECR_HOST, ECR_PASSWORD, PROJECT, REGION } from './fixtures/world.js';
-import { requestDigest } from '../../../src/mirror/build-binding.js';
+import { requestDigest } from '../../../src/mirror/build/binding.js';
 
 const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:registry-credentials-AbCdEf`;
 
@@ -84,7 +75,7 @@ describe('Function: handler (Create)', () => {
       SOURCE_IMAGE: { value: `quay.io/sysdig/serverless-patcher@${SOURCE_AMD64}`, type: 'PLAINTEXT' },
       TARGET_IMAGE: { value: `${TARGET_REPOSITORY_URI}:6.2.0`, type: 'PLAINTEXT' },
       ARCHITECTURE: { value: 'x86_64', type: 'PLAINTEXT' },
-      // What binds the build to this request (build-binding.ts); no ResponseURL, only a digest of the request.
+      // What binds the build to this request (build/binding.ts); no ResponseURL, only a digest of the request.
       SYSDIG_IMAGE_FIX_BINDING: { value: expect.stringContaining(`"request":"${requestDigest(event)}"`), type: 'PLAINTEXT' },
     });
     expect(JSON.stringify(input)).not.toContain(new URL(url).searchParams.get('X-Amz-Signature')!);
@@ -156,7 +147,10 @@ describe('Function: handler (Create)', () => {
 
   it('with IMMUTABLE repositories the build pushes a tag naming the platform digest; one per architecture', async () => {
     s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
-    for (const [architecture, digest] of [['x86_64', SOURCE_AMD64], ['arm64', SOURCE_ARM64]] as const) {
+    for (const [architecture, digest] of [
+      ['x86_64', SOURCE_AMD64],
+      ['arm64', SOURCE_ARM64],
+    ] as const) {
       const url = s.newUrl();
       await s.harness.invoke(createEvent(url, { SourceImage: SOURCE, Architecture: architecture }));
       expect(onlyAnswer(s.server, url).PhysicalResourceId).toBe(`${TARGET_REPOSITORY_URI}@${digest}`);
@@ -279,9 +273,7 @@ describe('Function: handler (Update and Delete)', () => {
     const operations = s.world.operations.length;
     const url = s.newUrl();
     // ServiceTimeout and the way the name is given changed; the image did not.
-    await s.harness.invoke(
-      updateEvent(url, physicalId, { ...baseProperties, ServiceTimeout: '900', RepositoryName: TARGET_REPOSITORY }, baseProperties),
-    );
+    await s.harness.invoke(updateEvent(url, physicalId, { ...baseProperties, ServiceTimeout: '900', RepositoryName: TARGET_REPOSITORY }, baseProperties));
     const answer = onlyAnswer(s.server, url);
     expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId, Data: data });
     expect(s.world.operations).toHaveLength(operations);
@@ -338,7 +330,7 @@ describe('Function: handler (answering)', () => {
   it('retries a response PUT that fails twice and then succeeds, with backoff', async () => {
     s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
     const url = s.newUrl();
-    s.server.failNext(2);
+    s.server.failNextPuts(2);
     await s.harness.invoke(createEvent(url, baseProperties));
     expect(s.server.attemptsFor(url).map((a) => a.accepted)).toEqual([false, false, true]);
     expect(onlyAnswer(s.server, url).Status).toBe('SUCCESS');
@@ -347,11 +339,11 @@ describe('Function: handler (answering)', () => {
 
   it('gives up after five refused PUTs without throwing', async () => {
     const url = s.newUrl();
-    s.server.failNext(5);
+    s.server.failNextPuts(5);
     const { threw } = await s.harness.invoke(deleteEvent(url, 'some-id', baseProperties));
     expect(threw).toBeUndefined();
     expect(s.server.attemptsFor(url)).toHaveLength(5);
     expect(s.server.answersFor(url)).toEqual([]);
-    s.server.failNext(0);
+    s.server.failNextPuts(0);
   });
 });

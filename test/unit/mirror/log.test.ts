@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
-import { createMirrorLog, SERVICE_NAME } from '../../../src/mirror/log.js';
+import { createMirrorLog, redactEvent, SERVICE_NAME } from '../../../src/mirror/log.js';
 
 function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Record<string, unknown>[] {
   const lines: string[] = [];
@@ -15,7 +15,11 @@ function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Recor
   } finally {
     for (const spy of spies) spy.mockRestore();
   }
-  return lines.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return lines
+    .join('')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('Function: createMirrorLog', () => {
@@ -44,5 +48,23 @@ describe('Function: createMirrorLog', () => {
       note: 'query was [redacted]',
       error: { name: 'Error', message: 'request to [redacted] failed', cause: { message: 'again [redacted]' } },
     });
+  });
+});
+
+describe('Function: redactEvent', () => {
+  it('replaces every ResponseURL, however deep, without touching the original', () => {
+    const event = {
+      ResponseURL: 'https://secret',
+      sysdigImageFixContinuation: { request: { ResponseURL: 'https://secret2', RequestId: 'r' } },
+      list: [{ ResponseURL: 'x' }],
+    };
+    const redacted = redactEvent(event);
+    expect(JSON.stringify(redacted)).not.toMatch(/secret|"x"/);
+    expect(redacted).toEqual({
+      ResponseURL: '[redacted]',
+      sysdigImageFixContinuation: { request: { ResponseURL: '[redacted]', RequestId: 'r' } },
+      list: [{ ResponseURL: '[redacted]' }],
+    });
+    expect(event.ResponseURL).toBe('https://secret');
   });
 });

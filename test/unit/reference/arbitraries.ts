@@ -12,8 +12,7 @@ const HEX = '0123456789abcdef';
 const ARCHIVE_NAME = /\.(?:tar|tar\.gz|tgz|tar\.xz|tar\.zst|zip)$/i;
 
 const chars = (set: string) => fc.constantFrom(...set.split(''));
-const stringOf = (set: string, minLength: number, maxLength: number) =>
-  fc.string({ unit: chars(set), minLength, maxLength });
+const stringOf = (set: string, minLength: number, maxLength: number) => fc.string({ unit: chars(set), minLength, maxLength });
 
 // --- path ------------------------------------------------------------------------------------
 const alphaNumeric = stringOf(LOWER + DIGITS, 1, 8);
@@ -27,11 +26,10 @@ export const pathComponent = fc
 const hostEdge = chars(LOWER + UPPER + DIGITS);
 const domainComponent = fc.oneof(
   hostEdge,
-  fc.tuple(hostEdge, stringOf(LOWER + UPPER + DIGITS + '-', 0, 8), hostEdge).map((parts) => parts.join('')),
+  fc.tuple(hostEdge, stringOf(`${LOWER + UPPER + DIGITS}-`, 0, 8), hostEdge).map((parts) => parts.join('')),
 );
 const port = fc.integer({ min: 1, max: 65535 }).map(String);
-const withOptionalPort = (host: fc.Arbitrary<string>) =>
-  fc.tuple(host, fc.option(port, { nil: undefined })).map(([h, p]) => (p === undefined ? h : `${h}:${p}`));
+const withOptionalPort = (host: fc.Arbitrary<string>) => fc.tuple(host, fc.option(port, { nil: undefined })).map(([h, p]) => (p === undefined ? h : `${h}:${p}`));
 
 /**
  * A registry host as Docker recognises one: a dotted name, a single label with a port, or localhost
@@ -45,11 +43,11 @@ export const domainArbitrary = fc.oneof(
 );
 
 // --- tag and digest --------------------------------------------------------------------------
-const WORD = LOWER + UPPER + DIGITS + '_';
+const WORD = `${LOWER + UPPER + DIGITS}_`;
 export const tagArbitrary = fc.oneof(
-  fc.tuple(chars(WORD), stringOf(WORD + '.-', 0, 20)).map(([first, rest]) => first + rest),
+  fc.tuple(chars(WORD), stringOf(`${WORD}.-`, 0, 20)).map(([first, rest]) => first + rest),
   // Long tags, up to the 128-character limit.
-  fc.tuple(chars(WORD), stringOf(WORD + '.-', 100, 127)).map(([first, rest]) => first + rest),
+  fc.tuple(chars(WORD), stringOf(`${WORD}.-`, 100, 127)).map(([first, rest]) => first + rest),
 );
 
 const KNOWN_DIGESTS: ReadonlyArray<readonly [string, number]> = [
@@ -57,17 +55,13 @@ const KNOWN_DIGESTS: ReadonlyArray<readonly [string, number]> = [
   ['sha384', 96],
   ['sha512', 128],
 ];
-const knownDigest = fc
-  .constantFrom(...KNOWN_DIGESTS)
-  .chain(([algorithm, length]) => stringOf(HEX, length, length).map((value) => `${algorithm}:${value}`));
+const knownDigest = fc.constantFrom(...KNOWN_DIGESTS).chain(([algorithm, length]) => stringOf(HEX, length, length).map((value) => `${algorithm}:${value}`));
 const algorithmComponent = fc.tuple(chars(LOWER), stringOf(LOWER + DIGITS, 0, 6)).map(([first, rest]) => first + rest);
 const unknownAlgorithm = fc
   .tuple(algorithmComponent, fc.array(fc.tuple(chars('+._-'), algorithmComponent), { maxLength: 2 }))
   .map(([head, rest]) => head + rest.map(([separator, part]) => separator + part).join(''))
   .filter((algorithm) => !KNOWN_DIGESTS.some(([known]) => known === algorithm));
-const unknownDigest = fc
-  .tuple(unknownAlgorithm, stringOf(HEX, 32, 96))
-  .map(([algorithm, value]) => `${algorithm}:${value}`);
+const unknownDigest = fc.tuple(unknownAlgorithm, stringOf(HEX, 32, 96)).map(([algorithm, value]) => `${algorithm}:${value}`);
 export const digestArbitrary = fc.oneof(knownDigest, unknownDigest);
 
 // --- whole references with their expected normalised form ------------------------------------
@@ -78,12 +72,7 @@ export interface GeneratedReference {
 
 const DOCKER_HUB_SPELLINGS = new Set(['docker.io', 'index.docker.io']);
 
-function build(
-  domain: string | undefined,
-  path: readonly string[],
-  tag: string | undefined,
-  digest: string | undefined,
-): GeneratedReference {
+function build(domain: string | undefined, path: readonly string[], tag: string | undefined, digest: string | undefined): GeneratedReference {
   const pathText = path.join('/');
   const name = domain === undefined ? pathText : `${domain}/${pathText}`;
   const input = `${name}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
@@ -149,9 +138,7 @@ export const nearLimitReference: fc.Arbitrary<GeneratedReference> = fc
     const letters = target - registryLength - 1 - libraryLength - (components - 1);
     const first = Math.floor(letters / components);
     const lengths = Array.from({ length: components }, (_, i) => (i === 0 ? letters - first * (components - 1) : first));
-    return fc
-      .tuple(...lengths.map((length) => stringOf(LOWER + DIGITS, length, length)))
-      .map((path) => build(domain, path, tag, digest));
+    return fc.tuple(...lengths.map((length) => stringOf(LOWER + DIGITS, length, length))).map((path) => build(domain, path, tag, digest));
   });
 
 export const validReference: fc.Arbitrary<GeneratedReference> = fc.oneof(
@@ -160,12 +147,10 @@ export const validReference: fc.Arbitrary<GeneratedReference> = fc.oneof(
 );
 
 /** Valid references with long names, to reach the ECR repository name limit. */
-export const longValidReference: fc.Arbitrary<GeneratedReference> = nearLimitReference.filter(
-  ({ expected }) => qualifiedLength(expected) <= 255,
-);
+export const longValidReference: fc.Arbitrary<GeneratedReference> = nearLimitReference.filter(({ expected }) => qualifiedLength(expected) <= 255);
 
 // --- hostile and arbitrary input -------------------------------------------------------------
-const GRAMMAR_CHARACTERS = LOWER.slice(0, 6) + 'XYZ019._-:/@+';
+const GRAMMAR_CHARACTERS = `${LOWER.slice(0, 6)}XYZ019._-:/@+`;
 /** Strings mixing the grammar's own characters with shell metacharacters. */
 export const mixedString = fc.string({
   unit: fc.oneof({ weight: 4, arbitrary: chars(GRAMMAR_CHARACTERS) }, { weight: 1, arbitrary: fc.constantFrom(...SHELL_METACHARACTERS) }),
@@ -173,20 +158,16 @@ export const mixedString = fc.string({
 });
 
 /** A valid reference with one shell metacharacter spliced in somewhere. */
-export const referenceWithMetacharacter = fc
-  .tuple(validReference, fc.constantFrom(...SHELL_METACHARACTERS), fc.nat())
-  .map(([{ input }, metacharacter, at]) => {
-    const index = at % (input.length + 1);
-    return input.slice(0, index) + metacharacter + input.slice(index);
-  });
+export const referenceWithMetacharacter = fc.tuple(validReference, fc.constantFrom(...SHELL_METACHARACTERS), fc.nat()).map(([{ input }, metacharacter, at]) => {
+  const index = at % (input.length + 1);
+  return input.slice(0, index) + metacharacter + input.slice(index);
+});
 
 /** A valid reference with one character replaced by a grammar character: near misses both ways. */
-export const mutatedReference = fc
-  .tuple(validReference, chars(GRAMMAR_CHARACTERS + 'A'), fc.nat())
-  .map(([{ input }, replacement, at]) => {
-    const index = at % input.length;
-    return input.slice(0, index) + replacement + input.slice(index + 1);
-  });
+export const mutatedReference = fc.tuple(validReference, chars(`${GRAMMAR_CHARACTERS}A`), fc.nat()).map(([{ input }, replacement, at]) => {
+  const index = at % input.length;
+  return input.slice(0, index) + replacement + input.slice(index + 1);
+});
 
 /** Every source of arbitrary input the properties run over, by name. */
 export const arbitraryInputs: ReadonlyArray<readonly [string, fc.Arbitrary<string>]> = [

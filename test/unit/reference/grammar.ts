@@ -25,4 +25,35 @@ export const TAG_GRAMMAR = new RegExp(`^${tag}$`);
 export const ECR_REPOSITORY_NAME_PATTERN = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Characters a POSIX shell gives a meaning to; none may survive validation. */
-export const SHELL_METACHARACTERS = [';', '$', '(', ')', '`', '"', "'", '|', '&', '>', '<', ' ', '\t', '\n', '\r', '\\', '*', '?', '!', '#', '~', '{', '}', '[', ']', '=', '%', '^', ',', '\0'] as const;
+export const SHELL_METACHARACTERS = [
+  ';',
+  '$',
+  '(',
+  ')',
+  '`',
+  '"',
+  "'",
+  '|',
+  '&',
+  '>',
+  '<',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\\',
+  '*',
+  '?',
+  '!',
+  '#',
+  '~',
+  '{',
+  '}',
+  '[',
+  ']',
+  '=',
+  '%',
+  '^',
+  ',',
+  '\0',
+] as const;

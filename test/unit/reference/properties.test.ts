@@ -19,10 +19,7 @@ import { ECR_REPOSITORY_NAME_PATTERN, REFERENCE_CHARACTERS, REFERENCE_GRAMMAR, T
 const RUNS = { numRuns: 500 } as const;
 
 /** Every input source for "accepted or rejected" properties: generated valid references and arbitrary strings. */
-const allInputs: ReadonlyArray<readonly [string, fc.Arbitrary<string>]> = [
-  ['generated valid references', validReference.map(({ input }) => input)],
-  ...arbitraryInputs,
-];
+const allInputs: ReadonlyArray<readonly [string, fc.Arbitrary<string>]> = [['generated valid references', validReference.map(({ input }) => input)], ...arbitraryInputs];
 
 describe('Function: parseImageReference (properties)', () => {
   it('accepts every generated valid reference with the structure the grammar model predicts', () => {

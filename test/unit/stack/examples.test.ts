@@ -61,7 +61,9 @@ describe('examples/: deployable with sam deploy as the README says', () => {
   it.each(EXAMPLES.map((example) => [example.file, example] as const))(
     "%s deploys with the README's shortest workload command and its samconfig.toml snippet",
     (_file, example) => {
-      const command = codeBlocks(useItWithSam).find((block) => block.lang === 'sh' && block.code.includes('sam deploy'))!.code.trim();
+      const command = codeBlocks(useItWithSam)
+        .find((block) => block.lang === 'sh' && block.code.includes('sam deploy'))!
+        .code.trim();
       expect(samDeployProblems(example.template, example.bytes, parseSamDeployCommand(command))).toEqual([]);
       const toml = codeBlocks(useItWithSam).find((block) => block.lang === 'toml')!.code;
       expect(samDeployProblems(example.template, example.bytes, parseSamconfigDeploy(toml))).toEqual([]);
@@ -81,9 +83,7 @@ describe('the SAM CLI rules used above (the check is live)', () => {
     Transform: ['SysdigImageFix', 'AWS::Serverless-2016-10-31'],
     Resources: { Fn: { Type: 'AWS::Serverless::Function', Properties: { PackageType: 'Image', ImageUri: imageUri } } },
   });
-  const ok = parseSamDeployCommand(
-    'sam deploy --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --image-repository 123456789012.dkr.ecr.eu-west-1.amazonaws.com/x',
-  );
+  const ok = parseSamDeployCommand('sam deploy --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --image-repository 123456789012.dkr.ecr.eu-west-1.amazonaws.com/x');
 
   it('refuses what the issue saw: a literal public.ecr.aws ImageUri, and a command without an image repository option', () => {
     expect(samDeployProblems(literal('public.ecr.aws/lambda/nodejs:20'), 100, ok)).toEqual([
@@ -106,12 +106,8 @@ describe('the SAM CLI rules used above (the check is live)', () => {
     expect(samDeployProblems(template, 100, { ...ok, resolveImageRepos: true })).toEqual([
       "Only one of the following can be provided: '--image-repositories', '--image-repository', '--resolve-image-repos'",
     ]);
-    expect(samDeployProblems(template, 100, { ...ok, capabilities: ['CAPABILITY_IAM'] })).toEqual([
-      'SysdigImageFix is a macro: CAPABILITY_AUTO_EXPAND is required',
-    ]);
-    expect(samDeployProblems(template, 100, { ...ok, capabilities: ['CAPABILITY_AUTO_EXPAND'] })).toEqual([
-      'the template creates IAM roles: CAPABILITY_IAM is required',
-    ]);
+    expect(samDeployProblems(template, 100, { ...ok, capabilities: ['CAPABILITY_IAM'] })).toEqual(['SysdigImageFix is a macro: CAPABILITY_AUTO_EXPAND is required']);
+    expect(samDeployProblems(template, 100, { ...ok, capabilities: ['CAPABILITY_AUTO_EXPAND'] })).toEqual(['the template creates IAM roles: CAPABILITY_IAM is required']);
     expect(samDeployProblems(template, 60_000, ok)).toEqual(['the template is 60000 bytes: more than 51200 needs --s3-bucket or --resolve-s3']);
   });
 

@@ -115,10 +115,7 @@ describe('Function: toStackSetTemplate', () => {
   });
 
   it('keeps resource attributes and Metadata other than SAM CLI build hints', () => {
-    const out = toStackSetTemplate(
-      samTemplate({ Condition: 'Enabled', DependsOn: ['MacroRole'], Metadata: { SkipBuild: true, Owner: 'platform' } }),
-      bundles(),
-    );
+    const out = toStackSetTemplate(samTemplate({ Condition: 'Enabled', DependsOn: ['MacroRole'], Metadata: { SkipBuild: true, Owner: 'platform' } }), bundles());
     expect(convertedFunction(out)).toMatchObject({ Condition: 'Enabled', DependsOn: ['MacroRole'], Metadata: { Owner: 'platform' } });
     expect((convertedFunction(out).Metadata as JsonObject).SkipBuild).toBeUndefined();
   });

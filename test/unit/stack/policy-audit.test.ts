@@ -67,9 +67,7 @@ describe('Function: auditPolicies', () => {
   });
 
   it('rejects any action but GetAuthorizationToken on "*"', () => {
-    expect(audit([allow(['ecr:GetAuthorizationToken', 'logs:GetLogEvents'], '*')]).map((v) => v.message)).toEqual([
-      'grants logs:GetLogEvents on "*"',
-    ]);
+    expect(audit([allow(['ecr:GetAuthorizationToken', 'logs:GetLogEvents'], '*')]).map((v) => v.message)).toEqual(['grants logs:GetLogEvents on "*"']);
   });
 
   it.each([
@@ -79,9 +77,7 @@ describe('Function: auditPolicies', () => {
     ['another account', 'arn:aws:ecr:eu-west-1:210987654321:repository/sysdig-image-fix/*'],
   ])('rejects ECR push on %s', (_, arn) => {
     for (const action of ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:CreateRepository']) {
-      expect(audit([allow(action, arn)]).map((v) => v.message)).toEqual([
-        `ECR write action ${action} on ${arn} (only ${PREFIX_ARN})`,
-      ]);
+      expect(audit([allow(action, arn)]).map((v) => v.message)).toEqual([`ECR write action ${action} on ${arn} (only ${PREFIX_ARN})`]);
     }
   });
 
@@ -91,9 +87,7 @@ describe('Function: auditPolicies', () => {
 
   it('rejects secretsmanager on anything but the configured secret', () => {
     expect(audit([allow('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:*')])).toHaveLength(1);
-    expect(audit([allow('secretsmanager:GetSecretValue', '*')]).map((v) => v.message)).toContain(
-      'grants secretsmanager:GetSecretValue on "*"',
-    );
+    expect(audit([allow('secretsmanager:GetSecretValue', '*')]).map((v) => v.message)).toContain('grants secretsmanager:GetSecretValue on "*"');
   });
 
   it('rejects secretsmanager when no secret is configured', () => {
@@ -136,10 +130,7 @@ describe('Function: decideResources', () => {
       allow('ecr:PutImage', { 'Fn::Sub': ['${X}/${!Literal}', { X: { Ref: 'RepositoryPrefix' } }] }),
     ]);
     const statements = policyStatements(decideResources(template, { RepositoryPrefix: 'team/mirror' }));
-    expect(statements.slice(1).map((s) => s.resources)).toEqual([
-      ['arn:aws:ecr:eu-west-1:123456789012:repository/team/mirror/*'],
-      ['team/mirror/${Literal}'],
-    ]);
+    expect(statements.slice(1).map((s) => s.resources)).toEqual([['arn:aws:ecr:eu-west-1:123456789012:repository/team/mirror/*'], ['team/mirror/${Literal}']]);
   });
 
   it('refuses parameters the template does not declare', () => {

@@ -164,11 +164,7 @@ class Resolver {
 }
 
 /** The template's resources as deployed with these parameter values: conditions applied, intrinsics evaluated. */
-export function decideResources(
-  template: JsonObject,
-  overrides: Record<string, string> = {},
-  pseudo: Pseudo = DEFAULT_PSEUDO,
-): Record<string, JsonObject> {
+export function decideResources(template: JsonObject, overrides: Record<string, string> = {}, pseudo: Pseudo = DEFAULT_PSEUDO): Record<string, JsonObject> {
   return new Resolver(template, parameterValues(template, overrides), pseudo).resources();
 }
 
@@ -244,8 +240,14 @@ export interface Violation {
 const RESOURCE_STAR_ONLY = new Set(['ecr:GetAuthorizationToken']);
 /** ECR actions that only read; every other ECR action writes and is confined to the prefix. */
 const ECR_READ_ONLY = new Set([
-  'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:DescribeImages',
-  'ecr:DescribeRepositories', 'ecr:GetRepositoryPolicy', 'ecr:ListImages', 'ecr:GetAuthorizationToken',
+  'ecr:BatchGetImage',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:DescribeImages',
+  'ecr:DescribeRepositories',
+  'ecr:GetRepositoryPolicy',
+  'ecr:ListImages',
+  'ecr:GetAuthorizationToken',
 ]);
 
 /** Least-privilege rules of the macro stack; an empty result means the policies pass. */

@@ -1,14 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  StackSetPackagingError,
-  TEMPLATE_PATH,
-  embedBuildSpec,
-  embeddedBuildSpec,
-  literalBlock,
-  parseTemplate,
-} from '../../../scripts/package-stackset.js';
+import { StackSetPackagingError, TEMPLATE_PATH, embedBuildSpec, embeddedBuildSpec, literalBlock, parseTemplate } from '../../../scripts/package-stackset.js';
 
 const BEFORE = [
   'Resources:',
@@ -19,7 +12,7 @@ const BEFORE = [
   '        Type: NO_SOURCE',
   '        # generated: edit src/mirror/buildspec.yaml',
 ];
-const AFTER = ['      Name: !Sub \'${MacroName}-mirror\'', 'Outputs:', '  A:', '    Value: 1', ''];
+const AFTER = ["      Name: !Sub '${MacroName}-mirror'", 'Outputs:', '  A:', '    Value: 1', ''];
 
 /** template.yaml-shaped text whose BuildSpec block holds `block` (already indented lines). */
 function templateText(blockLines: string[], separator: string[] = []): string {
@@ -58,7 +51,7 @@ describe('Function: embedBuildSpec', () => {
     ['a first line starting with spaces', '   # indented comment\nversion: 0.2\n'],
     ['leading blank lines', '\n\nversion: 0.2\n'],
     ['a blank line of spaces before the text', '    \nversion: 0.2\n'],
-    ['tabs, quotes and YAML indicators', "a: '|' \"#\" > - ? : \t{}[]\n"],
+    ['tabs, quotes and YAML indicators', 'a: \'|\' "#" > - ? : \t{}[]\n'],
     ['trailing spaces', 'version: 0.2   \nphases: {}  \n'],
     ['non-ASCII text', 'echo "✓ é 😀"\n'],
   ])('carries a buildspec with %s byte for byte', (_, content) => {

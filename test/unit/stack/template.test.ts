@@ -3,18 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIRROR_FUNCTION_ARN_EXPORT } from '../../../src/cli/help.js';
-import {
-  DEFAULT_SERVICE_TIMEOUT,
-  MACRO_NAME,
-  MacroEnv,
-  MirrorEnv,
-  SERVICE_TIMEOUT_MAX,
-  SERVICE_TIMEOUT_MIN,
-} from '../../../src/contract.js';
+import { DEFAULT_SERVICE_TIMEOUT, MACRO_NAME, MacroEnv, MirrorEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../../../src/contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, repositoryPrefixProblem } from '../../../src/reference/index.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { TEMPLATE_PATH, parseTemplate } from '../../../scripts/package-stackset.js';
-import { ECR_SOURCES_ENV } from '../../../src/mirror/ecr-sources.js';
+import { ECR_SOURCES_ENV } from '../../../src/mirror/core/ecr-sources.js';
 import { DEFAULT_PSEUDO, auditPolicies, decideResources, policyStatements } from './policy-audit.js';
 
 const template = parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8'));
@@ -155,15 +148,15 @@ describe('template.yaml: functions', () => {
     expect((decided.MirrorFunction!.Properties as JsonObject).FunctionName).toBe('Other-mirror');
     const invoke = policyStatements(decided).find((s) => s.actions.includes('lambda:InvokeFunction'));
     expect(invoke?.resource).toBe('MirrorRole');
-    expect(invoke?.resources).toEqual([
-      'arn:aws:lambda:eu-west-1:123456789012:function:Other-mirror',
-      'arn:aws:lambda:eu-west-1:123456789012:function:Other-mirror:*',
-    ]);
+    expect(invoke?.resources).toEqual(['arn:aws:lambda:eu-west-1:123456789012:function:Other-mirror', 'arn:aws:lambda:eu-west-1:123456789012:function:Other-mirror:*']);
   });
 
   it('writes each function log to its own retained log group, named as Lambda would', () => {
     const decided = decideResources(template);
-    for (const [fn, group] of [['MacroFunction', 'MacroLogGroup'], ['MirrorFunction', 'MirrorLogGroup']] as const) {
+    for (const [fn, group] of [
+      ['MacroFunction', 'MacroLogGroup'],
+      ['MirrorFunction', 'MirrorLogGroup'],
+    ] as const) {
       expect(propertiesOf(fn).LoggingConfig).toEqual({ LogGroup: ref(group) });
       const name = (decided[fn]!.Properties as JsonObject).FunctionName as string;
       expect(decided[group]!.Properties).toEqual({ LogGroupName: `/aws/lambda/${name}`, RetentionInDays: '30' });
@@ -238,7 +231,7 @@ describe('template.yaml: IAM', () => {
     expect(auditPolicies(decided, { pseudo: DEFAULT_PSEUDO, repositoryPrefix: DEFAULT_REPOSITORY_PREFIX, registryCredentialsSecretArn: '', kmsKeyArn: '' })).toEqual([]);
   });
 
-  it('lets the mirror function list its own project\'s builds (a redelivered request finds its build), nothing more', () => {
+  it("lets the mirror function list its own project's builds (a redelivered request finds its build), nothing more", () => {
     const list = policyStatements(decideResources(template)).filter((s) => s.actions.includes('codebuild:ListBuildsForProject'));
     expect(list.map((s) => [s.resource, s.resources])).toEqual([['MirrorRole', ['<MirrorBuildProject.Arn>']]]);
   });

@@ -11,7 +11,8 @@ const ROOT = join(TEMPLATE_PATH, '..');
 /** A suite may set its own per-test limit (the e2e scenarios do), but never a tight one. */
 const EXPLICIT_LIMIT_MIN_MS = 120_000;
 /** Imports that mean a test starts processes or real servers. */
-const STARTS_PROCESSES = /from '(?:node:child_process|[./]*(?:support\/(?:tools|cfn-lint|sam|registry|moto|processes|buildspec-runner|skopeo-shim|checkout-copy|images)|e2e\/harness\/[\w-]+)\.js)'/;
+const STARTS_PROCESSES =
+  /from '(?:node:child_process|[./]*(?:support\/(?:tools|cfn-lint|sam|registry|moto|processes|buildspec-runner|skopeo-shim|checkout-copy|images)|e2e\/harness\/[\w-]+)\.js)'/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })

@@ -82,9 +82,10 @@ export function imageOf(fragment: JsonObject, logicalId: string): Json | undefin
 
 /** Every Custom::ImageMirror resource of a fragment, by logical id, in template order. */
 export function mirrorsOf(fragment: JsonObject): Record<string, JsonObject> {
-  return Object.fromEntries(
-    Object.entries(fragment.Resources as JsonObject).filter(([, r]) => (r as JsonObject).Type === 'Custom::ImageMirror'),
-  ) as Record<string, JsonObject>;
+  return Object.fromEntries(Object.entries(fragment.Resources as JsonObject).filter(([, r]) => (r as JsonObject).Type === 'Custom::ImageMirror')) as Record<
+    string,
+    JsonObject
+  >;
 }
 
 export function onlyMirror(fragment: JsonObject): [string, JsonObject] {
@@ -129,7 +130,11 @@ export function expectedMirrorId(source: Json, architecture: Json): string {
     Array.isArray(value)
       ? value.map(sorted)
       : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted(value[k] as Json)]))
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((k) => [k, sorted(value[k] as Json)]),
+          )
         : value;
   const text = JSON.stringify(sorted({ architecture, source }));
   return `ImageMirror${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;

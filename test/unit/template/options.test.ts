@@ -73,7 +73,7 @@ describe('Options: Metadata.SysdigImageFix', () => {
         ['tpl/quay.io/org/d', 60],
       ]);
     });
-    it('names the target repository with each resource\'s prefix when resources share an image', () => {
+    it("names the target repository with each resource's prefix when resources share an image", () => {
       const input = template({
         A: lambdaFunction(QUAY_IMAGE, { options: { RepositoryPrefix: 'team/a' } }),
         B: lambdaFunction(QUAY_IMAGE, { architectures: ['arm64'], options: { RepositoryPrefix: 'team/b' } }),
@@ -126,9 +126,7 @@ describe('Options: Metadata.SysdigImageFix', () => {
       ]);
     });
     it('refuses a block that is not an object', () => {
-      expect(problems({ options: 'skip' })).toEqual([
-        { logicalId: 'F', message: `Resource F: Metadata.SysdigImageFix must be an object of options; ${RESOURCE_KEYS}` },
-      ]);
+      expect(problems({ options: 'skip' })).toEqual([{ logicalId: 'F', message: `Resource F: Metadata.SysdigImageFix must be an object of options; ${RESOURCE_KEYS}` }]);
       expect(problems({}, ['x'])[0]!.message).toBe(`template Metadata: Metadata.SysdigImageFix must be an object of options; ${TEMPLATE_KEYS}`);
     });
     it.each<[string, Json, string]>([
@@ -190,6 +188,7 @@ describe('Options: Metadata.SysdigImageFix', () => {
   });
 });
 
+// biome-ignore lint/suspicious/noShadowRestrictedNames: a module-local helper; the global escape is not used here
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -5,17 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
 import { transform } from '../../../src/template/transform.js';
 import type { JsonObject, TransformContext } from '../../../src/template/types.js';
-import {
-  context,
-  defaults,
-  expectedMirrorId,
-  expressionMirror,
-  expectSuccess,
-  imageOf,
-  mirrorRef,
-  mirrorsOf,
-  withoutTransformChanges,
-} from './fixtures.js';
+import { context, defaults, expectedMirrorId, expressionMirror, expectSuccess, imageOf, mirrorRef, mirrorsOf, withoutTransformChanges } from './fixtures.js';
 
 const REAL_TEMPLATES = fileURLToPath(new URL('../../../../shared/real-templates/', import.meta.url));
 
@@ -69,7 +59,7 @@ describe('Function: transform over real templates', () => {
     });
 
     it('keeps the template as is when the patcher parameter already names private ECR of the region', () => {
-      const ecr = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig/serverless-patcher:' + version;
+      const ecr = `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/sysdig/serverless-patcher:${version}`;
       const ctx = context({ region: 'ap-northeast-1', templateParameterValues: { SysdigServerlessPatcherImage: ecr } });
       const { input, fragment, sites } = transformed(file, ctx);
       expect(fragment).toEqual(input);
@@ -77,16 +67,13 @@ describe('Function: transform over real templates', () => {
     });
   });
 
-  describe.each(['sysdig-orchestrator-agent-5.0.1.yaml', 'sysdig-orchestrator-agent-4.0.0.yaml', 'binxio-container-image-demo.yaml'])(
-    '%s',
-    (file) => {
-      it('has no Lambda image site and stays identical (ECS may pull from Quay)', () => {
-        const { input, fragment, sites } = transformed(file, context({ region: 'eu-west-1' }));
-        expect(sites).toEqual([]);
-        expect(JSON.stringify(fragment)).toBe(JSON.stringify(input));
-      });
-    },
-  );
+  describe.each(['sysdig-orchestrator-agent-5.0.1.yaml', 'sysdig-orchestrator-agent-4.0.0.yaml', 'binxio-container-image-demo.yaml'])('%s', (file) => {
+    it('has no Lambda image site and stays identical (ECS may pull from Quay)', () => {
+      const { input, fragment, sites } = transformed(file, context({ region: 'eu-west-1' }));
+      expect(sites).toEqual([]);
+      expect(JSON.stringify(fragment)).toBe(JSON.stringify(input));
+    });
+  });
 
   describe('composex-docker-macro.yaml (SAM, image in eu-west-1 ECR)', () => {
     const source = '518078317392.dkr.ecr.eu-west-1.amazonaws.com/compose-x-macro:nightly';
@@ -108,9 +95,7 @@ describe('Function: transform over real templates', () => {
     it('mirrors it in us-east-1', () => {
       const { fragment } = transformed('binxio-cfn-container-image-provider.yaml', context({ region: 'us-east-1' }));
       const [mirror] = Object.values(mirrorsOf(fragment));
-      expect((mirror!.Properties as JsonObject).RepositoryName).toBe(
-        'sysdig-image-fix/463637877380.dkr.ecr.eu-central-1.amazonaws.com/xebia/cfn-container-image-provider',
-      );
+      expect((mirror!.Properties as JsonObject).RepositoryName).toBe('sysdig-image-fix/463637877380.dkr.ecr.eu-central-1.amazonaws.com/xebia/cfn-container-image-provider');
     });
     it('keeps it in eu-central-1', () => {
       const { input, fragment } = transformed('binxio-cfn-container-image-provider.yaml', context({ region: 'eu-central-1' }));

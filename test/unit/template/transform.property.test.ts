@@ -24,7 +24,7 @@ const literalImage = mostly(
     'nginx:1.27',
     'docker.io/library/nginx:1.27',
     '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1',
-    '123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:' + 'b'.repeat(64),
+    `123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:${'b'.repeat(64)}`,
     '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/app:1',
     'public.ecr.aws/lambda/python:3.12',
     'localhost:5000/x',
@@ -95,16 +95,18 @@ const functionResource = fc
     options,
     extra: fc.dictionary(fc.constantFrom('MemorySize', 'Environment', 'Timeout'), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, { maxKeys: 2 }),
   })
-  .map(({ sam, image, architectures, condition, options, extra }): Json => ({
-    Type: sam ? 'AWS::Serverless::Function' : 'AWS::Lambda::Function',
-    ...(condition !== undefined ? { Condition: condition } : {}),
-    ...(options !== undefined ? { Metadata: { SysdigImageFix: options } } : {}),
-    Properties: {
-      ...extra,
-      ...(sam ? { ImageUri: image } : { Code: { ImageUri: image } }),
-      ...(architectures !== undefined ? { Architectures: architectures } : {}),
-    },
-  }));
+  .map(
+    ({ sam, image, architectures, condition, options, extra }): Json => ({
+      Type: sam ? 'AWS::Serverless::Function' : 'AWS::Lambda::Function',
+      ...(condition !== undefined ? { Condition: condition } : {}),
+      ...(options !== undefined ? { Metadata: { SysdigImageFix: options } } : {}),
+      Properties: {
+        ...extra,
+        ...(sam ? { ImageUri: image } : { Code: { ImageUri: image } }),
+        ...(architectures !== undefined ? { Architectures: architectures } : {}),
+      },
+    }),
+  );
 
 const otherResource = fc.oneof(
   fc.constantFrom<Json>(
@@ -119,48 +121,50 @@ const otherResource = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
 );
 
-const logicalId = fc.oneof(
-  fc.constantFrom('Fn', 'Other', 'ImageMirrorabcd1234', '__proto__', 'constructor'),
-  fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,12}$/),
-);
+const logicalId = fc.oneof(fc.constantFrom('Fn', 'Other', 'ImageMirrorabcd1234', '__proto__', 'constructor'), fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,12}$/));
 
 const templateArb: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 15, arbitrary: fc
-    .record({
-      resources: fc.array(fc.tuple(logicalId, fc.oneof({ weight: 3, arbitrary: functionResource }, { weight: 1, arbitrary: otherResource })), {
-        maxLength: 6,
-      }),
-      globals: mostly(
-        fc.constantFrom<Json | undefined>(undefined, { Function: { Architectures: ['arm64'] } }, 'junk'),
-        fc.constant<Json | undefined>({ Function: { Architectures: ['ppc'] } }),
+  {
+    weight: 15,
+    arbitrary: fc
+      .record({
+        resources: fc.array(fc.tuple(logicalId, fc.oneof({ weight: 3, arbitrary: functionResource }, { weight: 1, arbitrary: otherResource })), {
+          maxLength: 6,
+        }),
+        globals: mostly(
+          fc.constantFrom<Json | undefined>(undefined, { Function: { Architectures: ['arm64'] } }, 'junk'),
+          fc.constant<Json | undefined>({ Function: { Architectures: ['ppc'] } }),
+        ),
+        templateOptions,
+        extra: fc.dictionary(fc.constantFrom('Outputs', 'Description', 'Transform', 'Rules'), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, {
+          maxKeys: 2,
+        }),
+      })
+      .map(
+        ({ resources, globals, templateOptions, extra }): Json => ({
+          ...extra,
+          Parameters: {
+            Image: { Type: 'String', Default: 'quay.io/org/app:1' },
+            NoDefault: { Type: 'String' },
+            Archs: { Type: 'CommaDelimitedList', Default: 'arm64' },
+            FromSsm: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/x' },
+            Bad: { Type: 'String', Default: 'UPPER/case' },
+          },
+          Mappings: { Images: { 'ap-northeast-1': { App: 'quay.io/org/tokyo:1' } } },
+          Conditions: {
+            IsTokyo: equals(ref('AWS::Region'), 'ap-northeast-1'),
+            Later: equals(ref('AWS::StackName'), 'prod'),
+            NotTokyo: { 'Fn::Not': [{ Condition: 'IsTokyo' }] },
+            LoopA: { 'Fn::Not': [{ Condition: 'LoopB' }] },
+            LoopB: { 'Fn::Not': [{ Condition: 'LoopA' }] },
+          },
+          ...(globals !== undefined ? { Globals: globals } : {}),
+          ...(templateOptions !== undefined ? { Metadata: { SysdigImageFix: templateOptions } } : {}),
+          // fromEntries keeps "__proto__" as an own key, as JSON.parse would.
+          Resources: Object.fromEntries(resources) as JsonObject,
+        }),
       ),
-      templateOptions,
-      extra: fc.dictionary(fc.constantFrom('Outputs', 'Description', 'Transform', 'Rules'), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>, {
-        maxKeys: 2,
-      }),
-    })
-    .map(({ resources, globals, templateOptions, extra }): Json => ({
-      ...extra,
-      Parameters: {
-        Image: { Type: 'String', Default: 'quay.io/org/app:1' },
-        NoDefault: { Type: 'String' },
-        Archs: { Type: 'CommaDelimitedList', Default: 'arm64' },
-        FromSsm: { Type: 'AWS::SSM::Parameter::Value<String>', Default: '/x' },
-        Bad: { Type: 'String', Default: 'UPPER/case' },
-      },
-      Mappings: { Images: { 'ap-northeast-1': { App: 'quay.io/org/tokyo:1' } } },
-      Conditions: {
-        IsTokyo: equals(ref('AWS::Region'), 'ap-northeast-1'),
-        Later: equals(ref('AWS::StackName'), 'prod'),
-        NotTokyo: { 'Fn::Not': [{ Condition: 'IsTokyo' }] },
-        LoopA: { 'Fn::Not': [{ Condition: 'LoopB' }] },
-        LoopB: { 'Fn::Not': [{ Condition: 'LoopA' }] },
-      },
-      ...(globals !== undefined ? { Globals: globals } : {}),
-      ...(templateOptions !== undefined ? { Metadata: { SysdigImageFix: templateOptions } } : {}),
-      // fromEntries keeps "__proto__" as an own key, as JSON.parse would.
-      Resources: Object.fromEntries(resources) as JsonObject,
-    })) },
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
 );
 

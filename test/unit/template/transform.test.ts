@@ -44,9 +44,7 @@ describe('Function: transform', () => {
       const input = template({ F: lambdaFunction(image) });
       const { fragment, sites } = expectSuccess(run(input));
       expect(fragment).toEqual(input);
-      expect(sites).toEqual([
-        { logicalId: 'F', resourceType: 'AWS::Lambda::Function', image, verdict: 'keep', architecture: 'x86_64' },
-      ]);
+      expect(sites).toEqual([{ logicalId: 'F', resourceType: 'AWS::Lambda::Function', image, verdict: 'keep', architecture: 'x86_64' }]);
     });
 
     it('keeps a site that resolves to AWS::NoValue', () => {
@@ -121,9 +119,7 @@ describe('Function: transform', () => {
         },
       });
       expect(imageOf(fragment, 'F')).toEqual(mirrorRef(id));
-      expect(sites).toEqual([
-        { logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: normalised, verdict: 'mirror', architecture: 'x86_64', mirrorLogicalId: id },
-      ]);
+      expect(sites).toEqual([{ logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: normalised, verdict: 'mirror', architecture: 'x86_64', mirrorLogicalId: id }]);
     });
 
     describe('SourceImage of a site resolved at transform time', () => {
@@ -162,7 +158,13 @@ describe('Function: transform', () => {
       it('shares a mirror between sites with the same literal image, or the same expression, never across them', () => {
         const parameters = { Image: stringParameter('docker.io/library/nginx:1.27'), Other: stringParameter('nginx:1.27') };
         const input = template(
-          { A: lambdaFunction('nginx:1.27'), B: samFunction(ref('Image')), C: lambdaFunction('docker.io/library/nginx:1.27'), D: lambdaFunction(ref('Image')), E: lambdaFunction(ref('Other')) },
+          {
+            A: lambdaFunction('nginx:1.27'),
+            B: samFunction(ref('Image')),
+            C: lambdaFunction('docker.io/library/nginx:1.27'),
+            D: lambdaFunction(ref('Image')),
+            E: lambdaFunction(ref('Other')),
+          },
           { Parameters: parameters },
         );
         const { fragment, sites } = expectSuccess(run(input));
@@ -170,7 +172,10 @@ describe('Function: transform', () => {
         const [image, other] = [expectedMirrorId(ref('Image'), 'x86_64'), expectedMirrorId(ref('Other'), 'x86_64')];
         expect(['A', 'B', 'C', 'D', 'E'].map((id) => imageOf(fragment, id))).toEqual([literal, image, literal, image, other].map(mirrorRef));
         expect(Object.keys(mirrorsOf(fragment)).sort()).toEqual([literal, image, other].sort());
-        expect(mirrorsOf(fragment)[literal]!.Properties).toMatchObject({ SourceImage: 'docker.io/library/nginx:1.27', RepositoryName: 'sysdig-image-fix/docker.io/library/nginx' });
+        expect(mirrorsOf(fragment)[literal]!.Properties).toMatchObject({
+          SourceImage: 'docker.io/library/nginx:1.27',
+          RepositoryName: 'sysdig-image-fix/docker.io/library/nginx',
+        });
         // Deployed with Other=quay.io/x:1, E must not run Image's copy: each expression has its own mirror.
         expect(mirrorsOf(fragment)[other]!.Properties).toMatchObject({ SourceImage: ref('Other'), RepositoryPrefix: 'sysdig-image-fix' });
         expect(sites.map((site) => site.image)).toEqual(Array(5).fill('docker.io/library/nginx:1.27'));
@@ -249,14 +254,10 @@ describe('Function: transform', () => {
       const input = template({ F: lambdaFunction(QUAY_IMAGE, { options: { Skip: skip } }) });
       const { fragment, sites } = expectSuccess(run(input));
       expect(fragment).toEqual(input);
-      expect(sites).toEqual([
-        { logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: QUAY_IMAGE, verdict: 'skip', architecture: 'x86_64' },
-      ]);
+      expect(sites).toEqual([{ logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: QUAY_IMAGE, verdict: 'skip', architecture: 'x86_64' }]);
     });
     it('mirrors with Skip false', () => {
-      expect(siteOf(expectSuccess(run(template({ F: lambdaFunction(QUAY_IMAGE, { options: { Skip: 'false' } }) }))).sites, 'F').verdict).toBe(
-        'mirror',
-      );
+      expect(siteOf(expectSuccess(run(template({ F: lambdaFunction(QUAY_IMAGE, { options: { Skip: 'false' } }) }))).sites, 'F').verdict).toBe('mirror');
     });
     it('does not validate the image of a skipped resource', () => {
       expect(expectSuccess(run(template({ F: lambdaFunction('Not An Image', { options: { Skip: true } }) }))).sites[0]!.verdict).toBe('skip');

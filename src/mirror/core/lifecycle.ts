@@ -1,0 +1,232 @@
+// Create / Update / Delete of Custom::ImageMirror, as decisions over ports: validate, plan, keep an
+// in-region source, find the build an earlier delivery started, resolve the source digest, ensure the ECR
+// repository, take the fast path or run the build (build/start.ts, build/wait.ts). Every call runs within the invocation's
+// budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
+// does, once.
+import { isImageDigest } from '../../reference/index.js';
+import { continueWait, waitForBuild } from '../build/wait.js';
+import { findStartedBuild, startBuild } from '../build/start.js';
+import { CallTimeoutError } from './budget.js';
+import type { MirrorConfig } from './config.js';
+import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './timing.js';
+import { ecrSourceProblem } from './ecr-sources.js';
+import { BuildError, describeError, RegistryCredentialsError, RepositoryError, SourceImageError } from './errors.js';
+import type { Continuation, CreateOrUpdateRequest } from '../cfn/events.js';
+import { answered, failureAnswer, hasCause, success, type Outcome } from '../cfn/answers.js';
+import {
+  attributesFromPhysicalId,
+  copiedImageUri,
+  keptImageUri,
+  planMirror,
+  sameEffectivePlan,
+  sourceReference,
+  withTargetTag,
+  type CopyPlan,
+  type KeepPlan,
+  type MirrorPlan,
+} from './plan.js';
+import { lambdaPullStatement } from './policy.js';
+import type { MirrorPorts } from '../ports/types.js';
+import { type MirrorRequestInput, parseProperties } from './properties.js';
+import { isPlaceholderPhysicalId } from '../cfn/response.js';
+import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
+
+/** Tag values are at most 256 characters. */
+const TAG_VALUE_MAX = 256;
+const MANAGED_BY = 'sysdig-image-fix';
+
+function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
+  return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
+}
+
+/** Update whose effective properties did not change: same physical id and Data, no build. */
+function unchangedUpdate(request: CreateOrUpdateRequest, plan: MirrorPlan, config: MirrorConfig): Outcome | undefined {
+  if (request.RequestType !== 'Update' || isPlaceholderPhysicalId(request.PhysicalResourceId)) return undefined;
+  let oldPlan: MirrorPlan;
+  try {
+    oldPlan = planFor(request.OldResourceProperties, config);
+  } catch {
+    return undefined;
+  }
+  if (!sameEffectivePlan(oldPlan, plan)) return undefined;
+  const data = attributesFromPhysicalId(plan, request.PhysicalResourceId);
+  if (data === undefined) return undefined;
+  return answered({
+    status: 'SUCCESS',
+    physicalResourceId: request.PhysicalResourceId,
+    reason: 'Unchanged: same source image, architecture and target repository',
+    data,
+  });
+}
+
+/** The source already is private ECR of this region: answer with it, pinned when its digest can be read. */
+async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
+  const source = sourceReference(plan);
+  let digest = source.digest;
+  if (digest === undefined) {
+    try {
+      const read = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) => ports.readManifestDigest(source, call));
+      // Only a digest Lambda takes pins the answer.
+      if (read === undefined || isImageDigest(read)) digest = read;
+      else ctx.log.warn('the in-region ECR source has a digest Lambda does not take; answering it as given', { image: plan.sourceImage });
+    } catch (error) {
+      ctx.log.warn('could not read the digest of the in-region ECR source; answering it as given', { image: plan.sourceImage, error });
+    }
+  }
+  const imageUri = keptImageUri(plan, digest);
+  return success(plan, imageUri, `${plan.sourceImage} already is private ECR in ${ctx.config.region}; used as it is`);
+}
+
+/** Reading the source: at most `sourceResolutionMaxMs`, and a third of the work time left (the rest must still fit). */
+function sourceResolutionTimeout(ctx: InvocationContext): number {
+  return Math.min(ctx.timing.sourceResolutionMaxMs, ctx.budget.workLeftMs() / 3);
+}
+
+/**
+ * The platform digest to copy, or undefined when the build must resolve it (registry unreachable, too slow
+ * for this invocation's budget, rate limited, or refusing the credentials the function has). Throws when
+ * mirroring cannot work.
+ */
+async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<string | undefined> {
+  const image = plan.sourceImage;
+  const source = sourceReference(plan);
+  try {
+    const resolved = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) =>
+      ports.resolveSourcePlatform(source, plan.architecture, call),
+    );
+    if (isImageDigest(resolved.digest)) return resolved.digest;
+    ctx.log.warn('the source platform digest is not sha256; the build resolves the image itself', { image });
+    return undefined;
+  } catch (error) {
+    if (error instanceof CallTimeoutError) {
+      // A registry too slow for this invocation: the build has its own time and network path.
+      ctx.log.warn('the source registry did not answer in time; the build will resolve the image', { image, registry: source.registry, error: error.message });
+      return undefined;
+    }
+    const credentials = hasCause(error, RegistryCredentialsError);
+    if (credentials !== undefined) throw credentials;
+    if (error instanceof PlatformNotFoundError) {
+      throw new SourceImageError(
+        image,
+        `Cannot mirror ${image}: ${error.reason}. Use an image (or tag) that offers ${plan.platform}, or set the function's Architectures to one the image has`,
+        { cause: error },
+      );
+    }
+    if (error instanceof ManifestNotFoundError) {
+      throw new SourceImageError(image, `Cannot mirror ${image}: ${error.message}`, { cause: error });
+    }
+    if (error instanceof RegistryUnauthorizedError && ctx.config.registryCredentialsSecretArn === undefined) {
+      throw new SourceImageError(
+        image,
+        `Cannot mirror ${image}: the registry answered unauthorized (${error.message}). If the image is private, store its ` +
+          `credentials in a Secrets Manager secret as {"${sourceReference(plan).registry}": {"username": "...", "password": "..."}} ` +
+          `and pass the secret's ARN as the RegistryCredentialsSecretArn parameter of the SysdigImageFix macro stack`,
+        { cause: error },
+      );
+    }
+    // Unreachable, rate limited, refused despite the secret, or answering oddly: the build has its own
+    // network path and credentials, so it resolves the tag itself.
+    ctx.log.warn('could not resolve the source platform digest; the build will resolve the image', {
+      image,
+      error: error instanceof RegistryError ? error.message : describeError(error),
+    });
+    return undefined;
+  }
+}
+
+async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<void> {
+  const { config } = ctx;
+  const name = plan.repositoryName;
+  const spec = {
+    repositoryName: name,
+    imageTagMutability: config.imageTagMutability,
+    kmsKeyArn: config.kmsKeyArn,
+    tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
+  };
+  try {
+    const result = await ctx.budget.call('ECR CreateRepository', ctx.timing.awsCallTimeoutMs, (call) => ports.ensureRepository(spec, call));
+    ctx.log.info(result === 'created' ? 'created the ECR repository' : 'the ECR repository exists', { repositoryName: name });
+  } catch (error) {
+    throw new RepositoryError(
+      name,
+      `Could not create ECR repository ${name} for ${plan.sourceImage}: ${describeError(error)}. The mirror function's role must ` +
+        `allow ecr:CreateRepository and ecr:TagResource on repositories under its prefix`,
+      { cause: error },
+    );
+  }
+  try {
+    const result = await ctx.budget.call('ECR GetRepositoryPolicy/SetRepositoryPolicy', ctx.timing.awsCallTimeoutMs, (call) =>
+      ports.ensureRepositoryPolicy(name, lambdaPullStatement(config), call),
+    );
+    ctx.log.info(result === 'written' ? 'set the Lambda pull statement of the repository policy' : 'the repository policy already lets Lambda pull', {
+      repositoryName: name,
+    });
+  } catch (error) {
+    throw new RepositoryError(
+      name,
+      `Could not set the policy of ECR repository ${name} that lets Lambda pull ${plan.sourceImage}: ${describeError(error)}. ` +
+        `The mirror function's role must allow ecr:GetRepositoryPolicy and ecr:SetRepositoryPolicy on it`,
+      { cause: error },
+    );
+  }
+}
+
+async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: number, ports: MirrorPorts, invocation: InvocationContext): Promise<Outcome> {
+  // Until the build runs, nothing may outlast the resource's deadline either.
+  const ctx: InvocationContext = { ...invocation, budget: invocation.budget.with({ deadline }) };
+  // An earlier delivery of this very request may have started its build: waiting for that build gives the
+  // same answer that delivery gives (or gave), and starts nothing. Looked for while the source is read (both
+  // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
+  const resolving = resolveSource(plan, ports, ctx);
+  resolving.catch(() => undefined); // its failure matters only when no earlier build is found
+  const started = await findStartedBuild(request, plan, ports, invocation);
+  if (started !== undefined) return waitForBuild(started, ports, invocation);
+  const expectedDigest = await resolving;
+  await ensureRepository(plan, ports, ctx);
+  if (expectedDigest !== undefined) {
+    try {
+      if (await ctx.budget.call('ECR DescribeImages', ctx.timing.awsCallTimeoutMs, (call) => ports.imageExists(plan.repositoryName, expectedDigest, call))) {
+        const imageUri = copiedImageUri(plan, expectedDigest);
+        return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${plan.platform}); no copy needed`);
+      }
+    } catch (error) {
+      ctx.log.warn('could not check the target for the image; copying it', { repositoryName: plan.repositoryName, error });
+    }
+  }
+  if (ports.now() >= deadline) {
+    throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
+  }
+  // The tag is chosen only now: in IMMUTABLE repositories it names the platform digest just resolved.
+  const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
+  const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
+  const buildId = await startBuild(wait, ports, ctx);
+  return waitForBuild({ ...wait, buildId }, ports, invocation);
+}
+
+/** `input` is the request's ResourceProperties, parsed (once, by the handler). */
+export async function createOrUpdate(request: CreateOrUpdateRequest, input: MirrorRequestInput, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+  const startedAt = ports.now();
+  const ctx = forInvocation(invocation, ports);
+  try {
+    const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
+    const unchanged = unchangedUpdate(request, plan, ctx.config);
+    if (unchanged !== undefined) return unchanged;
+    if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
+    const refused = ecrSourceProblem(sourceReference(plan), ctx.config);
+    if (refused !== undefined) throw new SourceImageError(plan.sourceImage, refused);
+    return await mirror(request, plan, deadlineFor(startedAt, input.serviceTimeoutSeconds, ctx.timing), ports, ctx);
+  } catch (error) {
+    ctx.log.error('the request failed', { requestType: request.RequestType, error });
+    return answered(failureAnswer(request, error));
+  }
+}
+
+export async function continueBuild(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+  const ctx = forInvocation(invocation, ports);
+  try {
+    return await continueWait(continuation, ports, ctx);
+  } catch (error) {
+    ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    return answered(failureAnswer(continuation.request, error));
+  }
+}

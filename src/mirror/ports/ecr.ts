@@ -1,0 +1,67 @@
+// The ECR adapter: repositories, their policy, images, and authorization tokens.
+import {
+  CreateRepositoryCommand,
+  DescribeImagesCommand,
+  type ECRClient,
+  GetAuthorizationTokenCommand,
+  GetRepositoryPolicyCommand,
+  SetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
+import type { CallContext } from '../core/budget.js';
+import { awsErrorName } from '../core/errors.js';
+import { mergeStatement } from '../core/policy.js';
+import { sendOptions } from './sdk.js';
+import type { AwsPorts } from './types.js';
+
+/** The ECR ports over one client (made on first use by `client`). */
+export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureRepository' | 'ensureRepositoryPolicy' | 'imageExists'> {
+  return {
+    async ensureRepository(spec, call) {
+      try {
+        await client().send(
+          new CreateRepositoryCommand({
+            repositoryName: spec.repositoryName,
+            imageTagMutability: spec.imageTagMutability,
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfiguration: spec.kmsKeyArn !== undefined ? { encryptionType: 'KMS', kmsKey: spec.kmsKeyArn } : { encryptionType: 'AES256' },
+            tags: Object.entries(spec.tags).map(([Key, Value]) => ({ Key, Value })),
+          }),
+          sendOptions(call),
+        );
+        return 'created';
+      } catch (error) {
+        if (awsErrorName(error) === 'RepositoryAlreadyExistsException') return 'existed';
+        throw error;
+      }
+    },
+
+    async ensureRepositoryPolicy(repositoryName, statement, call) {
+      let existing: string | undefined;
+      try {
+        existing = (await client().send(new GetRepositoryPolicyCommand({ repositoryName }), sendOptions(call))).policyText;
+      } catch (error) {
+        if (awsErrorName(error) !== 'RepositoryPolicyNotFoundException') throw error;
+      }
+      const merged = mergeStatement(existing, statement);
+      if (!merged.changed) return 'unchanged';
+      await client().send(new SetRepositoryPolicyCommand({ repositoryName, policyText: merged.document }), sendOptions(call));
+      return 'written';
+    },
+
+    async imageExists(repositoryName, digest, call) {
+      try {
+        const answer = await client().send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }), sendOptions(call));
+        return (answer.imageDetails ?? []).some((image) => image.imageDigest === digest);
+      } catch (error) {
+        if (awsErrorName(error) === 'ImageNotFoundException') return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** GetAuthorizationToken of `client`'s region: the base64 `user:password` token, as ECR returns it. */
+export async function ecrAuthorizationToken(client: ECRClient, call: CallContext | undefined): Promise<string | undefined> {
+  const answer = await client.send(new GetAuthorizationTokenCommand({}), call ? sendOptions(call) : {});
+  return answer.authorizationData?.[0]?.authorizationToken;
+}

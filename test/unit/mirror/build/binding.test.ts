@@ -1,0 +1,94 @@
+// The binding between a build and the request that started it: a build vouches for a continuation only when
+// it is this project's, carries the SHA-256 of exactly that request, and copies what the request's own
+// properties plan into this account's and region's ECR.
+import { describe, expect, it } from 'vitest';
+import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../../src/mirror/build/binding.js';
+import { loadConfig } from '../../../../src/mirror/core/config.js';
+import type { CreateOrUpdateRequest } from '../../../../src/mirror/cfn/events.js';
+import type { WaitState } from '../../../../src/mirror/build/binding.js';
+import type { BuildReport } from '../../../../src/mirror/ports/types.js';
+
+const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
+const REPOSITORY = `${ECR}/sysdig-image-fix/quay.io/a/b`;
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const config = loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy' }, 'arn:aws:lambda:eu-west-1:123456789012:function:mirror');
+const request = {
+  RequestType: 'Create',
+  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror',
+  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?X-Amz-Signature=abc',
+  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app/1',
+  RequestId: 'req-1',
+  LogicalResourceId: 'ImageMirror1a2b3c4d',
+  ResourceType: 'Custom::ImageMirror',
+  ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror', SourceImage: 'quay.io/a/b:1' },
+} as CreateOrUpdateRequest;
+
+const state: WaitState = {
+  request,
+  buildId: 'copy:1',
+  deadline: 1_735_693_200_000,
+  expectedDigest: DIGEST,
+  plan: {
+    kind: 'copy',
+    sourceImage: 'quay.io/a/b:1',
+    architecture: 'x86_64',
+    platform: 'linux/amd64',
+    repositoryName: 'sysdig-image-fix/quay.io/a/b',
+    repositoryUri: REPOSITORY,
+    targetImage: `${REPOSITORY}:1`,
+    targetTagKind: 'source-tag',
+  },
+};
+
+function build(environment: Record<string, string> = {}, changes: Partial<BuildReport> = {}): BuildReport {
+  return {
+    id: 'copy:1',
+    projectName: 'copy',
+    environment: {
+      SOURCE_IMAGE: `quay.io/a/b@${DIGEST}`,
+      TARGET_IMAGE: `${REPOSITORY}:1`,
+      ARCHITECTURE: 'x86_64',
+      [BINDING_VARIABLE]: bindingVariable(state).value,
+      ...environment,
+    },
+    status: 'IN_PROGRESS',
+    phases: [],
+    exportedVariables: {},
+    logGroupName: undefined,
+    logStreamName: undefined,
+    ...changes,
+  };
+}
+
+describe('Function: waitStateFromBuild', () => {
+  it('gives back the wait state the build was started with', () => {
+    expect(waitStateFromBuild(request, build(), config)).toEqual({ state });
+  });
+
+  it('digests the request whatever the key order, and differently for any change', () => {
+    const reordered = Object.fromEntries(Object.entries(request).reverse()) as unknown as CreateOrUpdateRequest;
+    expect(requestDigest(reordered)).toBe(requestDigest(request));
+    expect(requestDigest({ ...request, ResponseURL: `${request.ResponseURL}x` })).not.toBe(requestDigest(request));
+  });
+
+  it.each([
+    ['another project', build({}, { projectName: 'other' }), "is not a build of this function's project copy"],
+    ['an id of another project', build({}, { id: 'other:1' }), "is not a build of this function's project copy"],
+    ['no binding', build({ [BINDING_VARIABLE]: '' }), 'carries no binding of the mirror function'],
+    ['a binding that is not JSON', build({ [BINDING_VARIABLE]: '{' }), 'carries no binding'],
+    ['another request', build({ [BINDING_VARIABLE]: bindingVariable({ ...state, request: { ...request, RequestId: 'req-2' } }).value }), 'was started for another request'],
+    ['another source', build({ SOURCE_IMAGE: `quay.io/evil/b@${DIGEST}` }), 'copies another source'],
+    ['another digest', build({ SOURCE_IMAGE: `quay.io/a/b@sha256:${'b'.repeat(64)}` }), 'is not pinned to the digest its binding names'],
+    ['another target repository', build({ TARGET_IMAGE: '999999999999.dkr.ecr.us-east-1.amazonaws.com/evil:1' }), 'pushes elsewhere'],
+    ['another architecture', build({ ARCHITECTURE: 'arm64' }), 'copies another architecture'],
+  ])('refuses a build with %s', (_label, report, problem) => {
+    const result = waitStateFromBuild(request, report, config);
+    expect(result).toEqual({ problem: expect.stringContaining(problem) });
+  });
+
+  it('refuses a request whose properties plan no copy (an in-region source)', () => {
+    const kept = { ...request, ResourceProperties: { ...request.ResourceProperties, SourceImage: `${ECR}/apps/x:1` } } as CreateOrUpdateRequest;
+    const binding = bindingVariable({ ...state, request: kept }).value;
+    expect(waitStateFromBuild(kept, build({ [BINDING_VARIABLE]: binding }), config)).toEqual({ problem: 'the request needs no copy' });
+  });
+});

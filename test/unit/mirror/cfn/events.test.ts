@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { classifyEvent } from '../../../../src/mirror/cfn/events.js';
+
+const URL_ = 'https://cfn-response.s3.amazonaws.com/r?X-Amz-Signature=s';
+
+const create = {
+  RequestType: 'Create',
+  ResponseURL: URL_,
+  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app/1',
+  RequestId: 'req-1',
+  LogicalResourceId: 'ImageMirror1a2b3c4d',
+  ResourceType: 'Custom::ImageMirror',
+  ResourceProperties: { SourceImage: 'quay.io/a/b:1' },
+};
+
+const continuation = {
+  version: 2,
+  request: create,
+  buildId: 'sysdig-image-fix-copy:7c1d7a4e-0000-4000-8000-000000000000',
+};
+
+describe('Function: classifyEvent', () => {
+  it('recognises Create/Update and Delete requests', () => {
+    expect(classifyEvent(create)).toEqual({ kind: 'create-or-update', request: create });
+    const del = { ...create, RequestType: 'Delete', PhysicalResourceId: 'p' };
+    expect(classifyEvent(del)).toEqual({ kind: 'delete', request: del });
+    const update = { ...create, RequestType: 'Update', PhysicalResourceId: 'p', OldResourceProperties: {} };
+    expect(classifyEvent(update).kind).toBe('create-or-update');
+  });
+
+  it('names what an Update lacks', () => {
+    const event = classifyEvent({ ...create, RequestType: 'Update' });
+    expect(event).toMatchObject({
+      kind: 'invalid',
+      requestType: 'Update',
+      problem: 'Invalid CloudFormation request: the Update request has no PhysicalResourceId, OldResourceProperties',
+    });
+  });
+
+  it('accepts a well-formed continuation (request and build id, and a count of failed reads)', () => {
+    expect(classifyEvent({ sysdigImageFixContinuation: continuation })).toEqual({ kind: 'continuation', continuation });
+    const failing = { ...continuation, pollFailures: 3 };
+    expect(classifyEvent({ sysdigImageFixContinuation: failing })).toEqual({ kind: 'continuation', continuation: failing });
+  });
+
+  it.each([
+    ['another version', { ...continuation, version: 1 }, 'continuation version 1 is not 2'],
+    ['a Delete request', { ...continuation, request: { ...create, RequestType: 'Delete', PhysicalResourceId: 'p' } }, 'a Delete request has no build to wait for'],
+    ['a build id with a space', { ...continuation, buildId: 'p:1 ; x' }, 'buildId is not a CodeBuild build id'],
+    ['a build id without a project', { ...continuation, buildId: '7c1d7a4e' }, 'buildId is not a CodeBuild build id'],
+    ['a negative failure count', { ...continuation, pollFailures: -1 }, 'pollFailures is not a count'],
+    ['an oversized request id', { ...continuation, request: { ...create, RequestId: 'r'.repeat(300) } }, 'continuation request RequestId is too long'],
+  ])("never answers a continuation with %s: its ResponseURL may be anyone's", (_label, damaged, problem) => {
+    expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toEqual({ kind: 'unanswerable', problem: `ignored continuation event: ${problem}` });
+  });
+
+  it('cannot answer a request whose echoed fields no CloudFormation request has', () => {
+    expect(classifyEvent({ ...create, StackId: `arn:${'x'.repeat(5000)}` })).toEqual({
+      kind: 'unanswerable',
+      problem: "the event StackId is longer than any CloudFormation request's",
+    });
+  });
+
+  it('cannot answer a continuation without a request URL', () => {
+    expect(classifyEvent({ sysdigImageFixContinuation: { ...continuation, request: { ...create, ResponseURL: 42 } } }).kind).toBe('unanswerable');
+    expect(classifyEvent({ sysdigImageFixContinuation: 'x' }).kind).toBe('unanswerable');
+  });
+});
