@@ -96,7 +96,7 @@ async function deployThroughMacro(testCase: Case): Promise<Outcome> {
   const { fragment, otherTransforms } = splitTransforms(input);
   const handler = createMacroHandler({
     env: () => ({ MIRROR_FUNCTION_ARN: `arn:aws:lambda:${testCase.region}:${ACCOUNT}:function:sysdig-image-fix-mirror` }),
-    log: { info: () => {}, error: () => {} },
+    log: { info: () => {}, warn: () => {}, error: () => {} },
   });
   const response = await handler({
     region: testCase.region,

@@ -17,7 +17,7 @@ import {
 } from './fixtures.js';
 
 const RESOURCE_KEYS = 'allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout';
-const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout';
+const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms';
 
 function mirrorProperties(resource: FunctionOptions, templateOptions?: Json, macro: Partial<TransformDefaults> = {}): JsonObject {
   const input = template({ F: lambdaFunction(QUAY_IMAGE, resource) }, templateOptions === undefined ? {} : { Metadata: { SysdigImageFix: templateOptions } });
@@ -122,7 +122,9 @@ describe('Options: Metadata.SysdigImageFix', () => {
       const errors = problems({}, { Colour: 'x', Skip: true });
       expect(errors).toEqual([
         { message: `template Metadata: unknown option "Colour" in Metadata.SysdigImageFix; ${TEMPLATE_KEYS}` },
-        { message: `template Metadata: unknown option "Skip" in Metadata.SysdigImageFix (Skip belongs in the Metadata of a function resource); ${TEMPLATE_KEYS}` },
+        {
+          message: `template Metadata: unknown option "Skip" in Metadata.SysdigImageFix (Skip belongs in the Metadata of a function or task definition resource); ${TEMPLATE_KEYS}`,
+        },
       ]);
     });
     it('refuses a block that is not an object', () => {
