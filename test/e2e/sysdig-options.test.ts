@@ -305,6 +305,42 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
 
       it(
+        'without ExecutionRoleArn the stack is refused before anything runs, naming the task definition and the fix',
+        async () => {
+          const template = withSysdigImageFix(orchestrator!.template, { Ecs: true });
+          delete propertiesOf(template, orchestrator!.taskDefinition).ExecutionRoleArn;
+          const deployment = await harness.deployer.createStack('orchestrator-no-role', { template, parameters: orchestrator!.parameters });
+
+          expect(deployment.status, describeDeployment(deployment)).toBe('VALIDATION_FAILED');
+          expect(deployment.statusReason).toContain(orchestrator!.taskDefinition);
+          expect(deployment.statusReason).toContain('ExecutionRoleArn');
+          expect(deployment.requests).toEqual([]);
+          expect(deployment.builds).toEqual([]);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+
+      it(
+        'an execution role of the template without ECR pull permission: the stack deploys and the macro warns, naming the role',
+        async () => {
+          const template = withSysdigImageFix(orchestrator!.template, { Ecs: true });
+          delete propertiesOf(template, 'SysdigOrchestratorAgentExecutionRole').ManagedPolicyArns;
+          const deployment = await harness.deployer.createStack('orchestrator-role-without-pull', { template, parameters: orchestrator!.parameters });
+
+          expect(deployment.status, describeDeployment(deployment)).toBe('CREATE_COMPLETE');
+          await expectPlatformImageAt(harness, containerOf(deployment).resolved.Image as string, {
+            source: orchestratorImage,
+            repository: ORCHESTRATOR_REPOSITORY,
+            architecture: 'x86_64',
+          });
+          const macroLog = deployment.invocations.find((invocation) => invocation.source === 'macro')!.output;
+          expect(macroLog).toContain('transform warnings');
+          expect(macroLog).toContain('SysdigOrchestratorAgentExecutionRole');
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+
+      it(
         'resource option on an ARM64 task definition (RuntimePlatform): the linux/arm64 image is mirrored',
         async () => {
           const template = withSysdigImageFix(orchestrator!.template, { Ecs: true }, orchestrator!.taskDefinition);
