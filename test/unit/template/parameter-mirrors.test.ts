@@ -28,7 +28,7 @@ const options = (extra: JsonObject = {}) => ({ Metadata: { SysdigImageFix: { Mir
 
 /** A resource that reads `value` in one property (an ECS service-like consumer of the parameter). */
 const consumer = (value: Json, extra: JsonObject = {}): JsonObject => ({ Type: 'AWS::SSM::Parameter', ...extra, Properties: { Type: 'String', Value: value } });
-const valueOf = (fragment: JsonObject, id: string): Json => (((fragment.Resources as JsonObject)[id] as JsonObject).Properties as JsonObject).Value!;
+const consumedValue = (fragment: JsonObject, id: string): Json => (((fragment.Resources as JsonObject)[id] as JsonObject).Properties as JsonObject).Value!;
 
 function run(resources: JsonObject, sections: JsonObject = {}, parameterValues: Record<string, unknown> = {}) {
   const input = template(resources, { Parameters: { Agent: stringParameter(AGENT) }, ...options(), ...sections });
@@ -51,7 +51,7 @@ describe('Options: MirrorParameters', () => {
         },
       },
     });
-    expect(valueOf(fragment, 'C')).toEqual(mirrorRef(AGENT_MIRROR));
+    expect(consumedValue(fragment, 'C')).toEqual(mirrorRef(AGENT_MIRROR));
     expect(siteOf(sites, 'Agent')).toEqual({
       logicalId: 'Agent',
       resourceType: 'Parameter',
@@ -78,8 +78,8 @@ describe('Options: MirrorParameters', () => {
       { Conditions: { Always: { 'Fn::Equals': ['a', 'a'] } }, Outputs: { Image: { Value: ref('Agent') } } },
     );
     const { fragment } = expectSuccess(result);
-    expect(valueOf(fragment, 'J')).toEqual({ 'Fn::Join': [',', [mirrorRef(AGENT_MIRROR), 'x']] });
-    expect(valueOf(fragment, 'I')).toEqual(ifThen('Always', mirrorRef(AGENT_MIRROR), { 'Fn::Select': [0, [mirrorRef(AGENT_MIRROR)]] }));
+    expect(consumedValue(fragment, 'J')).toEqual({ 'Fn::Join': [',', [mirrorRef(AGENT_MIRROR), 'x']] });
+    expect(consumedValue(fragment, 'I')).toEqual(ifThen('Always', mirrorRef(AGENT_MIRROR), { 'Fn::Select': [0, [mirrorRef(AGENT_MIRROR)]] }));
     expect(fragment.Outputs).toEqual({ Image: { Value: mirrorRef(AGENT_MIRROR) } });
   });
 
@@ -90,9 +90,9 @@ describe('Options: MirrorParameters', () => {
       M: consumer(sub('${Agent}', { Agent: 'mine' })),
     });
     const { fragment } = expectSuccess(result);
-    expect(valueOf(fragment, 'S')).toEqual(sub(`image=\${${AGENT_MIRROR}.ImageUri} literal=\${!Agent} region=\${AWS::Region}`));
-    expect(valueOf(fragment, 'L')).toEqual(sub(`\${${AGENT_MIRROR}.ImageUri}/\${Other}`, { Other: mirrorRef(AGENT_MIRROR) }));
-    expect(valueOf(fragment, 'M')).toEqual(sub('${Agent}', { Agent: 'mine' }));
+    expect(consumedValue(fragment, 'S')).toEqual(sub(`image=\${${AGENT_MIRROR}.ImageUri} literal=\${!Agent} region=\${AWS::Region}`));
+    expect(consumedValue(fragment, 'L')).toEqual(sub(`\${${AGENT_MIRROR}.ImageUri}/\${Other}`, { Other: mirrorRef(AGENT_MIRROR) }));
+    expect(consumedValue(fragment, 'M')).toEqual(sub('${Agent}', { Agent: 'mine' }));
   });
 
   it('never rewrites Conditions, Mappings, Rules, Parameters, Fn::FindInMap arguments or the mirror SourceImage', () => {
@@ -104,7 +104,7 @@ describe('Options: MirrorParameters', () => {
     const { input, result } = run({ C: consumer(ref('Agent')), F: consumer({ 'Fn::FindInMap': ['M', ref('Agent'), 'V'] }) }, sections);
     const { fragment } = expectSuccess(result);
     for (const section of ['Conditions', 'Mappings', 'Rules', 'Parameters']) expect(fragment[section]).toEqual(input[section]);
-    expect(valueOf(fragment, 'F')).toEqual({ 'Fn::FindInMap': ['M', ref('Agent'), 'V'] });
+    expect(consumedValue(fragment, 'F')).toEqual({ 'Fn::FindInMap': ['M', ref('Agent'), 'V'] });
     expect((mirrorsOf(fragment)[AGENT_MIRROR]!.Properties as JsonObject).SourceImage).toEqual(ref('Agent'));
   });
 
@@ -154,7 +154,7 @@ describe('Options: MirrorParameters', () => {
     const input = template({ C: consumer(ref('Agent')) }, { Parameters: { Agent: stringParameter() }, ...options() });
     const { fragment, sites } = expectSuccess(transform(input, context(), defaults()));
     expect(siteOf(sites, 'Agent')).toMatchObject({ verdict: 'deploy-time', mirrorLogicalId: AGENT_MIRROR });
-    expect(valueOf(fragment, 'C')).toEqual(mirrorRef(AGENT_MIRROR));
+    expect(consumedValue(fragment, 'C')).toEqual(mirrorRef(AGENT_MIRROR));
   });
 
   it('warns and injects nothing when only Lambda image sites use the parameter', () => {
@@ -205,7 +205,7 @@ describe('Options: MirrorParameters', () => {
     const { result } = run({ T: task, C: consumer(ref('Agent')) }, options({ Ecs: true, Platforms: 'all' }));
     const { fragment } = expectSuccess(result);
     expect(Object.keys(mirrorsOf(fragment))).toEqual([AGENT_MIRROR]);
-    expect(getAtt(AGENT_MIRROR, 'ImageUri')).toEqual(valueOf(fragment, 'C'));
+    expect(getAtt(AGENT_MIRROR, 'ImageUri')).toEqual(consumedValue(fragment, 'C'));
   });
 
   it('leaves QUAY images of functions alone when the option names no parameter', () => {
