@@ -10,7 +10,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
-import { instrumentationTemplate, MULTI_ARCH_WITH_ATTESTATION, orchestratorTemplate, withoutTransform, withSysdigImageFix } from './fixtures.js';
+import {
+  AMD64_ONLY,
+  DOCKER_MULTI_ARCH,
+  instrumentationTemplate,
+  MULTI_ARCH_WITH_ATTESTATION,
+  orchestratorTemplate,
+  withoutTransform,
+  withSysdigImageFix,
+} from './fixtures.js';
 import {
   describeDeployment,
   expectAnsweredOnce,
@@ -30,7 +38,9 @@ const SCENARIO_TIMEOUT_MS = 300_000;
 const REGION = 'ap-northeast-1';
 const PATCHER = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
+/** The next agent release as a Docker manifest list (no attestations), then one as a single manifest (no index). */
 const AGENT_NEXT = 'quay.io/sysdig/workload-agent:5.0.2';
+const AGENT_SINGLE = 'quay.io/sysdig/workload-agent:5.0.3-amd64';
 const ORCHESTRATOR = 'quay.io/sysdig/orchestrator-agent:5.0.1';
 const PATCHER_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/serverless-patcher';
 const AGENT_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/workload-agent';
@@ -84,14 +94,21 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     let patcher: SourceImage;
     let agent: SourceImage;
     let agentNext: SourceImage;
+    let agentSingle: SourceImage;
     let orchestratorImage: SourceImage;
     /** Parameters of the instrumentation stack: the patcher and the agent on the registry standing in for Quay. */
     let instrumentationParameters: Record<string, string>;
 
     beforeAll(async () => {
       harness = await startHarness({ region: REGION });
-      const push = (reference: string): Promise<SourceImage> => harness.pushSource(reference, MULTI_ARCH_WITH_ATTESTATION);
-      [patcher, agent, agentNext, orchestratorImage] = await Promise.all([push(PATCHER), push(AGENT), push(AGENT_NEXT), push(ORCHESTRATOR)]);
+      const push = (reference: string, shape = MULTI_ARCH_WITH_ATTESTATION): Promise<SourceImage> => harness.pushSource(reference, shape);
+      [patcher, agent, agentNext, agentSingle, orchestratorImage] = await Promise.all([
+        push(PATCHER),
+        push(AGENT),
+        push(AGENT_NEXT, DOCKER_MULTI_ARCH),
+        push(AGENT_SINGLE, AMD64_ONLY),
+        push(ORCHESTRATOR),
+      ]);
       instrumentationParameters = { ...instrumentation.parameters, SysdigServerlessPatcherImage: PATCHER, SysdigWorkloadAgentImage: AGENT };
     });
 
@@ -212,7 +229,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
 
       it(
-        'update with a new agent tag: the agent mirror moves to the new index; the patcher mirror is not touched',
+        'update with a new agent tag (a Docker manifest list): the agent mirror moves to it; the patcher mirror is not touched',
         async () => {
           expect(created?.status, 'the create scenario must have passed').toBe('CREATE_COMPLETE');
           const updated = await harness.deployer.updateStack(stackName, {
@@ -236,7 +253,31 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
 
       it(
-        "delete: every mirror answers its Delete and keeps its images (the agent's two indexes, the patcher)",
+        'update to an agent published as one manifest (no index): that manifest is mirrored as it is, digest kept',
+        async () => {
+          expect(created?.status, 'the create scenario must have passed').toBe('CREATE_COMPLETE');
+          expect(agentSingle.generated.index).toBeUndefined();
+          const updated = await harness.deployer.updateStack(stackName, {
+            template,
+            parameters: { ...instrumentationParameters, SysdigWorkloadAgentImage: AGENT_SINGLE },
+          });
+
+          expect(updated.status, describeDeployment(updated)).toBe('UPDATE_COMPLETE');
+          expectCleanInvocations(updated);
+          const { value } = agentVariable(updated);
+          const published = await expectPublishedImageAt(harness, value as string, { source: agentSingle, repository: AGENT_REPOSITORY });
+          expect(published).toMatchObject({ digest: agentSingle.pushed.digest, children: 0 });
+          expect(updated.requests.find((request) => request.requestType !== 'Delete')?.answer?.Data).toMatchObject({
+            Platform: 'all',
+            ImageDigest: agentSingle.pushed.digest,
+          });
+          for (const request of updated.requests) expectAnsweredOnce(harness, request);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+
+      it(
+        "delete: every mirror answers its Delete and keeps its images (the agent's three releases, the patcher)",
         async () => {
           expect(created?.status, 'the create scenario must have passed').toBe('CREATE_COMPLETE');
           const deleted = await harness.deployer.deleteStack(stackName);
@@ -249,7 +290,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           ]);
           for (const request of deleted.requests) expectAnsweredOnce(harness, request);
           expect(deleted.builds).toEqual([]);
-          for (const source of [agent, agentNext]) {
+          for (const source of [agent, agentNext, agentSingle]) {
             await expectPublishedImageAt(harness, `${harness.ecrHost}/${AGENT_REPOSITORY}@${source.pushed.digest}`, { source, repository: AGENT_REPOSITORY });
           }
           const digest = platformDigest(patcher, 'x86_64');
