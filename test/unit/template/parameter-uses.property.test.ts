@@ -43,8 +43,9 @@ const { piece } = fc.letrec<{ piece: Piece }>((tie) => ({
     subText.map((t): Piece => ({ input: { 'Fn::Sub': t.input }, expected: { 'Fn::Sub': t.expected }, uses: t.uses })),
     // The list form: a map that defines Agent shadows the parameter in the text; map values are pieces themselves.
     fc.tuple(subText, fc.boolean(), tie('piece')).map(([t, shadows, value]): Piece => {
-      const variables = shadows ? { Agent: value.input } : { Other: value.input };
-      const expectedVariables = shadows ? { Agent: value.expected } : { Other: value.expected };
+      const name = shadows ? 'Agent' : 'Other';
+      const variables: JsonObject = { [name]: value.input };
+      const expectedVariables: JsonObject = { [name]: value.expected };
       return {
         input: { 'Fn::Sub': [t.input, variables] },
         expected: { 'Fn::Sub': [shadows ? t.input : t.expected, expectedVariables] },
@@ -92,16 +93,19 @@ const SECTIONS = {
   Metadata: { SysdigImageFix: { MirrorParameters: ['Agent'] } },
 };
 
-function build(
-  s: fc.RecordValue<{ resources: { piece: Piece; condition: string | undefined }[]; outputs: { piece: Piece; condition: string | undefined }[]; withLambda: boolean }>,
-) {
+interface Entry {
+  readonly piece: Piece;
+  readonly condition: string | undefined;
+}
+
+function build(s: { readonly resources: readonly Entry[]; readonly outputs: readonly Entry[]; readonly withLambda: boolean }) {
   const withCondition = (condition: string | undefined) => (condition === undefined ? {} : { Condition: condition });
   const resources: JsonObject = {};
   s.resources.forEach((r, i) => {
-    resources[`R${i}`] = { Type: 'AWS::SSM::Parameter', ...withCondition(r.condition), Properties: { Type: 'String', Value: r.piece.input } };
+    resources[`R${i}`] = { Type: 'AWS::SSM::Parameter', ...withCondition(r.condition), Properties: { Type: 'String', Value: r.piece.input } } as JsonObject;
   });
   if (s.withLambda) resources.F = lambdaFunction(ref('Agent'));
-  const outputs = Object.fromEntries(s.outputs.map((o, i) => [`O${i}`, { ...withCondition(o.condition), Value: o.piece.input }]));
+  const outputs: JsonObject = Object.fromEntries(s.outputs.map((o, i) => [`O${i}`, { ...withCondition(o.condition), Value: o.piece.input } as JsonObject]));
   return template(resources, { ...SECTIONS, ...(s.outputs.length > 0 ? { Outputs: outputs } : {}) });
 }
 
@@ -115,8 +119,12 @@ describe('Property: MirrorParameters rewrites every use, and only uses', () => {
         const { fragment } = expectSuccess(result);
         expect(JSON.stringify(input)).toBe(before);
         const resources = fragment.Resources as JsonObject;
-        s.resources.forEach((r, i) => expect(((resources[`R${i}`] as JsonObject).Properties as JsonObject).Value).toEqual(r.piece.expected));
-        s.outputs.forEach((o, i) => expect(((fragment.Outputs as JsonObject)[`O${i}`] as JsonObject).Value).toEqual(o.piece.expected));
+        s.resources.forEach((r, i) => {
+          expect(((resources[`R${i}`] as JsonObject).Properties as JsonObject).Value).toEqual(r.piece.expected);
+        });
+        s.outputs.forEach((o, i) => {
+          expect(((fragment.Outputs as JsonObject)[`O${i}`] as JsonObject).Value).toEqual(o.piece.expected);
+        });
         for (const section of ['Parameters', 'Conditions', 'Mappings', 'Rules', 'Metadata']) expect(fragment[section]).toEqual(input[section]);
         if (s.withLambda) expect(imageOf(fragment, 'F')).toEqual(mirrorRef(expectedMirrorId(ref('Agent'), 'x86_64')));
 
