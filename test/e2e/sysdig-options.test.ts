@@ -306,6 +306,23 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
     });
 
+    it(
+      'opting in on a stack deployed without the option: one Create for the agent mirror, the patcher mirror untouched',
+      async () => {
+        const updated = await harness.deployer.updateStack('instrumentation-plain', {
+          template: withSysdigImageFix(instrumentation.template, { MirrorParameters: ['SysdigWorkloadAgentImage'] }),
+          parameters: instrumentationParameters,
+        });
+
+        await expectMirroredImage(harness, updated, instrumentation.patcherFunction, { source: patcher, repository: PATCHER_REPOSITORY, architecture: 'x86_64' });
+        const agentMirror = mirrorReadBy(agentVariable(updated).site);
+        expect(updated.requests.map((request) => [request.requestType, request.logicalId, request.answer?.Status])).toEqual([['Create', agentMirror, 'SUCCESS']]);
+        expectAnsweredOnce(harness, updated.requests[0]!);
+        await expectPublishedImageAt(harness, agentVariable(updated).value as string, { source: agent, repository: AGENT_REPOSITORY });
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
     describe.skipIf(orchestrator === undefined)('orchestrator agent with Ecs: true', () => {
       it(
         "template option: the task's Quay image is mirrored as linux/amd64 (no RuntimePlatform) and the task definition names the mirror",
