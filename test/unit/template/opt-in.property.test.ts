@@ -191,7 +191,10 @@ describe('Property: Ecs task definition sites', () => {
         tasks.forEach((t, i) => {
           const containers = ((out[`T${i}`] as JsonObject).Properties as JsonObject).ContainerDefinitions as JsonObject[];
           t.images.forEach((img, n) => {
-            if (!mirrored(img)) return void expect(containers[n]!.Image).toEqual(img);
+            if (!mirrored(img)) {
+              expect(containers[n]!.Image).toEqual(img);
+              return;
+            }
             const [id, attribute] = (containers[n]!.Image as JsonObject)['Fn::GetAtt'] as [string, string];
             expect(attribute).toBe('ImageUri');
             const mirror = out[id] as JsonObject;
