@@ -2,8 +2,8 @@
 // JSON), and warnings go to stderr.
 import { describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
-import { main } from '../../../src/cli/main.js';
 import type { JsonObject } from '../../../src/template/types.js';
+import { runCli as runWith } from './run-cli.js';
 
 const TEMPLATE = `AWSTemplateFormatVersion: 2010-09-09
 Transform: SysdigImageFix
@@ -36,17 +36,7 @@ Outputs:
     Value: !Ref AgentImage
 `;
 
-async function runCli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => TEMPLATE,
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const runCli = (argv: string[]) => runWith(argv, { stdin: TEMPLATE });
 
 const FLAGS = ['--region', 'ap-northeast-1', '--account', '123456789012', '--mirror-function-arn', 'arn:aws:lambda:ap-northeast-1:123456789012:function:m'];
 const WARNING = /^warning: Resource Task: its images now come from private ECR, but its execution role TaskRole grants no ECR pull permission/m;
