@@ -699,6 +699,57 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         TEST_TIMEOUT_MS,
       );
 
+      describe('an IMMUTABLE target tag that exists (ECR refuses the push)', () => {
+        /** The deployed buildspec whose copy step meets ECR's refusal of an existing IMMUTABLE tag (skopeo's copy fails so). */
+        async function refusingPush(): Promise<string> {
+          const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, { commands: string[] }> };
+          const commands = spec.phases.build!.commands;
+          const copy = commands.findIndex((command) => command.endsWith('copy_platform'));
+          commands[copy] =
+            `. "$MIRROR_STEPS"; skopeo() { if [ "\${3:-}" = copy ]; then echo 'tag invalid: The image tag already exists and cannot be overwritten' >&2; ` +
+            'return 1; fi; command skopeo "$@"; }; copy_platform';
+          return stringifyYaml(spec);
+        }
+
+        it(
+          'holding exactly the source digest: nothing to push, IMAGE_DIGEST is that digest',
+          async () => {
+            const { image } = await pushIndex('team/immutable-same', 'oci');
+            const sourceImage = `quay.io/team/immutable-same@${image.digest}`;
+            const target = targetFor(sourceImage);
+            expect((await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' })).result.status).toBe('SUCCEEDED');
+
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, await refusingPush());
+            expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+            expect(run.result.log).toContain(`${target.image} already holds ${image.digest}; nothing to push`);
+            expect(run.result.exported).toEqual({ IMAGE_DIGEST: image.digest });
+          },
+          TEST_TIMEOUT_MS,
+        );
+
+        it(
+          'holding other content (the source tag moved): FAILED naming both digests and what to do',
+          async () => {
+            const old = await pushIndex('team/immutable-moved', 'docker');
+            const tagged = 'quay.io/team/immutable-moved:1.2.3';
+            // The tag an IMMUTABLE repository gets when the mirror function could not read the source: <source tag>-all.
+            const movedTarget = targetFor(tagged).image.replace(/:1\.2\.3$/, ':1.2.3-all');
+            expect((await runMirror({ SOURCE_IMAGE: tagged, TARGET_IMAGE: movedTarget, ARCHITECTURE: 'all' })).result.status).toBe('SUCCEEDED');
+            const moved = await pushIndex('team/immutable-moved', 'docker');
+            expect(moved.image.digest).not.toBe(old.image.digest);
+
+            const run = await runMirror({ SOURCE_IMAGE: tagged, TARGET_IMAGE: movedTarget, ARCHITECTURE: 'all' }, await refusingPush());
+            expect(run.result.status).toBe('FAILED');
+            expect(run.result.log).toContain(
+              `ERROR: the tag ${movedTarget} already exists and holds ${old.image.digest}, not quay.io/team/immutable-moved@${moved.image.digest} (${moved.image.digest})`,
+            );
+            expect(run.result.log).toContain("set the macro stack's ImageTagMutability to MUTABLE");
+            expect(run.result.exported).toEqual({});
+          },
+          TEST_TIMEOUT_MS,
+        );
+      });
+
       it(
         'a missing source fails before anything is pushed',
         async () => {

@@ -103,6 +103,19 @@ describe('Function: handler (Platforms: all)', () => {
     );
   });
 
+  it('an in-region ECR source is kept, pinned to its index digest, with Platform all; nothing is copied', async () => {
+    const inRegion = `${TARGET_REPOSITORY_URI.split('/')[0]}/agents/agent:3`;
+    s.world.addImage(inRegion, { digests: { x86_64: digestOf('in-region amd64') }, index: digestOf('in-region index') });
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, { SourceImage: inRegion, Platforms: 'all' }));
+    expect(s.world.builds).toHaveLength(0);
+    expect(onlyAnswer(s.server, url)).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: inRegion.replace(':3', `@${digestOf('in-region index')}`),
+      Data: { ImageDigest: digestOf('in-region index'), Platform: 'all', SourceImage: inRegion },
+    });
+  });
+
   it('Platforms together with Architecture is FAILED naming both; nothing is called', async () => {
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, { ...allProperties, Architecture: 'x86_64' }));

@@ -1,4 +1,4 @@
-// Properties of MirrorParameters over random templates: each generated use of the parameter comes with the value the
+// Properties of the opt-in options (MirrorParameters, Ecs) over random templates: each generated use of the parameter comes with the value the
 // transform must turn it into (the oracle is built with the input, not computed from the product's code).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -141,6 +141,69 @@ describe('Property: MirrorParameters rewrites every use, and only uses', () => {
         expect(mirror!.Condition).toBe(conditions.size === 1 ? used[0]!.condition : undefined);
         // Idempotence: the output transformed again is the same, byte for byte.
         expect(JSON.stringify(expectSuccess(transform(fragment, context(), defaults())).fragment)).toBe(JSON.stringify(fragment));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('Property: Ecs task definition sites', () => {
+  const image = fc.constantFrom<Json>(AGENT, 'nginx:1.27', '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1', ref('Agent'), 'Not An Image', {
+    'Fn::ImportValue': 'Img',
+  });
+  const cpu = fc.constantFrom<Json | undefined>(undefined, 'X86_64', 'ARM64', 'arm64', ref('AWS::NoValue'), ref('Other'));
+  const task = fc.record({ images: fc.array(image, { minLength: 1, maxLength: 3 }), cpu, role: fc.boolean(), platforms: fc.boolean() });
+  const expectedPlatform = (value: Json | undefined, platforms: boolean): JsonObject | undefined => {
+    if (platforms) return { Platforms: 'all' };
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(ref('AWS::NoValue')) || value === 'X86_64') return { Architecture: 'x86_64' };
+    if (value === 'ARM64') return { Architecture: 'arm64' };
+    // 'arm64' (Lambda's spelling) and `Other` (resolves to 'x') are values ECS refuses.
+    return undefined;
+  };
+
+  it('each container image outside private ECR of the region reads a mirror of its platform; others stay; idempotent', () => {
+    fc.assert(
+      fc.property(fc.array(task, { minLength: 1, maxLength: 3 }), (tasks) => {
+        const resources: JsonObject = {};
+        tasks.forEach((t, i) => {
+          resources[`T${i}`] = {
+            Type: 'AWS::ECS::TaskDefinition',
+            ...(t.platforms ? { Metadata: { SysdigImageFix: { Platforms: 'all' } } } : {}),
+            Properties: {
+              ...(t.role ? { ExecutionRoleArn: 'arn:aws:iam::123456789012:role/x' } : {}),
+              ...(t.cpu !== undefined ? { RuntimePlatform: { CpuArchitecture: t.cpu } } : {}),
+              ContainerDefinitions: t.images.map((img, n) => ({ Name: `c${n}`, Image: img })),
+            },
+          };
+        });
+        const input = template(resources, { Parameters: SECTIONS.Parameters, Metadata: { SysdigImageFix: { Ecs: true } } });
+        const result = transform(input, context(), defaults());
+        const mirrored = (img: Json) => img !== '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1';
+        const bad = tasks.some(
+          (t) => t.images.some((img) => img === 'Not An Image') || (t.images.some(mirrored) && (!t.role || expectedPlatform(t.cpu, t.platforms) === undefined)),
+        );
+        expect(result.ok).toBe(!bad);
+        if (!result.ok) {
+          expect(result.errors.every((e) => typeof e.logicalId === 'string' && e.message.startsWith(`Resource ${e.logicalId}: `))).toBe(true);
+          return;
+        }
+        const out = result.fragment.Resources as JsonObject;
+        tasks.forEach((t, i) => {
+          const containers = ((out[`T${i}`] as JsonObject).Properties as JsonObject).ContainerDefinitions as JsonObject[];
+          t.images.forEach((img, n) => {
+            if (!mirrored(img)) {
+              expect(containers[n]!.Image).toEqual(img);
+              return;
+            }
+            const [id, attribute] = (containers[n]!.Image as JsonObject)['Fn::GetAtt'] as [string, string];
+            expect(attribute).toBe('ImageUri');
+            const mirror = out[id] as JsonObject;
+            expect(mirror.Type).toBe('Custom::ImageMirror');
+            expect(mirror.Properties).toMatchObject(expectedPlatform(t.cpu, t.platforms)!);
+            expect((mirror.Properties as JsonObject).SourceImage).toEqual(typeof img === 'string' && img.startsWith('nginx') ? 'docker.io/library/nginx:1.27' : img);
+          });
+        });
+        expect(JSON.stringify(expectSuccess(transform(result.fragment, context(), defaults())).fragment)).toBe(JSON.stringify(result.fragment));
       }),
       { numRuns: RUNS },
     );
