@@ -318,6 +318,8 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const agentMirror = mirrorReadBy(agentVariable(updated).site);
         expect(updated.requests.map((request) => [request.requestType, request.logicalId, request.answer?.Status])).toEqual([['Create', agentMirror, 'SUCCESS']]);
         expectAnsweredOnce(harness, updated.requests[0]!);
+        // That index is in ECR already (the stack above mirrored it): answered from ECR, without a build.
+        expect(updated.builds).toEqual([]);
         await expectPublishedImageAt(harness, agentVariable(updated).value as string, { source: agent, repository: AGENT_REPOSITORY });
       },
       SCENARIO_TIMEOUT_MS,
