@@ -100,7 +100,7 @@ export function executionRoleWarning(logicalId: string, taskDefinition: JsonObje
     message:
       `Resource ${logicalId}: its images now come from private ECR, but its execution role ${roleId} grants no ECR pull permission ` +
       `(neither the managed policy AmazonECSTaskExecutionRolePolicy nor ${PULL_ACTIONS.join(', ')}); tasks will fail with ` +
-      `CannotPullContainerError. Add arn:\${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to ${roleId}'s ManagedPolicyArns`,
+      `CannotPullContainerError. Add the managed policy arn:<partition>:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to ${roleId}'s ManagedPolicyArns`,
   };
 }
 

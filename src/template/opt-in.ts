@@ -57,8 +57,8 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
       warnings.push({
         logicalId: candidate.logicalId,
         message:
-          `Parameter ${candidate.logicalId} (Metadata.SysdigImageFix.MirrorParameters): nothing but Lambda image sites uses it ` +
-          '(those keep mirrors of their own, one platform each), so no whole-image mirror was injected',
+          `Parameter ${candidate.logicalId} (Metadata.SysdigImageFix.MirrorParameters): nothing uses it outside image sites, which keep ` +
+          'mirrors of their own (one platform each), so no whole-image mirror was injected',
       });
       const index = reports.findIndex((report) => report.logicalId === candidate.logicalId);
       const { mirrorLogicalId: _none, ...unused } = reports[index]!;
