@@ -13,6 +13,8 @@ export const MirrorProperty = {
   ServiceTimeout: 'ServiceTimeout',
   SourceImage: 'SourceImage',
   Architecture: 'Architecture',
+  /** `all`: copy the image as published (whole index, attestations included); exclusive with Architecture. */
+  Platforms: 'Platforms',
   RepositoryName: 'RepositoryName',
   RepositoryPrefix: 'RepositoryPrefix',
 } as const;
@@ -26,6 +28,9 @@ export const MirrorAttribute = {
   SourceImage: 'SourceImage',
   Platform: 'Platform',
 } as const;
+
+/** The one value of the Platforms property, and the Platform attribute of such a mirror. */
+export const ALL_PLATFORMS = 'all';
 
 export type Architecture = 'x86_64' | 'arm64';
 export const ARCHITECTURES: readonly Architecture[] = ['x86_64', 'arm64'];

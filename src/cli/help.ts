@@ -53,6 +53,12 @@ A site written as an intrinsic (!Ref Image, !Sub ...) keeps it as the mirror's S
 mirror names its repository after the value CloudFormation passes: the output stays right when
 deployed with other parameter values.
 
+Opt-in, in the template's Metadata.${MACRO_NAME}: MirrorParameters: [Name, ...] mirrors those
+String parameters' images as published (architecture "all", site Parameters.<Name>), and every use
+of them reads the mirror; Ecs: true makes the images of ECS task definitions sites
+(<TaskDefinition>.ContainerDefinitions[<n>].Image). Warnings (e.g. an execution role without ECR
+pull permission) go to stderr.
+
 Output: the template on stdout (transform) or the table (scan); a summary on stderr, one line per
 image site (resource, verdict, image, architecture, mirror resource).
 

@@ -8,7 +8,7 @@ import { parseCliArgs, type CliOptions } from './args.js';
 import { reassembleTemplate, splitTransforms, stackParameterValues } from './emulate.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, HELP_TEXT, MIRROR_FUNCTION_ARN_EXPORT } from './help.js';
-import { formatProblemLines, formatScanTable, formatSiteSummary, printable, printableLines } from './report.js';
+import { formatProblemLines, formatScanTable, formatSiteSummary, formatWarningLines, printable, printableLines } from './report.js';
 import { KNOWN_REGIONS } from './regions.js';
 import { closest } from './suggest.js';
 import { formatTemplateText, parseTemplateText } from './template-text.js';
@@ -73,13 +73,19 @@ async function readTemplateSource(file: string, io: CliIo): Promise<string> {
 
 /** Kept sites whose image comes from parameters: right for the values given here, maybe not for others. */
 function keptByParameters(sites: readonly SiteReport[], region: string): string[] {
-  return sites
-    .filter((site) => site.verdict === 'keep' && site.parameters !== undefined)
-    .map(
-      (site) =>
-        `${site.logicalId} keeps its image for the value${site.parameters!.length === 1 ? '' : 's'} of ${site.parameters!.join(', ')} given here; ` +
-        `deployed with values that name an image outside private ECR of ${region}, Lambda refuses it (transform again with those --parameter values, or deploy with the macro)`,
-    );
+  return (
+    sites
+      // Only Lambda refuses other registries at create time; a kept task image or parameter keeps working elsewhere.
+      .filter(
+        (site) =>
+          site.verdict === 'keep' && site.parameters !== undefined && (site.resourceType === 'AWS::Lambda::Function' || site.resourceType === 'AWS::Serverless::Function'),
+      )
+      .map(
+        (site) =>
+          `${site.logicalId} keeps its image for the value${site.parameters!.length === 1 ? '' : 's'} of ${site.parameters!.join(', ')} given here; ` +
+          `deployed with values that name an image outside private ECR of ${region}, Lambda refuses it (transform again with those --parameter values, or deploy with the macro)`,
+      )
+  );
 }
 
 async function run(options: CliOptions, io: CliIo): Promise<number> {
@@ -109,10 +115,12 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   if (!result.ok) {
     // Nothing on stdout: a partial table or template would read as a result.
     io.stderr.write(formatSiteSummary(result.sites, false));
+    io.stderr.write(formatWarningLines(result.warnings));
     io.stderr.write(formatProblemLines(result.errors));
     return ExitCode.TransformFailed;
   }
   if (options.command === 'scan') {
+    io.stderr.write(formatWarningLines(result.warnings));
     io.stdout.write(options.format === 'json' ? `${JSON.stringify(result.sites, null, 2)}\n` : formatScanTable(result.sites));
     return ExitCode.Ok;
   }
@@ -121,6 +129,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const format = options.format ?? inputFormat;
   const written = formatTemplateText(output, format, format === 'yaml' ? yaml : undefined);
   io.stderr.write(formatSiteSummary(result.sites));
+  io.stderr.write(formatWarningLines(result.warnings));
   keptByParameters(result.sites, region).forEach(note);
   if (written.note !== undefined) note(written.note);
   io.stdout.write(written.text);

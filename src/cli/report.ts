@@ -23,7 +23,8 @@ export function printableLines(text: string): string {
 
 function siteRow(site: SiteReport): string[] {
   return [
-    printable(site.logicalId),
+    // A parameter or one container of a task definition: where exactly; a function has one image.
+    printable(site.location ?? site.logicalId),
     printable(site.image),
     site.verdict,
     site.architecture ?? (site.verdict === 'failed' ? '-' : '(expression)'),
@@ -59,6 +60,11 @@ export function formatSiteSummary(sites: readonly SiteReport[], ok = true): stri
   const lines = textTable(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR'], rows, '  ');
   const summary = `${sites.length} image site${sites.length === 1 ? '' : 's'} (${counts.join(', ')}); ${injected(mirrors.length, ok)}`;
   return `${MACRO_NAME}: ${summary}\n${lines.join('\n')}\n`;
+}
+
+/** One `warning:` line per warning (the transform did what was asked, but something will likely fail later). */
+export function formatWarningLines(warnings: readonly TransformProblem[]): string {
+  return warnings.map((warning) => `warning: ${printable(describeProblem(warning))}\n`).join('');
 }
 
 /** Every problem on its own line, naming its resource. */

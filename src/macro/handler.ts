@@ -13,9 +13,10 @@ export type { MacroEvent, MacroResponse } from './event.js';
 
 export const MACRO_SERVICE_NAME = 'sysdig-image-fix-macro';
 
-/** The two log levels the handler uses; Powertools' Logger fits, tests pass a recorder. */
+/** The log levels the handler uses; Powertools' Logger fits, tests pass a recorder. */
 export interface MacroLog {
   info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
@@ -37,6 +38,7 @@ function powertoolsLog(context: unknown): MacroLog {
   }
   return {
     info: (message, attributes) => logger.info(message, attributes as LogAttributes),
+    warn: (message, attributes) => logger.warn(message, attributes as LogAttributes),
     error: (message, attributes) => logger.error(message, attributes as LogAttributes),
   };
 }
@@ -65,7 +67,7 @@ function requestIdOf(event: unknown): string {
 export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHandler {
   const readEnv = options.env ?? (() => process.env);
   return async (event, context) => {
-    let log: MacroLog = { info: () => {}, error: () => {} };
+    let log: MacroLog = { info: () => {}, warn: () => {}, error: () => {} };
     try {
       log = options.log ?? powertoolsLog(context);
       const parsed = parseMacroEvent(event);
@@ -83,6 +85,8 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
       const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;
       const result = transform(fragment, { region, accountId, templateParameterValues }, defaults.defaults);
       const summary = summarizeSites(result.sites);
+      // Warnings do not fail the stack (the user asked for what was done), but say what will likely fail later.
+      if (result.warnings.length > 0) safely(() => log.warn('transform warnings', { requestId, transformId, region, warnings: result.warnings }));
       if (!result.ok) {
         safely(() => log.error('transform failed', { requestId, transformId, region, ...summary, problems: result.errors }));
         return failure(requestId, result.errors);

@@ -1,6 +1,6 @@
 // Which architecture each image site runs on: the function's Architectures, combined with SAM's Globals the way
 // the SAM translator combines them, resolved like images, or kept as an expression for the mirror to follow.
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, type Architecture } from '../contract.js';
+import { ALL_PLATFORMS, ARCHITECTURES, DEFAULT_ARCHITECTURE, type Architecture } from '../contract.js';
 import { InvalidArchitectureError } from './errors.js';
 import { compactJson, getOwn, hasOwn, intrinsicOf, isJsonObject } from './json.js';
 import type { Resolver } from './resolve/resolver.js';
@@ -150,11 +150,18 @@ function choose(expression: Json, choosing: Choosing): ArchitectureChoice {
   return { kind: 'expression', expression: firstOf(expression) };
 }
 
-export function expressionOf(choice: ArchitectureChoice): Json {
+/** What a mirror copies: one architecture, or (`all`, ECS and parameter mirrors only) the image as published. */
+export type MirrorPlatform = ArchitectureChoice | { readonly kind: 'all' };
+
+export const ALL_PLATFORMS_CHOICE: MirrorPlatform = { kind: 'all' };
+
+/** The architecture part of a mirror's identity: the literal or expression, `all` for a whole-image mirror. */
+export function expressionOf(choice: MirrorPlatform): Json {
+  if (choice.kind === 'all') return ALL_PLATFORMS;
   return choice.kind === 'literal' ? choice.architecture : choice.expression;
 }
 
-/** The architecture for the parameter values known at transform time, when there is one. */
-export function resolvedArchitecture(choice: ArchitectureChoice): Architecture | undefined {
-  return literalOf(choice);
+/** The architecture for the parameter values known at transform time, when there is one (`all` for all). */
+export function resolvedArchitecture(choice: MirrorPlatform): Architecture | typeof ALL_PLATFORMS | undefined {
+  return choice.kind === 'all' ? ALL_PLATFORMS : literalOf(choice);
 }

@@ -68,10 +68,32 @@ export class InvalidArchitectureError extends TransformError {
     readonly where: string,
     readonly value: string,
     readonly reason: string,
+    fix = 'Use a one-element list, [x86_64] or [arm64], or set Metadata.SysdigImageFix.Architecture on the resource',
   ) {
+    super(`Resource ${logicalId}: ${where} ${value} is not valid: ${reason}. ${fix}`, logicalId);
+  }
+}
+
+/** A parameter named in MirrorParameters cannot be mirrored (unknown, not a String, not an image). */
+export class ParameterMirrorError extends TransformError {
+  override readonly name = 'ParameterMirrorError';
+  constructor(
+    readonly parameter: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Parameter ${parameter} (Metadata.SysdigImageFix.MirrorParameters): ${detail}`, parameter, options);
+  }
+}
+
+/** A task definition would pull mirrored (private ECR) images but has no execution role to pull them with. */
+export class MissingExecutionRoleError extends TransformError {
+  override readonly name = 'MissingExecutionRoleError';
+  constructor(logicalId: string, images: readonly string[]) {
     super(
-      `Resource ${logicalId}: ${where} ${value} is not valid: ${reason}. Use a one-element list, [x86_64] or [arm64], ` +
-        'or set Metadata.SysdigImageFix.Architecture on the resource',
+      `Resource ${logicalId}: ${images.join(', ')} would come from private ECR (mirrored by SysdigImageFix), which ECS pulls with the ` +
+        "task's execution role, but the task definition has no ExecutionRoleArn; add an execution role with ECR pull permission " +
+        '(e.g. one with the managed policy AmazonECSTaskExecutionRolePolicy)',
       logicalId,
     );
   }

@@ -18,7 +18,9 @@ export {
   InvalidOptionError,
   MalformedTemplateError,
   MirrorConflictError,
+  MissingExecutionRoleError,
   MissingMirrorFunctionError,
+  ParameterMirrorError,
   TransformError,
   UnmappableSiteError,
 } from './errors.js';

@@ -1,7 +1,7 @@
 // Options, later wins: macro defaults (its environment) < template Metadata.SysdigImageFix <
 // resource Metadata.SysdigImageFix. Unknown keys and bad values are errors, never ignored: a typo
 // in an option would otherwise silently mirror to the wrong place.
-import { ARCHITECTURES, DEFAULT_SERVICE_TIMEOUT, METADATA_KEY, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../contract.js';
+import { ALL_PLATFORMS, ARCHITECTURES, DEFAULT_SERVICE_TIMEOUT, METADATA_KEY, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, quoteForMessage, repositoryPrefixProblem } from '../reference/index.js';
 import { InvalidOptionError } from './errors.js';
 import { compactJson, getOwn, hasOwn, isJsonObject } from './json.js';
@@ -11,12 +11,24 @@ import type { Json, JsonObject, TransformDefaults } from './types.js';
 export interface MirrorOptions {
   readonly repositoryPrefix: string;
   readonly serviceTimeout: number;
-  /** Overrides the function's Architectures when set. */
+  /** Overrides the function's Architectures (a task definition's RuntimePlatform) when set. */
   readonly architecture?: Architecture;
+  /** `all`: ECS task images are mirrored as published (whole index). Never applies to Lambda sites. */
+  readonly platforms?: typeof ALL_PLATFORMS;
+}
+
+/** The template's own options: the mirror options, plus what to mirror beyond Lambda image sites. */
+export interface TemplateOptions extends MirrorOptions {
+  /** Parameters whose value is mirrored as published and whose every use reads the mirror. */
+  readonly mirrorParameters: readonly string[];
+  /** Whether ECS task definitions' container images are image sites. */
+  readonly ecs: boolean;
 }
 
 export interface ResourceOptions extends MirrorOptions {
   readonly skip: boolean;
+  /** A task definition's own Ecs (over the template's). */
+  readonly ecs?: boolean;
 }
 
 export const OptionKey = {
@@ -24,10 +36,21 @@ export const OptionKey = {
   RepositoryPrefix: 'RepositoryPrefix',
   Architecture: 'Architecture',
   ServiceTimeout: 'ServiceTimeout',
+  MirrorParameters: 'MirrorParameters',
+  Ecs: 'Ecs',
+  Platforms: 'Platforms',
 } as const;
 
-const RESOURCE_KEYS: readonly string[] = [OptionKey.Skip, OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout];
-const TEMPLATE_KEYS: readonly string[] = [OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout];
+const FUNCTION_KEYS: readonly string[] = [OptionKey.Skip, OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout];
+const TASK_DEFINITION_KEYS: readonly string[] = [...FUNCTION_KEYS, OptionKey.Ecs, OptionKey.Platforms];
+const TEMPLATE_KEYS: readonly string[] = [
+  OptionKey.RepositoryPrefix,
+  OptionKey.Architecture,
+  OptionKey.ServiceTimeout,
+  OptionKey.MirrorParameters,
+  OptionKey.Ecs,
+  OptionKey.Platforms,
+];
 
 export interface Parsed<T> {
   readonly options: T;
@@ -47,7 +70,7 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? quoteForMessage(value) : compactJson(value);
 }
 
-function parseSkip(value: Json): boolean | undefined {
+function parseBoolean(value: Json): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   return undefined;
@@ -64,6 +87,58 @@ interface FoundOptions {
   repositoryPrefix?: string;
   architecture?: Architecture;
   serviceTimeout?: number;
+  mirrorParameters?: readonly string[];
+  ecs?: boolean;
+  platforms?: typeof ALL_PLATFORMS;
+}
+
+/** A parsed value, or the allowed values (and why not) for the message. */
+type ValueParse = { readonly ok: true; readonly set: (found: FoundOptions) => void } | { readonly ok: false; readonly allowed: string; readonly reason?: string };
+
+const accept = (set: (found: FoundOptions) => void): ValueParse => ({ ok: true, set });
+
+/** One parser per option key. */
+const PARSERS: Readonly<Record<string, (value: Json) => ValueParse>> = {
+  [OptionKey.Skip]: (value) => {
+    const skip = parseBoolean(value);
+    return skip === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.skip = skip));
+  },
+  [OptionKey.RepositoryPrefix]: (value) => {
+    const reason = typeof value === 'string' ? repositoryPrefixProblem(value) : 'it is not a string';
+    if (reason === undefined) return accept((f) => (f.repositoryPrefix = value as string));
+    return { ok: false, allowed: `a private ECR repository name prefix such as ${DEFAULT_REPOSITORY_PREFIX}`, reason: `: it ${reason.replace(/^it /, '')}` };
+  },
+  [OptionKey.Architecture]: (value) =>
+    typeof value === 'string' && (ARCHITECTURES as readonly string[]).includes(value)
+      ? accept((f) => (f.architecture = value as Architecture))
+      : { ok: false, allowed: ARCHITECTURES.join(', ') },
+  [OptionKey.ServiceTimeout]: (value) => {
+    const timeout = parseServiceTimeout(value);
+    return timeout === undefined ? { ok: false, allowed: SERVICE_TIMEOUT_RANGE } : accept((f) => (f.serviceTimeout = timeout));
+  },
+  [OptionKey.MirrorParameters]: (value) => {
+    const allowed = 'a list of names of String parameters of this template';
+    if (!Array.isArray(value)) return { ok: false, allowed, reason: ': it is not a list' };
+    const bad = value.find((name) => typeof name !== 'string' || name === '');
+    if (bad !== undefined) return { ok: false, allowed, reason: `: ${shown(bad)} is not a parameter name` };
+    const names = [...new Set(value as string[])];
+    return accept((f) => (f.mirrorParameters = names));
+  },
+  [OptionKey.Ecs]: (value) => {
+    const ecs = parseBoolean(value);
+    return ecs === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.ecs = ecs));
+  },
+  [OptionKey.Platforms]: (value) =>
+    value === ALL_PLATFORMS ? accept((f) => (f.platforms = ALL_PLATFORMS)) : { ok: false, allowed: `${ALL_PLATFORMS} (or leave it out for one platform)` },
+};
+
+/** Why a known key is not allowed where it was found. */
+function misplacedHint(key: string): string {
+  if (key === OptionKey.Skip) return ' (Skip belongs in the Metadata of a function or task definition resource)';
+  if (key === OptionKey.Platforms) return ' (Platforms: all is for ECS task definitions: Lambda refuses an image index)';
+  if (key === OptionKey.Ecs) return ' (Ecs belongs in the template Metadata or in that of an AWS::ECS::TaskDefinition)';
+  if (key === OptionKey.MirrorParameters) return ' (MirrorParameters belongs in the template Metadata)';
+  return '';
 }
 
 function parseBlock(block: Json | undefined, owner: Owner, allowed: readonly string[]) {
@@ -77,35 +152,15 @@ function parseBlock(block: Json | undefined, owner: Owner, allowed: readonly str
   }
   for (const key of Object.keys(block)) {
     const value = block[key] as Json;
-    const bad = (allowedValues: string, reason = '') => problem(`option ${owner.where}.${key} ${shown(value)} is not valid${reason}; allowed values: ${allowedValues}`);
-    switch (allowed.includes(key) ? key : undefined) {
-      case OptionKey.Skip: {
-        const skip = parseSkip(value);
-        if (skip === undefined) bad('true, false');
-        else found.skip = skip;
-        break;
-      }
-      case OptionKey.RepositoryPrefix: {
-        const reason = typeof value === 'string' ? repositoryPrefixProblem(value) : 'it is not a string';
-        if (reason === undefined) found.repositoryPrefix = value as string;
-        else bad(`a private ECR repository name prefix such as ${DEFAULT_REPOSITORY_PREFIX}`, `: it ${reason.replace(/^it /, '')}`);
-        break;
-      }
-      case OptionKey.Architecture:
-        if (typeof value === 'string' && (ARCHITECTURES as readonly string[]).includes(value)) found.architecture = value as Architecture;
-        else bad(ARCHITECTURES.join(', '));
-        break;
-      case OptionKey.ServiceTimeout: {
-        const timeout = parseServiceTimeout(value);
-        if (timeout === undefined) bad(SERVICE_TIMEOUT_RANGE);
-        else found.serviceTimeout = timeout;
-        break;
-      }
-      default: {
-        const hint = key === OptionKey.Skip ? ' (Skip belongs in the Metadata of a function resource)' : '';
-        problem(`unknown option ${quoteForMessage(key)} in ${owner.where}${hint}; allowed keys: ${allowed.join(', ')}`);
-      }
+    const parser = allowed.includes(key) ? PARSERS[key] : undefined;
+    if (parser === undefined) {
+      const hint = Object.hasOwn(PARSERS, key) ? misplacedHint(key) : '';
+      problem(`unknown option ${quoteForMessage(key)} in ${owner.where}${hint}; allowed keys: ${allowed.join(', ')}`);
+      continue;
     }
+    const parsed = parser(value);
+    if (parsed.ok) parsed.set(found);
+    else problem(`option ${owner.where}.${key} ${shown(value)} is not valid${parsed.reason ?? ''}; allowed values: ${parsed.allowed}`);
   }
   return { found, problems };
 }
@@ -133,45 +188,59 @@ export function defaultOptions(defaults: TransformDefaults): Parsed<MirrorOption
   return { options: { repositoryPrefix, serviceTimeout }, problems };
 }
 
-function merge(base: MirrorOptions, found: FoundOptions): MirrorOptions {
-  const architecture = found.architecture ?? base.architecture;
-  return {
+/**
+ * `found` over `base`. On a resource, Architecture and Platforms replace each other (a task definition saying
+ * `Architecture: arm64` under a template saying `Platforms: all` means arm64); the template may hold both, its
+ * Architecture then being for Lambda functions and its Platforms for task definitions.
+ */
+function merge(base: MirrorOptions, found: FoundOptions, exclusive: boolean): MirrorOptions {
+  const replaced = exclusive && (found.architecture !== undefined || found.platforms !== undefined);
+  const architecture = found.architecture ?? (replaced ? undefined : base.architecture);
+  const platforms = found.platforms ?? (replaced ? undefined : base.platforms);
+  const merged: { -readonly [K in keyof MirrorOptions]: MirrorOptions[K] } = {
     repositoryPrefix: found.repositoryPrefix ?? base.repositoryPrefix,
     serviceTimeout: found.serviceTimeout ?? base.serviceTimeout,
-    ...(architecture !== undefined ? { architecture } : {}),
   };
+  if (architecture !== undefined) merged.architecture = architecture;
+  if (platforms !== undefined) merged.platforms = platforms;
+  return merged;
 }
 
-/** Template `Metadata.SysdigImageFix` over the macro defaults. */
-export function templateOptions(template: JsonObject, base: MirrorOptions): Parsed<MirrorOptions> {
-  const metadata = getOwn(template, 'Metadata');
-  const block = hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
-  const { found, problems } = parseBlock(block, { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` }, TEMPLATE_KEYS);
-  return { options: merge(base, found), problems };
-}
-
-/** A resource's `Metadata.SysdigImageFix`, when it has one. */
-function resourceBlock(resource: JsonObject): Json | undefined {
-  const metadata = getOwn(resource, 'Metadata');
+/** A block's `Metadata.SysdigImageFix`, when it has one. */
+function blockOf(owner: JsonObject): Json | undefined {
+  const metadata = getOwn(owner, 'Metadata');
   return hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
 }
 
-/** A function resource's `Metadata.SysdigImageFix` over the template options. */
-export function resourceOptions(resource: JsonObject, logicalId: string, base: MirrorOptions): Parsed<ResourceOptions> {
-  const block = resourceBlock(resource);
-  const { found, problems } = parseBlock(block, { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` }, RESOURCE_KEYS);
-  return { options: { ...merge(base, found), skip: found.skip ?? false }, problems };
+/** Template `Metadata.SysdigImageFix` over the macro defaults. */
+export function templateOptions(template: JsonObject, base: MirrorOptions): Parsed<TemplateOptions> {
+  const { found, problems } = parseBlock(blockOf(template), { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` }, TEMPLATE_KEYS);
+  return { options: { ...merge(base, found, false), mirrorParameters: found.mirrorParameters ?? [], ecs: found.ecs ?? false }, problems };
+}
+
+/** Which resources may carry which options. */
+export type OptionsOwner = 'function' | 'task-definition';
+
+/** A resource's `Metadata.SysdigImageFix` over the template options. */
+export function resourceOptions(resource: JsonObject, logicalId: string, base: MirrorOptions, kind: OptionsOwner = 'function'): Parsed<ResourceOptions> {
+  const owner = { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` };
+  const { found, problems } = parseBlock(blockOf(resource), owner, kind === 'function' ? FUNCTION_KEYS : TASK_DEFINITION_KEYS);
+  if (found.architecture !== undefined && found.platforms !== undefined) {
+    problems.push(new InvalidOptionError(owner.label, logicalId, `options ${owner.where}.Architecture and .Platforms exclude each other; give one of them`));
+  }
+  const options: ResourceOptions = { ...merge(base, found, true), skip: found.skip ?? false, ...(found.ecs !== undefined ? { ecs: found.ecs } : {}) };
+  return { options, problems };
 }
 
 /**
  * `resourceOptions` over one template's options, for many resources: those without a block of their own
  * (nearly all) share one result, computed once. Results are read only.
  */
-export function createResourceOptions(base: MirrorOptions): (resource: JsonObject, logicalId: string) => Parsed<ResourceOptions> {
+export function createResourceOptions(base: MirrorOptions): (resource: JsonObject, logicalId: string, kind?: OptionsOwner) => Parsed<ResourceOptions> {
   let inherited: Parsed<ResourceOptions> | undefined;
-  return (resource, logicalId) => {
-    if (resourceBlock(resource) !== undefined) return resourceOptions(resource, logicalId, base);
-    inherited ??= resourceOptions(resource, logicalId, base);
+  return (resource, logicalId, kind = 'function') => {
+    if (blockOf(resource) !== undefined) return resourceOptions(resource, logicalId, base, kind);
+    inherited ??= resourceOptions(resource, logicalId, base, kind);
     return inherited;
   };
 }

@@ -2,13 +2,13 @@
 // sites read `Fn::GetAtt [<mirror>, ImageUri]`, mirrors are appended after the existing resources,
 // and nothing else changes. The rewritten template shares every untouched subtree with the input.
 import { createHash } from 'node:crypto';
-import { METADATA_KEY, MIRROR_LOGICAL_ID_PREFIX, MIRROR_RESOURCE_TYPE, MirrorAttribute, MirrorProperty } from '../contract.js';
+import { ALL_PLATFORMS, METADATA_KEY, MIRROR_LOGICAL_ID_PREFIX, MIRROR_RESOURCE_TYPE, MirrorAttribute, MirrorProperty } from '../contract.js';
 import { quoteForMessage } from '../reference/index.js';
 import { MirrorConflictError, MissingMirrorFunctionError, type TransformError } from './errors.js';
 import { canonicalJson } from '../values.js';
 import { cloneJson, compactJson, copyObject, getOwn, hasOwn, isJsonObject, jsonEquals, setOwn } from './json.js';
 import type { MirrorOptions } from './options.js';
-import { expressionOf, type ArchitectureChoice } from './architecture.js';
+import { expressionOf, type MirrorPlatform } from './architecture.js';
 import type { Json, JsonObject } from './types.js';
 
 export type MirrorSource =
@@ -31,10 +31,11 @@ export interface MirrorIdentity {
 /** One site that needs a mirror. */
 export interface MirrorRequest {
   readonly logicalId: string;
-  readonly path: readonly string[];
+  /** Where the site is in its resource; absent for a parameter mirror (its uses are rewritten instead). */
+  readonly path?: readonly string[];
   readonly condition?: string;
   readonly source: MirrorSource;
-  readonly architecture: ArchitectureChoice;
+  readonly architecture: MirrorPlatform;
   readonly options: MirrorOptions;
   readonly mirror: MirrorIdentity;
 }
@@ -61,17 +62,17 @@ function identifyingSource(source: MirrorSource): Json {
   return source.kind === 'literal' ? source.image : source.expression;
 }
 
-function mirrorIdentity(source: MirrorSource, architecture: ArchitectureChoice): MirrorIdentity {
+function mirrorIdentity(source: MirrorSource, architecture: MirrorPlatform): MirrorIdentity {
   const key = canonicalJson({ source: identifyingSource(source), architecture: expressionOf(architecture) });
   // `ImageMirror` + the first 8 hex of sha256 of the canonical {source, architecture}.
   return { key, logicalId: MIRROR_LOGICAL_ID_PREFIX + createHash('sha256').update(key).digest('hex').slice(0, 8) };
 }
 
-export function mirrorLogicalId(source: MirrorSource, architecture: ArchitectureChoice): string {
+export function mirrorLogicalId(source: MirrorSource, architecture: MirrorPlatform): string {
   return mirrorIdentity(source, architecture).logicalId;
 }
 
-export type MirrorNamer = (source: MirrorSource, architecture: ArchitectureChoice) => MirrorIdentity;
+export type MirrorNamer = (source: MirrorSource, architecture: MirrorPlatform) => MirrorIdentity;
 
 /**
  * Mirror identities computed once per distinct (source, architecture): templates repeat a few images
@@ -116,7 +117,8 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
     [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
-    [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)),
+    // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
+    ...(architecture.kind === 'all' ? { [MirrorProperty.Platforms]: ALL_PLATFORMS } : { [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)) }),
     ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
   return {
@@ -227,12 +229,22 @@ function placeMirror(
 }
 
 /**
- * A copy of `object` with the value at `path` replaced. Only the objects along the path are copied;
- * undefined when the path does not lead through objects.
+ * A copy of `object` with the value at `path` replaced (a numeric key indexes a list). Only the objects and lists
+ * along the path are copied; undefined when the path does not lead through them.
  */
-function replacedAt(object: Json | undefined, path: readonly string[], value: Json): JsonObject | undefined {
+function replacedAt(object: Json | undefined, path: readonly string[], value: Json): Json[] | JsonObject | undefined {
   const [key, ...rest] = path;
-  if (!isJsonObject(object) || key === undefined) return undefined;
+  if (key === undefined) return undefined;
+  if (Array.isArray(object)) {
+    const index = /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : -1;
+    if (index < 0 || index >= object.length) return undefined;
+    const child = rest.length === 0 ? value : replacedAt(object[index], rest, value);
+    if (child === undefined) return undefined;
+    const copy = [...object];
+    copy[index] = child;
+    return copy;
+  }
+  if (!isJsonObject(object)) return undefined;
   const child = rest.length === 0 ? value : replacedAt(getOwn(object, key), rest, value);
   if (child === undefined) return undefined;
   const copy = copyObject(object);
@@ -253,6 +265,7 @@ export function rewriteTemplate(template: JsonObject, requests: readonly MirrorR
   const outputResources = copyObject(resources);
   setOwn(output, 'Resources', outputResources);
   for (const request of requests) {
+    if (request.path === undefined) continue;
     const reference = mirrorReference(request.mirror.logicalId);
     const rewritten = replacedAt(getOwn(outputResources, request.logicalId), request.path, reference);
     if (rewritten === undefined) throw new Error(`site ${request.logicalId}.${request.path.join('.')} vanished while rewriting`);

@@ -1,17 +1,20 @@
 // Where Lambda functions name their container image (their architecture: architecture.ts).
-// Only the two documented sites are touched: everything else that looks like an image (ECS task
-// definitions, environment variables, outputs) is left alone on purpose.
+// Only the two documented sites are touched: everything else that looks like an image (environment variables,
+// outputs) is left alone on purpose; ECS task definitions and parameters are opt-in (task-sites.ts,
+// parameter-sites.ts).
 import { MIRROR_RESOURCE_TYPE, MirrorAttribute } from '../contract.js';
 import { getOwn, hasOwn, intrinsicOf, isJsonObject } from './json.js';
-import type { Json, JsonObject, Mutable, SiteReport } from './types.js';
+import type { Json, JsonObject, Mutable } from './types.js';
 
 export const LAMBDA_FUNCTION = 'AWS::Lambda::Function';
 export const SAM_FUNCTION = 'AWS::Serverless::Function';
-export type FunctionType = SiteReport['resourceType'];
+export type FunctionType = typeof LAMBDA_FUNCTION | typeof SAM_FUNCTION;
 
 export interface ImageSite {
   readonly logicalId: string;
-  readonly resourceType: FunctionType;
+  readonly resourceType: FunctionType | 'AWS::ECS::TaskDefinition';
+  /** SiteReport.location (task definition sites). */
+  readonly location?: string;
   /** The function resource as found in the template (read only). */
   readonly resource: JsonObject;
   /** Path of the image value inside the resource. */

@@ -1,165 +1,44 @@
 // The transform: fragment + stack context -> rewritten fragment, or every problem found.
-// Data flow: options (defaults < template < resource) -> sites -> resolve each site -> verdict ->
-// plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the input is never mutated, and the
-// result shares every unchanged subtree with it (see rewriteTemplate).
-import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
-import { InternalTransformError, InvalidArchitectureError, InvalidImageError, MalformedTemplateError, type TransformError, UnmappableSiteError } from './errors.js';
-import { createImageClassifier, type ImageClassifier } from './images.js';
-import { compactJson, getOwn, intrinsicOf, isJsonObject } from './json.js';
-import { createResourceOptions, defaultOptions, templateOptions, type Parsed, type ResourceOptions } from './options.js';
-import { createResolver, type Resolver } from './resolve/resolver.js';
-import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorNamer, type MirrorRequest, type MirrorSource } from './rewrite.js';
-import { architectureSource, chooseArchitecture, resolvedArchitecture, type ArchitectureChoice } from './architecture.js';
-import { findImageSites, readsFromMirror, type ImageSite } from './sites.js';
-import type { JsonObject, Mutable, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult, Verdict } from './types.js';
+// Data flow: options (defaults < template < resource) -> sites (Lambda functions; opt-in: ECS task definitions and
+// parameters) -> resolve each site -> verdict -> plan mirrors -> rewrite. Pure: no I/O, no clock, no randomness; the
+// input is never mutated, and the result shares every unchanged subtree with it (see rewriteTemplate).
+import { decideSite, quietImage, report, type SiteOutcome, type TransformRun } from './decide.js';
+import { InternalTransformError, MalformedTemplateError, type TransformError } from './errors.js';
+import { createImageClassifier } from './images.js';
+import { getOwn, isJsonObject } from './json.js';
+import { createResourceOptions, defaultOptions, templateOptions } from './options.js';
+import { checkTaskRoles, mirrorParameters } from './opt-in.js';
+import { createResolver } from './resolve/resolver.js';
+import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorRequest } from './rewrite.js';
+import { findImageSites, type ImageSite } from './sites.js';
+import { findTaskImageSites, taskDefinitions } from './task-sites.js';
+import type { JsonObject, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult } from './types.js';
 import { describeValue } from '../values.js';
 
-/** What every site of one transform run shares. */
-interface TransformRun {
-  readonly template: JsonObject;
-  readonly context: TransformContext;
-  readonly resolver: Resolver;
-  readonly resourceOptions: (resource: JsonObject, logicalId: string) => Parsed<ResourceOptions>;
-  readonly nameMirror: MirrorNamer;
-  readonly classifyImage: ImageClassifier;
+function failure(problems: readonly TransformError[], sites: readonly SiteReport[], warnings: readonly TransformProblem[] = []): TransformResult {
+  return { ok: false, errors: problems.map((problem): TransformProblem => problem.toProblem()), sites, warnings };
 }
 
-interface SiteOutcome {
-  /** Absent when no verdict could be reached (e.g. an invalid image). */
-  readonly report?: SiteReport;
-  readonly request?: MirrorRequest;
-  readonly problems: readonly TransformError[];
-}
-
-function failure(problems: readonly TransformError[], sites: readonly SiteReport[]): TransformResult {
-  return { ok: false, errors: problems.map((problem): TransformProblem => problem.toProblem()), sites };
-}
-
-function report(site: ImageSite, verdict: Verdict, image: string, architecture?: ArchitectureChoice, mirror?: string, parameters?: readonly string[]): SiteReport {
-  // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
-  // measured cost.
-  const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
-  const literal = architecture === undefined ? undefined : resolvedArchitecture(architecture);
-  if (literal !== undefined) result.architecture = literal;
-  if (mirror !== undefined) result.mirrorLogicalId = mirror;
-  if (parameters !== undefined && parameters.length > 0) result.parameters = parameters;
-  return result;
-}
-
-/** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
-function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
-  if (parameters.length === 0) return undefined;
-  const origins = context.parameterOrigins ?? {};
-  const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
-  return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
-}
-
-/** The site's architecture: the Metadata override, else its Architectures (throws for invalid values). */
-function architectureOf(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice {
-  if (options.architecture !== undefined) return { kind: 'literal', architecture: options.architecture };
-  return chooseArchitecture(site, architectureSource(site, env.template), env.resolver);
-}
-
-/** For sites that are not mirrored the architecture is informational only: never an error. */
-function quietArchitecture(site: ImageSite, options: ResourceOptions, env: TransformRun): ArchitectureChoice | undefined {
+/** One site's outcome, with an unforeseen exception turned into a problem of that resource. */
+function safely(site: ImageSite, decide: () => SiteOutcome): SiteOutcome {
   try {
-    return architectureOf(site, options, env);
+    return decide();
   } catch (error) {
-    if (error instanceof InvalidArchitectureError) return undefined;
-    throw error;
+    // One resource tripping over an unforeseen shape must not hide what is wrong with the others.
+    return { problems: [new InternalTransformError(site.logicalId, error)] };
   }
 }
 
-/** The normalised image when the site resolves to a valid reference, else its expression as compact JSON. */
-function quietImage(site: ImageSite, env: TransformRun): string {
-  const evaluation = env.resolver.evaluate(site.expression);
-  if (evaluation.kind === 'value' && typeof evaluation.value === 'string') {
-    const parsed = tryParseImageReference(evaluation.value);
-    if (parsed.ok) return formatImageReference(parsed.reference);
+/** The image sites of the task definitions that have Ecs on (theirs, else the template's), with their outcomes. */
+function taskSites(env: TransformRun, ecs: boolean, problems: TransformError[]): [ImageSite, SiteOutcome][] {
+  const decided: [ImageSite, SiteOutcome][] = [];
+  for (const [logicalId, resource] of taskDefinitions(env.template)) {
+    const parsed = env.resourceOptions(resource, logicalId, 'task-definition');
+    problems.push(...parsed.problems);
+    if (!(parsed.options.ecs ?? ecs)) continue;
+    for (const site of findTaskImageSites(logicalId, resource)) decided.push([site, safely(site, () => decideSite(site, env, parsed.options))]);
   }
-  return compactJson(site.expression);
-}
-
-function kept(site: ImageSite, image: string, options: ResourceOptions, env: TransformRun, problems: TransformError[]): SiteOutcome {
-  return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
-}
-
-function decideSite(site: ImageSite, env: TransformRun): SiteOutcome {
-  const { options, problems: optionProblems } = env.resourceOptions(site.resource, site.logicalId);
-  const problems: TransformError[] = [...optionProblems];
-
-  // `PackageType: !If [...]` that resolves to Zip: ImageUri is not what Lambda runs.
-  if (site.packageType !== undefined) {
-    const packageType = env.resolver.evaluate(site.packageType);
-    if (packageType.kind === 'value' && packageType.value === 'Zip') return { problems };
-  }
-  if (options.skip) {
-    return { report: report(site, 'skip', quietImage(site, env), quietArchitecture(site, options, env)), problems };
-  }
-  // An intrinsic `Code` (see ImageSite.opaque) is left to CloudFormation: no error for an exotic shape.
-  if (site.opaque) return { report: report(site, 'keep', compactJson(site.expression)), problems };
-  if (readsFromMirror(site.expression, env.template)) return kept(site, compactJson(site.expression), options, env, problems);
-
-  const evaluation = env.resolver.evaluate(site.expression);
-  if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
-
-  const isExpression = intrinsicOf(site.expression) !== undefined;
-  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
-  const origin = originOf(parameters, env.context);
-  const failed = (shown: string, problem: TransformError): SiteOutcome => {
-    problems.push(problem);
-    return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
-  };
-
-  let source: MirrorSource;
-  let verdict: Verdict;
-  let image: string;
-  if (evaluation.kind === 'unresolvable') {
-    // The mirror function resolves the original expression's value at deploy time and decides then.
-    source = { kind: 'expression', expression: site.expression };
-    verdict = 'deploy-time';
-    image = compactJson(site.expression);
-  } else {
-    const value = evaluation.value;
-    if (typeof value !== 'string') {
-      return failed(
-        compactJson(value),
-        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${describeValue(value, { article: true })}, not a string`, {
-          ...(origin ? { origin } : {}),
-        }),
-      );
-    }
-    const classified = env.classifyImage(value, options.repositoryPrefix);
-    if (classified.kind === 'invalid') {
-      const { error } = classified;
-      return failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
-    }
-    image = classified.image;
-    if (classified.kind === 'keep') {
-      return { report: report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters), problems };
-    }
-    verdict = 'mirror';
-    if (classified.kind === 'unmappable') {
-      const { error } = classified;
-      return failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
-    }
-    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
-    // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
-    // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
-    source = isExpression ? { kind: 'expression', expression: site.expression, image } : { kind: 'literal', image, repositoryName: classified.repositoryName };
-  }
-
-  let architecture: ArchitectureChoice;
-  try {
-    architecture = architectureOf(site, options, env);
-  } catch (error) {
-    if (!(error instanceof InvalidArchitectureError)) throw error;
-    return failed(image, error);
-  }
-  const mirror = env.nameMirror(source, architecture);
-  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
-  if (site.condition !== undefined) request.condition = site.condition;
-  return { report: report(site, verdict, image, architecture, mirror.logicalId, parameters), request, problems };
+  return decided;
 }
 
 function run(fragment: unknown, context: TransformContext, defaults: TransformDefaults, sites: SiteReport[]): TransformResult {
@@ -186,20 +65,27 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
     classifyImage: createImageClassifier(context),
   };
   const requests: MirrorRequest[] = [];
-  for (const site of findImageSites(template)) {
-    let outcome: SiteOutcome;
-    try {
-      outcome = decideSite(site, env);
-    } catch (error) {
-      // One resource tripping over an unforeseen shape must not hide what is wrong with the others.
-      outcome = { problems: [new InternalTransformError(site.logicalId, error)] };
-    }
+  const decided: [ImageSite, SiteOutcome][] = findImageSites(template).map((site) => [site, safely(site, () => decideSite(site, env))]);
+  decided.push(...taskSites(env, fromTemplate.options.ecs, problems));
+  for (const [site, outcome] of decided) {
     // Every site with a problem counts as failed, whatever verdict it would otherwise have had.
     if (outcome.report) sites.push(outcome.report);
     else if (outcome.problems.length > 0) sites.push(report(site, 'failed', quietImage(site, env)));
     if (outcome.request) requests.push(outcome.request);
     problems.push(...outcome.problems);
   }
+
+  const parameters = mirrorParameters(
+    fromTemplate.options,
+    env,
+    decided.map(([site]) => site),
+  );
+  sites.push(...parameters.reports);
+  requests.push(...parameters.requests);
+  problems.push(...parameters.problems);
+  const roles = checkTaskRoles(template, requests, parameters.uses, env.resolver);
+  problems.push(...roles.problems);
+  const warnings = [...parameters.warnings, ...roles.warnings];
 
   const plan = planMirrors(template, requests, defaults.mirrorFunctionArn);
   problems.push(...plan.problems);
@@ -211,9 +97,9 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
       const { mirrorLogicalId: _notInjected, ...rest } = site;
       sites[index] = { ...rest, verdict: 'failed' };
     });
-    return failure(problems, sites);
+    return failure(problems, sites, warnings);
   }
-  return { ok: true, fragment: rewriteTemplate(template, requests, plan), sites };
+  return { ok: true, fragment: rewriteTemplate(parameters.template, requests, plan), sites, warnings };
 }
 
 /** See `Transform` in types.ts. Never throws: unexpected exceptions become a problem. */

@@ -1,5 +1,5 @@
 // The transform's public shapes: what the macro handler, the CLI and the tests rely on.
-import type { Architecture } from '../contract.js';
+import type { ALL_PLATFORMS, Architecture } from '../contract.js';
 
 /** A CloudFormation template or template fragment, as JSON. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -48,12 +48,18 @@ export type Verdict =
 
 export interface SiteReport {
   readonly logicalId: string;
-  readonly resourceType: 'AWS::Lambda::Function' | 'AWS::Serverless::Function';
+  /** The resource's type; `Parameter` for a parameter named in MirrorParameters (`logicalId` is its name). */
+  readonly resourceType: 'AWS::Lambda::Function' | 'AWS::Serverless::Function' | 'AWS::ECS::TaskDefinition' | 'Parameter';
+  /**
+   * Where the image is, when the logical id alone does not say it: `Parameters.<Name>`,
+   * `<TaskDefinition>.ContainerDefinitions[<n>].Image`. Absent for Lambda sites (one per function).
+   */
+  readonly location?: string;
   /** The normalised image when resolved, else the expression as compact JSON (a failed site: the value, quoted). */
   readonly image: string;
   readonly verdict: Verdict;
-  /** Literal architecture, or undefined when it is an expression resolved at deploy time. */
-  readonly architecture?: Architecture;
+  /** Literal architecture, `all` for a mirror of the whole image, or undefined when it is an expression resolved at deploy time. */
+  readonly architecture?: Architecture | typeof ALL_PLATFORMS;
   /** Logical id of the Custom::ImageMirror the site now reads from (mirror and deploy-time). */
   readonly mirrorLogicalId?: string;
   /** Template parameters the image value is built from (a deployment with other values may change it). */
@@ -67,12 +73,14 @@ export interface TransformProblem {
 }
 
 /**
+ * `warnings` are things the transform did as asked but that will likely fail at deploy or run time (e.g. an ECS
+ * execution role without ECR pull permission); they never fail the transform.
  * `sites` lists every image site in resource order, also on failure: a site with a problem has the verdict
  * `failed`, and the problem is in `errors`.
  */
 export type TransformResult =
-  | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[] }
-  | { readonly ok: false; readonly errors: readonly TransformProblem[]; readonly sites: readonly SiteReport[] };
+  | { readonly ok: true; readonly fragment: JsonObject; readonly sites: readonly SiteReport[]; readonly warnings: readonly TransformProblem[] }
+  | { readonly ok: false; readonly errors: readonly TransformProblem[]; readonly sites: readonly SiteReport[]; readonly warnings: readonly TransformProblem[] };
 
 /**
  * Signature implemented by `transform.ts`. Pure: no I/O, no clock, no randomness; the input is not mutated.

@@ -43,6 +43,64 @@ export function instrumentationTemplate(): InstrumentationTemplate {
     : { source: 'example', path, template, parameters: {}, patcherFunction: 'PatcherFunction', agentImageVariable: 'SYSDIG_WORKLOAD_AGENT_IMAGE' };
 }
 
+/** The real Sysdig orchestrator agent template (an ECS task definition pulling its image from Quay). */
+const REAL_ORCHESTRATOR = new URL('../../../shared/real-templates/sysdig-orchestrator-agent-5.0.1.yaml', import.meta.url).pathname;
+
+export interface OrchestratorTemplate {
+  readonly path: string;
+  /** The template as Sysdig wrote it, plus `Transform: SysdigImageFix`. */
+  readonly template: JsonObject;
+  /** Values for the parameters without a Default (access key, network). */
+  readonly parameters: Record<string, string>;
+  /** The task definition and its one container. */
+  readonly taskDefinition: string;
+  readonly container: string;
+}
+
+/**
+ * The real orchestrator agent template, or undefined (with a printed reason) on a laptop without the real-templates
+ * folder; under CI its absence is a failure. There is no project example of it: its scenarios need the real one.
+ */
+export function orchestratorTemplate(): OrchestratorTemplate | undefined {
+  if (!existsSync(REAL_ORCHESTRATOR)) {
+    if (inCi) throw new Error(`CI=true but ${REAL_ORCHESTRATOR} is missing (the real-templates folder must sit beside the checkout)`);
+    console.warn(`[e2e] ${REAL_ORCHESTRATOR} is missing; its scenarios are skipped`);
+    return undefined;
+  }
+  const parsed = parseCfnYaml(readFileSync(REAL_ORCHESTRATOR, 'utf8')) as JsonObject;
+  return {
+    path: REAL_ORCHESTRATOR,
+    template: { ...parsed, Transform: MACRO },
+    parameters: {
+      SysdigAccessKey: 'e2e-access-key',
+      VPC: 'vpc-0e2e0e2e0e2e0e2e0',
+      SubnetA: 'subnet-0a0a0a0a0a0a0a0a0',
+      SubnetB: 'subnet-0b0b0b0b0b0b0b0b0',
+      NetworkType: 'Private Subnet',
+    },
+    taskDefinition: 'SysdigOrchestratorAgent',
+    container: 'OrchestratorAgent',
+  };
+}
+
+/**
+ * `template` with `Metadata.SysdigImageFix` set to `options` (the template's other Metadata kept), or on one
+ * resource when `resource` is given: how a user opts in, added in code so the real templates stay as published.
+ */
+export function withSysdigImageFix(template: JsonObject, options: JsonObject, resource?: string): JsonObject {
+  const copy = structuredClone(template);
+  const holder = resource === undefined ? copy : ((copy.Resources as JsonObject)[resource] as JsonObject);
+  if (holder === undefined) throw new Error(`withSysdigImageFix: the template has no resource ${resource}`);
+  holder.Metadata = { ...((holder.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: options };
+  return copy;
+}
+
+/** The template as the macro receives it (CloudFormation hands it over without the Transform section). */
+export function withoutTransform(template: JsonObject): JsonObject {
+  const { Transform: _transform, ...rest } = structuredClone(template);
+  return rest;
+}
+
 export interface FunctionSpec {
   readonly logicalId: string;
   /** A literal reference or an intrinsic. */

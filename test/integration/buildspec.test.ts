@@ -15,7 +15,7 @@ import { runBuildspec, runBuildspecText, type BuildResult } from '../support/bui
 import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
 import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../support/moto.js';
-import { listRepositories, listTags, readConfig, readManifest, tryReadManifest } from '../support/oci-reader.js';
+import { listRepositories, listTags, readConfig, readManifest, readStoredImage, tryReadManifest } from '../support/oci-reader.js';
 import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support/registry.js';
 import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
 import { haveTools, TOOLS } from '../support/tools.js';
@@ -164,7 +164,7 @@ function failedPhase(run: MirrorRun): string | undefined {
 }
 
 describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.awsCli, TOOLS.jq))(
-  'Buildspec: src/mirror/buildspec.yaml copies one platform with real skopeo between local registries',
+  'Buildspec: src/mirror/buildspec.yaml copies one platform (or, with ARCHITECTURE=all, the whole image) with real skopeo between local registries',
   () => {
     beforeAll(async () => {
       const started: Array<{ stop(): Promise<void> }> = [];
@@ -560,6 +560,211 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
     });
 
+    describe('ARCHITECTURE=all: the image as published (skopeo copy --all), digest preserved and read back', () => {
+      /** A two-platform index with an attestation per platform, kept whole so that its parts can be checked. */
+      async function pushIndex(repository: string, format: 'oci' | 'docker') {
+        const image = generateImage({ platforms: ['linux/amd64', 'linux/arm64/v8'], format, attestation: true, layers: 2, layerBytes: 64 * 1024 });
+        const pushed = await pushImage(fixture.source.url, repository, '1.2.3', image);
+        return { image, pushed };
+      }
+
+      /** SUCCEEDED, IMAGE_DIGEST = the source's top digest, and the target holds that manifest and everything it names. */
+      async function expectWholeImage(run: MirrorRun, target: { repository: string; tag: string }, image: ReturnType<typeof generateImage>) {
+        expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+        expect(run.result.exported).toEqual({ IMAGE_DIGEST: image.digest });
+        const tagged = await readManifest(fixture.target.url, target.repository, target.tag, fixture.ecr);
+        expect(tagged.digest).toBe(image.digest);
+        expect(tagged.mediaType).toBe(image.mediaType);
+        expect(tagged.bytes.equals(image.top.bytes)).toBe(true);
+        const stored = await readStoredImage(fixture.target.url, target.repository, image.digest, fixture.ecr);
+        expect(stored.manifests).toEqual([image.digest, ...image.children.map((child) => child.digest)]);
+        expect([...stored.blobs.keys()].sort()).toEqual(image.blobs.map((blob) => blob.digest).sort());
+        const copies = run.calls.filter((call) => call.subcommand === 'copy');
+        expect(copies).toHaveLength(1);
+        expect(copies[0]!.args).toContain('--all');
+        expect(copies[0]!.args).not.toContain('--override-arch');
+        return stored;
+      }
+
+      describe.each(['oci', 'docker'] as const)('a two-platform %s index with attestations', (format) => {
+        let source: Awaited<ReturnType<typeof pushIndex>>;
+        const repository = `sysdig/workload-agent-${format}`;
+
+        beforeAll(async () => {
+          source = await pushIndex(repository, format);
+          expect(source.image.attestations).toHaveLength(2);
+          expect(source.pushed.digest).toBe(source.image.digest);
+        });
+
+        it(
+          'pinned to the index digest: the pushed index digest equals the source, every child and attestation is in the target',
+          async () => {
+            const sourceImage = `quay.io/${repository}@${source.image.digest}`;
+            const target = targetFor(sourceImage);
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' });
+
+            await expectWholeImage(run, target, source.image);
+            for (const attestation of source.image.attestations) {
+              expect(await tryReadManifest(fixture.target.url, target.repository, attestation.digest, fixture.ecr)).toBeDefined();
+            }
+            // Lean: not inspected before the copy; the pushed index is read back once.
+            expect(run.calls.map((call) => call.subcommand)).toEqual(['', 'login', 'copy', 'inspect']);
+            expect(run.result.log).toContain(`Mirroring ${sourceImage} (all platforms) to ${target.image}`);
+            expect(run.result.log).toContain(`is the index of ${sourceImage} with 4 entries`);
+            expect(run.result.log).toContain(`Mirrored ${sourceImage} (all platforms) to ${ECR_HOST}/${target.repository}@${source.image.digest}`);
+          },
+          TEST_TIMEOUT_MS,
+        );
+
+        it(
+          'by tag: read once, then copied by the digest the tag names, and verified the same way',
+          async () => {
+            const sourceImage = `quay.io/${repository}:1.2.3`;
+            const target = targetFor(sourceImage);
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' });
+
+            await expectWholeImage(run, target, source.image);
+            expect(target.tag).toBe('1.2.3');
+            const copy = run.calls.find((call) => call.subcommand === 'copy')!;
+            expect(copy.args).toContain(`docker://quay.io/${repository}@${source.image.digest}`);
+            expect(run.calls.map((call) => call.subcommand)).toEqual(['', 'login', 'inspect', 'copy', 'inspect']);
+          },
+          TEST_TIMEOUT_MS,
+        );
+      });
+
+      it(
+        'a single-manifest source is copied as it is, by its own digest',
+        async () => {
+          const image = generateImage({ platforms: ['linux/arm64'], format: 'oci' });
+          await pushImage(fixture.source.url, 'team/single-all', '2.0', image);
+          expect(image.index).toBeUndefined();
+          const sourceImage = 'quay.io/team/single-all:2.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' });
+
+          await expectWholeImage(run, target, image);
+          expect(SINGLE_MANIFEST_TYPES).toContain((await readManifest(fixture.target.url, target.repository, image.digest, fixture.ecr)).mediaType);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'bytes pushed: the whole index is every platform and attestation; one platform is only its own image',
+        async () => {
+          const { image } = await pushIndex('team/bytes', 'oci');
+          const whole = targetFor(`quay.io/team/bytes@${image.digest}`);
+          const wholeRun = await runMirror({ SOURCE_IMAGE: `quay.io/team/bytes@${image.digest}`, TARGET_IMAGE: whole.image, ARCHITECTURE: 'all' });
+          const wholeStored = await expectWholeImage(wholeRun, whole, image);
+          const amd64 = image.platforms['linux/amd64']!;
+          const one = targetFor(`quay.io/team/bytes@${amd64.digest}`);
+          const oneRun = await runMirror({ SOURCE_IMAGE: `quay.io/team/bytes@${amd64.digest}`, TARGET_IMAGE: one.image, ARCHITECTURE: 'x86_64' });
+          expect(oneRun.result.status, describeRun(oneRun)).toBe('SUCCEEDED');
+          const oneStored = await readStoredImage(fixture.target.url, one.repository, amd64.digest, fixture.ecr);
+
+          const generatedBytes = image.top.size + image.children.reduce((sum, child) => sum + child.size, 0) + image.blobs.reduce((sum, blob) => sum + blob.size, 0);
+          expect(wholeStored.bytes).toBe(generatedBytes);
+          expect(oneStored.manifests).toEqual([amd64.digest]);
+          expect(oneStored.bytes).toBeLessThan(wholeStored.bytes / 2 + 1);
+          console.info(`bytes stored by one copy: all platforms ${wholeStored.bytes}, linux/amd64 ${oneStored.bytes} (${(wholeStored.bytes / oneStored.bytes).toFixed(2)}x)`);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'a pushed digest that is not the source digest fails the build naming both, and exports nothing',
+        async () => {
+          const { image } = await pushIndex('team/mismatch', 'docker');
+          const sourceImage = `quay.io/team/mismatch@${image.digest}`;
+          const target = targetFor(sourceImage);
+          const other = `sha256:${'0'.repeat(64)}`;
+          // The deployed steps, with what the copy is expected to deliver replaced by another digest after the copy.
+          const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, { commands: string[] }> };
+          const build = spec.phases.build!;
+          const verify = build.commands.findIndex((command) => command.endsWith('verify_target'));
+          build.commands.splice(verify, 0, `printf '%s\\n' '${other}' > "$MIRROR_DIR/expected"`);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, stringifyYaml(spec));
+
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          expect(run.result.log).toContain(
+            `ERROR: the digests differ: skopeo pushed ${image.digest} to ${ECR_HOST}/${target.repository}, but ${sourceImage} is ${other}, so the copy changed the image.`,
+          );
+          expect(lastOutputLine(run)).toBe(
+            `Mirroring ${sourceImage} (all platforms) to ${target.image} failed: the digests differ: skopeo pushed ${image.digest} to ` +
+              `${ECR_HOST}/${target.repository}, but ${sourceImage} is ${other}, so the copy changed the image. Report this with the build log.`,
+          );
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      describe('an IMMUTABLE target tag that exists (ECR refuses the push)', () => {
+        /** The deployed buildspec whose copy step meets ECR's refusal of an existing IMMUTABLE tag (skopeo's copy fails so). */
+        async function refusingPush(): Promise<string> {
+          const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, { commands: string[] }> };
+          const commands = spec.phases.build!.commands;
+          const copy = commands.findIndex((command) => command.endsWith('copy_platform'));
+          commands[copy] =
+            `. "$MIRROR_STEPS"; skopeo() { if [ "\${3:-}" = copy ]; then echo 'tag invalid: The image tag already exists and cannot be overwritten' >&2; ` +
+            'return 1; fi; command skopeo "$@"; }; copy_platform';
+          return stringifyYaml(spec);
+        }
+
+        it(
+          'holding exactly the source digest: nothing to push, IMAGE_DIGEST is that digest',
+          async () => {
+            const { image } = await pushIndex('team/immutable-same', 'oci');
+            const sourceImage = `quay.io/team/immutable-same@${image.digest}`;
+            const target = targetFor(sourceImage);
+            expect((await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' })).result.status).toBe('SUCCEEDED');
+
+            const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, await refusingPush());
+            expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+            expect(run.result.log).toContain(`${target.image} already holds ${image.digest}; nothing to push`);
+            expect(run.result.exported).toEqual({ IMAGE_DIGEST: image.digest });
+          },
+          TEST_TIMEOUT_MS,
+        );
+
+        it(
+          'holding other content (the source tag moved): FAILED naming both digests and what to do',
+          async () => {
+            const old = await pushIndex('team/immutable-moved', 'docker');
+            const tagged = 'quay.io/team/immutable-moved:1.2.3';
+            // The tag an IMMUTABLE repository gets when the mirror function could not read the source: <source tag>-all.
+            const movedTarget = targetFor(tagged).image.replace(/:1\.2\.3$/, ':1.2.3-all');
+            expect((await runMirror({ SOURCE_IMAGE: tagged, TARGET_IMAGE: movedTarget, ARCHITECTURE: 'all' })).result.status).toBe('SUCCEEDED');
+            const moved = await pushIndex('team/immutable-moved', 'docker');
+            expect(moved.image.digest).not.toBe(old.image.digest);
+
+            const run = await runMirror({ SOURCE_IMAGE: tagged, TARGET_IMAGE: movedTarget, ARCHITECTURE: 'all' }, await refusingPush());
+            expect(run.result.status).toBe('FAILED');
+            expect(run.result.log).toContain(
+              `ERROR: the tag ${movedTarget} already exists and holds ${old.image.digest}, not quay.io/team/immutable-moved@${moved.image.digest} (${moved.image.digest})`,
+            );
+            expect(run.result.log).toContain("set the macro stack's ImageTagMutability to MUTABLE");
+            expect(run.result.exported).toEqual({});
+          },
+          TEST_TIMEOUT_MS,
+        );
+      });
+
+      it(
+        'a missing source fails before anything is pushed',
+        async () => {
+          const sourceImage = 'quay.io/team/does-not-exist-all:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain(`ERROR: cannot read ${sourceImage}`);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
     describe('hostile environment values are refused before any registry call, and nothing they carry runs', () => {
       const valid = () => ({ SOURCE_IMAGE: `quay.io/${PATCHER}:5.0.1`, TARGET_IMAGE: targetFor(`quay.io/${PATCHER}:5.0.1`).image, ARCHITECTURE: 'x86_64' });
       const cases: Array<{ name: string; overrides: (marker: string) => Record<string, string>; message: string }> = [
@@ -577,6 +782,19 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         { name: 'ARCHITECTURE with ;', overrides: () => ({ ARCHITECTURE: 'amd64; id' }), message: 'ERROR: ARCHITECTURE' },
         { name: 'ARCHITECTURE with $(...)', overrides: (m) => ({ ARCHITECTURE: `$(touch ${m})` }), message: 'ERROR: ARCHITECTURE' },
         { name: 'ARCHITECTURE amd64 (an OCI name, not a Lambda one)', overrides: () => ({ ARCHITECTURE: 'amd64' }), message: 'is not x86_64 or arm64' },
+        { name: 'ARCHITECTURE ALL (the value is all)', overrides: () => ({ ARCHITECTURE: 'ALL' }), message: 'or all (every platform)' },
+        { name: 'ARCHITECTURE all with $(...)', overrides: (m) => ({ ARCHITECTURE: `all$(touch ${m})` }), message: 'ERROR: ARCHITECTURE' },
+        { name: 'ARCHITECTURE all with a newline', overrides: (m) => ({ ARCHITECTURE: `all\ntouch ${m}` }), message: 'ERROR: ARCHITECTURE' },
+        {
+          name: 'ARCHITECTURE=all with SOURCE_IMAGE carrying $(...)',
+          overrides: (m) => ({ ARCHITECTURE: 'all', SOURCE_IMAGE: `quay.io/x$(touch ${m})` }),
+          message: 'ERROR: SOURCE_IMAGE',
+        },
+        {
+          name: 'ARCHITECTURE=all with TARGET_IMAGE outside ECR',
+          overrides: () => ({ ARCHITECTURE: 'all', TARGET_IMAGE: 'evil.example.com/x:1' }),
+          message: 'private ECR of this region',
+        },
         { name: 'TARGET_IMAGE with ;', overrides: (m) => ({ TARGET_IMAGE: `${ECR_HOST}/x:1;touch ${m}` }), message: 'ERROR: TARGET_IMAGE' },
         {
           name: 'TARGET_IMAGE outside ECR (the login token must not go there)',

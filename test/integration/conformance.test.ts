@@ -27,7 +27,14 @@ interface Case {
   readonly preexisting: Readonly<Record<string, string>>;
   /** Fix applied to the input before anything else (named, with its reason), or none. */
   readonly inputFix?: { readonly reason: string; readonly apply: (text: string) => string };
+  /** Template `Metadata.SysdigImageFix` added to the input (the opt-in options), or none. */
+  readonly options?: JsonObject;
 }
+
+const ORCHESTRATOR_PREEXISTING = {
+  'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
+  'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
+};
 
 const CASES = {
   sysdig400: {
@@ -38,6 +45,12 @@ const CASES = {
     },
   },
   sysdig501: { file: 'sysdig-instrumentation-5.0.1.yaml', region: 'ap-northeast-1', preexisting: {} },
+  sysdig501MirrorParameters: {
+    file: 'sysdig-instrumentation-5.0.1.yaml',
+    region: 'ap-northeast-1',
+    preexisting: {},
+    options: { MirrorParameters: ['SysdigWorkloadAgentImage'] },
+  },
   orchestrator400: {
     file: 'sysdig-orchestrator-agent-4.0.0.yaml',
     region: 'ap-northeast-1',
@@ -46,14 +59,8 @@ const CASES = {
       'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
     },
   },
-  orchestrator501: {
-    file: 'sysdig-orchestrator-agent-5.0.1.yaml',
-    region: 'ap-northeast-1',
-    preexisting: {
-      'W3005 Resources/SysdigOrchestratorAgent/DependsOn': 'upstream DependsOn duplicates a Ref dependency',
-      'E1041 Resources/SysdigOrchestratorAgent/Properties/ExecutionRoleArn': 'upstream passes a role name (Ref) where an ARN is expected',
-    },
-  },
+  orchestrator501: { file: 'sysdig-orchestrator-agent-5.0.1.yaml', region: 'ap-northeast-1', preexisting: ORCHESTRATOR_PREEXISTING },
+  orchestrator501Ecs: { file: 'sysdig-orchestrator-agent-5.0.1.yaml', region: 'ap-northeast-1', preexisting: ORCHESTRATOR_PREEXISTING, options: { Ecs: true } },
   composex: {
     file: 'composex-docker-macro.yaml',
     region: 'us-east-1',
@@ -93,10 +100,11 @@ interface Outcome {
 async function deployThroughMacro(testCase: Case): Promise<Outcome> {
   const text = readFileSync(join(TEMPLATES_DIR, testCase.file), 'utf8');
   const input = parseCfnYaml(testCase.inputFix ? testCase.inputFix.apply(text) : text) as JsonObject;
+  if (testCase.options) input.Metadata = { ...((input.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: testCase.options };
   const { fragment, otherTransforms } = splitTransforms(input);
   const handler = createMacroHandler({
     env: () => ({ MIRROR_FUNCTION_ARN: `arn:aws:lambda:${testCase.region}:${ACCOUNT}:function:sysdig-image-fix-mirror` }),
-    log: { info: () => {}, error: () => {} },
+    log: { info: () => {}, warn: () => {}, error: () => {} },
   });
   const response = await handler({
     region: testCase.region,
@@ -166,6 +174,29 @@ describe.skipIf(!haveTemplates)('Conformance: real third-party templates through
       const { Resources: _out, ...outSections } = output;
       const { Resources: _in, ...inSections } = input;
       expect(outSections).toEqual(inSections);
+    });
+  });
+
+  describe('opt-in options', () => {
+    it('sysdig501 with MirrorParameters: the patcher mirrored for x86_64 as before, the workload agent as published', () => {
+      const { output } = outcomes.sysdig501MirrorParameters;
+      const patcher = mirrorFor(output, 'ServerlessPatcherLambda');
+      expect(patcher.id).toBe(mirrorFor(outcomes.sysdig501.output, 'ServerlessPatcherLambda').id);
+      expect(patcher.properties.Architecture).toBe('x86_64');
+      const variables = ((resources(output).ServerlessPatcherLambda!.Properties as JsonObject).Environment as JsonObject).Variables as JsonObject;
+      const [agentId, attribute] = (variables.SYSDIG_WORKLOAD_AGENT_IMAGE as JsonObject)['Fn::GetAtt'] as [string, string];
+      expect(attribute).toBe('ImageUri');
+      expect(mirrors(output)[agentId]!.Properties).toMatchObject({ SourceImage: { Ref: 'SysdigWorkloadAgentImage' }, Platforms: 'all' });
+      expect(mirrors(output)[agentId]!.Properties).not.toHaveProperty('Architecture');
+      expect(Object.keys(mirrors(output)).sort()).toEqual([patcher.id, agentId].sort());
+    });
+
+    it('orchestrator501 with Ecs: the task image mirrored for x86_64 and rewritten', () => {
+      const { output } = outcomes.orchestrator501Ecs;
+      const container = ((resources(output).SysdigOrchestratorAgent!.Properties as JsonObject).ContainerDefinitions as JsonObject[])[0]!;
+      const [id] = (container.Image as JsonObject)['Fn::GetAtt'] as [string, string];
+      expect(mirrors(output)[id]!.Properties).toMatchObject({ SourceImage: { Ref: 'SysdigOrchestratorAgentImage' }, Architecture: 'x86_64' });
+      expect(Object.keys(mirrors(output))).toEqual([id]);
     });
   });
 

@@ -27,7 +27,7 @@ const { fragment, otherTransforms } = splitTransforms(example);
 const parameterValues = stackParameterValues(example, new Map()).values;
 
 async function runMacro(input: JsonObject): Promise<JsonObject> {
-  const handler = createMacroHandler({ env: () => ({ MIRROR_FUNCTION_ARN: MIRROR_ARN }), log: { info: () => {}, error: () => {} } });
+  const handler = createMacroHandler({ env: () => ({ MIRROR_FUNCTION_ARN: MIRROR_ARN }), log: { info: () => {}, warn: () => {}, error: () => {} } });
   const response = await handler({
     region: REGION,
     accountId: ACCOUNT,

@@ -143,6 +143,22 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Class: RegistryClie
       expect((armOnly as PlatformNotFoundError).reason).toBe('image has linux/arm64 only; function Architectures is x86_64');
     });
 
+    it('resolvePublished (Platforms: all): the index or list digest as served, every entry, and a single image as it is', async () => {
+      for (const [name, reference] of [
+        ['ociIndex', patcher],
+        ['dockerList', parseImageReference(`${SOURCE_HOST}/acme/docker-multi:1.0`)],
+      ] as const) {
+        const published = await client().resolvePublished(reference);
+        expect(published.digest).toBe(pushed[name]!.digest);
+        expect(published.mediaType).toBe(pushed[name]!.mediaType);
+        const children = [...Object.values(pushed[name]!.platforms).map((child) => child.digest), ...pushed[name]!.attestations.map((a) => a.digest)];
+        expect(published.entries.map((entry) => entry.digest).sort()).toEqual(children.sort());
+        expect(published.attestations).toBe(2);
+      }
+      const single = await client().resolvePublished(parseImageReference(`${SOURCE_HOST}/acme/arm64-only:1.0`));
+      expect(single).toEqual({ digest: pushed.dockerArm64!.digest, mediaType: MediaType.DockerManifest, entries: [], available: [], attestations: 0 });
+    });
+
     it("throws ManifestNotFoundError carrying the registry's own message for a missing tag and a missing repository", async () => {
       const missingTag = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/sysdig/serverless-patcher:9.9.9`)));
       const missingRepo = await rejection(client().getManifest(parseImageReference(`${SOURCE_HOST}/nobody/nothing:1`)));

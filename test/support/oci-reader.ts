@@ -138,3 +138,26 @@ export async function listRepositories(registryUrl: string, auth?: RegistryAuth)
 export function findPlatformEntry(index: ManifestJson, platform: { os?: string; architecture: string }): NonNullable<ManifestJson['manifests']>[number] | undefined {
   return index.manifests?.find((entry) => entry.platform?.os === (platform.os ?? 'linux') && entry.platform?.architecture === platform.architecture);
 }
+
+/** Everything a manifest (and, for an index, every entry) pulls in: the manifests and the distinct blobs, all read back. */
+export interface StoredImage {
+  /** Digests of the manifests read: the top one first, then the index entries in order. */
+  manifests: string[];
+  /** Distinct blob digests (configs and layers) with their sizes, each read back and checked against its digest. */
+  blobs: Map<string, number>;
+  /** Manifest bytes plus distinct blob bytes: what a copy of exactly this content pushes. */
+  bytes: number;
+}
+
+/** Reads `repository@digest` and everything it names from the registry; fails when any part is missing. */
+export async function readStoredImage(registryUrl: string, repository: string, digest: string, auth?: RegistryAuth): Promise<StoredImage> {
+  const top = await readManifest(registryUrl, repository, digest, auth);
+  const reads = [top, ...(await Promise.all((top.json.manifests ?? []).map((entry) => readManifest(registryUrl, repository, entry.digest, auth))))];
+  const blobs = new Map<string, number>();
+  for (const manifest of reads) {
+    for (const blob of [...(manifest.json.config ? [manifest.json.config] : []), ...(manifest.json.layers ?? [])]) blobs.set(blob.digest, blob.size);
+  }
+  for (const blob of blobs.keys()) await readBlob(registryUrl, repository, blob, auth);
+  const manifestBytes = reads.reduce((sum, manifest) => sum + manifest.bytes.length, 0);
+  return { manifests: reads.map((manifest) => manifest.digest), blobs, bytes: manifestBytes + [...blobs.values()].reduce((sum, size) => sum + size, 0) };
+}

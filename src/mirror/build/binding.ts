@@ -1,18 +1,18 @@
 // What ties a CodeBuild build to the CloudFormation request it was started for. StartBuild puts one
 // environment override into the build: the SHA-256 of the whole request (its presigned ResponseURL
-// included, so nobody without that URL can produce it), the resource's deadline, the platform digest the
-// function expects and how the target tag was chosen. CodeBuild shows the build's environment as it was
+// included, so nobody without that URL can produce it), the resource's deadline, the digest the function expects
+// (the platform manifest's, or the index's), how the target tag was chosen and whether it copies all platforms. CodeBuild shows the build's environment as it was
 // started (BatchGetBuilds), and nothing can change it afterwards, so the build itself is the record of what
 // this function started. A continuation event, or a redelivered request, is acted on only through a build
 // whose binding matches it exactly, and everything it acts on (plan, deadline, digest) is taken from the
 // request and that build, never from the event: a forged or replayed event cannot steer anything.
 import { createHash } from 'node:crypto';
-import { BuildEnv } from '../../contract.js';
+import { ALL_PLATFORMS, BuildEnv } from '../../contract.js';
 import { formatRepository, isImageDigest, tryParseImageReference } from '../../reference/index.js';
 import { canonicalJson, isPlainObject } from '../../values.js';
 import type { MirrorConfig } from '../core/config.js';
 import type { CreateOrUpdateRequest } from '../cfn/events.js';
-import { type CopyPlan, type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
+import { copiedArchitecture, type CopyPlan, isAllPlatforms, type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
 
@@ -38,6 +38,8 @@ export interface Binding {
   readonly deadline: number;
   readonly expectedDigest?: string;
   readonly targetTagKind: TargetTagKind;
+  /** `all` for a whole-image copy (absent: one platform, as in bindings written before Platforms existed). */
+  readonly platforms?: typeof ALL_PLATFORMS;
 }
 
 /** SHA-256 (hex) of the request as CloudFormation sent it, key order aside. */
@@ -52,6 +54,7 @@ export function bindingVariable(state: WaitState): BuildVariable {
     deadline: state.deadline,
     ...(state.expectedDigest !== undefined ? { expectedDigest: state.expectedDigest } : {}),
     targetTagKind: state.plan.targetTagKind ?? 'source-tag',
+    ...(isAllPlatforms(state.plan) ? { platforms: ALL_PLATFORMS } : {}),
   };
   return { name: BINDING_VARIABLE, value: JSON.stringify(binding) };
 }
@@ -73,7 +76,8 @@ function parseBinding(text: string | undefined): Binding | undefined {
     typeof b.deadline === 'number' &&
     Number.isFinite(b.deadline) &&
     (b.expectedDigest === undefined || isImageDigest(b.expectedDigest)) &&
-    (TARGET_TAG_KINDS as readonly unknown[]).includes(b.targetTagKind);
+    (TARGET_TAG_KINDS as readonly unknown[]).includes(b.targetTagKind) &&
+    (b.platforms === undefined || b.platforms === ALL_PLATFORMS);
   return valid ? (b as unknown as Binding) : undefined;
 }
 
@@ -122,8 +126,10 @@ export function waitStateFromBuild(
   if (!target.ok || formatRepository(target.reference) !== plan.repositoryUri || target.reference.tag === undefined || target.reference.digest !== undefined) {
     return { problem: `build ${build.id} pushes elsewhere than ${plan.repositoryUri}` };
   }
-  if (build.environment[BuildEnv.Architecture] !== plan.architecture) {
-    return { problem: `build ${build.id} copies another architecture than ${plan.architecture}` };
+  // The platform choice is checked twice: what the build was bound to, and what it was told to copy.
+  const copied = copiedArchitecture(plan);
+  if ((binding.platforms === ALL_PLATFORMS) !== isAllPlatforms(plan) || build.environment[BuildEnv.Architecture] !== copied) {
+    return { problem: `build ${build.id} copies another architecture than ${copied}` };
   }
   return {
     state: {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { BuildEnv } from '../../contract.js';
 import { formatImageReference, parseImageReference, pinnedReference } from '../../reference/index.js';
 import type { MirrorLocation } from '../core/config.js';
-import { sourceReference, type CopyPlan } from '../core/plan.js';
+import { copiedArchitecture, describePlatforms, sourceReference, type CopyPlan } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import type { ReasonParts } from '../cfn/response.js';
 
@@ -13,8 +13,9 @@ import type { ReasonParts } from '../cfn/response.js';
 export const FINAL_BUILD_STATES = new Set(['SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT']);
 
 /**
- * Environment overrides for the buildspec. SOURCE_IMAGE is pinned to the platform digest when it was
- * resolved, so the build copies exactly what was checked; a source written `repo:tag@sha256:...` is pinned
+ * Environment overrides for the buildspec. ARCHITECTURE is x86_64 or arm64, or `all` for a whole-image copy (the
+ * buildspec's `--all` path). SOURCE_IMAGE is pinned to the digest to copy (the platform manifest's, or the index's
+ * for all platforms) when it was resolved, so the build copies exactly what was checked; a source written `repo:tag@sha256:...` is pinned
  * by its digest alone (skopeo refuses a reference with both); otherwise the build resolves the tag itself.
  * Both images are re-validated against the reference grammar: these values reach a shell.
  */
@@ -25,7 +26,7 @@ export function buildEnvironment(plan: CopyPlan, expectedDigest: string | undefi
   const variables: BuildVariable[] = [
     { name: BuildEnv.SourceImage, value: formatImageReference(parseImageReference(sourceImage)) },
     { name: BuildEnv.TargetImage, value: formatImageReference(parseImageReference(plan.targetImage)) },
-    { name: BuildEnv.Architecture, value: plan.architecture },
+    { name: BuildEnv.Architecture, value: copiedArchitecture(plan) },
   ];
   if (secretArn !== undefined) variables.push({ name: BuildEnv.RegistryCredentialsSecretArn, value: secretArn });
   return variables;
@@ -66,7 +67,7 @@ const TAG_TAKEN = /already exists and holds|tag invalid|cannot be overwritten|Im
  * could not name it) and the upstream tag has moved since it was first mirrored.
  */
 function tagTakenAdvice(plan: CopyPlan, build: BuildReport, logTail: readonly string[] | { unavailable: string }): string | undefined {
-  if (plan.targetTagKind !== 'source-tag-arch') return undefined;
+  if (plan.targetTagKind !== 'source-tag-arch' && plan.targetTagKind !== 'source-tag-all') return undefined;
   const text = [...build.phases.flatMap((phase) => phase.messages), ...(Array.isArray(logTail) ? logTail : [])];
   if (!text.some((line) => TAG_TAKEN.test(line))) return undefined;
   const tag = plan.targetImage.slice(plan.repositoryUri.length + 1);
@@ -86,7 +87,7 @@ function tagTakenAdvice(plan: CopyPlan, build: BuildReport, logTail: readonly st
 export function describeBuildFailure(plan: CopyPlan, build: BuildReport, logTail: readonly string[] | { unavailable: string }, link: string): ReasonParts {
   const phase = failingPhase(build);
   const summary =
-    `CodeBuild build ${build.id} copying ${plan.sourceImage} (${plan.platform}) to ${plan.targetImage} ended ${build.status}` +
+    `CodeBuild build ${build.id} copying ${plan.sourceImage} (${describePlatforms(plan)}) to ${plan.targetImage} ended ${build.status}` +
     `${phase !== undefined ? ` in phase ${phase}` : ''}.${tagTakenAdvice(plan, build, logTail) ?? ''}`;
   if (!Array.isArray(logTail)) {
     return { summary, details: [`Build log unavailable: ${(logTail as { unavailable: string }).unavailable}`], trailer: `Build details: ${link}` };

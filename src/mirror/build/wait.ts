@@ -7,7 +7,7 @@ import { isImageDigest } from '../../reference/index.js';
 import { answered, failedPhysicalId, success, type Outcome } from '../cfn/answers.js';
 import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest } from '../cfn/events.js';
 import { BuildError, describeError } from '../core/errors.js';
-import { copiedImageUri } from '../core/plan.js';
+import { copiedImageUri, describePlatforms, isAllPlatforms } from '../core/plan.js';
 import type { InvocationContext } from '../core/timing.js';
 import type { BuildReport, MirrorPorts } from '../ports/types.js';
 import { type WaitState, waitStateFromBuild } from './binding.js';
@@ -82,13 +82,13 @@ async function finishBuild(state: WaitState, build: BuildReport, ports: MirrorPo
     if (state.expectedDigest !== undefined && digest !== state.expectedDigest) {
       throw new BuildError(
         buildId,
-        `CodeBuild build ${buildId} pushed ${digest} to ${plan.repositoryUri}, but the ${plan.platform} manifest of ` +
+        `CodeBuild build ${buildId} pushed ${digest} to ${plan.repositoryUri}, but the ${isAllPlatforms(plan) ? 'published image (index or manifest)' : `${plan.platform} manifest`} of ` +
           `${plan.sourceImage} is ${state.expectedDigest}: the copy did not preserve the digest, so the image is not the ` +
           `one that was checked. Check the build: ${link}`,
       );
     }
     const imageUri = copiedImageUri(plan, digest);
-    return success(plan, imageUri, `Mirrored ${plan.sourceImage} (${plan.platform}) to ${imageUri} with build ${buildId}`);
+    return success(plan, imageUri, `Mirrored ${plan.sourceImage} (${describePlatforms(plan)}) to ${imageUri} with build ${buildId}`);
   }
   // Stopped at (or after) the deadline: the function stopped it, whichever invocation did.
   if (build.status === 'STOPPED' && ports.now() >= state.deadline) throw deadlineFailure(state, link);

@@ -16,6 +16,8 @@ import { answered, failureAnswer, hasCause, success, type Outcome } from '../cfn
 import {
   attributesFromPhysicalId,
   copiedImageUri,
+  describePlatforms,
+  isAllPlatforms,
   keptImageUri,
   planMirror,
   sameEffectivePlan,
@@ -82,20 +84,35 @@ function sourceResolutionTimeout(ctx: InvocationContext): number {
   return Math.min(ctx.timing.sourceResolutionMaxMs, ctx.budget.workLeftMs() / 3);
 }
 
+/** Reads the digest to copy: the platform manifest's for one architecture, the top manifest's for all platforms. */
+async function readSourceDigest(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<{ digest: string }> {
+  const source = sourceReference(plan);
+  if (!isAllPlatforms(plan)) {
+    return ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) => ports.resolveSourcePlatform(source, plan.architecture, call));
+  }
+  const published = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) => ports.resolveSourceImage(source, call));
+  ctx.log.info(published.entries.length > 0 ? 'the source is an index; copying it whole' : 'the source is a single image manifest; copying it', {
+    image: plan.sourceImage,
+    digest: published.digest,
+    mediaType: published.mediaType,
+    platforms: published.available,
+    attestations: published.attestations,
+  });
+  return published;
+}
+
 /**
- * The platform digest to copy, or undefined when the build must resolve it (registry unreachable, too slow
- * for this invocation's budget, rate limited, or refusing the credentials the function has). Throws when
- * mirroring cannot work.
+ * The digest to copy (the platform manifest's, or for all platforms the index's), or undefined when the build
+ * must resolve it (registry unreachable, too slow for this invocation's budget, rate limited, or refusing the
+ * credentials the function has). Throws when mirroring cannot work.
  */
 async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<string | undefined> {
   const image = plan.sourceImage;
   const source = sourceReference(plan);
   try {
-    const resolved = await ctx.budget.call(`the registry ${source.registry}`, sourceResolutionTimeout(ctx), (call) =>
-      ports.resolveSourcePlatform(source, plan.architecture, call),
-    );
+    const resolved = await readSourceDigest(plan, ports, ctx);
     if (isImageDigest(resolved.digest)) return resolved.digest;
-    ctx.log.warn('the source platform digest is not sha256; the build resolves the image itself', { image });
+    ctx.log.warn('the source digest is not sha256; the build resolves the image itself', { image });
     return undefined;
   } catch (error) {
     if (error instanceof CallTimeoutError) {
@@ -126,7 +143,7 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: Invocation
     }
     // Unreachable, rate limited, refused despite the secret, or answering oddly: the build has its own
     // network path and credentials, so it resolves the tag itself.
-    ctx.log.warn('could not resolve the source platform digest; the build will resolve the image', {
+    ctx.log.warn('could not resolve the source digest; the build will resolve the image', {
       image,
       error: error instanceof RegistryError ? error.message : describeError(error),
     });
@@ -187,7 +204,7 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
     try {
       if (await ctx.budget.call('ECR DescribeImages', ctx.timing.awsCallTimeoutMs, (call) => ports.imageExists(plan.repositoryName, expectedDigest, call))) {
         const imageUri = copiedImageUri(plan, expectedDigest);
-        return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${plan.platform}); no copy needed`);
+        return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${describePlatforms(plan)}); no copy needed`);
       }
     } catch (error) {
       ctx.log.warn('could not check the target for the image; copying it', { repositoryName: plan.repositoryName, error });
@@ -196,7 +213,7 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   if (ports.now() >= deadline) {
     throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
   }
-  // The tag is chosen only now: in IMMUTABLE repositories it names the platform digest just resolved.
+  // The tag is chosen only now: in IMMUTABLE repositories it names the digest just resolved.
   const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
   const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
   const buildId = await startBuild(wait, ports, ctx);

@@ -1,7 +1,16 @@
 // ResourceProperties of Custom::ImageMirror -> a typed request. CloudFormation passes every value as
 // a string; anything missing, unknown or invalid is reported together, naming each property.
 // SourceImage is checked against the reference grammar here, before anything else runs.
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, DEFAULT_SERVICE_TIMEOUT, MirrorProperty, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../../contract.js';
+import {
+  ALL_PLATFORMS,
+  ARCHITECTURES,
+  DEFAULT_ARCHITECTURE,
+  DEFAULT_SERVICE_TIMEOUT,
+  MirrorProperty,
+  SERVICE_TIMEOUT_MAX,
+  SERVICE_TIMEOUT_MIN,
+  type Architecture,
+} from '../../contract.js';
 import {
   ECR_REPOSITORY_NAME,
   ECR_REPOSITORY_NAME_MAX,
@@ -16,18 +25,31 @@ import {
 import { describeValue, isPlainObject } from '../../values.js';
 import { InvalidPropertiesError, type PropertyProblem } from './errors.js';
 
-export interface MirrorRequestInput {
+interface RequestInputBase {
   readonly source: ImageReference;
   /** SourceImage exactly as given (already validated). */
   readonly sourceLiteral: string;
   /** SourceImage normalised: `registry/repository[:tag][@digest]`. */
   readonly sourceImage: string;
-  readonly architecture: Architecture;
   /** Explicit target repository; when absent the name is derived from the source and a prefix. */
   readonly repositoryName?: string;
   readonly repositoryPrefix?: string;
   readonly serviceTimeoutSeconds: number;
 }
+
+/** Copy the one platform a Lambda function of `architecture` runs (no Platforms property: what the macro writes for Lambda). */
+export interface OnePlatformInput extends RequestInputBase {
+  readonly architecture: Architecture;
+  readonly platforms?: undefined;
+}
+
+/** `Platforms: all`: copy the image as published (the whole index, attestations included, or the single manifest). */
+export interface AllPlatformsInput extends RequestInputBase {
+  readonly platforms: typeof ALL_PLATFORMS;
+  readonly architecture?: undefined;
+}
+
+export type MirrorRequestInput = OnePlatformInput | AllPlatformsInput;
 
 const KNOWN = new Set<string>(Object.values(MirrorProperty));
 
@@ -42,6 +64,25 @@ function parseArchitecture(value: unknown, problems: PropertyProblem[]): Archite
   const shown = typeof single === 'string' ? quoteForMessage(single, 40) : describeValue(value);
   problems.push({ property: MirrorProperty.Architecture, problem: `must be ${ARCHITECTURES.join(' or ')}, not ${shown}` });
   return DEFAULT_ARCHITECTURE;
+}
+
+/** `Platforms`: absent, or `all`; never together with Architecture (a mirror copies one platform or all of them). */
+function parsePlatforms(props: Record<string, unknown>, problems: PropertyProblem[]): typeof ALL_PLATFORMS | undefined {
+  const value = props[MirrorProperty.Platforms];
+  if (value === undefined) return undefined;
+  if (value !== ALL_PLATFORMS) {
+    const shown = typeof value === 'string' ? quoteForMessage(value, 40) : describeValue(value);
+    problems.push({ property: MirrorProperty.Platforms, problem: `must be ${ALL_PLATFORMS} (copy the image with every platform it is published for), not ${shown}` });
+    return undefined;
+  }
+  if (props[MirrorProperty.Architecture] !== undefined) {
+    problems.push({
+      property: `${MirrorProperty.Platforms} and ${MirrorProperty.Architecture}`,
+      problem: `are both set; give ${MirrorProperty.Architecture} to copy one platform, or ${MirrorProperty.Platforms}: ${ALL_PLATFORMS} to copy every platform, not both`,
+    });
+    return undefined;
+  }
+  return ALL_PLATFORMS;
 }
 
 function parseServiceTimeout(value: unknown, problems: PropertyProblem[]): number {
@@ -109,6 +150,7 @@ export function parseProperties(properties: unknown): MirrorRequestInput {
     }
   }
 
+  const platforms = parsePlatforms(props, problems);
   const architecture = parseArchitecture(props[MirrorProperty.Architecture], problems);
   const serviceTimeoutSeconds = parseServiceTimeout(props[MirrorProperty.ServiceTimeout], problems);
 
@@ -136,7 +178,7 @@ export function parseProperties(properties: unknown): MirrorRequestInput {
     source,
     sourceLiteral: sourceValue as string,
     sourceImage: formatImageReference(source),
-    architecture,
+    ...(platforms !== undefined ? { platforms } : { architecture }),
     serviceTimeoutSeconds,
     ...(repositoryName !== undefined ? { repositoryName } : {}),
     ...(repositoryPrefix !== undefined ? { repositoryPrefix } : {}),

@@ -104,6 +104,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
   return {
     ...base,
     resolveSourcePlatform: (ref, architecture, call) => registryClient().resolvePlatform(ref, architecture, call),
+    resolveSourceImage: (ref, call) => registryClient().resolvePublished(ref, call),
     async readManifestDigest(ref, call) {
       return (await registryClient().headManifest(ref, call))?.digest;
     },

@@ -7,6 +7,7 @@ import type { CallContext, Timer } from '../core/budget.js';
 import type { PolicyStatement } from '../core/policy.js';
 import type { CredentialsProvider } from '../registry/credentials.js';
 import type { PlatformManifest } from '../registry/platform.js';
+import type { PublishedImage } from '../registry/published.js';
 
 export type { CallContext } from '../core/budget.js';
 
@@ -39,6 +40,7 @@ export interface ResponsePorts {
 export interface RegistryPort {
   resolvePlatform(ref: ImageReference, architecture: Architecture, call?: CallContext): Promise<PlatformManifest>;
   headManifest(ref: ImageReference, call?: CallContext): Promise<{ digest: string; mediaType: string } | undefined>;
+  resolvePublished(ref: ImageReference, call?: CallContext): Promise<PublishedImage>;
 }
 
 export interface RegistryPortOptions {
@@ -106,6 +108,8 @@ export interface BuildReport {
 export interface AwsPorts {
   /** The single-platform manifest of `ref` for `architecture` (registry client with credentials). */
   resolveSourcePlatform(ref: ImageReference, architecture: Architecture, call: CallContext): Promise<PlatformManifest>;
+  /** The source as published, for a whole-image copy: the index digest and entries, or the single manifest's digest. */
+  resolveSourceImage(ref: ImageReference, call: CallContext): Promise<PublishedImage>;
   /** Digest `ref` points at, undefined when it does not exist. */
   readManifestDigest(ref: ImageReference, call: CallContext): Promise<string | undefined>;
   /** CreateRepository; an existing repository is fine (and left as it is). */

@@ -27,6 +27,7 @@ import {
 } from './media.js';
 import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, type PlatformManifest, platformRank } from './platform.js';
 import { SecretRedactor } from '../log.js';
+import { publishedImage, type PublishedImage } from './published.js';
 
 export interface RegistryClientOptions {
   /** Registry host -> base URL actually used (tests, proxies); see parseEndpointMap for REGISTRY_ENDPOINTS. */
@@ -165,6 +166,12 @@ export class RegistryClient {
     const available = [formatPlatform(imagePlatform)];
     if (platformRank(imagePlatform, architecture) === undefined) throw new PlatformNotFoundError(target, available, architecture);
     return { digest: manifest.digest, mediaType: manifest.mediaType, platform, available };
+  }
+
+  /** The image as published (what `Platforms: all` copies): an index with its entries, or a single image manifest. */
+  async resolvePublished(ref: ImageReference, call?: CallContext): Promise<PublishedImage> {
+    const manifest = await this.getManifest(ref, call);
+    return this.shape(this.target(ref), () => publishedImage(manifest));
   }
 
   private target(ref: ImageReference): RegistryTarget {

@@ -6,9 +6,10 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { expect } from 'vitest';
 import { SINGLE_MANIFEST_TYPES } from '../../support/media-types.js';
 import { ecrClientFor } from '../../support/moto.js';
-import { readConfig, readManifest } from '../../support/oci-reader.js';
+import { readBlob, readConfig, readManifest } from '../../support/oci-reader.js';
 import type { CustomResourceRequest, DeployedFunction, Deployment } from './deploy.js';
-import { ECR_HOST, type Harness, type SourceImage } from './harness.js';
+import type { JsonObject } from './intrinsics.js';
+import type { Harness, SourceImage } from './harness.js';
 
 const PLATFORM_OF: Record<string, 'linux/amd64' | 'linux/arm64'> = { x86_64: 'linux/amd64', arm64: 'linux/arm64' };
 
@@ -44,6 +45,20 @@ export function functionOf(deployment: Deployment, logicalId: string): DeployedF
   return fn;
 }
 
+/** A resource of a successful deployment with its resolved properties (an ECS task definition, a function). */
+export function resolvedPropertiesOf(deployment: Deployment, logicalId: string): JsonObject {
+  const resource = deployment.resources.find((candidate) => candidate.logicalId === logicalId);
+  if (resource === undefined) throw new Error(`no resource ${logicalId} in the deployment:\n${describeDeployment(deployment)}`);
+  if (resource.properties === undefined) throw new Error(`the deploy driver could not resolve ${logicalId}: ${resource.unresolved}`);
+  return resource.properties;
+}
+
+/** The logical id of the ImageMirror a rewritten site reads (`{"Fn::GetAtt": [id, "ImageUri"]}`); fails otherwise. */
+export function mirrorReadBy(site: unknown): string {
+  expect(site, 'the site reads an ImageMirror ImageUri').toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ImageMirror[0-9a-f]{8}$/), 'ImageUri'] });
+  return (site as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
 /** The digest of `source`'s runnable manifest for a Lambda architecture (from the generator, not the product). */
 export function platformDigest(source: SourceImage, architecture: string): string {
   const digest = source.pushed.platforms[PLATFORM_OF[architecture]!]?.digest;
@@ -62,9 +77,21 @@ export async function expectMirroredImage(
   expectCleanInvocations(deployment);
   const fn = functionOf(deployment, logicalId);
   expect(fn.architecture).toBe(expected.architecture);
+  await expectPlatformImageAt(harness, fn.imageUri, expected);
+}
+
+/**
+ * THE check for any image reference a resource ends up with (a function's ImageUri, an ECS container's Image): it
+ * names the source's own single-platform manifest of `architecture`, pinned by digest only (never tag@digest), in
+ * this account's ECR of this region, in the contract's repository; the registry and ECR (moto) both hold it.
+ */
+export async function expectPlatformImageAt(
+  harness: Harness,
+  imageUri: string,
+  expected: { source: SourceImage; repository: string; architecture: 'x86_64' | 'arm64' },
+): Promise<void> {
   const digest = platformDigest(expected.source, expected.architecture);
-  // Pinned by digest only (never tag@digest), in this account's ECR of this region, in the contract's repository.
-  expect(fn.imageUri).toBe(`${ECR_HOST}/${expected.repository}@${digest}`);
+  expect(imageUri).toBe(`${harness.ecrHost}/${expected.repository}@${digest}`);
 
   const manifest = await readManifest(harness.target.url, expected.repository, digest, harness.ecrCredentials);
   expect(manifest.digest).toBe(digest);
@@ -72,12 +99,50 @@ export async function expectMirroredImage(
   expect(manifest.json.manifests).toBeUndefined();
   const config = await readConfig(harness.target.url, expected.repository, digest, harness.ecrCredentials);
   expect(`${config.os}/${config.architecture}`).toBe(PLATFORM_OF[expected.architecture]);
+  await expectKnownToEcr(harness, expected.repository, [digest]);
+}
 
-  // ECR's control plane (moto) knows the image too: Lambda and the mirror function look there.
+/**
+ * The check for an image mirrored as published (`Platforms: all`): `imageUri` names the source's top-level
+ * manifest (the index, with its attestation entries) by its own digest; the target holds those exact bytes, every
+ * child manifest (each platform and each attestation) and every blob; ECR (moto) knows the index and each child.
+ * Returns what the target holds, for the scenario's own numbers.
+ */
+export async function expectPublishedImageAt(
+  harness: Harness,
+  imageUri: string,
+  expected: { source: SourceImage; repository: string },
+): Promise<{ digest: string; mediaType: string; children: number; attestations: number; blobBytes: number }> {
+  const { generated } = expected.source;
+  expect(imageUri).toBe(`${harness.ecrHost}/${expected.repository}@${generated.digest}`);
+  const top = await readManifest(harness.target.url, expected.repository, generated.digest, harness.ecrCredentials);
+  expect(top.digest).toBe(generated.digest);
+  expect(top.mediaType).toBe(generated.mediaType);
+  expect(top.bytes.equals(generated.top.bytes), 'the pushed top-level manifest is byte-identical to the source').toBe(true);
+  for (const child of generated.children) {
+    const read = await readManifest(harness.target.url, expected.repository, child.digest, harness.ecrCredentials);
+    expect(read.bytes.equals(child.bytes), `child ${child.digest} (${child.role}) is byte-identical to the source`).toBe(true);
+  }
+  for (const blob of generated.blobs) {
+    const bytes = await readBlob(harness.target.url, expected.repository, blob.digest, harness.ecrCredentials);
+    expect(bytes.length).toBe(blob.size);
+  }
+  await expectKnownToEcr(harness, expected.repository, [generated.digest, ...generated.children.map((child) => child.digest)]);
+  return {
+    digest: top.digest,
+    mediaType: top.mediaType,
+    children: top.json.manifests?.length ?? 0,
+    attestations: generated.attestations.length,
+    blobBytes: generated.blobs.reduce((sum, blob) => sum + blob.size, 0),
+  };
+}
+
+/** ECR's control plane (moto) knows these digests in `repository`: Lambda, ECS and the mirror function look there. */
+async function expectKnownToEcr(harness: Harness, repository: string, digests: readonly string[]): Promise<void> {
   const ecr = ecrClientFor(harness.moto, harness.region);
   try {
-    const described = await ecr.send(new DescribeImagesCommand({ repositoryName: expected.repository, imageIds: [{ imageDigest: digest }] }));
-    expect(described.imageDetails?.map((image) => image.imageDigest)).toEqual([digest]);
+    const described = await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: digests.map((imageDigest) => ({ imageDigest })) }));
+    expect(described.imageDetails?.map((image) => image.imageDigest).sort()).toEqual([...digests].sort());
   } finally {
     ecr.destroy();
   }

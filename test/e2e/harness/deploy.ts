@@ -5,7 +5,8 @@
 //   2. each Custom::ImageMirror (conditions respected) gets a Create event with its properties resolved by the
 //      driver's own intrinsic resolver and stringified as CloudFormation does, sent asynchronously to the
 //      ServiceToken function; the answers are awaited on the ResponseURL server;
-//   3. GetAtt of the answers resolves each function's Code.ImageUri and Architectures;
+//   3. GetAtt of the answers resolves each function's Code.ImageUri and Architectures, and the properties of every
+//      other resource (an ECS task definition, a function's environment) as CloudFormation would hand them over;
 //   4. a failed Create rolls back (Delete of everything that answered); updates send Update events for changed
 //      properties, Create for new resources, and Delete for replaced (new physical id) and removed ones afterwards.
 // Each operation returns a Deployment object with everything the scenarios assert on.
@@ -74,6 +75,18 @@ export interface DeployedFunction {
   readonly architecture: string;
 }
 
+/**
+ * A resource of the stack other than an ImageMirror (whose service the driver does not call), with the properties
+ * CloudFormation would send to it: every intrinsic resolved, scalars kept as typed.
+ */
+export interface DeployedResource {
+  readonly logicalId: string;
+  readonly type: string;
+  /** Undefined when the driver's resolver cannot resolve them; `unresolved` says why. */
+  readonly properties?: JsonObject;
+  readonly unresolved?: string;
+}
+
 export type StackStatus =
   | 'CREATE_COMPLETE'
   | 'ROLLBACK_COMPLETE'
@@ -103,6 +116,8 @@ export interface Deployment {
   mirrors: MirrorState[];
   /** The stack's Lambda functions after a successful create or update. */
   functions: DeployedFunction[];
+  /** Every other resource whose Condition holds, after a successful create or update (template order). */
+  resources: DeployedResource[];
   /** StartBuild calls, builds and mirror-function invocations that happened during this operation. */
   startBuildCalls: StartBuildRecord[];
   builds: BuildRecord[];
@@ -138,6 +153,9 @@ interface Marks {
 export class DeployDriverError extends Error {
   override readonly name = 'DeployDriverError';
 }
+
+/** A GetAtt of an attribute an ImageMirror's answer lacks: CloudFormation fails the resource that reads it. */
+class MirrorAttributeError extends IntrinsicError {}
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -206,6 +224,7 @@ export class DeployDriver {
     if (failed !== undefined) return this.rollbackCreate(stack, deployment, this.failureReason(failed));
     try {
       deployment.functions = this.functions(stack);
+      deployment.resources = this.resources(stack);
     } catch (error) {
       // CloudFormation would fail creating the function (e.g. a GetAtt of an attribute the answer lacks).
       return this.rollbackCreate(stack, deployment, error instanceof Error ? error.message : String(error));
@@ -321,6 +340,7 @@ export class DeployDriver {
       requests: [],
       mirrors: [],
       functions: [],
+      resources: [],
       startBuildCalls: [],
       builds: [],
       invocations: [],
@@ -363,6 +383,7 @@ export class DeployDriver {
   private async complete(deployment: Deployment, stack: StackRecord, status: StackStatus): Promise<Deployment> {
     try {
       deployment.functions = this.functions(stack);
+      deployment.resources = this.resources(stack);
       deployment.status = status;
     } catch (error) {
       // CloudFormation would fail updating the function; the driver does not emulate that rollback.
@@ -466,7 +487,7 @@ export class DeployDriver {
           if (resource.Type === MIRROR_TYPE) {
             const value = stack.mirrors.get(logicalId)?.data[attribute];
             if (value === undefined) {
-              throw new IntrinsicError(`CustomResource attribute error: Vendor response doesn't contain ${attribute} attribute in object ${logicalId}`);
+              throw new MirrorAttributeError(`CustomResource attribute error: Vendor response doesn't contain ${attribute} attribute in object ${logicalId}`);
             }
             return value as Json;
           }
@@ -558,6 +579,26 @@ export class DeployDriver {
     if (request.timedOut) return `${request.logicalId}: CloudFormation did not receive a response from your Custom Resource within the ServiceTimeout`;
     if (request.answer === undefined) return `${request.logicalId}: ${request.problems.join('; ')}`;
     return `${request.logicalId}: Received response status [${request.answer.Status}] from custom resource. Message returned: ${request.answer.Reason ?? ''}`;
+  }
+
+  /** Every resource but the ImageMirrors whose Condition holds, its properties resolved (or why they cannot be). */
+  private resources(stack: StackRecord): DeployedResource[] {
+    const scope = this.scope(stack);
+    const resources = isObject(stack.template.Resources) ? stack.template.Resources : {};
+    const out: DeployedResource[] = [];
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (!isObject(resource) || typeof resource.Type !== 'string' || resource.Type === MIRROR_TYPE) continue;
+      if (typeof resource.Condition === 'string' && scope.conditions[resource.Condition] !== true) continue;
+      try {
+        const properties = resolve(resource.Properties ?? {}, scope);
+        out.push({ logicalId, type: resource.Type, properties: isObject(properties) ? properties : {} });
+      } catch (error) {
+        // Only the driver's resolver is at its limit here (e.g. an attribute of a resource it does not create).
+        if (!(error instanceof IntrinsicError) || error instanceof MirrorAttributeError) throw error;
+        out.push({ logicalId, type: resource.Type, unresolved: error.message });
+      }
+    }
+    return out;
   }
 
   /** Each Lambda function of the stack with its ImageUri and architecture resolved. */

@@ -24,13 +24,14 @@ import { LogStore } from './logs.js';
 import { loadMacroStack, type MacroStack } from './macro-stack.js';
 import { ResponseServer } from '../../support/response-server.js';
 
+/** The stacks' region unless a suite asks for another ({@link HarnessOptions.region}). */
 export const REGION = 'us-east-1';
 export const OTHER_REGION = 'eu-west-1';
 export const ACCOUNT_ID = MOTO_ACCOUNT_ID;
-/** This account's private ECR in the stack's region: where mirrored images land. */
-export const ECR_HOST = `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
+/** This account's private ECR in the default region: where mirrored images land ({@link Harness.ecrHost} in general). */
+export const ECR_HOST = ecrHostOf(REGION);
 /** ECR of the same account in another region: Lambda in REGION cannot use it. */
-export const OTHER_REGION_ECR_HOST = `${ACCOUNT_ID}.dkr.ecr.${OTHER_REGION}.amazonaws.com`;
+export const OTHER_REGION_ECR_HOST = ecrHostOf(OTHER_REGION);
 /** A private registry that needs the credentials secret. */
 export const PRIVATE_HOST = 'registry.example.com';
 export const PUBLIC_HOSTS = ['quay.io', 'docker.io', 'ghcr.io'] as const;
@@ -53,11 +54,20 @@ export interface SourceImage {
 
 export interface HarnessOptions {
   readonly codeBuild?: Partial<CodeBuildSettings>;
+  /** The region the stacks, the macro stack and this account's ECR are in (default {@link REGION}). */
+  readonly region?: string;
+}
+
+/** This account's private ECR host in `region`. */
+export function ecrHostOf(region: string): string {
+  return `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com`;
 }
 
 export interface Harness {
   readonly region: string;
   readonly accountId: string;
+  /** This account's private ECR in the harness's region (the target registry, behind the ECR proxy). */
+  readonly ecrHost: string;
   readonly moto: LocalMoto;
   /** Credentials of the target registry (moto's ECR token). */
   readonly ecrCredentials: EcrCredentials;
@@ -109,6 +119,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   for (const bundle of [MACRO_BUNDLE, MIRROR_BUNDLE]) {
     if (!existsSync(bundle)) throw new HarnessError(`${bundle} is missing: run \`npm run build\` first (npm run test:e2e does)`);
   }
+  const region = options.region ?? REGION;
+  if (region === OTHER_REGION) throw new HarnessError(`the harness's region must differ from ${OTHER_REGION}, which stands for ECR of another region`);
+  const ecrHost = ecrHostOf(region);
   const stoppers: Array<() => Promise<void>> = [];
   const pids: number[] = [];
   const stopAll = async (): Promise<void> => {
@@ -119,7 +132,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const moto = await startMoto();
     stoppers.push(() => moto.stop());
     pids.push(moto.pid);
-    const ecrCredentials = await motoEcrCredentials(moto, REGION);
+    const ecrCredentials = await motoEcrCredentials(moto, region);
     const privateAuth: RegistryAuth = { username: 'e2e-puller', password: `pw-${crypto.randomUUID()}` };
 
     const [publicSource, privateSource, otherRegion, target] = await Promise.all([
@@ -132,7 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       stoppers.push(() => registry.stop());
       pids.push(registry.pid);
     }
-    const ecrClient = ecrClientFor(moto, REGION);
+    const ecrClient = ecrClientFor(moto, region);
     stoppers.push(async () => ecrClient.destroy());
     const ecrProxy = await startEcrProxy({ backendUrl: target.url, ecr: ecrClient, registryId: ACCOUNT_ID });
     stoppers.push(() => ecrProxy.stop());
@@ -142,11 +155,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...PUBLIC_HOSTS.map((host) => [host, { registry: publicSource }] as const),
       [PRIVATE_HOST, { registry: privateSource, auth: privateAuth }],
       [OTHER_REGION_ECR_HOST, { registry: otherRegion, auth: ecrCredentials }],
-      [ECR_HOST, { registry: ecrProxy, auth: ecrCredentials }],
+      [ecrHost, { registry: ecrProxy, auth: ecrCredentials }],
     ]);
     // ECR hosts (this region's target, the other region's source) are rewritten by the shim: the build logs in to
     // them with `skopeo login`, which registries.conf does not remap. The other registries are remapped for pulls.
-    const ecrHosts = new Set([ECR_HOST, OTHER_REGION_ECR_HOST]);
+    const ecrHosts = new Set([ecrHost, OTHER_REGION_ECR_HOST]);
     const shim = await createSkopeoShim({
       pullRegistries: Object.fromEntries([...registryFor].filter(([host]) => !ecrHosts.has(host)).map(([host, entry]) => [host, entry.registry.host])),
       ecrHostToLocal: Object.fromEntries([...registryFor].filter(([host]) => ecrHosts.has(host)).map(([host, entry]) => [host, entry.registry.host])),
@@ -165,14 +178,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       AWS_EC2_METADATA_DISABLED: 'true',
     };
     const codeBuild = new CodeBuildEmulator({
-      region: REGION,
+      region,
       accountId: ACCOUNT_ID,
       logs,
       pathPrepend: [shim.binDir],
       ...(options.codeBuild ? { settings: options.codeBuild } : {}),
       platformEnvironment: (build) => ({
-        AWS_REGION: REGION,
-        AWS_DEFAULT_REGION: REGION,
+        AWS_REGION: region,
+        AWS_DEFAULT_REGION: region,
         CODEBUILD_BUILD_ID: build.id,
         CODEBUILD_BUILD_ARN: build.arn,
         CODEBUILD_BUILD_NUMBER: String(build.number),
@@ -194,7 +207,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
     });
     lambda = new LambdaEmulator({
-      region: REGION,
+      region,
       accountId: ACCOUNT_ID,
       runtimeEnvironment: {
         ...awsCredentials,
@@ -219,7 +232,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     let mirrorTimeoutMs: number | undefined;
     const deployMacroStack = async (parameters: Readonly<Record<string, string>>): Promise<void> => {
       macroStackParameters = parameters;
-      macroStack = await loadMacroStack({ region: REGION, accountId: ACCOUNT_ID, parameters });
+      macroStack = await loadMacroStack({ region, accountId: ACCOUNT_ID, parameters });
       codeBuild.putProject(macroStack.buildProject);
       const { macroFunction, mirrorFunction } = macroStack;
       lambda.putFunction({
@@ -241,7 +254,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     };
     await deployMacroStack({});
 
-    const deployer = new DeployDriver({ region: REGION, accountId: ACCOUNT_ID, lambda, codeBuild, responses, macroStack: () => macroStack });
+    const deployer = new DeployDriver({ region, accountId: ACCOUNT_ID, lambda, codeBuild, responses, macroStack: () => macroStack });
 
     const pushGenerated = async (reference: string, generated: GeneratedImage): Promise<SourceImage> => {
       const { host, repository, tag } = splitReference(reference);
@@ -252,8 +265,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     };
 
     return {
-      region: REGION,
+      region,
       accountId: ACCOUNT_ID,
+      ecrHost,
       moto,
       ecrCredentials,
       target,
@@ -283,7 +297,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         await ecrClient.send(new CreateRepositoryCommand({ repositoryName: name }));
       },
       async createSecret(value) {
-        const client = new SecretsManagerClient({ region: REGION, endpoint: moto.endpoint, credentials: { ...MOTO_CREDENTIALS } });
+        const client = new SecretsManagerClient({ region, endpoint: moto.endpoint, credentials: { ...MOTO_CREDENTIALS } });
         try {
           const created = await client.send(new CreateSecretCommand({ Name: `e2e-registry-credentials-${crypto.randomUUID()}`, SecretString: JSON.stringify(value) }));
           if (created.ARN === undefined) throw new HarnessError('moto created a secret without an ARN');

@@ -3,30 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
-import { main } from '../../../src/cli/main.js';
 import type { JsonObject } from '../../../src/template/types.js';
+import { type CliRun, runCli } from './run-cli.js';
 import { lambdaImageFunction, mirrorIds, mirrorOf, samImageFunction, siteImage, stringParameter, templateWith } from '../macro/fixtures.js';
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function runCli(argv: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    readStdin: async () => {
-      if (options.stdin === undefined) throw new Error('stdin is closed');
-      return options.stdin;
-    },
-    env: options.env ?? {},
-  });
-  return { code, stdout, stderr };
-}
 
 const QUAY = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const EU_WEST_1_ECR = '111122223333.dkr.ecr.eu-west-1.amazonaws.com/team/app:1';

@@ -85,7 +85,7 @@ export function macroEvent(fragment: unknown, overrides: Record<string, unknown>
 }
 
 export interface LogEntry {
-  readonly level: 'info' | 'error';
+  readonly level: 'info' | 'warn' | 'error';
   readonly message: string;
   readonly attributes: Record<string, unknown>;
 }
@@ -96,6 +96,7 @@ export function recordingLog(): MacroLog & { readonly entries: LogEntry[] } {
   return {
     entries,
     info: (message, attributes) => entries.push({ level: 'info', message, attributes }),
+    warn: (message, attributes) => entries.push({ level: 'warn', message, attributes }),
     error: (message, attributes) => entries.push({ level: 'error', message, attributes }),
   };
 }

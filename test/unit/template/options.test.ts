@@ -17,7 +17,7 @@ import {
 } from './fixtures.js';
 
 const RESOURCE_KEYS = 'allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout';
-const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout';
+const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms';
 
 function mirrorProperties(resource: FunctionOptions, templateOptions?: Json, macro: Partial<TransformDefaults> = {}): JsonObject {
   const input = template({ F: lambdaFunction(QUAY_IMAGE, resource) }, templateOptions === undefined ? {} : { Metadata: { SysdigImageFix: templateOptions } });
@@ -122,7 +122,9 @@ describe('Options: Metadata.SysdigImageFix', () => {
       const errors = problems({}, { Colour: 'x', Skip: true });
       expect(errors).toEqual([
         { message: `template Metadata: unknown option "Colour" in Metadata.SysdigImageFix; ${TEMPLATE_KEYS}` },
-        { message: `template Metadata: unknown option "Skip" in Metadata.SysdigImageFix (Skip belongs in the Metadata of a function resource); ${TEMPLATE_KEYS}` },
+        {
+          message: `template Metadata: unknown option "Skip" in Metadata.SysdigImageFix (Skip belongs in the Metadata of a function or task definition resource); ${TEMPLATE_KEYS}`,
+        },
       ]);
     });
     it('refuses a block that is not an object', () => {
@@ -152,6 +154,43 @@ describe('Options: Metadata.SysdigImageFix', () => {
     });
     it('refuses bad values in the template Metadata', () => {
       expect(problems({}, { ServiceTimeout: 0 })[0]!.message).toMatch(/^template Metadata: option Metadata\.SysdigImageFix\.ServiceTimeout 0 is not valid/);
+    });
+    it.each<[string, Json, string]>([
+      ['MirrorParameters', 'Image', 'it is not a list'],
+      ['MirrorParameters', [''], '"" is not a parameter name'],
+      ['MirrorParameters', [{ Ref: 'Image' }], '{"Ref":"Image"} is not a parameter name'],
+      ['Ecs', 'yes', 'allowed values: true, false'],
+      ['Ecs', 1, 'allowed values: true, false'],
+      ['Platforms', 'All', 'allowed values: all'],
+      ['Platforms', ['all'], 'allowed values: all'],
+    ])('refuses the opt-in option %s %j in the template Metadata', (key, value, detail) => {
+      const [error, ...rest] = problems({}, { [key]: value });
+      expect(rest).toEqual([]);
+      expect(error!.logicalId).toBeUndefined();
+      expect(error!.message).toMatch(new RegExp(`^template Metadata: option Metadata\\.SysdigImageFix\\.${key} ${escape(JSON.stringify(value))} is not valid`));
+      expect(error!.message).toContain(detail);
+    });
+    it.each([
+      ['Ecs', true, 'Ecs belongs in the template Metadata or in that of an AWS::ECS::TaskDefinition'],
+      ['Platforms', 'all', 'Platforms: all is for ECS task definitions: Lambda refuses an image index'],
+      ['MirrorParameters', ['X'], 'MirrorParameters belongs in the template Metadata'],
+    ])('refuses %s on a function, saying where it belongs', (key, value, hint) => {
+      const [error] = problems({ options: { [key]: value } });
+      expect(error!.message).toBe(`Resource F: unknown option "${key}" in Metadata.SysdigImageFix (${hint}); ${RESOURCE_KEYS}`);
+    });
+    it('accepts string booleans for Ecs and ignores Platforms and duplicate MirrorParameters for functions', () => {
+      const input = template(
+        { F: lambdaFunction(QUAY_IMAGE) },
+        {
+          Parameters: { Image: { Type: 'String', Default: 'nginx' } },
+          Metadata: { SysdigImageFix: { Ecs: 'false', Platforms: 'all', MirrorParameters: ['Image', 'Image'] } },
+        },
+      );
+      const { sites } = expectSuccess(transform(input, context(), defaults()));
+      expect(sites.map((site) => [site.logicalId, site.architecture])).toEqual([
+        ['F', 'x86_64'],
+        ['Image', 'all'],
+      ]);
     });
     it('refuses bad macro defaults', () => {
       const errors = problems({}, undefined, { repositoryPrefix: 'Bad Prefix', serviceTimeout: 99999 });

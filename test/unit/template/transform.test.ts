@@ -430,7 +430,7 @@ describe('Function: transform', () => {
       expect(expectFailure(run(fragment))[0]!.message).toMatch(/^Template: the fragment is .*, not a template object/);
     });
     it('succeeds with nothing to do without Resources', () => {
-      expect(expectSuccess(run({ Description: 'x' }))).toEqual({ ok: true, fragment: { Description: 'x' }, sites: [] });
+      expect(expectSuccess(run({ Description: 'x' }))).toEqual({ ok: true, fragment: { Description: 'x' }, sites: [], warnings: [] });
       expect(expectSuccess(run({ Resources: null })).fragment).toEqual({ Resources: null });
     });
     it('fails when Resources is not an object', () => {

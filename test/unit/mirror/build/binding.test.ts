@@ -92,3 +92,54 @@ describe('Function: waitStateFromBuild', () => {
     expect(waitStateFromBuild(kept, build({ [BINDING_VARIABLE]: binding }), config)).toEqual({ problem: 'the request needs no copy' });
   });
 });
+
+describe('Function: waitStateFromBuild (Platforms: all)', () => {
+  const INDEX = `sha256:${'c'.repeat(64)}`;
+  const allRequest = {
+    ...request,
+    RequestId: 'req-all',
+    ResourceProperties: { ServiceToken: request.ServiceToken, SourceImage: 'quay.io/a/b:1', Platforms: 'all' },
+  } as CreateOrUpdateRequest;
+  const allState: WaitState = {
+    request: allRequest,
+    buildId: 'copy:2',
+    deadline: state.deadline,
+    expectedDigest: INDEX,
+    plan: {
+      kind: 'copy',
+      sourceImage: 'quay.io/a/b:1',
+      platform: 'all',
+      repositoryName: 'sysdig-image-fix/quay.io/a/b',
+      repositoryUri: REPOSITORY,
+      targetImage: `${REPOSITORY}:1`,
+      targetTagKind: 'source-tag',
+    },
+  };
+  const allBuild = (environment: Record<string, string> = {}) =>
+    build({ SOURCE_IMAGE: `quay.io/a/b@${INDEX}`, ARCHITECTURE: 'all', [BINDING_VARIABLE]: bindingVariable(allState).value, ...environment }, { id: 'copy:2' });
+
+  it('the binding says all platforms (and one-platform bindings stay as they were)', () => {
+    expect(JSON.parse(bindingVariable(allState).value)).toMatchObject({ platforms: 'all', expectedDigest: INDEX });
+    expect(JSON.parse(bindingVariable(state).value)).not.toHaveProperty('platforms');
+  });
+
+  it('gives back the whole-image wait state the build was started with', () => {
+    expect(waitStateFromBuild(allRequest, allBuild(), config)).toEqual({ state: allState });
+  });
+
+  it.each([
+    ['told to copy one architecture', { ARCHITECTURE: 'x86_64' }],
+    ['told to copy another value', { ARCHITECTURE: 'arm64' }],
+    ['whose binding says one platform', { [BINDING_VARIABLE]: JSON.stringify({ ...JSON.parse(bindingVariable(allState).value), platforms: undefined }) }],
+    ['whose binding names another platforms value', { [BINDING_VARIABLE]: JSON.stringify({ ...JSON.parse(bindingVariable(allState).value), platforms: 'some' }) }],
+  ])('refuses a build for a Platforms: all request %s', (_label, environment) => {
+    expect(waitStateFromBuild(allRequest, allBuild(environment), config)).toEqual({ problem: expect.stringMatching(/copies another architecture|carries no binding/) });
+  });
+
+  it('refuses a whole-image build for a one-platform request, even with ARCHITECTURE forged back', () => {
+    const forged = { ...allState, request };
+    const report = build({ [BINDING_VARIABLE]: bindingVariable(forged).value, SOURCE_IMAGE: `quay.io/a/b@${INDEX}`, ARCHITECTURE: 'x86_64' });
+    expect(waitStateFromBuild(request, report, config)).toEqual({ problem: 'build copy:1 copies another architecture than x86_64' });
+    expect(waitStateFromBuild(request, build({ ARCHITECTURE: 'all' }), config)).toEqual({ problem: 'build copy:1 copies another architecture than x86_64' });
+  });
+});

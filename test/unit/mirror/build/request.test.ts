@@ -124,3 +124,37 @@ describe('Function: describeBuildFailure', () => {
     });
   });
 });
+
+describe('Function: buildEnvironment (Platforms: all)', () => {
+  const INDEX = `sha256:${'f'.repeat(64)}`;
+  const { architecture: _one, platform: _platform, ...target } = plan as Extract<CopyPlan, { architecture: unknown }>;
+  const whole: CopyPlan = { ...target, sourceImage: 'quay.io/sysdig/workload-agent:6.2.0', platform: 'all' };
+
+  it('tells the buildspec to copy all platforms, pinned to the index digest', () => {
+    expect(buildEnvironment(whole, INDEX, undefined)).toEqual([
+      { name: 'SOURCE_IMAGE', value: `quay.io/sysdig/workload-agent@${INDEX}` },
+      { name: 'TARGET_IMAGE', value: whole.targetImage },
+      { name: 'ARCHITECTURE', value: 'all' },
+    ]);
+  });
+
+  it('passes the tag when the index digest is unknown (the build resolves it)', () => {
+    expect(buildEnvironment(whole, undefined, undefined)[0]).toEqual({ name: 'SOURCE_IMAGE', value: 'quay.io/sysdig/workload-agent:6.2.0' });
+  });
+
+  it('a failed whole-image build is reported as copying all platforms', () => {
+    const report: BuildReport = {
+      id: 'copy:1',
+      projectName: 'copy',
+      environment: {},
+      status: 'FAILED',
+      phases: [],
+      exportedVariables: {},
+      logGroupName: undefined,
+      logStreamName: undefined,
+    };
+    expect(describeBuildFailure(whole, report, [], 'https://console').summary).toBe(
+      `CodeBuild build copy:1 copying quay.io/sysdig/workload-agent:6.2.0 (all platforms) to ${whole.targetImage} ended FAILED.`,
+    );
+  });
+});

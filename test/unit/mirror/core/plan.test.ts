@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attributesFor,
   attributesFromPhysicalId,
   keptImageUri,
   mirrorTargetTag,
@@ -169,5 +170,63 @@ describe('Function: withTargetTag', () => {
     expect(pinned).toEqual({ ...copy, targetImage: `${copy.repositoryUri}:sha256-${'b'.repeat(64)}`, targetTagKind: 'platform-digest' });
     expect(sameEffectivePlan(pinned, copy)).toBe(true);
     expect(withTargetTag(copy, 'IMMUTABLE', undefined)).toMatchObject({ targetImage: `${copy.repositoryUri}:6.2.0-arm64`, targetTagKind: 'source-tag-arch' });
+  });
+});
+
+describe('Function: planMirror (Platforms: all)', () => {
+  const INDEX = `sha256:${'f'.repeat(64)}`;
+
+  it('plans a whole-image copy: same repository and tag as one platform, no architecture', () => {
+    const whole = plan({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0', Platforms: 'all' });
+    expect(whole).toEqual({
+      kind: 'copy',
+      sourceImage: 'quay.io/sysdig/workload-agent:6.2.0',
+      platform: 'all',
+      repositoryName: 'sysdig-image-fix/quay.io/sysdig/workload-agent',
+      repositoryUri: `${ECR}/sysdig-image-fix/quay.io/sysdig/workload-agent`,
+      targetImage: `${ECR}/sysdig-image-fix/quay.io/sysdig/workload-agent:6.2.0`,
+    });
+    expect('architecture' in whole).toBe(false);
+  });
+
+  it('keeps an in-region ECR source with Platform all', () => {
+    expect(plan({ SourceImage: `${ECR}/agents/agent:1`, Platforms: 'all' })).toEqual({
+      kind: 'keep',
+      sourceImage: `${ECR}/agents/agent:1`,
+      sourceLiteral: `${ECR}/agents/agent:1`,
+      platform: 'all',
+    });
+  });
+
+  it('answers ImageUri <repositoryUri>@<index digest> and Platform all', () => {
+    const whole = plan({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0', Platforms: 'all' }) as CopyPlan;
+    const uri = `${whole.repositoryUri}@${INDEX}`;
+    expect(attributesFor(whole, uri)).toEqual({
+      ImageUri: uri,
+      ImageDigest: INDEX,
+      RepositoryUri: whole.repositoryUri,
+      RepositoryName: whole.repositoryName,
+      SourceImage: 'quay.io/sysdig/workload-agent:6.2.0',
+      Platform: 'all',
+    });
+    expect(attributesFromPhysicalId(whole, uri)).toEqual(attributesFor(whole, uri));
+  });
+
+  it('a change between one platform and all platforms is a change of the image (a new physical resource)', () => {
+    const source = 'quay.io/sysdig/workload-agent:6.2.0';
+    const whole = plan({ SourceImage: source, Platforms: 'all' });
+    expect(sameEffectivePlan(whole, plan({ SourceImage: source, Platforms: 'all' }))).toBe(true);
+    expect(sameEffectivePlan(whole, plan({ SourceImage: source }))).toBe(false);
+    expect(sameEffectivePlan(plan({ SourceImage: source, Architecture: 'arm64' }), whole)).toBe(false);
+    expect(sameEffectivePlan(plan({ SourceImage: `${ECR}/a:1`, Platforms: 'all' }), plan({ SourceImage: `${ECR}/a:1` }))).toBe(false);
+  });
+
+  it('target tag: MUTABLE the source tag; IMMUTABLE sha256-<index hex>, or <source tag>-all when unresolved', () => {
+    const whole = plan({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0', Platforms: 'all' }) as CopyPlan;
+    expect(withTargetTag(whole, 'MUTABLE', INDEX)).toEqual({ ...whole, targetTagKind: 'source-tag' });
+    expect(withTargetTag(whole, 'IMMUTABLE', INDEX)).toEqual({ ...whole, targetImage: `${whole.repositoryUri}:sha256-${'f'.repeat(64)}`, targetTagKind: 'image-digest' });
+    expect(withTargetTag(whole, 'IMMUTABLE', undefined)).toEqual({ ...whole, targetImage: `${whole.repositoryUri}:6.2.0-all`, targetTagKind: 'source-tag-all' });
+    const long = mirrorTargetTag(parseImageReference(`quay.io/a/b:${'v'.repeat(128)}`), 'all', 'IMMUTABLE', undefined);
+    expect(long).toEqual({ tag: `${'v'.repeat(124)}-all`, kind: 'source-tag-all' });
   });
 });

@@ -67,3 +67,49 @@ describe('Function: parseProperties', () => {
     expect(problemsOf(null)).toEqual(['ResourceProperties must be an object, not null']);
   });
 });
+
+describe('Function: parseProperties (Platforms)', () => {
+  it('Platforms: all copies every platform: no architecture is chosen', () => {
+    expect(parseProperties({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0', Platforms: 'all' })).toEqual({
+      source: { registry: 'quay.io', repository: 'sysdig/workload-agent', tag: '6.2.0' },
+      sourceLiteral: 'quay.io/sysdig/workload-agent:6.2.0',
+      sourceImage: 'quay.io/sysdig/workload-agent:6.2.0',
+      platforms: 'all',
+      serviceTimeoutSeconds: 3600,
+    });
+  });
+
+  it('without Platforms the request is what it always was (one platform, x86_64 by default)', () => {
+    const input = parseProperties({ SourceImage: 'quay.io/a/b:1' });
+    expect(input).toEqual({ source: input.source, sourceLiteral: 'quay.io/a/b:1', sourceImage: 'quay.io/a/b:1', architecture: 'x86_64', serviceTimeoutSeconds: 3600 });
+    expect('platforms' in input).toBe(false);
+  });
+
+  it.each([
+    ['x86_64', '"x86_64"'],
+    ['arm64', '"arm64"'],
+    ['ALL', '"ALL"'],
+    ['linux/amd64', '"linux/amd64"'],
+    ['', '""'],
+    [['all'], 'a list'],
+    [true, 'boolean'],
+  ])('Platforms %j is FAILED naming the value and the valid one', (value, shown) => {
+    expect(problemsOf({ SourceImage: 'quay.io/a/b:1', Platforms: value })).toEqual([
+      `Platforms must be all (copy the image with every platform it is published for), not ${shown}`,
+    ]);
+  });
+
+  it('Platforms together with Architecture is FAILED naming both, whatever the Architecture', () => {
+    for (const architecture of ['x86_64', 'arm64', ['arm64']]) {
+      expect(problemsOf({ SourceImage: 'quay.io/a/b:1', Platforms: 'all', Architecture: architecture })).toEqual([
+        'Platforms and Architecture are both set; give Architecture to copy one platform, or Platforms: all to copy every platform, not both',
+      ]);
+    }
+  });
+
+  it('reports a bad Platforms with the other problems at once', () => {
+    const problems = problemsOf({ SourceImage: 'a;b', Platforms: 'every', ServiceTimeout: '0' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toContain('Platforms must be all');
+  });
+});

@@ -29,7 +29,11 @@ function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: 
   const ports = createAwsPorts(config(extra), {
     registry: (options) => {
       credentials = options.credentials;
-      return { resolvePlatform: async () => Promise.reject(new Error('unused')), headManifest: async () => undefined };
+      return {
+        resolvePlatform: async () => Promise.reject(new Error('unused')),
+        headManifest: async () => undefined,
+        resolvePublished: async () => Promise.reject(new Error('unused')),
+      };
     },
     ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
   });

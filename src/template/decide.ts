@@ -1,0 +1,167 @@
+// One image site's decision: options -> resolve the image -> verdict -> the mirror it needs, if any. Shared by
+// Lambda function sites and (opt-in) ECS task definition sites.
+import { formatImageReference, quoteForMessage, tryParseImageReference } from '../reference/index.js';
+import { InvalidArchitectureError, InvalidImageError, type TransformError, UnmappableSiteError } from './errors.js';
+import type { ImageClassifier } from './images.js';
+import { compactJson, intrinsicOf } from './json.js';
+import type { OptionsOwner, Parsed, ResourceOptions } from './options.js';
+import type { Resolver } from './resolve/resolver.js';
+import type { MirrorNamer, MirrorRequest, MirrorSource } from './rewrite.js';
+import { architectureSource, chooseArchitecture, resolvedArchitecture, type MirrorPlatform } from './architecture.js';
+import { readsFromMirror, type ImageSite } from './sites.js';
+import { TASK_DEFINITION, taskPlatform } from './task-sites.js';
+import type { JsonObject, Mutable, SiteReport, TransformContext, Verdict } from './types.js';
+import { describeValue } from '../values.js';
+
+/** What every site of one transform run shares. */
+export interface TransformRun {
+  readonly template: JsonObject;
+  readonly context: TransformContext;
+  readonly resolver: Resolver;
+  readonly resourceOptions: (resource: JsonObject, logicalId: string, kind?: OptionsOwner) => Parsed<ResourceOptions>;
+  readonly nameMirror: MirrorNamer;
+  readonly classifyImage: ImageClassifier;
+}
+
+export interface SiteOutcome {
+  /** Absent when no verdict could be reached (e.g. an invalid image). */
+  readonly report?: SiteReport;
+  readonly request?: MirrorRequest;
+  readonly problems: readonly TransformError[];
+}
+
+export function report(site: ImageSite, verdict: Verdict, image: string, architecture?: MirrorPlatform, mirror?: string, parameters?: readonly string[]): SiteReport {
+  // Optional fields are set only when present; spreads of conditional literals here, once per site, were a
+  // measured cost.
+  const result: Mutable<SiteReport> = { logicalId: site.logicalId, resourceType: site.resourceType, image, verdict };
+  if (site.location !== undefined) result.location = site.location;
+  const literal = architecture === undefined ? undefined : resolvedArchitecture(architecture);
+  if (literal !== undefined) result.architecture = literal;
+  if (mirror !== undefined) result.mirrorLogicalId = mirror;
+  if (parameters !== undefined && parameters.length > 0) result.parameters = parameters;
+  return result;
+}
+
+/** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
+function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
+  if (parameters.length === 0) return undefined;
+  const origins = context.parameterOrigins ?? {};
+  const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
+  return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
+}
+
+/**
+ * The site's architecture: the Metadata override, else its Architectures (a task definition: see taskPlatform).
+ * Throws for invalid values.
+ */
+function architectureOf(site: ImageSite, options: ResourceOptions, env: TransformRun): MirrorPlatform {
+  if (site.resourceType === TASK_DEFINITION) return taskPlatform(site, options, env.resolver);
+  if (options.architecture !== undefined) return { kind: 'literal', architecture: options.architecture };
+  return chooseArchitecture(site, architectureSource(site, env.template), env.resolver);
+}
+
+/** For sites that are not mirrored the architecture is informational only: never an error. */
+function quietArchitecture(site: ImageSite, options: ResourceOptions, env: TransformRun): MirrorPlatform | undefined {
+  try {
+    return architectureOf(site, options, env);
+  } catch (error) {
+    if (error instanceof InvalidArchitectureError) return undefined;
+    throw error;
+  }
+}
+
+/** The normalised image when the site resolves to a valid reference, else its expression as compact JSON. */
+export function quietImage(site: ImageSite, env: TransformRun): string {
+  const evaluation = env.resolver.evaluate(site.expression);
+  if (evaluation.kind === 'value' && typeof evaluation.value === 'string') {
+    const parsed = tryParseImageReference(evaluation.value);
+    if (parsed.ok) return formatImageReference(parsed.reference);
+  }
+  return compactJson(site.expression);
+}
+
+function kept(site: ImageSite, image: string, options: ResourceOptions, env: TransformRun, problems: TransformError[]): SiteOutcome {
+  return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
+}
+
+/**
+ * The decision for one site. `parsed`: the resource's options when the caller parsed them already (a task
+ * definition has a site per container, and its option problems are reported once, by the caller).
+ */
+export function decideSite(site: ImageSite, env: TransformRun, parsed?: ResourceOptions): SiteOutcome {
+  const { options, problems: optionProblems } = parsed !== undefined ? { options: parsed, problems: [] } : env.resourceOptions(site.resource, site.logicalId);
+  const problems: TransformError[] = [...optionProblems];
+
+  // `PackageType: !If [...]` that resolves to Zip: ImageUri is not what Lambda runs.
+  if (site.packageType !== undefined) {
+    const packageType = env.resolver.evaluate(site.packageType);
+    if (packageType.kind === 'value' && packageType.value === 'Zip') return { problems };
+  }
+  if (options.skip) {
+    return { report: report(site, 'skip', quietImage(site, env), quietArchitecture(site, options, env)), problems };
+  }
+  // An intrinsic `Code` (see ImageSite.opaque) is left to CloudFormation: no error for an exotic shape.
+  if (site.opaque) return { report: report(site, 'keep', compactJson(site.expression)), problems };
+  if (readsFromMirror(site.expression, env.template)) return kept(site, compactJson(site.expression), options, env, problems);
+
+  const evaluation = env.resolver.evaluate(site.expression);
+  if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
+
+  const isExpression = intrinsicOf(site.expression) !== undefined;
+  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
+  const origin = originOf(parameters, env.context);
+  const failed = (shown: string, problem: TransformError): SiteOutcome => {
+    problems.push(problem);
+    return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
+  };
+
+  let source: MirrorSource;
+  let verdict: Verdict;
+  let image: string;
+  if (evaluation.kind === 'unresolvable') {
+    // The mirror function resolves the original expression's value at deploy time and decides then.
+    source = { kind: 'expression', expression: site.expression };
+    verdict = 'deploy-time';
+    image = compactJson(site.expression);
+  } else {
+    const value = evaluation.value;
+    if (typeof value !== 'string') {
+      return failed(
+        compactJson(value),
+        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${describeValue(value, { article: true })}, not a string`, {
+          ...(origin ? { origin } : {}),
+        }),
+      );
+    }
+    const classified = env.classifyImage(value, options.repositoryPrefix);
+    if (classified.kind === 'invalid') {
+      const { error } = classified;
+      return failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
+    }
+    image = classified.image;
+    if (classified.kind === 'keep') {
+      return { report: report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters), problems };
+    }
+    verdict = 'mirror';
+    if (classified.kind === 'unmappable') {
+      const { error } = classified;
+      return failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
+    }
+    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
+    // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
+    // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
+    source = isExpression ? { kind: 'expression', expression: site.expression, image } : { kind: 'literal', image, repositoryName: classified.repositoryName };
+  }
+
+  let architecture: MirrorPlatform;
+  try {
+    architecture = architectureOf(site, options, env);
+  } catch (error) {
+    if (!(error instanceof InvalidArchitectureError)) throw error;
+    return failed(image, error);
+  }
+  const mirror = env.nameMirror(source, architecture);
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
+  if (site.condition !== undefined) request.condition = site.condition;
+  return { report: report(site, verdict, image, architecture, mirror.logicalId, parameters), request, problems };
+}
