@@ -220,12 +220,14 @@ export class Transport {
       if (left < MIN_CALL_MS || call.signal.aborted) {
         throw new TransportError('timeout', url.href, 'no time left for this request', 1);
       }
-      const hopMs = Math.min(this.options.timeoutMs, left);
-      const timer = this.clock.timer(hopMs);
-      const signal = AbortSignal.any([timer.signal, call.signal]);
+      // When the call has less time left than a hop may take, the call's own deadline cuts the hop off: a second
+      // timer for the same instant would race it and name the wrong cause.
+      const hopMs = this.options.timeoutMs;
+      const timer = hopMs < left ? this.clock.timer(hopMs) : undefined;
+      const signal = timer === undefined ? call.signal : AbortSignal.any([timer.signal, call.signal]);
       const failure = (error: unknown): TransportError =>
         signal.aborted
-          ? new TransportError('timeout', url.href, timer.signal.aborted ? `no answer within ${hopMs} ms` : 'no time left for this request', 1, { cause: error })
+          ? new TransportError('timeout', url.href, timer?.signal.aborted ? `no answer within ${hopMs} ms` : 'no time left for this request', 1, { cause: error })
           : new TransportError('network', url.href, describeNetworkError(error), 1, { cause: error });
       try {
         const refusal = this.options.guard === undefined ? undefined : await raceSignal(this.options.guard.refusal(url), signal, () => failure(undefined));
@@ -262,7 +264,7 @@ export class Transport {
           throw error instanceof TransportError ? error : failure(error);
         }
       } finally {
-        timer.cancel();
+        timer?.cancel();
       }
     }
   }
