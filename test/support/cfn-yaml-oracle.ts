@@ -7,7 +7,7 @@
 //   - float inf, -inf, nan -> the objects {"$float": "inf" | "-inf" | "nan"} (see `comparable`);
 //   - mapping keys -> the text json.dumps gives them (True -> "true", 493 -> "493", 1.0 -> "1.0"; dates isoformat);
 //   - anything else (bytes from !!binary, sets) -> an error: it cannot be a template value.
-import { spawn } from 'node:child_process';
+import { runPythonJson } from './python-json.js';
 
 const ORACLE_PY = `
 import datetime, json, math, sys
@@ -55,26 +55,7 @@ export type OracleReading = { readonly value: unknown } | { readonly error: stri
 
 /** Reads each text with cfn-lint's decoder, in one python process; results in the same order. */
 export function readWithCfnLint(texts: readonly string[]): Promise<OracleReading[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', ORACLE_PY], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new Error(`cfn-lint YAML oracle failed (exit ${code}): ${stderr.trim()}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as OracleReading[]);
-      } catch (error) {
-        reject(new Error(`cfn-lint YAML oracle printed no JSON: ${stdout.slice(0, 500)}`, { cause: error }));
-      }
-    });
-    child.stdin.end(JSON.stringify(texts));
-  });
+  return runPythonJson<OracleReading[]>(ORACLE_PY, texts, { what: 'cfn-lint YAML oracle' });
 }
 
 /** The JSON a reading is compared as: non-finite numbers become the oracle's {"$float": ...} objects. */

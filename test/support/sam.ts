@@ -1,6 +1,6 @@
 // Runs the real AWS SAM translator (python3 module `samtranslator`) on a template, offline.
 // Gate suites that use it on TOOLS.samTranslator (test/support/tools.ts).
-import { spawn } from 'node:child_process';
+import { runPythonJson } from './python-json.js';
 
 /**
  * Reads {template, parameterValues} as JSON on stdin and prints the translated template.
@@ -37,27 +37,13 @@ export interface SamOptions {
 
 /** Translates a SAM template into plain CloudFormation with the installed samtranslator. */
 export function samTranslate(template: unknown, options: SamOptions): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', TRANSLATE_PY], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+  return runPythonJson<Record<string, unknown>>(
+    TRANSLATE_PY,
+    { template, parameterValues: options.parameterValues ?? {} },
+    {
+      what: 'samtranslator',
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', AWS_DEFAULT_REGION: options.region },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) {
-        reject(new SamTranslationError(`samtranslator failed (exit ${code}): ${stderr.trim()}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout) as Record<string, unknown>);
-      } catch (error) {
-        reject(new SamTranslationError(`samtranslator printed no JSON: ${stdout.slice(0, 500)}`, { cause: error }));
-      }
-    });
-    child.stdin.end(JSON.stringify({ template, parameterValues: options.parameterValues ?? {} }));
-  });
+      error: (message, errorOptions) => new SamTranslationError(message, errorOptions),
+    },
+  );
 }
