@@ -2,6 +2,7 @@
 // role. A task definition that would read a mirrored image without ExecutionRoleArn fails the transform; one whose
 // execution role is defined in this template without ECR pull permission gets a warning (the task would fail to
 // start with CannotPullContainerError, but the role may be widened later, e.g. by another stack's policy).
+import { iamPatternMatches } from '../iam.js';
 import { getOwn, intrinsicOf, isJsonObject } from './json.js';
 import type { Resolver } from './resolve/resolver.js';
 import type { Json, JsonObject, TransformProblem } from './types.js';
@@ -23,18 +24,6 @@ function roleOf(expression: Json | undefined, resources: JsonObject): string | u
     else if (typeof arg === 'string' && arg.endsWith('.Arn')) target = arg.slice(0, -'.Arn'.length);
   }
   return typeof target === 'string' && getOwn(getOwn(resources, target), 'Type') === ROLE ? target : undefined;
-}
-
-/** An IAM action pattern (`ecr:*`, `ecr:Get*`, `*`) matching an action; IAM compares case-insensitively. */
-function matchesAction(pattern: string, action: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  );
-  return regex.test(action);
 }
 
 /** The actions a policy document's Allow statements grant (literal Action values only). */
@@ -83,7 +72,7 @@ function grantsPull(roleId: string, role: JsonObject, resources: JsonObject, res
     documents.push(getOwn(getOwn(resource, 'Properties'), 'PolicyDocument'));
   }
   const actions = documents.flatMap(allowedActions);
-  return PULL_ACTIONS.every((needed) => actions.some((pattern) => matchesAction(pattern, needed)));
+  return PULL_ACTIONS.every((needed) => actions.some((pattern) => iamPatternMatches(pattern, needed, { ignoreCase: true })));
 }
 
 /**

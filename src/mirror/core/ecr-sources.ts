@@ -4,6 +4,7 @@
 // a repository could read it through the transform. The macro stack's EcrSourceRepositoryArns parameter
 // lists what may be read (IAM ARN patterns, `*` and `?` wildcards); the roles get exactly those, and the
 // function refuses any other ECR source before it starts anything, with a reason that says so.
+import { iamPatternMatches } from '../../iam.js';
 import { classifyRegistry, type ImageReference } from '../../reference/index.js';
 
 /** The environment variable (set by the macro stack) with the patterns, comma-separated; `*` is every repository. */
@@ -29,15 +30,9 @@ export function parseEcrSources(value: string | undefined): EcrSourcePolicy | st
   return { kind: 'patterns', patterns };
 }
 
-/** IAM-style wildcard match: `*` any run of characters (also "/"), `?` one character. */
+/** An ARN against an IAM ARN pattern (`*`, `?`; case-sensitive, as IAM compares resources). */
 export function arnMatches(pattern: string, arn: string): boolean {
-  const regex = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return regex.test(arn);
+  return iamPatternMatches(pattern, arn);
 }
 
 /**
