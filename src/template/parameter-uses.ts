@@ -5,6 +5,7 @@
 // the parameter itself), and the image sites the caller excludes (Lambda refuses a whole-image mirror).
 import { METADATA_KEY, MIRROR_RESOURCE_TYPE, MirrorAttribute } from '../contract.js';
 import { copyObject, getOwn, intrinsicOf, isJsonObject, setOwn } from './json.js';
+import { SUB_PLACEHOLDER, placeholderVariable } from './sub.js';
 import type { Json, JsonObject } from './types.js';
 
 /** One place that reads a mirrored parameter (or, after an earlier run, its mirror). */
@@ -64,9 +65,9 @@ function getAttTarget(arg: Json): string | undefined {
 
 /** An Fn::Sub template string with `${P}` rewritten, except `${!P}` (a literal) and names the Sub's own map defines. */
 function rewriteSubText(walk: Walk, text: string, variables: Json | undefined, path: readonly string[]): string {
-  return text.replace(/\$\{([^}]*)\}/g, (whole, content: string) => {
-    if (content.startsWith('!')) return whole;
-    const name = content.trim();
+  return text.replace(SUB_PLACEHOLDER, (whole, content: string) => {
+    const name = placeholderVariable(content);
+    if (name === undefined) return whole;
     if (isJsonObject(variables) && Object.hasOwn(variables, name)) return whole;
     const mirror = walk.rewrite.mirrors.get(name);
     if (mirror !== undefined) {

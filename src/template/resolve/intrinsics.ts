@@ -2,6 +2,7 @@
 // Fn::FindInMap, Fn::If); every other one is known only at deploy time.
 import { getOwn, hasOwn, intrinsicOf, isJsonObject, setOwn } from '../json.js';
 import type { Json, JsonObject } from '../types.js';
+import { SUB_PLACEHOLDER, placeholderVariable } from '../sub.js';
 import { conditionByName } from './conditions.js';
 import { ref } from './references.js';
 import { asString, type Evaluation, MAX_EVALUATION_DEPTH, type Scope, unresolvable, value } from './scope.js';
@@ -76,16 +77,15 @@ function sub(scope: Scope, arg: Json, depth: number): Evaluation {
   const evaluatedVariables = new Map<string, string | Evaluation>();
   let out = '';
   let last = 0;
-  for (const match of text.matchAll(/\$\{([^}]*)\}/g)) {
+  for (const match of text.matchAll(SUB_PLACEHOLDER)) {
     out += text.slice(last, match.index);
     last = match.index + match[0].length;
     const inner = match[1]!;
-    // `${!Name}` is the escape for a literal `${Name}`.
-    if (inner.startsWith('!')) {
+    const name = placeholderVariable(inner);
+    if (name === undefined) {
       out += `\${${inner.slice(1)}}`;
       continue;
     }
-    const name = inner.trim();
     let part: string | Evaluation;
     if (hasOwn(variables, name)) part = subVariable(scope, name, variables, evaluatedVariables, depth);
     else if (name.includes('.')) part = unresolvable(`\${${name}} is a resource attribute, known only at deploy time`);

@@ -1,6 +1,7 @@
 // Which template parameters an expression takes its value from (for messages and the CLI's notes).
 import { hasOwn, intrinsicOf, isJsonObject } from '../json.js';
 import type { Json } from '../types.js';
+import { SUB_PLACEHOLDER, placeholderVariable } from '../sub.js';
 import { conditionByName } from './conditions.js';
 import { isParameter } from './references.js';
 import { MAX_EVALUATION_DEPTH, type Scope } from './scope.js';
@@ -23,9 +24,9 @@ export function collectParameters(scope: Scope, expression: Json, found: Set<str
   } else if (name === 'Fn::Sub') {
     const [text, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? [arg[0], isJsonObject(arg[1]) ? arg[1] : {}] : [undefined, {}];
     if (typeof text === 'string') {
-      for (const match of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
-        const variable = match[1]!.trim();
-        if (!hasOwn(variables, variable) && isParameter(scope, variable)) found.add(variable);
+      for (const match of text.matchAll(SUB_PLACEHOLDER)) {
+        const variable = placeholderVariable(match[1]!);
+        if (variable !== undefined && !hasOwn(variables, variable) && isParameter(scope, variable)) found.add(variable);
       }
     }
     collectParameters(scope, variables, found, depth + 1);
