@@ -120,8 +120,8 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('npm run package
     expect(report).toContain(`deploy   ${deployCommand('dist/release/sysdig-image-fix.yaml')}`);
   });
 
-  it('the README gives the same one-line aws cloudformation deploy', () => {
-    const readme = readFileSync(join(copy.dir, 'README.md'), 'utf8');
+  it('docs/deploy.md gives the same one-line aws cloudformation deploy', () => {
+    const readme = readFileSync(join(copy.dir, 'docs', 'deploy.md'), 'utf8');
     expect(readme).toContain(`\n${deployCommand('sysdig-image-fix.yaml')}\n`);
   });
 

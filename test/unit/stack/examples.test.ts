@@ -9,7 +9,8 @@ import { TEMPLATE_PATH } from '../../../scripts/package-stackset.js';
 import { parseSamconfigDeploy, parseSamDeployCommand, samDeployProblems } from '../../support/sam-cli.js';
 
 const ROOT = join(TEMPLATE_PATH, '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** The README and every docs/ page: the docs promises tested here may live on either. */
+const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).map((file) => `docs/${file}`)].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
 const EXAMPLES = readdirSync(join(ROOT, 'examples'))
   .filter((file) => /\.ya?ml$/.test(file))
   .map((file) => {
@@ -17,12 +18,12 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples'))
     return { file, text, template: parseCfnYaml(text) as JsonObject, bytes: Buffer.byteLength(text) };
   });
 
-/** The README section under `heading`, up to the next heading of the same or a higher level. */
+/** The docs section under `heading`, up to the next heading of the same or a higher level. */
 function section(heading: string): string {
-  const start = README.indexOf(`\n${heading}\n`);
-  if (start < 0) throw new Error(`README has no ${heading}`);
+  const start = DOCS.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`the README and docs/ have no ${heading}`);
   const level = /^#+/.exec(heading)![0].length;
-  const rest = README.slice(start + heading.length + 2);
+  const rest = DOCS.slice(start + heading.length + 2);
   const end = rest.search(new RegExp(`\\n#{1,${level}} `));
   return end < 0 ? rest : rest.slice(0, end);
 }
@@ -42,7 +43,7 @@ function headerCommands(text: string): string[] {
   return [...comment.matchAll(/^\s*(sam deploy(?:[^\n]*\\\n)*[^\n]*)$/gm)].map((m) => m[1]!);
 }
 
-const useItWithSam = section('### Use it with SAM');
+const useItWithSam = section('# Use it with SAM');
 
 describe('examples/: deployable with sam deploy as the README says', () => {
   it('there are examples, and each uses the transform with image functions', () => {
@@ -118,9 +119,9 @@ describe('the SAM CLI rules used above (the check is live)', () => {
 
 describe('README: SAM CLI facts', () => {
   it('states the minimum SAM CLI version for nodejs24.x and CAPABILITY_AUTO_EXPAND wherever the transform is deployed', () => {
-    expect(section('## Deploy the macro (once per account and region)')).toContain('**1.147.1 or later**');
+    expect(section('# Deploy the macro (once per account and region)')).toContain('**1.147.1 or later**');
     expect(useItWithSam).toContain('--resolve-image-repos');
-    for (const { code } of codeBlocks(README).filter((block) => /sam deploy .*--template-file|aws cloudformation deploy/.test(block.code))) {
+    for (const { code } of codeBlocks(DOCS).filter((block) => /sam deploy .*--template-file|aws cloudformation deploy/.test(block.code))) {
       if (code.includes('sysdig-image-fix.yaml')) continue; // the macro stack itself uses no transform
       expect(code).toContain('CAPABILITY_AUTO_EXPAND');
     }
