@@ -1,19 +1,8 @@
 // What the docs claim a command prints, read from the markdown as a reader sees it (test/integration/docs.test.ts
-// runs the commands and compares). The conventions, stated for writers in docs/development.md:
-//
-//   - A ```console block is a terminal session: a line starting with `$ ` is a command (a trailing `\` continues
-//     it on the next line), and the lines after it, up to the next `$ ` line, are what the terminal shows: standard
-//     output and standard error together, in order. A line that is only `...` stands for any number of lines; `...`
-//     inside a line for any text. A command that prints nothing is followed directly by the next `$ ` line.
-//   - A ```sh (or bash, shell) block is a script: every command in it is one a reader may run as written.
-//   - Offline commands are run and must succeed: sysdig-image-fix, node dist/cli/index.js, npm start and npm run
-//     package / package:stackset, alone or piped with cat, head, tail, grep, diff or sha256sum. Every other command
-//     (aws, sam, npm ci, ...) is shown only, and a session must not claim output for it.
-//   - HTML comments (invisible on GitHub and npm) give the tests what the prose leaves to the reader:
-//       <!-- doc-test: file NAME from PATH -->                       NAME is a copy of PATH (from the checkout root)
-//       <!-- doc-test: file NAME from PATH with the yaml above -->   ... with the last ```yaml block above merged in
-//       <!-- doc-test: exit N -->                                     the next block's commands exit with N
-//       <!-- doc-test: skip REASON -->                                the next block is not checked (listed as skipped)
+// runs the commands and compares). The conventions, for writers, are in docs/development.md ("The docs are tested"):
+// ```console sessions ($ command, then its output; `...` for any lines or any text), ```sh scripts, offline commands
+// run and others only shown, and <!-- doc-test: ... --> markers (file NAME from PATH [with the yaml above], exit N,
+// skip REASON).
 
 export interface DocCommand {
   /** The markdown file (relative to the checkout), and the 1-based line of the command. */
@@ -162,7 +151,7 @@ export function extractDocTests(file: string, text: string): DocTests {
     const { block } = item;
     if (block.lang === 'yaml') lastYaml = { text: block.lines.join('\n'), line: block.line };
     const checked = block.lang === 'console' || SCRIPT_LANGUAGES.has(block.lang);
-    if (checked && skip !== undefined) result.skipped.push({ file, line: block.line, reason: skip });
+    if (checked && skip !== undefined) result.skipped.push({ file, line: block.line - 1, reason: skip });
     else if (block.lang === 'console') result.commands.push(...sessionCommands(file, block, exit, result.problems));
     else if (SCRIPT_LANGUAGES.has(block.lang)) result.commands.push(...scriptCommands(file, block, exit));
     if (checked || block.lang === '') {
