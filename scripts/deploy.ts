@@ -19,7 +19,7 @@ import { invokedDirectly, TEMPLATE_PATH } from './package-stackset.js';
 export const MIN_SAM_CLI_VERSION = '1.147.1';
 /** template.yaml's functions, and the dist/ bundle each one's build copies. */
 export const FUNCTION_BUNDLES = { MacroFunction: 'dist/macro', MirrorFunction: 'dist/mirror' } as const;
-const BUILT_FILES = ['index.js', 'package.json'] as const;
+const BUILT_FILES = ['index.js', 'package.json', 'THIRD-PARTY-NOTICES'] as const;
 
 /** The deployment cannot go ahead; the message says what to do. */
 export class DeployError extends Error {
@@ -116,7 +116,7 @@ export function deploy(request: DeployRequest): void {
     throw new DeployError(
       `sam (AWS SAM CLI) is not on PATH; install ${MIN_SAM_CLI_VERSION} or later: ` +
         'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html. ' +
-        'Without SAM CLI: npm run package, then aws cloudformation deploy (see the README)',
+        'Without SAM CLI: npm run package, then aws cloudformation deploy (see docs/deploy.md)',
     );
   }
   const version = samCliVersion(probe.stdout);
