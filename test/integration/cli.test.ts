@@ -124,8 +124,8 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
       .trim()
       .split('\n')
       .map((row) => row.split(/\s{2,}/));
-    expect(rows[0]!.slice(0, 3)).toEqual(['RESOURCE', 'IMAGE', 'VERDICT']);
-    expect(Object.fromEntries(rows.slice(1).map((row) => [row[0], row[2]]))).toEqual({
+    expect(rows[0]!.slice(0, 3)).toEqual(['RESOURCE', 'VERDICT', 'IMAGE']);
+    expect(Object.fromEntries(rows.slice(1).map((row) => [row[0], row[1]]))).toEqual({
       ThumbnailFunction: 'mirror',
       WorkerFunction: 'mirror',
       ApiFunction: 'keep',
