@@ -47,8 +47,13 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     if (typeof outcome === 'number') code = Math.max(code, outcome);
     else scanned.push(outcome);
   }
-  // One template that failed prints nothing on stdout: a partial table would read as a result.
+  // One template that failed prints nothing on stdout: a partial table would read as a result. -o FILE is written only
+  // by a run that succeeds, whole.
   if (!several && code !== ExitCode.Ok) return code;
+  if (outputFile !== undefined && code !== ExitCode.Ok) {
+    io.stderr.write(`error: ${printableLines(outputFile)} left as it was: not every template could be scanned\n`);
+    return code;
+  }
   const text = options.format === 'json' ? `${JSON.stringify(several ? scanned : scanned[0]!.sites, null, 2)}\n` : formatScanTable(scanned, several);
   if (outputFile !== undefined) await writeWhole(outputFile, text);
   else io.stdout.write(text);

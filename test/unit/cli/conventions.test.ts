@@ -144,7 +144,7 @@ describe('one column order', () => {
 });
 
 describe('help', () => {
-  it.each([['transform'], ['scan']])('help %s and %s --help print that command, its options and exit codes', async (command) => {
+  it.each(['transform', 'scan'])('help %s and `%s --help` print that command, its options and exit codes', async (command) => {
     const run = await runCli(['help', command]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: sysdig-image-fix ${command} FILE`));
@@ -192,6 +192,12 @@ describe('scan of several files', () => {
     expect(unreadable.code).toBe(2);
     expect(unreadable.stderr).toMatch(/^error: cannot read .*missing\.yaml: /m);
     expect(unreadable.stdout).toContain(path('sam.json'));
+    // -o FILE is written by a run that succeeds only.
+    await writeFile(path('scan.txt'), 'previous\n');
+    const toFile = await runCli(['scan', path('bad.json'), path('sam.json'), ...FLAGS, '-o', path('scan.txt')]);
+    expect(toFile.code).toBe(1);
+    expect(toFile.stderr).toContain(`error: ${path('scan.txt')} left as it was: not every template could be scanned\n`);
+    expect(await readFile(path('scan.txt'), 'utf8')).toBe('previous\n');
   });
 
   it('transform takes one template, and says that scan takes several', async () => {
