@@ -93,15 +93,16 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   if (values.version) return { kind: 'version' };
   if (positionals[0] === 'help') {
     if (positionals.length > 2) throw new UsageError(`help: one command at a time; unexpected "${positionals.slice(2).join(' ')}"`);
-    return positionals[1] === undefined ? { kind: 'help' } : { kind: 'help', command: commandOf(positionals[1]) };
+    return positionals[1] === undefined || positionals[1] === 'help' ? { kind: 'help' } : { kind: 'help', command: commandOf(positionals[1]) };
   }
   if (values.help) return positionals[0] === undefined ? { kind: 'help' } : { kind: 'help', command: commandOf(positionals[0]) };
 
   const [name, ...files] = positionals;
   const command = commandOf(name);
   const spec = commandSpec(command);
-  if (files.length === 0) throw new UsageError(`${command}: give a template FILE, or - to read standard input`);
-  if (files.length > 1 && !spec.manyFiles) {
+  if (spec.files === 'none' && files.length > 0) throw new UsageError(`${command} takes no FILE; unexpected "${files.join(' ')}"`);
+  if (spec.files !== 'none' && files.length === 0) throw new UsageError(`${command}: give a template FILE, or - to read standard input`);
+  if (files.length > 1 && spec.files === 'one') {
     throw new UsageError(`${command}: one template at a time; unexpected "${files.slice(1).join(' ')}" (scan takes several)`);
   }
   if (files.filter((file) => file === '-').length > 1) throw new UsageError(`${command}: standard input (-) can be read once`);

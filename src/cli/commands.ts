@@ -14,8 +14,8 @@ export interface CommandSpec {
   readonly summary: string;
   /** `--format` values, the default first. */
   readonly formats: readonly OutputFormat[];
-  /** Takes several FILEs. */
-  readonly manyFiles: boolean;
+  /** How many template FILEs it takes (a command that reads AWS may take none). */
+  readonly files: 'one' | 'many' | 'none';
   readonly load: () => Promise<CommandModule>;
 }
 
@@ -25,7 +25,7 @@ const COMMANDS: readonly CommandSpec[] = [
     usage: 'transform FILE|- [options]',
     summary: 'print the transformed template (stdout, or -o FILE)',
     formats: ['yaml', 'json'],
-    manyFiles: false,
+    files: 'one',
     load: () => import('./commands/transform.js'),
   },
   {
@@ -33,7 +33,7 @@ const COMMANDS: readonly CommandSpec[] = [
     usage: 'scan FILE|-... [options]',
     summary: 'print a table of the image sites: resource, verdict, image, architecture, mirror',
     formats: ['table', 'json'],
-    manyFiles: true,
+    files: 'many',
     load: () => import('./commands/scan.js'),
   },
 ];
