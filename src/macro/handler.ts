@@ -84,7 +84,7 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
 
       const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;
       const result = transform(fragment, { region, accountId, templateParameterValues }, defaults.defaults);
-      const summary = summarizeSites(result.sites);
+      const summary = summarizeSites(result.sites, fragment);
       // Warnings do not fail the stack (the user asked for what was done), but say what will likely fail later.
       if (result.warnings.length > 0) safely(() => log.warn('transform warnings', { requestId, transformId, region, warnings: result.warnings }));
       if (!result.ok) {

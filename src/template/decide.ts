@@ -8,6 +8,7 @@ import type { OptionsOwner, Parsed, ResourceOptions } from './options.js';
 import type { Resolver } from './resolve/resolver.js';
 import type { MirrorNamer, MirrorRequest, MirrorSource } from './rewrite.js';
 import { architectureSource, chooseArchitecture, resolvedArchitecture, type MirrorPlatform } from './architecture.js';
+import { registryParameters } from './kept.js';
 import { readsFromMirror, type ImageSite } from './sites.js';
 import { TASK_DEFINITION, taskPlatform } from './task-sites.js';
 import type { JsonObject, Mutable, SiteReport, TransformContext, Verdict } from './types.js';
@@ -140,7 +141,10 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
     }
     image = classified.image;
     if (classified.kind === 'keep') {
-      return { report: report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters), problems };
+      const kept: Mutable<SiteReport> = report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters);
+      const movable = parameters.length > 0 ? registryParameters(site.expression, parameters, env, options.repositoryPrefix) : [];
+      if (movable.length > 0) kept.registryParameters = movable;
+      return { report: kept, problems };
     }
     verdict = 'mirror';
     if (classified.kind === 'unmappable') {

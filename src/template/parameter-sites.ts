@@ -74,7 +74,7 @@ export function decideParameter(parameter: string, options: MirrorOptions, env: 
   if (classified.kind === 'invalid') {
     return failed(quoteForMessage(value), `${origin} ${quoteForMessage(value)} is not a valid image reference: ${classified.error.reason}`, classified.error);
   }
-  if (classified.kind === 'keep') return { report: report(parameter, 'keep', classified.image), problems: [] };
+  if (classified.kind === 'keep') return { report: { ...report(parameter, 'keep', classified.image), registryParameters: [parameter] }, problems: [] };
   if (classified.kind === 'unmappable') {
     return failed(classified.image, `cannot mirror ${origin} ${quoteForMessage(classified.image)}: ${classified.error.reason}`, classified.error);
   }

@@ -64,6 +64,11 @@ export interface SiteReport {
   readonly mirrorLogicalId?: string;
   /** Template parameters the image value is built from (a deployment with other values may change it). */
   readonly parameters?: readonly string[];
+  /**
+   * A kept site: the parameters whose value decides its registry or repository (not only its tag), so that another
+   * value may name an image outside private ECR of the region. For a kept MirrorParameters parameter, itself.
+   */
+  readonly registryParameters?: readonly string[];
 }
 
 /** One problem, always tied to a resource (or to the template when `logicalId` is absent). */

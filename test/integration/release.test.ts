@@ -133,7 +133,7 @@ describe('the CLI as an npm package (npm pack, offline install into an empty pre
   it('sysdig-image-fix scan works from the installed package on its own example, without the checkout', () => {
     const example = join(prefix, 'lib', 'node_modules', pkg.name, 'examples', 'sysdig-instrumentation.yaml');
     const result = expectOk(run(join(prefix, 'bin', 'sysdig-image-fix'), ['scan', example, '--region', 'eu-west-1'], { cwd: work }), 'scan');
-    expect(result.stdout).toMatch(/PatcherFunction\s+quay\.io\/sysdig\/serverless-patcher:5\.0\.1\s+mirror\s+x86_64\s+ImageMirror[0-9a-f]{8}/);
+    expect(result.stdout).toMatch(/PatcherFunction\s+mirror\s+quay\.io\/sysdig\/serverless-patcher:5\.0\.1\s+x86_64\s+ImageMirror[0-9a-f]{8}/);
   });
 });
 
