@@ -6,6 +6,7 @@ import type { ImageReference } from '../../reference/index.js';
 import type { CallContext, Timer } from '../core/budget.js';
 import type { PolicyStatement } from '../core/policy.js';
 import type { CredentialsProvider } from '../registry/credentials.js';
+import type { AddressRefusal } from '../registry/guard.js';
 import type { PlatformManifest } from '../registry/platform.js';
 import type { PublishedImage } from '../registry/published.js';
 
@@ -41,6 +42,8 @@ export interface RegistryPort {
   resolvePlatform(ref: ImageReference, architecture: Architecture, call?: CallContext): Promise<PlatformManifest>;
   headManifest(ref: ImageReference, call?: CallContext): Promise<{ digest: string; mediaType: string } | undefined>;
   resolvePublished(ref: ImageReference, call?: CallContext): Promise<PublishedImage>;
+  /** Why the copy job must not be given `registry` as its source (the buildspec's own address rules), or undefined. */
+  copySourceRefusal(registry: string): Promise<AddressRefusal | undefined>;
 }
 
 export interface RegistryPortOptions {
@@ -110,6 +113,11 @@ export interface AwsPorts {
   resolveSourcePlatform(ref: ImageReference, architecture: Architecture, call: CallContext): Promise<PlatformManifest>;
   /** The source as published, for a whole-image copy: the index digest and entries, or the single manifest's digest. */
   resolveSourceImage(ref: ImageReference, call: CallContext): Promise<PublishedImage>;
+  /**
+   * Why the copy job must not be handed a source on `registry` (`host[:port]`): its host is, or resolves to, an address
+   * the buildspec refuses too. Undefined when it may (an unresolvable name included: it reaches nothing).
+   */
+  sourceHostRefusal(registry: string): Promise<AddressRefusal | undefined>;
   /** Digest `ref` points at, undefined when it does not exist. */
   readManifestDigest(ref: ImageReference, call: CallContext): Promise<string | undefined>;
   /** CreateRepository; an existing repository is fine (and left as it is). */

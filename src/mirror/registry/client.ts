@@ -1,16 +1,17 @@
 // Read-only OCI registry client of the mirror function: pins the exact source platform digest, fails
 // early when the image lacks the function's architecture, and tells whether the target already holds a
-// digest. Only `fetch` and Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
+// digest. Only Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
 import type { Architecture } from '../../contract.js';
 import { canonicalRegistryHost, digestOf, digestProblem, formatImageReference, isDigest, parseImageReference, type ImageReference } from '../../reference/index.js';
 import type { CallContext } from '../core/budget.js';
 import { Authenticator, type RegistryTarget } from './auth.js';
 import type { CredentialsProvider } from './credentials.js';
-import { errorForResponse } from './classify.js';
+import { errorForResponse, errorForTransportFailure } from './classify.js';
 import { registryBaseUrl } from './endpoints.js';
-import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext, TransportError } from './errors.js';
-import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
+import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError, TransportError } from './errors.js';
+import { type Connector, createPinnedConnector, fetchConnector } from './connect.js';
+import { type AddressRefusal, AddressGuard, endpointHosts, type HostLookup } from './guard.js';
 import { Transport, type HttpResponse, type TransportClock } from './http.js';
 import {
   MANIFEST_ACCEPT,
@@ -35,8 +36,10 @@ export interface RegistryClientOptions {
   credentials?: CredentialsProvider;
   /** Per HTTP request (each redirect hop), body included. Default 15000. */
   timeoutMs?: number;
-  /** Injectable for unit tests; defaults to the global fetch. */
+  /** A scripted registry for unit tests (nothing connects); by default requests go out through `connector`. */
   fetch?: typeof fetch;
+  /** Sends each request to an address the guard approved; default createPinnedConnector() (tests pass their CA). */
+  connector?: Connector;
   /** Tries per request for 5xx, 429 and network failures, the first included. Default 3; 1 disables retries. */
   maxAttempts?: number;
   /** First retry waits this long, each next one twice as long (capped at 5 s). Default 500. */
@@ -75,20 +78,22 @@ export class RegistryClient {
   private readonly transport: Transport;
   private readonly redactor = new SecretRedactor();
   private readonly auth: Authenticator;
+  private readonly guard: AddressGuard;
 
   constructor(options: RegistryClientOptions = {}) {
     this.endpoints = normaliseEndpoints(options.endpoints);
+    this.guard = new AddressGuard({
+      allowedHosts: endpointHosts(this.endpoints),
+      runtimeApi: options.runtimeApi,
+      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+    });
     this.transport = new Transport({
-      fetch: options.fetch ?? globalThis.fetch,
+      connector: options.fetch !== undefined ? fetchConnector(options.fetch) : (options.connector ?? createPinnedConnector()),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      guard: new AddressGuard({
-        allowedHosts: endpointHosts(this.endpoints),
-        runtimeApi: options.runtimeApi,
-        ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-      }),
+      guard: this.guard,
     });
     this.auth = new Authenticator(options.credentials, this.transport, this.redactor, options.clock ? () => options.clock!.now() : Date.now);
   }
@@ -166,6 +171,14 @@ export class RegistryClient {
     const available = [formatPlatform(imagePlatform)];
     if (platformRank(imagePlatform, architecture) === undefined) throw new PlatformNotFoundError(target, available, architecture);
     return { digest: manifest.digest, mediaType: manifest.mediaType, platform, available };
+  }
+
+  /**
+   * Why the copy job must not be handed `registry` (`host[:port]`) as its source: the address rules applied to the
+   * host itself, as the buildspec applies them (REGISTRY_ENDPOINTS changes where this client reads, not where the job does).
+   */
+  copySourceRefusal(registry: string): Promise<AddressRefusal | undefined> {
+    return this.guard.copySourceRefusal(registry);
   }
 
   /** The image as published (what `Platforms: all` copies): an index with its entries, or a single image manifest. */
@@ -265,27 +278,9 @@ export class RegistryClient {
     try {
       return await this.transport.send({ method, url, headers, maxBytes }, call);
     } catch (error) {
-      if (!(error instanceof TransportError)) throw error;
-      const context: RegistryErrorContext = target;
-      if (error.kind === 'too-large' || error.kind === 'redirect') {
-        throw new RegistryProtocolError(context, `${target.registry} misbehaved at ${error.url}: ${error.detail}`, { cause: error });
-      }
-      if (error.kind === 'refused') throw refusedAddress(target, error);
-      const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
-      throw new RegistryUnreachableError(context, error.url, `${error.detail}${tries}`, { cause: error });
+      throw error instanceof TransportError ? errorForTransportFailure(target, error) : error;
     }
   }
-}
-
-/** A hop to an address the client never contacts: the registry (or its redirect) pointed there. */
-export function refusedAddress(target: RegistryTarget, error: TransportError): RegistryProtocolError {
-  return new RegistryProtocolError(
-    target,
-    `${target.registry} sent the mirror function to ${error.url}, which it never contacts: ${error.detail}. Registries may not point ` +
-      `at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the ` +
-      `mirror function's REGISTRY_ENDPOINTS`,
-    { cause: error },
-  );
 }
 
 function isSuccess(response: HttpResponse): boolean {

@@ -1,5 +1,6 @@
 // Typed failures of the registry client. Every message names the image (registry, repository and
 // tag or digest) and says what to do; none carries a credential or a token (see `redact`).
+import type { AddressRefusal } from './guard.js';
 
 /** Where a failure happened: the image being read and, when the registry answered, what it said. */
 export interface RegistryErrorContext {
@@ -116,6 +117,25 @@ export class RegistryProtocolError extends RegistryError {
   }
 }
 
+/**
+ * The address guard refused a connection the read needed: the registry's own host, the token service it named, or a
+ * redirect. Names the host, the refused address and the rule (`refusal`); the request must end here.
+ */
+export class AddressRefusedError extends RegistryProtocolError {
+  override readonly name: string = 'AddressRefusedError';
+  readonly refusal: AddressRefusal;
+  /** The refused URL (origin and path). */
+  readonly url: string;
+  /** The message without the image in front: what happened and what to do. */
+  readonly detail: string;
+  constructor(context: RegistryErrorContext, url: string, refusal: AddressRefusal, detail: string, options?: { cause?: unknown }) {
+    super(context, detail, options);
+    this.refusal = refusal;
+    this.url = url;
+    this.detail = detail;
+  }
+}
+
 /** The image exists but offers no manifest for the function's architecture. */
 export class PlatformNotFoundError extends RegistryError {
   override readonly name: string = 'PlatformNotFoundError';
@@ -159,18 +179,28 @@ export class TransportError extends Error {
   override readonly name = 'TransportError';
   /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
   readonly url: string;
+  /** For `refused`: the host, the address and the rule of the address guard's verdict. */
+  readonly refusal?: AddressRefusal;
   constructor(
     readonly kind: TransportFailure,
     url: string,
     /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
     readonly detail: string,
     public attempts: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refusal?: AddressRefusal },
   ) {
     const shown = withoutQuery(url);
     super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.url = shown;
+    if (options?.refusal !== undefined) this.refusal = options.refusal;
   }
+}
+
+/** The guard's verdict a `refused` TransportError carries (openExchange always gives one; else the URL's host and the detail). */
+export function refusalOf(error: TransportError): AddressRefusal {
+  if (error.refusal !== undefined) return error.refusal;
+  const host = URL.canParse(error.url) ? new URL(error.url).hostname : error.url;
+  return { host, address: host, rule: error.detail };
 }
 
 function withoutQuery(url: string): string {
