@@ -1,6 +1,7 @@
 // `sysdig-image-fix`: the macro's transform, offline. I/O is injected so tests drive `main` directly.
 import { readFile } from 'node:fs/promises';
 import { type EnvironmentVariables, MACRO_NAME } from '../contract.js';
+import { templateTextSize } from '../template/quotas.js';
 import { transform } from '../template/transform.js';
 import type { Json, SiteReport, TransformResult } from '../template/types.js';
 import { version } from '../../package.json';
@@ -91,7 +92,7 @@ function keptByParameters(sites: readonly SiteReport[], region: string): string[
 async function run(options: CliOptions, io: CliIo): Promise<number> {
   const source = options.file === '-' ? '<stdin>' : options.file;
   const { template, format: inputFormat, yaml } = parseTemplateText(await readTemplateSource(options.file, io), source);
-  const { fragment, otherTransforms, hasOurTransform } = splitTransforms(template);
+  const { fragment, otherTransforms, hasOurTransform, transformParameters } = splitTransforms(template);
   const parameters = stackParameterValues(template, options.parameters);
   const { region, accountId, mirrorFunctionArn, notes, warnings } = resolveDefaults(options, io.env);
 
@@ -108,7 +109,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
 
   const result: TransformResult = transform(
     fragment,
-    { region, accountId, templateParameterValues: parameters.values, parameterOrigins: parameters.origins },
+    { region, accountId, templateParameterValues: parameters.values, parameterOrigins: parameters.origins, transformParameters },
     { mirrorFunctionArn },
   );
 
@@ -128,10 +129,18 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const output = reassembleTemplate(template, result.fragment, otherTransforms);
   const format = options.format ?? inputFormat;
   const written = formatTemplateText(output, format, format === 'yaml' ? yaml : undefined);
+  // CloudFormation's size quotas apply to the text the user deploys.
+  const size = templateTextSize(Buffer.byteLength(written.text, 'utf8'));
+  if (size.problem !== undefined) {
+    io.stderr.write(formatSiteSummary(result.sites, false));
+    io.stderr.write(formatProblemLines([{ message: `Template: ${size.problem}` }]));
+    return ExitCode.TransformFailed;
+  }
   io.stderr.write(formatSiteSummary(result.sites));
   io.stderr.write(formatWarningLines(result.warnings));
   keptByParameters(result.sites, region).forEach(note);
   if (written.note !== undefined) note(written.note);
+  if (size.note !== undefined) note(size.note);
   io.stdout.write(written.text);
   return ExitCode.Ok;
 }

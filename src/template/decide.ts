@@ -6,7 +6,9 @@ import type { ImageClassifier } from './images.js';
 import { compactJson, intrinsicOf } from './json.js';
 import type { OptionsOwner, Parsed, ResourceOptions } from './options.js';
 import type { Resolver } from './resolve/resolver.js';
-import type { MirrorNamer, MirrorRequest, MirrorSource } from './rewrite.js';
+import type { MirrorNamer, MirrorRequest, MirrorSource } from './mirror-plan.js';
+import { dependsOnOf } from './mirror-order.js';
+import { ALWAYS, and, type Formula, imageWhen, named, presenceOf } from './presence.js';
 import { architectureSource, chooseArchitecture, resolvedArchitecture, type MirrorPlatform } from './architecture.js';
 import { readsFromMirror, type ImageSite } from './sites.js';
 import { TASK_DEFINITION, taskPlatform } from './task-sites.js';
@@ -84,6 +86,15 @@ function kept(site: ImageSite, image: string, options: ResourceOptions, env: Tra
   return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
 }
 
+/** A site's request for its mirror, with when it needs it and what its resource waits for. */
+function mirrorRequest(site: ImageSite, mirrored: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>, when: Formula): MirrorRequest {
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, ...mirrored };
+  if (when.kind !== 'always') request.when = when;
+  const dependsOn = dependsOnOf(site.resource);
+  if (dependsOn.length > 0) request.dependsOn = dependsOn;
+  return request;
+}
+
 /**
  * The decision for one site. `parsed`: the resource's options when the caller parsed them already (a task
  * definition has a site per container, and its option problems are reported once, by the caller).
@@ -103,6 +114,9 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   // An intrinsic `Code` (see ImageSite.opaque) is left to CloudFormation: no error for an exotic shape.
   if (site.opaque) return { report: report(site, 'keep', compactJson(site.expression)), problems };
   if (readsFromMirror(site.expression, env.template)) return kept(site, compactJson(site.expression), options, env, problems);
+  // When the site needs a mirror at deploy time: its resource exists, its value is not removed, it is an image.
+  const when = and(site.condition !== undefined ? named(site.condition) : ALWAYS, presenceOf(site.expression), imageWhen(site.packageType));
+  if (when.kind === 'never') return kept(site, compactJson(site.expression), options, env, problems);
 
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
@@ -161,7 +175,6 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
     return failed(image, error);
   }
   const mirror = env.nameMirror(source, architecture);
-  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
-  if (site.condition !== undefined) request.condition = site.condition;
+  const request = mirrorRequest(site, { source, architecture, options, mirror }, when);
   return { report: report(site, verdict, image, architecture, mirror.logicalId, parameters), request, problems };
 }

@@ -142,12 +142,43 @@ export function expectedMirrorId(source: Json, architecture: Json): string {
 
 export const mirrorRef = (id: string): JsonObject => ({ 'Fn::GetAtt': [id, 'ImageUri'] });
 
+const isNoValue = (value: Json): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && value.Ref === 'AWS::NoValue';
+const ifArgs = (value: Json): [string, Json, Json] | undefined => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) return undefined;
+  const arg = value['Fn::If'];
+  return Array.isArray(arg) && arg.length === 3 && typeof arg[0] === 'string' ? [arg[0], arg[1] as Json, arg[2] as Json] : undefined;
+};
+const mayBeRemoved = (value: Json): boolean => {
+  if (isNoValue(value)) return true;
+  const branches = ifArgs(value);
+  return branches !== undefined && (mayBeRemoved(branches[1]) || mayBeRemoved(branches[2]));
+};
+
+/**
+ * What a mirrored site's value must become: the mirror's ImageUri, except that the Fn::Ifs whose branches remove the
+ * value (AWS::NoValue) stay, so the site reads the mirror only when it has an image.
+ */
+export function readingMirrorOf(expression: Json, id: string): Json {
+  if (isNoValue(expression)) return expression;
+  const branches = ifArgs(expression);
+  if (branches === undefined || !mayBeRemoved(expression)) return mirrorRef(id);
+  return { 'Fn::If': [branches[0], readingMirrorOf(branches[1], id), readingMirrorOf(branches[2], id)] };
+}
+
 /**
  * Undoes what the transform may change (rewritten sites, appended mirrors) and returns the result
  * as key-order-sensitive JSON, to compare with the input's: everything else must be identical.
  */
 export function withoutTransformChanges(output: JsonObject, input: JsonObject): string {
   const copy = JSON.parse(JSON.stringify(output)) as JsonObject;
+  // Conditions of mirrors needed by sites with different conditions (`ImageMirror<8 hex>Needed`).
+  const conditions = copy.Conditions as JsonObject | undefined;
+  if (conditions && typeof conditions === 'object' && !Array.isArray(conditions)) {
+    const before = (typeof input.Conditions === 'object' && input.Conditions !== null ? input.Conditions : {}) as JsonObject;
+    for (const name of Object.keys(conditions)) if (/^ImageMirror[0-9a-f]{8}Needed$/.test(name) && !Object.hasOwn(before, name)) delete conditions[name];
+    if (!Object.hasOwn(input, 'Conditions') && Object.keys(conditions).length === 0) delete copy.Conditions;
+  }
   const inputResources = (input.Resources ?? {}) as JsonObject;
   const resources = copy.Resources as JsonObject | undefined;
   if (resources && typeof resources === 'object') {

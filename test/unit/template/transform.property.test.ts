@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject, SiteReport, TransformContext, TransformDefaults, TransformResult } from '../../../src/template/types.js';
-import { equals, getAtt, ifThen, imageOf, mirrorRef, NO_VALUE, ref, sub, withoutTransformChanges } from './fixtures.js';
+import { equals, getAtt, ifThen, imageOf, mirrorRef, NO_VALUE, readingMirrorOf, ref, sub, withoutTransformChanges } from './fixtures.js';
 
 // TEMPLATE_PROPERTY_RUNS raises the count for a longer bug hunt; 500 is the floor the suite runs with.
 const RUNS = Math.max(500, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 500));
@@ -224,7 +224,7 @@ function checkWellFormed(input: unknown, result: TransformResult): void {
     const properties = resource.Properties as JsonObject;
     const value = resource.Type === 'AWS::Serverless::Function' ? properties.ImageUri : (properties.Code as JsonObject).ImageUri;
     if (site.verdict === 'mirror' || site.verdict === 'deploy-time') {
-      expect(value).toEqual(mirrorRef(site.mirrorLogicalId!));
+      expect(value).toEqual(readingMirrorOf(imageOf(input as JsonObject, site.logicalId)!, site.mirrorLogicalId!));
       const mirror = resources[site.mirrorLogicalId!] as JsonObject;
       expect(mirror.Type).toBe('Custom::ImageMirror');
       const p = mirror.Properties as JsonObject;
