@@ -1,6 +1,6 @@
 // Typed transform errors. Every message names the resource (or the template) and says what to do;
 // transform.ts collects them into TransformProblems instead of throwing.
-import { capText, MAX_PROBLEM_CHARS, shortList } from './message.js';
+import { capText, MAX_PROBLEM_CHARS, MAX_SHOWN_ID_CHARS, shortList, shownId } from './message.js';
 import type { TransformProblem } from './types.js';
 
 /**
@@ -14,7 +14,9 @@ export abstract class TransformError extends Error {
     readonly logicalId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(capText(message, MAX_PROBLEM_CHARS), options);
+    // An id over CloudFormation's 255 characters is shown cut, so the rest of the message still fits.
+    const named = logicalId !== undefined && logicalId.length > MAX_SHOWN_ID_CHARS ? message.replaceAll(logicalId, shownId(logicalId)) : message;
+    super(capText(named, MAX_PROBLEM_CHARS), options);
   }
 
   toProblem(): TransformProblem {

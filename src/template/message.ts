@@ -23,3 +23,9 @@ export function shortList(items: readonly string[], max = MAX_LISTED_ITEMS): str
 export function capText(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
+
+/** CloudFormation's longest logical id: a longer one (which CloudFormation refuses anyway) is cut in messages. */
+export const MAX_SHOWN_ID_CHARS = 255;
+
+/** A logical id as messages show it. */
+export const shownId = (logicalId: string): string => capText(logicalId, MAX_SHOWN_ID_CHARS);

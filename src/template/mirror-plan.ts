@@ -10,7 +10,7 @@ import { MirrorConflictError, MissingMirrorFunctionError, type TransformError } 
 import { cloneJson, compactJson, getOwn, hasOwn } from './json.js';
 import { shortList } from './message.js';
 import type { MirrorOptions } from './options.js';
-import { ALWAYS, conditionFunction, type Formula, or } from './presence.js';
+import { ALWAYS, conditionFunction, type Formula, or, reachableUnder } from './presence.js';
 import type { Json, JsonObject } from './types.js';
 
 export type MirrorSource =
@@ -124,14 +124,17 @@ export function siteNamesOf(group: readonly MirrorRequest[]): string {
 export const mirrorConditionName = (mirrorLogicalId: string): string => `${mirrorLogicalId}Needed`;
 
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
-function mirrorResource(first: MirrorRequest, condition: string | undefined, serviceToken: Json): JsonObject {
+function mirrorResource(first: MirrorRequest, when: Formula, condition: string | undefined, serviceToken: Json): JsonObject {
   const { source, architecture, options } = first;
   const properties: JsonObject = {
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
     [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
-    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(source.expression),
+    // Expressions as they evaluate while the mirror exists (its identity is still the site's whole expression).
+    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(reachableUnder(source.expression, when)),
     // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
-    ...(architecture.kind === 'all' ? { [MirrorProperty.Platforms]: ALL_PLATFORMS } : { [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)) }),
+    ...(architecture.kind === 'all'
+      ? { [MirrorProperty.Platforms]: ALL_PLATFORMS }
+      : { [MirrorProperty.Architecture]: cloneJson(reachableUnder(expressionOf(architecture), when)) }),
     ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
   };
   return {
@@ -167,10 +170,11 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
 /** The mirror of one group: its condition is when any of its sites needs it. */
 function plannedMirror(id: string, group: readonly MirrorRequest[], serviceToken: Json): PlannedMirror {
   const when = or(...group.map((request) => request.when ?? ALWAYS));
-  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: mirrorResource(group[0]!, undefined, serviceToken), requests: group, when };
-  if (when.kind === 'condition') return { logicalId: id, resource: mirrorResource(group[0]!, when.name, serviceToken), requests: group, when };
+  const first = group[0]!;
+  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: mirrorResource(first, when, undefined, serviceToken), requests: group, when };
+  if (when.kind === 'condition') return { logicalId: id, resource: mirrorResource(first, when, when.name, serviceToken), requests: group, when };
   const name = mirrorConditionName(id);
-  return { logicalId: id, resource: mirrorResource(group[0]!, name, serviceToken), requests: group, when, condition: { name, body: conditionFunction(when) } };
+  return { logicalId: id, resource: mirrorResource(first, when, name, serviceToken), requests: group, when, condition: { name, body: conditionFunction(when) } };
 }
 
 /** The requests of each mirror, by its logical id, in template order. */

@@ -41,7 +41,58 @@ function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
   // `A or not A` (and `A and not A`): whatever A is, the answer is known.
   if (parts.some((part) => flat.has(identity(not(part))))) return zero;
   if (parts.length === 0) return unit;
-  return parts.length === 1 ? parts[0]! : { kind, of: parts };
+  if (parts.length === 1) return parts[0]!;
+  // In an `and` the other members are read knowing its single conditions hold; in an `or`, knowing they do not
+  // (else the `or` holds already): `C2 and (C3 and not C2 or not C3)` is `C2 and not C3`.
+  const literals = parts.map(literalOf).filter((literal) => literal !== undefined);
+  const known = (part: Formula) => literals.reduce((formula, [name, value]) => assume(formula, name, kind === 'and' ? value : !value), part);
+  const simplified = literals.length === 0 ? parts : parts.map((part) => (literalOf(part) !== undefined ? part : known(part)));
+  if (simplified.some((part, index) => part !== parts[index])) return combine(kind, simplified);
+  return { kind, of: parts };
+}
+
+/** A single condition or its negation: its name and the value it requires. */
+function literalOf(formula: Formula): readonly [string, boolean] | undefined {
+  if (formula.kind === 'condition') return [formula.name, true];
+  if (formula.kind === 'not' && formula.of.kind === 'condition') return [formula.of.name, false];
+  return undefined;
+}
+
+/** The formula once condition `name` is known to be `value` (the same object when it does not mention it). */
+function assume(formula: Formula, name: string, value: boolean): Formula {
+  switch (formula.kind) {
+    case 'condition':
+      return formula.name === name ? (value ? ALWAYS : NEVER) : formula;
+    case 'not': {
+      const inner = assume(formula.of, name, value);
+      return inner === formula.of ? formula : not(inner);
+    }
+    case 'and':
+    case 'or': {
+      const members = formula.of.map((member) => assume(member, name, value));
+      return members.every((member, index) => member === formula.of[index]) ? formula : combine(formula.kind, members);
+    }
+    default:
+      return formula;
+  }
+}
+
+/** The formula's value when each condition has the value `assignment` gives it. */
+function holdsWith(formula: Formula, assignment: ReadonlyMap<string, boolean>): boolean {
+  switch (formula.kind) {
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'condition':
+      return assignment.get(formula.name)!;
+    case 'not':
+      return !holdsWith(formula.of, assignment);
+    case 'and':
+      return formula.of.every((member) => holdsWith(member, assignment));
+    default:
+      return formula.of.some((member) => holdsWith(member, assignment));
+  }
 }
 
 export const and = (...members: readonly Formula[]): Formula => combine('and', members);
@@ -104,12 +155,52 @@ export function everyValue(expression: Json, test: (value: Json) => boolean): bo
   return all(expression, 0) && values > 0;
 }
 
-/** Whether `formula` holding means condition `name` holds (recognised structurally: enough for DependsOn). */
-export function implies(formula: Formula, name: string): boolean {
-  if (formula.kind === 'condition') return formula.name === name;
-  if (formula.kind === 'and') return formula.of.some((member) => implies(member, name));
-  if (formula.kind === 'or') return formula.of.every((member) => implies(member, name));
+/** The condition names a formula mentions. */
+export function conditionNames(formula: Formula): string[] {
+  if (formula.kind === 'condition') return [formula.name];
+  if (formula.kind === 'not') return conditionNames(formula.of);
+  if (formula.kind === 'and' || formula.kind === 'or') return formula.of.flatMap(conditionNames);
+  return [];
+}
+
+/** Up to this many conditions, implication is decided over every assignment (4,096); past it, structurally. */
+const MAX_ENUMERATED = 12;
+
+/**
+ * Whether `formula` holding means condition `name` holds (or, with `holds` false, does not hold), the template's
+ * conditions taken as independent (what the transform cannot evaluate, it cannot relate).
+ */
+export function implies(formula: Formula, name: string, holds = true): boolean {
+  const names = [...new Set([...conditionNames(formula), name])];
+  if (names.length > MAX_ENUMERATED) return impliesStructurally(formula, name, holds);
+  for (let bits = 0; bits < 2 ** names.length; bits += 1) {
+    const assignment = new Map(names.map((n, i) => [n, ((bits >> i) & 1) === 1]));
+    if (holdsWith(formula, assignment) && assignment.get(name) !== holds) return false;
+  }
+  return true;
+}
+
+function impliesStructurally(formula: Formula, name: string, holds: boolean): boolean {
+  if (formula.kind === 'condition') return holds && formula.name === name;
+  if (formula.kind === 'not') return !holds && formula.of.kind === 'condition' && formula.of.name === name;
+  if (formula.kind === 'and') return formula.of.some((member) => impliesStructurally(member, name, holds));
+  if (formula.kind === 'or') return formula.of.every((member) => impliesStructurally(member, name, holds));
   return formula.kind === 'never';
+}
+
+/**
+ * The expression as it can evaluate while `when` holds: an Fn::If whose condition `when` decides, or one of whose
+ * branches removes the value (the mirror exists only when there is one), is replaced by the branch taken. A mirror's
+ * properties then hold no branch CloudFormation can never take there (cfn-lint W1028).
+ */
+export function reachableUnder(expression: Json, when: Formula, depth = 0): Json {
+  const branches = depth <= MAX_EVALUATION_DEPTH ? ifArguments(expression) : undefined;
+  if (branches === undefined) return expression;
+  const [condition, whenTrue, whenFalse] = branches;
+  if (implies(when, condition) || presenceOf(whenFalse).kind === 'never') return reachableUnder(whenTrue, when, depth + 1);
+  if (implies(when, condition, false) || presenceOf(whenTrue).kind === 'never') return reachableUnder(whenFalse, when, depth + 1);
+  const [a, b] = [reachableUnder(whenTrue, when, depth + 1), reachableUnder(whenFalse, when, depth + 1)];
+  return a === whenTrue && b === whenFalse ? expression : { 'Fn::If': [condition, a, b] };
 }
 
 /** CloudFormation takes 2 to 10 conditions in one Fn::And or Fn::Or. */

@@ -29,16 +29,21 @@ export class QuotaError extends TransformError {
 const count = (section: Json | undefined): number => (isJsonObject(section) ? Object.keys(section).length : 0);
 const number = (value: number): string => value.toLocaleString('en-US');
 
-/** The path (`Resources.Fn.Properties...`) of the first value nested deeper than `limit` levels. Iterative. */
+/** Segments of a path said in a message: enough to name the resource and property. */
+const SHOWN_SEGMENTS = 6;
+
+/** Where the first value nested deeper than `limit` levels is (`Resources.Fn.Properties.Value[0]…`). Iterative. */
 export function deepPath(value: Json, limit: number): string | undefined {
   const stack: [Json, string, number][] = [[value, '', 0]];
   while (stack.length > 0) {
     const [current, path, depth] = stack.pop()!;
-    if (depth > limit) return path || '(top)';
+    if (depth > limit) return path === '' ? '(top)' : path;
+    const segment = (text: string) => (depth < SHOWN_SEGMENTS ? `${path}${text}` : depth === SHOWN_SEGMENTS ? `${path}…` : path);
     if (Array.isArray(current)) {
-      for (const [index, item] of current.entries()) stack.push([item, `${path}[${index}]`, depth + 1]);
-    } else if (isJsonObject(current))
-      for (const key of Object.keys(current)) stack.push([current[key] as Json, path === '' ? key : `${path}.${key.slice(0, 64)}`, depth + 1]);
+      for (const [index, item] of current.entries()) stack.push([item, segment(`[${index}]`), depth + 1]);
+    } else if (isJsonObject(current)) {
+      for (const key of Object.keys(current)) stack.push([current[key] as Json, segment(path === '' ? key.slice(0, 64) : `.${key.slice(0, 64)}`), depth + 1]);
+    }
   }
   return undefined;
 }

@@ -1,13 +1,13 @@
 // What the macro says about one transform: the failure message CloudFormation shows the user, and
 // the log summary. Neither carries the template or parameter values (they may hold secrets).
 import { MACRO_NAME } from '../contract.js';
-import { capText, MAX_FAILURE_MESSAGE_CHARS, MAX_PROBLEM_CHARS } from './message.js';
+import { capText, MAX_FAILURE_MESSAGE_CHARS, MAX_PROBLEM_CHARS, shownId } from './message.js';
 import type { SiteReport, TransformProblem, Verdict } from './types.js';
 
 /** A problem's text, naming its resource (the transform's messages usually do already), at most MAX_PROBLEM_CHARS. */
 export function describeProblem(problem: TransformProblem): string {
   const id = problem.logicalId;
-  const text = id === undefined || problem.message.includes(id) ? problem.message : `Resource ${capText(id, 255)}: ${problem.message}`;
+  const text = id === undefined || problem.message.includes(shownId(id)) ? problem.message : `Resource ${shownId(id)}: ${problem.message}`;
   return capText(text, MAX_PROBLEM_CHARS);
 }
 
@@ -37,7 +37,7 @@ export function formatProblems(problems: readonly TransformProblem[]): string {
 export function problemsForLog(problems: readonly TransformProblem[]): TransformProblem[] {
   return problems.slice(0, 20).map((problem) => {
     const message = capText(problem.message, MAX_PROBLEM_CHARS);
-    return problem.logicalId === undefined ? { message } : { logicalId: capText(problem.logicalId, 255), message };
+    return problem.logicalId === undefined ? { message } : { logicalId: shownId(problem.logicalId), message };
   });
 }
 
