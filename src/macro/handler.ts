@@ -9,7 +9,7 @@ import { readMacroDefaults } from './env.js';
 import { parseMacroEvent, type MacroResponse } from './event.js';
 import { formatProblems, problemsForLog, summarizeSites } from '../template/summary.js';
 import { capText } from '../template/message.js';
-import { jsonBytes } from '../template/quotas.js';
+import { jsonBytes, processedTemplateProblem } from '../template/quotas.js';
 import type { Json } from '../template/types.js';
 
 export type { MacroEvent, MacroResponse } from './event.js';
@@ -54,12 +54,18 @@ function failure(requestId: string, problems: readonly TransformProblem[]): Macr
 export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 /**
- * Why a success response could not reach CloudFormation, if it could not: the runtime must serialise it (a value
- * nested thousands of levels deep makes JSON.stringify throw) and Lambda refuses a response over 6 MB.
+ * Why a success response cannot reach CloudFormation, if it cannot: the runtime must serialise it (a value nested
+ * thousands of levels deep makes JSON.stringify throw), CloudFormation takes a processed template of at most 1 MB,
+ * and Lambda returns at most 6 MB.
  */
-function responseProblem(response: MacroResponse): string | undefined {
+function responseProblem(response: MacroResponse & { status: 'success' }, input: Json): string | undefined {
   const bytes = jsonBytes(response as unknown as Json);
-  if (typeof bytes === 'string') return `Template: the transformed template cannot be written as JSON: ${bytes}`;
+  // Measured again on the fragment alone, so the message's path starts at the template's own sections.
+  if (typeof bytes === 'string') return `Template: the transformed template cannot be written as JSON: ${jsonBytes(response.fragment)}`;
+  // The fragment's own bytes: the answer's, less its envelope (`{"requestId":...,"fragment":` and `}`).
+  const envelope = (jsonBytes({ ...response, fragment: null }) as number) - 'null'.length;
+  const overQuota = processedTemplateProblem(bytes - envelope, input);
+  if (overQuota !== undefined) return overQuota.message;
   if (bytes > MAX_RESPONSE_BYTES) {
     return `Template: the macro's response would be ${bytes} bytes, over Lambda's ${MAX_RESPONSE_BYTES}-byte response limit; split the stack (nested stacks)`;
   }
@@ -113,8 +119,8 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
         );
         return failure(requestId, result.errors);
       }
-      const response: MacroResponse = { requestId, status: 'success', fragment: result.fragment };
-      const unanswerable = responseProblem(response);
+      const response = { requestId, status: 'success', fragment: result.fragment } as const;
+      const unanswerable = responseProblem(response, fragment);
       if (unanswerable !== undefined) {
         safely(() => log.error('transform result cannot be returned', { requestId, transformId, region, ...summary, problem: unanswerable }));
         return failure(requestId, [{ message: unanswerable }]);

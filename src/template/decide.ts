@@ -169,7 +169,8 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   };
   // Not known now: the mirror function resolves the original expression's value at deploy time and decides then.
   const sourced: Sourced =
-    evaluation.kind === 'value' && !zipNow
+    // A literal is checked even where the function is a Zip function now: no other value can reach it.
+    evaluation.kind === 'value' && (!zipNow || intrinsicOf(site.expression) === undefined)
       ? fromValue(evaluation.value, { site, options, env, problems, failed })
       : { source: { kind: 'expression', expression: site.expression }, verdict: 'deploy-time', image: compactJson(site.expression) };
   if ('outcome' in sourced) return sourced.outcome;

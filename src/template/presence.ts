@@ -17,8 +17,22 @@ export const ALWAYS: Formula = { kind: 'always' };
 export const NEVER: Formula = { kind: 'never' };
 export const named = (name: string): Formula => ({ kind: 'condition', name });
 
-/** A formula's identity, for removing repeats (members keep their first order: output stays in template order). */
-const identity = (formula: Formula): string => JSON.stringify(formula);
+const identities = new WeakMap<Formula, string>();
+
+/**
+ * A formula's identity, for removing repeats (members keep their first order: output stays in template order).
+ * A name is prefixed with its length, so no name can read as a structure. Composite identities are remembered.
+ */
+function identity(formula: Formula): string {
+  if (formula.kind === 'condition') return `${formula.name.length}:${formula.name}`;
+  if (formula.kind === 'always' || formula.kind === 'never') return formula.kind;
+  let found = identities.get(formula);
+  if (found === undefined) {
+    found = formula.kind === 'not' ? `!${identity(formula.of)}` : `${formula.kind}(${formula.of.map(identity).join(',')})`;
+    identities.set(formula, found);
+  }
+  return found;
+}
 
 export function not(formula: Formula): Formula {
   if (formula.kind === 'always') return NEVER;
@@ -29,8 +43,10 @@ export function not(formula: Formula): Formula {
 
 function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
   const [unit, zero] = kind === 'and' ? [ALWAYS, NEVER] : [NEVER, ALWAYS];
-  // The common case (an unconditional site of a literal image) without building anything.
-  if (members.every((member) => member.kind === unit.kind)) return unit;
+  // The common cases (an unconditional site, or one condition) without building anything.
+  const others = members.filter((member) => member.kind !== unit.kind);
+  if (others.length === 0) return unit;
+  if (others.length === 1 && others[0]!.kind !== kind) return others[0]!;
   const flat = new Map<string, Formula>();
   for (const member of members) {
     if (member.kind === zero.kind) return zero;

@@ -3,7 +3,7 @@
 // (CloudFormation User Guide): 500 resources and 200 outputs per template; a processed template of at most 1 MB
 // (read from S3; cfn-lint's E1002 counts 1,000,000 bytes) or 51,200 bytes when given inline (`--template-body`).
 import { MIRROR_RESOURCE_TYPE } from '../contract.js';
-import { MalformedTemplateError, TransformError } from './errors.js';
+import { TransformError } from './errors.js';
 import { getOwn, isJsonObject } from './json.js';
 import type { Json, JsonObject } from './types.js';
 
@@ -60,8 +60,8 @@ export function jsonBytes(value: Json): number | string {
 }
 
 /**
- * Problems with the transformed template's quotas. `input` is the template as received: how much of the excess the
- * transform added is said, so a template that was already over says so too.
+ * Problems with the transformed template's counted quotas (resources, outputs). `input` is the template as received:
+ * how much of the excess the transform added is said, so a template that was already over says so too.
  */
 export function checkQuotas(output: JsonObject, input: JsonObject): TransformError[] {
   const problems: TransformError[] = [];
@@ -83,19 +83,22 @@ export function checkQuotas(output: JsonObject, input: JsonObject): TransformErr
       new QuotaError(`the template has ${outputs} outputs, ${outputs - MAX_OUTPUTS} over CloudFormation's quota of ${MAX_OUTPUTS} per template; split the stack`),
     );
   }
-  const bytes = jsonBytes(output);
-  if (typeof bytes === 'string') problems.push(new MalformedTemplateError(`the transformed template cannot be written as JSON: ${bytes}`));
-  else if (bytes > MAX_TEMPLATE_BYTES) {
-    const before = jsonBytes(input);
-    const added = typeof before === 'number' ? ` (SysdigImageFix added ${number(bytes - before)})` : '';
-    problems.push(
-      new QuotaError(
-        `the transformed template is ${number(bytes)} bytes as JSON, ${number(bytes - MAX_TEMPLATE_BYTES)} over CloudFormation's quota of ` +
-          `${number(MAX_TEMPLATE_BYTES)} bytes (1 MB) for a processed template${added}; ${WHAT_TO_DO}`,
-      ),
-    );
-  }
   return problems;
+}
+
+/**
+ * The processed template's size against CloudFormation's 1 MB, from its compact JSON's byte length (the macro
+ * serialises its answer anyway; this module does not, to keep the transform's cost where it was). `input`, the
+ * template as received, is measured only when over, to say how much the transform added.
+ */
+export function processedTemplateProblem(bytes: number, input: Json): QuotaError | undefined {
+  if (bytes <= MAX_TEMPLATE_BYTES) return undefined;
+  const before = jsonBytes(input);
+  const added = typeof before === 'number' ? ` (SysdigImageFix added ${number(bytes - before)})` : '';
+  return new QuotaError(
+    `the transformed template is ${number(bytes)} bytes as JSON, ${number(bytes - MAX_TEMPLATE_BYTES)} over CloudFormation's quota of ` +
+      `${number(MAX_TEMPLATE_BYTES)} bytes (1 MB) for a processed template${added}; ${WHAT_TO_DO}`,
+  );
 }
 
 /** What the CLI says about the size of the template text it wrote: over 1 MB an error, over 51,200 bytes a note. */

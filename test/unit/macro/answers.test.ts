@@ -99,6 +99,17 @@ describe('Function: macro handler, bounded answers', () => {
     expect(() => serialised(response)).not.toThrow();
   });
 
+  it('answers failure when the processed template would be over 1 MB, saying by how much (before: success, refused by CloudFormation)', async () => {
+    const functions = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`Fn${i}`, lambdaImageFunction(`quay.io/org/app${i}:1`)]));
+    const padding = { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: 'x'.repeat(1_000_000 - 8_000) } };
+    const template = templateWith({ ...functions, Pad: padding });
+    expect(Buffer.byteLength(JSON.stringify(template))).toBeLessThan(1_000_000);
+    const message = failureMessage(await handler()(macroEvent(template)));
+    expect(message).toMatch(
+      /the transformed template is 1,00\d,\d{3} bytes as JSON, [\d,]+ over CloudFormation's quota of 1,000,000 bytes \(1 MB\) for a processed template \(SysdigImageFix added [\d,]+\)/,
+    );
+  });
+
   it('never answers more than Lambda can return', () => {
     expect(MAX_RESPONSE_BYTES).toBe(6 * 1024 * 1024);
   });

@@ -9,6 +9,7 @@ import {
   context,
   defaults,
   equals,
+  expectedMirrorId,
   expectFailure,
   expectSuccess,
   getAtt,
@@ -104,6 +105,24 @@ describe('Mirror order: Condition', () => {
     expect(fragment.Conditions).toEqual(dynatrace().Conditions);
   });
 
+  it('with no image under the values known now, still has the mirror the site needs under other values (the CLI with Defaults)', () => {
+    // ContainerImageUri defaults to '': UseImage is false here, but a deployment may give an image.
+    const { fragment, sites } = expectSuccess(run(dynatrace()));
+    const [id, mirror] = onlyMirror(fragment);
+    expect(mirror.Condition).toBe('UseImage');
+    expect(sites).toEqual([expect.objectContaining({ logicalId: 'Fn', verdict: 'deploy-time', mirrorLogicalId: id })]);
+    // With the value given, the same mirror: the output does not depend on the values known now.
+    const given = expectSuccess(transform(dynatrace(), context({ templateParameterValues: { ContainerImageUri: QUAY_IMAGE } }), defaults()));
+    expect(given.fragment).toEqual(fragment);
+  });
+
+  it('keeps a site whose image is removed under a condition no deployment can change', () => {
+    const input = template({ Fn: lambdaFunction(ifThen('Never', QUAY_IMAGE, NO_VALUE)) }, { Conditions: { Never: equals('a', 'b') } });
+    const { fragment, sites } = expectSuccess(run(input));
+    expect(fragment).toEqual(input);
+    expect(sites[0]!.verdict).toBe('keep');
+  });
+
   it('with the value on the false branch, exists when the condition is false', () => {
     const { fragment } = expectSuccess(run(dynatrace(ifThen('UseImage', NO_VALUE, QUAY_IMAGE))));
     const [id, mirror] = onlyMirror(fragment);
@@ -120,6 +139,19 @@ describe('Mirror order: Condition', () => {
     const [id, mirror] = onlyMirror(fragment);
     expect((fragment.Conditions as JsonObject)[mirror.Condition as string]).toEqual({ 'Fn::And': [{ Condition: 'C' }, { Condition: 'A' }, { Condition: 'B' }] });
     expect(imageOf(fragment, 'Fn')).toEqual(ifThen('A', ifThen('B', mirrorRef(id), NO_VALUE), NO_VALUE));
+  });
+
+  it('mirrors for a function that is a Zip function under the values known now but an image function under others', () => {
+    const input = template(
+      { Fn: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: ifThen('UseImage', 'Image', 'Zip') } }) },
+      { Parameters: { Mode: stringParameter('zip') }, Conditions: { UseImage: equals(ref('Mode'), 'image') } },
+    );
+    const { fragment, sites } = expectSuccess(run(input));
+    const [id, mirror] = onlyMirror(fragment);
+    expect(mirror.Condition).toBe('UseImage');
+    // A literal image is checked and named as always (the same mirror as an unconditional site of that image).
+    expect(id).toBe(expectedMirrorId(QUAY_IMAGE, 'x86_64'));
+    expect(sites[0]!).toMatchObject({ verdict: 'mirror', image: QUAY_IMAGE });
   });
 
   it('follows an Fn::If PackageType: no mirror where the function is a Zip function', () => {
