@@ -55,6 +55,14 @@ function parseBoolean(value: Json): boolean | undefined {
   return undefined;
 }
 
+/** A parser for a true/false option (a boolean or its string). */
+const booleanOption =
+  (set: (found: FoundOptions, value: boolean) => void) =>
+  (value: Json): ValueParse => {
+    const parsed = parseBoolean(value);
+    return parsed === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => set(f, parsed));
+  };
+
 const isArchitecture = (value: unknown): value is Architecture => typeof value === 'string' && (ARCHITECTURES as readonly string[]).includes(value);
 
 /** `shown` for messages: a string quoted (and cut), anything else as compact JSON (cut). */
@@ -99,10 +107,7 @@ function parseMirrorParameters(value: Json): ValueParse {
 const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   Skip: {
     levels: ['function', 'task-definition'],
-    parse: (value) => {
-      const skip = parseBoolean(value);
-      return skip === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.skip = skip));
-    },
+    parse: booleanOption((f, skip) => (f.skip = skip)),
     misplaced: ' (Skip belongs in the Metadata of a function or task definition resource)',
   },
   RepositoryPrefix: {
@@ -131,10 +136,7 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   Ecs: {
     levels: ['template', 'task-definition'],
-    parse: (value) => {
-      const ecs = parseBoolean(value);
-      return ecs === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.ecs = ecs));
-    },
+    parse: booleanOption((f, ecs) => (f.ecs = ecs)),
     misplaced: ' (Ecs belongs in the template Metadata or in that of an AWS::ECS::TaskDefinition)',
   },
   Platforms: {
