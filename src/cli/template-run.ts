@@ -107,7 +107,7 @@ export async function runTemplate(file: string, options: CliOptions, context: St
   const source = file === '-' ? '<stdin>' : file;
   const parsed = parseTemplateText(await readTemplateSource(file, io), source);
   const { template } = parsed;
-  const { fragment, otherTransforms, hasOurTransform } = splitTransforms(template);
+  const { fragment, otherTransforms, hasOurTransform, transformParameters } = splitTransforms(template);
   const parameters = stackParameterValues(template, options.parameters);
   const inputNotes: string[] = [];
   if (!hasOurTransform) inputNotes.push(`${source} has no "Transform: ${MACRO_NAME}"; transforming it anyway`);
@@ -117,7 +117,13 @@ export async function runTemplate(file: string, options: CliOptions, context: St
   if (parameters.resolvedAtDeployTime.length > 0) {
     inputNotes.push(`SSM parameter(s) ${parameters.resolvedAtDeployTime.join(', ')} are read by CloudFormation at deploy time`);
   }
-  const transformContext = { region: context.region, accountId: context.accountId, templateParameterValues: parameters.values, parameterOrigins: parameters.origins };
+  const transformContext = {
+    region: context.region,
+    accountId: context.accountId,
+    templateParameterValues: parameters.values,
+    parameterOrigins: parameters.origins,
+    transformParameters,
+  };
   const result = transform(fragment, transformContext, { mirrorFunctionArn: context.mirrorFunctionArn });
   const hints = explainTransform({
     template: fragment,

@@ -5,7 +5,6 @@
 import { METADATA_KEY } from '../contract.js';
 import { createImageClassifier } from './images.js';
 import { getOwn, hasOwn, isJsonObject } from './json.js';
-import { OptionKey } from './options.js';
 import { createResolver } from './resolve/resolver.js';
 import { LAMBDA_FUNCTION, SAM_FUNCTION } from './sites.js';
 import { TASK_DEFINITION, findTaskImageSites, taskDefinitions } from './task-sites.js';
@@ -36,12 +35,13 @@ const IMAGE_RESOURCE_TYPES = new Set([LAMBDA_FUNCTION, SAM_FUNCTION, TASK_DEFINI
 
 /** Whether `Metadata.SysdigImageFix` of the template or of a resource says anything about Ecs. */
 function choosesEcs(owner: JsonObject): boolean {
-  return hasOwn(getOwn(getOwn(owner, 'Metadata'), METADATA_KEY), OptionKey.Ecs);
+  return hasOwn(getOwn(getOwn(owner, 'Metadata'), METADATA_KEY), 'Ecs');
 }
 
 /** Task definitions that are not sites and hold images that would be mirrored with `Ecs: true`. */
 function ecsHints(input: HintInput): Hint[] {
-  if (choosesEcs(input.template)) return [];
+  // Ecs set anywhere above the task definition (template Metadata or the Transform entry's Parameters) was a choice.
+  if (choosesEcs(input.template) || hasOwn(input.context.transformParameters, 'Ecs')) return [];
   const withSites = new Set(input.sites.filter((site) => site.resourceType === TASK_DEFINITION).map((site) => site.logicalId));
   const resolver = createResolver(input.template, input.context);
   const classify = createImageClassifier(input.context);

@@ -23,6 +23,11 @@ export interface TransformContext {
    * `--parameter Img`). Default: `parameter <Name>`.
    */
   readonly parameterOrigins?: Readonly<Record<string, string>>;
+  /**
+   * The Parameters of the template's `Transform: {Name: SysdigImageFix, Parameters}` entry: the macro event's `params`
+   * (CloudFormation resolved any Ref in them), or the entry as written (the CLI: resolved here the same way).
+   */
+  readonly transformParameters?: unknown;
 }
 
 /** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */

@@ -336,6 +336,9 @@ describe("Sysdig's orchestrator agent template (../shared/real-templates), Ecs: 
       `          Image: !GetAtt ${mirror}.ImageUri`,
       `  ${mirror}:`,
       '    Type: Custom::ImageMirror',
+      // The task definition waits for its log group; its mirror waits for what the site waits for (issue 18).
+      '    DependsOn:',
+      '    - SysdigOrchestratorAgentLogs',
       '    Properties:',
       '      ServiceToken: !ImportValue SysdigImageFix-MirrorFunctionArn',
       '      ServiceTimeout: 3600',
