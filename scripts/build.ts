@@ -10,6 +10,8 @@ const root = new URL('..', import.meta.url).pathname;
 interface Entry {
   name: string;
   source: string;
+  /** The bundle's file in dist/<name>/ (default index.js). */
+  file?: string;
   banner?: string;
   /** Packages the runtime provides and the bundle must not carry. */
   external?: string[];
@@ -21,14 +23,17 @@ const lambdaEntries: Entry[] = [
   // into the organisation-wide StackSet template (ZipFile), where no bucket is available.
   { name: 'mirror', source: 'src/mirror/handler.ts', external: ['@aws-sdk/*'] },
 ];
-const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/usr/bin/env node' };
+// The commands that read AWS are a bundle of their own, loaded by main.ts only for them: transform and scan never
+// load (or carry) the AWS SDK.
+const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/usr/bin/env node', external: ['./aws-commands.js'] };
+const cliAwsEntry: Entry = { name: 'cli', source: 'src/cli/aws-commands.ts', file: 'aws-commands.js' };
 
 async function bundle(entry: Entry): Promise<void> {
   const outdir = join(root, 'dist', entry.name);
   await mkdir(outdir, { recursive: true });
   await build({
     entryPoints: [join(root, entry.source)],
-    outfile: join(outdir, 'index.js'),
+    outfile: join(outdir, entry.file ?? 'index.js'),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -44,6 +49,6 @@ async function bundle(entry: Entry): Promise<void> {
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
 }
 
-const entries = [...lambdaEntries, cliEntry];
+const entries = [...lambdaEntries, cliEntry, cliAwsEntry];
 await Promise.all(entries.map(bundle));
 await chmod(join(root, 'dist', 'cli', 'index.js'), 0o755);

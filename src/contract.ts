@@ -29,6 +29,13 @@ export const MirrorAttribute = {
   Platform: 'Platform',
 } as const;
 
+/**
+ * Tags the mirror function puts on every repository it creates: `prune` touches only repositories tagged ManagedBy,
+ * and `mirrors` shows SourceImage (the normalised source, cut to ECR's 256 characters of a tag value).
+ */
+export const MANAGED_BY_TAG = { key: 'ManagedBy', value: 'sysdig-image-fix' } as const;
+export const SOURCE_IMAGE_TAG_KEY = 'SourceImage';
+
 /** The one value of the Platforms property, and the Platform attribute of such a mirror. */
 export const ALL_PLATFORMS = 'all';
 

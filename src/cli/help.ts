@@ -17,6 +17,8 @@ No AWS credentials are needed; nothing is deployed.
 Usage:
   sysdig-image-fix transform FILE|- [options]   print the transformed template on stdout
   sysdig-image-fix scan FILE|- [options]        print a table: resource, image, verdict
+  sysdig-image-fix mirrors --region R [...]     what is mirrored, who uses it (reads AWS; mirrors --help)
+  sysdig-image-fix prune --region R [...]       delete unused mirrored images (dry run unless --yes; prune --help)
   sysdig-image-fix --help | --version
 
 FILE is a CloudFormation template in JSON or YAML (short tags like !Ref and !Sub understood);

@@ -7,6 +7,7 @@ import { version } from '../../package.json';
 import { parseCliArgs, type CliOptions } from './args.js';
 import { reassembleTemplate, splitTransforms, stackParameterValues } from './emulate.js';
 import { UsageError } from './errors.js';
+import { isAwsCommand } from './ops-args.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, HELP_TEXT, MIRROR_FUNCTION_ARN_EXPORT } from './help.js';
 import { formatProblemLines, formatScanTable, formatSiteSummary, formatWarningLines, printable, printableLines } from './report.js';
 import { KNOWN_REGIONS } from './regions.js';
@@ -138,6 +139,8 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
 
 /** Runs the CLI; resolves to the exit code. Never rejects for user mistakes (those are exit 2). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // `mirrors` and `prune` read AWS: their module (and the AWS SDK) loads only for them, never for transform or scan.
+  if (isAwsCommand(argv[0])) return (await import('./aws-commands.js')).runAwsCommand(argv, io);
   try {
     const request = parseCliArgs(argv);
     if (request.kind === 'help') {

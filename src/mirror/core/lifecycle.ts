@@ -3,6 +3,7 @@
 // repository, take the fast path or run the build (build/start.ts, build/wait.ts). Every call runs within the invocation's
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
+import { MANAGED_BY_TAG, SOURCE_IMAGE_TAG_KEY } from '../../contract.js';
 import { isImageDigest } from '../../reference/index.js';
 import { continueWait, waitForBuild } from '../build/wait.js';
 import { findStartedBuild, startBuild } from '../build/start.js';
@@ -35,7 +36,6 @@ import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUn
 
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;
-const MANAGED_BY = 'sysdig-image-fix';
 
 function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
   return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
@@ -158,7 +158,7 @@ async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: Invocat
     repositoryName: name,
     imageTagMutability: config.imageTagMutability,
     kmsKeyArn: config.kmsKeyArn,
-    tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
+    tags: { [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value, [SOURCE_IMAGE_TAG_KEY]: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
   };
   try {
     const result = await ctx.budget.call('ECR CreateRepository', ctx.timing.awsCallTimeoutMs, (call) => ports.ensureRepository(spec, call));
