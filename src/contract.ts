@@ -17,7 +17,16 @@ export const MirrorProperty = {
   Platforms: 'Platforms',
   RepositoryName: 'RepositoryName',
   RepositoryPrefix: 'RepositoryPrefix',
+  /**
+   * Set on mirrors with `Refresh: true`: a value that differs on every deployment (the macro's requestId, or the
+   * generated template parameter below), so CloudFormation sends an Update each time and the mirror function reads
+   * the source tag again.
+   */
+  RefreshToken: 'RefreshToken',
 } as const;
+
+/** The parameter the offline CLI adds when a mirror refreshes: give it a new value on every deployment. */
+export const REFRESH_TOKEN_PARAMETER = 'SysdigImageFixRefreshToken';
 
 /** Fn::GetAtt attributes the mirror function returns in Data. */
 export const MirrorAttribute = {

@@ -83,7 +83,8 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
       }
 
       const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;
-      const result = transform(fragment, { region, accountId, templateParameterValues }, defaults.defaults);
+      // The requestId is new on every deployment: mirrors with Refresh carry it, so CloudFormation updates them each time.
+      const result = transform(fragment, { region, accountId, templateParameterValues, refreshToken: requestId }, defaults.defaults);
       const summary = summarizeSites(result.sites);
       // Warnings do not fail the stack (the user asked for what was done), but say what will likely fail later.
       if (result.warnings.length > 0) safely(() => log.warn('transform warnings', { requestId, transformId, region, warnings: result.warnings }));

@@ -15,6 +15,8 @@ export interface MirrorOptions {
   readonly architecture?: Architecture;
   /** `all`: ECS task images are mirrored as published (whole index). Never applies to Lambda sites. */
   readonly platforms?: typeof ALL_PLATFORMS;
+  /** Re-read the source tag on every deployment (the mirror gets a RefreshToken). */
+  readonly refresh?: boolean;
 }
 
 /** The template's own options: the mirror options, plus what to mirror beyond Lambda image sites. */
@@ -39,9 +41,10 @@ export const OptionKey = {
   MirrorParameters: 'MirrorParameters',
   Ecs: 'Ecs',
   Platforms: 'Platforms',
+  Refresh: 'Refresh',
 } as const;
 
-const FUNCTION_KEYS: readonly string[] = [OptionKey.Skip, OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout];
+const FUNCTION_KEYS: readonly string[] = [OptionKey.Skip, OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout, OptionKey.Refresh];
 const TASK_DEFINITION_KEYS: readonly string[] = [...FUNCTION_KEYS, OptionKey.Ecs, OptionKey.Platforms];
 const TEMPLATE_KEYS: readonly string[] = [
   OptionKey.RepositoryPrefix,
@@ -50,6 +53,7 @@ const TEMPLATE_KEYS: readonly string[] = [
   OptionKey.MirrorParameters,
   OptionKey.Ecs,
   OptionKey.Platforms,
+  OptionKey.Refresh,
 ];
 
 export interface Parsed<T> {
@@ -90,6 +94,7 @@ interface FoundOptions {
   mirrorParameters?: readonly string[];
   ecs?: boolean;
   platforms?: typeof ALL_PLATFORMS;
+  refresh?: boolean;
 }
 
 /** A parsed value, or the allowed values (and why not) for the message. */
@@ -127,6 +132,10 @@ const PARSERS: Readonly<Record<string, (value: Json) => ValueParse>> = {
   [OptionKey.Ecs]: (value) => {
     const ecs = parseBoolean(value);
     return ecs === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.ecs = ecs));
+  },
+  [OptionKey.Refresh]: (value) => {
+    const refresh = parseBoolean(value);
+    return refresh === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.refresh = refresh));
   },
   [OptionKey.Platforms]: (value) =>
     value === ALL_PLATFORMS ? accept((f) => (f.platforms = ALL_PLATFORMS)) : { ok: false, allowed: `${ALL_PLATFORMS} (or leave it out for one platform)` },
@@ -203,6 +212,8 @@ function merge(base: MirrorOptions, found: FoundOptions, exclusive: boolean): Mi
   };
   if (architecture !== undefined) merged.architecture = architecture;
   if (platforms !== undefined) merged.platforms = platforms;
+  const refresh = found.refresh ?? base.refresh;
+  if (refresh !== undefined) merged.refresh = refresh;
   return merged;
 }
 

@@ -111,7 +111,7 @@ function siteNamesOf(group: readonly MirrorRequest[]): string {
 }
 
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
-function mirrorResource(first: MirrorRequest, condition: string | undefined, serviceToken: Json): JsonObject {
+function mirrorResource(first: MirrorRequest, condition: string | undefined, serviceToken: Json, refreshToken: Json | undefined): JsonObject {
   const { source, architecture, options } = first;
   const properties: JsonObject = {
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
@@ -120,6 +120,7 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
     // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
     ...(architecture.kind === 'all' ? { [MirrorProperty.Platforms]: ALL_PLATFORMS } : { [MirrorProperty.Architecture]: cloneJson(expressionOf(architecture)) }),
     ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
+    ...(refreshToken !== undefined ? { [MirrorProperty.RefreshToken]: cloneJson(refreshToken) } : {}),
   };
   return {
     Type: MIRROR_RESOURCE_TYPE,
@@ -133,7 +134,13 @@ function mirrorResource(first: MirrorRequest, condition: string | undefined, ser
  * mirror when they have the same literal image (`nginx:1.27` and `docker.io/library/nginx:1.27`) or the same
  * expression, and the same architecture; a mirror is built from the first request of its group in template order.
  */
-export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): InjectionPlan {
+export function planMirrors(
+  template: JsonObject,
+  requests: readonly MirrorRequest[],
+  serviceToken: Json | undefined,
+  /** The RefreshToken of the mirror built from this request (refresh.ts), if it refreshes. */
+  refreshTokenOf: (first: MirrorRequest) => Json | undefined = () => undefined,
+): InjectionPlan {
   const problems: TransformError[] = [];
   if (requests.length > 0 && (serviceToken === undefined || serviceToken === null || serviceToken === '')) {
     problems.push(new MissingMirrorFunctionError([...new Set(requests.map((r) => r.logicalId))]));
@@ -141,7 +148,7 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
   const mirrors: PlannedMirror[] = [];
   for (const [id, group] of groupByMirror(requests)) {
     if (!checkGroup(id, group, problems)) continue;
-    const placed = placeMirror(template, id, group, serviceToken, problems);
+    const placed = placeMirror(template, id, group, serviceToken, refreshTokenOf(group[0]!), problems);
     if (placed !== undefined) mirrors.push(placed);
   }
   return { mirrors, problems };
@@ -179,10 +186,11 @@ function checkGroup(id: string, group: readonly MirrorRequest[], problems: Trans
     for (const [option, a, b] of [
       ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
       ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],
+      ['Refresh', first.options.refresh ?? false, other.options.refresh ?? false],
     ] as const) {
       if (a === b) continue;
       consistent = false;
-      const show = (v: string | number) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
+      const show = (v: string | number | boolean) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
       problems.push(
         new MirrorConflictError(
           `Resources ${first.logicalId} and ${other.logicalId} share ${describeMirror(first)} but ask for different ${option} ` +
@@ -201,13 +209,14 @@ function placeMirror(
   id: string,
   group: readonly MirrorRequest[],
   serviceToken: Json | undefined,
+  refreshToken: Json | undefined,
   problems: TransformError[],
 ): PlannedMirror | undefined {
   const first = group[0]!;
   // The mirror is only ever needed by its sites; a Condition they all share keeps it from being built alone.
   const conditions = new Set(group.map((r) => r.condition));
   const condition = conditions.size === 1 ? first.condition : undefined;
-  const resource = mirrorResource(first, condition, serviceToken ?? null);
+  const resource = mirrorResource(first, condition, serviceToken ?? null, refreshToken);
   if (hasOwn(getOwn(template, 'Parameters'), id)) {
     problems.push(
       new MirrorConflictError(

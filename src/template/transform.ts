@@ -9,6 +9,7 @@ import { getOwn, isJsonObject } from './json.js';
 import { createResourceOptions, defaultOptions, templateOptions } from './options.js';
 import { checkTaskRoles, mirrorParameters } from './opt-in.js';
 import { createResolver } from './resolve/resolver.js';
+import { addRefreshParameter, refreshTokenOf } from './refresh.js';
 import { createMirrorNamer, planMirrors, rewriteTemplate, type MirrorRequest } from './rewrite.js';
 import { findImageSites, type ImageSite } from './sites.js';
 import { findTaskImageSites, taskDefinitions } from './task-sites.js';
@@ -87,8 +88,11 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
   problems.push(...roles.problems);
   const warnings = [...parameters.warnings, ...roles.warnings];
 
-  const plan = planMirrors(template, requests, defaults.mirrorFunctionArn);
+  const plan = planMirrors(template, requests, defaults.mirrorFunctionArn, (first) => refreshTokenOf(first, context));
   problems.push(...plan.problems);
+  const refresh = addRefreshParameter(parameters.template, plan.mirrors, context);
+  problems.push(...refresh.problems);
+  warnings.push(...refresh.warnings);
   if (problems.length > 0) {
     // Every site a problem names has failed, whatever verdict it would otherwise have had; nothing is injected.
     const failed = new Set(problems.map((problem) => problem.logicalId));
@@ -99,7 +103,7 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
     });
     return failure(problems, sites, warnings);
   }
-  return { ok: true, fragment: rewriteTemplate(parameters.template, requests, plan), sites, warnings };
+  return { ok: true, fragment: rewriteTemplate(refresh.template, requests, plan), sites, warnings };
 }
 
 /** See `Transform` in types.ts. Never throws: unexpected exceptions become a problem. */

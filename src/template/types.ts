@@ -23,6 +23,12 @@ export interface TransformContext {
    * `--parameter Img`). Default: `parameter <Name>`.
    */
   readonly parameterOrigins?: Readonly<Record<string, string>>;
+  /**
+   * A value unique to this deployment (the macro passes its event's requestId): mirrors with `Refresh: true` carry it
+   * as RefreshToken, so CloudFormation updates them on every deployment. Absent (the offline CLI), they read it from a
+   * generated template parameter (REFRESH_TOKEN_PARAMETER) that the deployer sets anew each time.
+   */
+  readonly refreshToken?: string;
 }
 
 /** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */

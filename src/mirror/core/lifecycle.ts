@@ -30,7 +30,7 @@ import {
 } from './plan.js';
 import { lambdaPullStatement } from './policy.js';
 import type { MirrorPorts } from '../ports/types.js';
-import { type MirrorRequestInput, parseProperties } from './properties.js';
+import { followsSourceTag, type MirrorRequestInput, parseProperties } from './properties.js';
 import { isPlaceholderPhysicalId } from '../cfn/response.js';
 import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
 
@@ -226,7 +226,8 @@ export async function createOrUpdate(request: CreateOrUpdateRequest, input: Mirr
   const ctx = forInvocation(invocation, ports);
   try {
     const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
-    const unchanged = unchangedUpdate(request, plan, ctx.config);
+    // Refresh: a tag is read again on every Update; an unchanged digest still gives the same answer (fast path).
+    const unchanged = followsSourceTag(input) ? undefined : unchangedUpdate(request, plan, ctx.config);
     if (unchanged !== undefined) return unchanged;
     if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
     const refused = ecrSourceProblem(sourceReference(plan), ctx.config);
