@@ -46,6 +46,8 @@ export interface Seeded {
   readonly activeTaskDefinitionCount: number;
   readonly stackCount: number;
   addFunction(name: string, imageUri: string): Promise<void>;
+  functionArn(name: string): string;
+  addStack(name: string, template: unknown): Promise<void>;
 }
 
 async function seedRepositories(ecr: ECRClient): Promise<Seeded['digests']> {
@@ -144,11 +146,21 @@ export async function seedAccount(moto: LocalMoto): Promise<Seeded> {
     for (let i = 1; i <= 4; i++) await addFunction(`outside-${i}`, `${HOST}/${OUTSIDE}@${digests.outside}`);
     const activeTaskDefinitionCount = await seedTaskDefinitions(ecs, digests);
     const stackCount = await seedStacks(cfn);
-    return { digests, repositoryCount: 4, functionCount: 5, activeTaskDefinitionCount, stackCount, addFunction };
+    return {
+      digests,
+      repositoryCount: 4,
+      functionCount: 5,
+      activeTaskDefinitionCount,
+      stackCount,
+      addFunction,
+      functionArn: (name) => `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT_ID}:function:${name}`,
+      addStack: async (name, template) => {
+        await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: JSON.stringify(template) }));
+      },
+    };
   } finally {
     ecr.destroy();
     ecs.destroy();
-    cfn.destroy();
   }
 }
 

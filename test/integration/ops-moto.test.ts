@@ -176,6 +176,25 @@ describe.skipIf(!haveTools(TOOLS.moto))('Command line: mirrors and prune against
     expect(proxy.served.get('ecr:BatchDeleteImage')).toBeUndefined();
   }, 120_000);
 
+  it('a stack whose Custom::ImageMirror is being created blocks prune; its physical id that is no image is a note', async () => {
+    await account.addStack('deploying', {
+      Resources: {
+        ImageMirror0a1b2c3d: {
+          Type: 'Custom::ImageMirror',
+          Properties: { ServiceToken: account.functionArn('app-api'), SourceImage: 'quay.io/e2e/app:1.2', Architecture: 'x86_64' },
+        },
+      },
+    });
+    const prune = await cli(['prune', '--region', REGION, '--older-than', '0d', '--yes']);
+    expect(prune.code).toBe(1);
+    // moto leaves the stack CREATE_IN_PROGRESS: it invokes the ServiceToken through Docker, which is not there.
+    expect(prune.stderr).toContain(
+      'incomplete: stack deploying is CREATE_IN_PROGRESS: until it ends, the images of its old and new Custom::ImageMirror resources may both be in use',
+    );
+    expect(prune.stderr).toMatch(/note: deploying\/ImageMirror0a1b2c3d \(\w+\) has physical id deploying-ImageMirror0a1b2c3d-\w+, not an image/);
+    expect(proxy.served.get('ecr:BatchDeleteImage')).toBeUndefined();
+  }, 120_000);
+
   it("a function by tag, whose digest moto's ResolvedImageUri does not tell, keeps its repository out of prune", async () => {
     await account.addFunction('app-latest', `${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${APP}:1.1`);
     const prune = await cli(['prune', '--region', REGION, '--older-than', '0d', '--yes']);
