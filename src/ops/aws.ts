@@ -28,10 +28,16 @@ export interface OpsAwsOptions {
 /** ECR's limit of image ids per BatchGetImage and BatchDeleteImage call. */
 const IMAGE_IDS_PER_CALL = 100;
 
-/** The clients every call shares: bounded connection and request time (a silent endpoint must not hang the CLI). */
+/**
+ * The clients every call shares: bounded connection and request time (a silent endpoint must not hang the CLI), and
+ * adaptive retries, since an account's every function and stack is read (a throttled call that still fails is
+ * reported as unreadable, which blocks prune).
+ */
 function clientConfig(options: OpsAwsOptions) {
   return {
     region: options.region,
+    maxAttempts: 6,
+    retryMode: 'adaptive',
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
   };

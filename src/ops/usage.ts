@@ -50,14 +50,11 @@ export interface RepositoryReport {
   readonly lifecycleRisks: readonly LifecycleRisk[];
 }
 
-export interface UsageReport {
-  readonly region: string;
-  readonly prefixes: readonly string[];
-  readonly prefixSource: string;
+/** Where and what was read (as the inventory says), and what that means. */
+export interface UsageReport extends Pick<Inventory, 'region' | 'prefixes' | 'prefixSource' | 'unreadable'> {
   readonly repositories: readonly RepositoryReport[];
   /** Why nothing may be deleted anywhere: a user list not read completely, a stack being deployed. */
   readonly blockers: readonly string[];
-  readonly unreadable: readonly Unreadable[];
   readonly notes: readonly string[];
 }
 

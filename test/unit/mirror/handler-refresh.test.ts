@@ -4,8 +4,18 @@
 // a source pinned by digest, an Update with the same effective properties still answers at once.
 import { describe, expect, it } from 'vitest';
 import { parseProperties } from '../../../src/mirror/core/properties.js';
-import { createEvent, updateEvent } from './fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
+import { updateEvent } from './fixtures/harness.js';
+import {
+  baseProperties,
+  createdResource,
+  onlyAnswer,
+  SOURCE,
+  SOURCE_AMD64,
+  SOURCE_ARM64,
+  TARGET_REPOSITORY,
+  TARGET_REPOSITORY_URI,
+  useScenario,
+} from './fixtures/scenario.js';
 import { digestOf } from './fixtures/world.js';
 
 const refreshing = (token: string) => ({ ...baseProperties, RefreshToken: token });
@@ -13,13 +23,7 @@ const refreshing = (token: string) => ({ ...baseProperties, RefreshToken: token 
 describe('Function: handler (Update of a mirror with Refresh)', () => {
   const s = useScenario();
 
-  async function created(properties: Record<string, string>): Promise<{ physicalId: string; data: Record<string, string> }> {
-    const url = s.newUrl();
-    await s.harness.invoke(createEvent(url, properties));
-    const answer = onlyAnswer(s.server, url);
-    expect(answer.Status).toBe('SUCCESS');
-    return { physicalId: answer.PhysicalResourceId, data: answer.Data };
-  }
+  const created = (properties: Record<string, string>) => createdResource(s, properties);
 
   it('an unchanged source digest: the same physical id and Data, the registry read again, no build', async () => {
     const { physicalId, data } = await created(refreshing('deployment-1'));
