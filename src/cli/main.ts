@@ -7,7 +7,7 @@ import { version } from '../../package.json';
 import { parseCliArgs, type CliOptions } from './args.js';
 import { reassembleTemplate, splitTransforms, stackParameterValues } from './emulate.js';
 import { UsageError } from './errors.js';
-import { isAwsCommand } from './ops-args.js';
+import { isAwsCommand } from './aws-command-names.js';
 import { DEFAULT_ACCOUNT, DEFAULT_REGION, HELP_TEXT, MIRROR_FUNCTION_ARN_EXPORT } from './help.js';
 import { formatProblemLines, formatScanTable, formatSiteSummary, formatWarningLines, printable, printableLines } from './report.js';
 import { KNOWN_REGIONS } from './regions.js';

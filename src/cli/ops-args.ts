@@ -3,15 +3,9 @@
 import { parseArgs } from 'node:util';
 import type { EnvironmentVariables } from '../contract.js';
 import { isRegion, repositoryPrefixProblem } from '../reference/index.js';
+import { type AwsCommandName, isAwsCommand } from './aws-command-names.js';
 import { UsageError } from './errors.js';
 import { closest } from './suggest.js';
-
-export const AWS_COMMANDS = ['mirrors', 'prune'] as const;
-export type AwsCommandName = (typeof AWS_COMMANDS)[number];
-
-export function isAwsCommand(name: string | undefined): name is AwsCommandName {
-  return (AWS_COMMANDS as readonly (string | undefined)[]).includes(name);
-}
 
 export type OpsFormat = 'table' | 'json';
 

@@ -61,7 +61,8 @@ export function addRefreshParameter(
   setOwn(output, 'Parameters', section);
   const warning: TransformProblem = {
     message:
-      `${readers.map((m) => m.logicalId).join(', ')} (Refresh) re-read their source tags only when parameter ${REFRESH_TOKEN_PARAMETER} changes: ` +
+      `${readers.map((m) => m.logicalId).join(', ')} (Refresh) ${readers.length === 1 ? 'reads its source tag' : 'read their source tags'} again only when ` +
+      `parameter ${REFRESH_TOKEN_PARAMETER} changes: ` +
       `give it a new value on every deployment, e.g. --parameter-overrides ${REFRESH_TOKEN_PARAMETER}=$(date +%s) (deployed with the macro instead, every deployment refreshes)`,
   };
   return { template: output, problems: [], warnings: [warning] };

@@ -103,7 +103,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
       });
       expect(cli.status, cli.stderr).toBe(0);
-      expect(cli.stderr).toContain(`only when parameter ${REFRESH_TOKEN_PARAMETER} changes`);
+      expect(cli.stderr).toContain(`again only when parameter ${REFRESH_TOKEN_PARAMETER} changes`);
       const output = cli.stdout;
       const imports = { [EXPORT]: harness.macroStack().mirrorFunction.arn };
       const tokens = { 1: '2026-12-05T10:00:00Z', 2: '2026-12-05T11:00:00Z', 3: '2026-12-05T12:00:00Z' } as const;

@@ -55,7 +55,7 @@ describe('Function: transform (Refresh)', () => {
     expect((mirror.Properties as Record<string, unknown>).RefreshToken).toEqual({ Ref: REFRESH_TOKEN_PARAMETER });
     expect(result.fragment.Parameters).toEqual({ Other: stringParameter('x'), [REFRESH_TOKEN_PARAMETER]: REFRESH_PARAMETER });
     expect(REFRESH_PARAMETER).not.toHaveProperty('Default');
-    expect(raw.warnings).toEqual([{ message: expect.stringContaining(`${id} (Refresh) re-read their source tags only when parameter ${REFRESH_TOKEN_PARAMETER} changes`) }]);
+    expect(raw.warnings).toEqual([{ message: expect.stringContaining(`${id} (Refresh) reads its source tag again only when parameter ${REFRESH_TOKEN_PARAMETER} changes`) }]);
     // Transforming the output again changes nothing (the parameter is ours).
     const again = expectSuccess(transform(result.fragment, context(), defaults()));
     expect(again.fragment).toEqual(result.fragment);
