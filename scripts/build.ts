@@ -10,26 +10,34 @@ const root = new URL('..', import.meta.url).pathname;
 
 interface Entry {
   name: string;
-  source: string;
+  /** Output file name (without .js) in dist/<name>/ -> source; the first is the bundle's main file. */
+  sources: Record<string, string>;
   banner?: string;
   /** Packages the runtime provides and the bundle must not carry. */
   external?: string[];
 }
 
 const lambdaEntries: Entry[] = [
-  { name: 'macro', source: 'src/macro/handler.ts' },
+  { name: 'macro', sources: { index: 'src/macro/handler.ts' } },
   // nodejs24.x ships AWS SDK v3; leaving it out keeps the mirror bundle small enough to inline
   // into the organisation-wide StackSet template (ZipFile), where no bucket is available.
-  { name: 'mirror', source: 'src/mirror/handler.ts', external: ['@aws-sdk/*'] },
+  { name: 'mirror', sources: { index: 'src/mirror/handler.ts' }, external: ['@aws-sdk/*'] },
 ];
-const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/usr/bin/env node' };
+// The commands that read AWS are a file of their own, loaded by main.ts only for them: transform and scan never
+// load the AWS SDK. One build, so one metafile (and one THIRD-PARTY-NOTICES) covers both files of dist/cli.
+const cliEntry: Entry = {
+  name: 'cli',
+  sources: { index: 'src/cli/main.ts', 'aws-commands': 'src/cli/aws-commands.ts' },
+  banner: '#!/usr/bin/env node',
+  external: ['./aws-commands.js'],
+};
 
 async function bundle(entry: Entry): Promise<void> {
   const outdir = join(root, 'dist', entry.name);
   await mkdir(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [join(root, entry.source)],
-    outfile: join(outdir, 'index.js'),
+    entryPoints: Object.entries(entry.sources).map(([out, source]) => ({ out, in: join(root, source) })),
+    outdir,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -45,7 +53,11 @@ async function bundle(entry: Entry): Promise<void> {
   });
   // The repository is ESM ("type": "module"); mark each bundle folder CommonJS so Node loads it as Lambda does.
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
-  writeBundleNotices(entry.name, result.metafile, join(outdir, 'index.js'));
+  writeBundleNotices(
+    entry.name,
+    result.metafile,
+    Object.keys(entry.sources).map((out) => join(outdir, `${out}.js`)),
+  );
 }
 
 const entries = [...lambdaEntries, cliEntry];

@@ -173,8 +173,8 @@ export function packagesOfBundles(names: readonly string[]): BundledPackage[] {
   for (const name of names) {
     const path = join(META_DIR, `${name}.json`);
     if (!existsSync(path)) throw new NoticesError(`${path} is missing; run npm run build`);
-    const { metafile, output, workingDir } = JSON.parse(readFileSync(path, 'utf8')) as { metafile: Metafile; output: string; workingDir: string };
-    for (const dir of bundledPackageDirs(metafile, output, workingDir)) dirs.add(dir);
+    const { metafile, outputs, workingDir } = JSON.parse(readFileSync(path, 'utf8')) as { metafile: Metafile; outputs: string[]; workingDir: string };
+    for (const output of outputs) for (const dir of bundledPackageDirs(metafile, output, workingDir)) dirs.add(dir);
   }
   return [...dirs].map((dir) => readBundledPackage(dir));
 }
@@ -186,12 +186,13 @@ export function noticesForBundles(covers: string, names: readonly string[]): str
 
 /**
  * Called by the build for each bundle: records esbuild's metafile (dist/meta/<name>.json) and writes
- * <outdir>/THIRD-PARTY-NOTICES for the bundle's output file.
+ * <outdir>/THIRD-PARTY-NOTICES for the bundle's output files (a folder may hold several, e.g. the CLI's two).
  */
-export function writeBundleNotices(name: string, metafile: Metafile, outfile: string, workingDir: string = process.cwd()): void {
-  const output = relative(workingDir, outfile).replaceAll('\\', '/');
+export function writeBundleNotices(name: string, metafile: Metafile, outfiles: readonly string[], workingDir: string = process.cwd()): void {
+  const outputs = outfiles.map((outfile) => relative(workingDir, outfile).replaceAll('\\', '/'));
   mkdirSync(META_DIR, { recursive: true });
-  writeFileSync(join(META_DIR, `${name}.json`), `${JSON.stringify({ output, workingDir, metafile })}\n`);
-  const packages = bundledPackageDirs(metafile, output, workingDir).map((dir) => readBundledPackage(dir));
-  writeFileSync(join(dirname(outfile), NOTICES_FILE), renderNotices(relative(ROOT, outfile), packages, productVersion()));
+  writeFileSync(join(META_DIR, `${name}.json`), `${JSON.stringify({ outputs, workingDir, metafile })}\n`);
+  const dirs = new Set(outputs.flatMap((output) => bundledPackageDirs(metafile, output, workingDir)));
+  const covers = outfiles.map((outfile) => relative(ROOT, outfile)).join(' and ');
+  writeFileSync(join(dirname(outfiles[0]!), NOTICES_FILE), renderNotices(covers, [...dirs].map((dir) => readBundledPackage(dir)), productVersion()));
 }

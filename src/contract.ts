@@ -17,7 +17,16 @@ export const MirrorProperty = {
   Platforms: 'Platforms',
   RepositoryName: 'RepositoryName',
   RepositoryPrefix: 'RepositoryPrefix',
+  /**
+   * Set on mirrors with `Refresh: true`: a value that differs on every deployment (the macro's requestId, or the
+   * generated template parameter below), so CloudFormation sends an Update each time and the mirror function reads
+   * the source tag again.
+   */
+  RefreshToken: 'RefreshToken',
 } as const;
+
+/** The parameter the offline CLI adds when a mirror refreshes: give it a new value on every deployment. */
+export const REFRESH_TOKEN_PARAMETER = 'SysdigImageFixRefreshToken';
 
 /** Fn::GetAtt attributes the mirror function returns in Data. */
 export const MirrorAttribute = {
@@ -28,6 +37,13 @@ export const MirrorAttribute = {
   SourceImage: 'SourceImage',
   Platform: 'Platform',
 } as const;
+
+/**
+ * Tags the mirror function puts on every repository it creates: `prune` touches only repositories tagged ManagedBy,
+ * and `mirrors` shows SourceImage (the normalised source, cut to ECR's 256 characters of a tag value).
+ */
+export const MANAGED_BY_TAG = { key: 'ManagedBy', value: 'sysdig-image-fix' } as const;
+export const SOURCE_IMAGE_TAG_KEY = 'SourceImage';
 
 /** The one value of the Platforms property, and the Platform attribute of such a mirror. */
 export const ALL_PLATFORMS = 'all';

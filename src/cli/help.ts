@@ -80,7 +80,7 @@ const EXAMPLES: Readonly<Record<CommandName, readonly string[]>> = {
     'sysdig-image-fix transform sam.yaml --mirror-function-arn arn:aws:lambda:eu-west-1:111122223333:function:mirror',
   ],
   scan: [
-    'sysdig-image-fix scan template.json --parameter PatcherImage=quay.io/sysdig/serverless-patcher:5.0.1',
+    'sysdig-image-fix scan sysdig-instrumentation.yaml --parameter SysdigServerlessPatcherImage=quay.io/sysdig/serverless-patcher:5.0.1',
     'sysdig-image-fix scan *.yaml --region eu-west-1 --parameter-overrides Env=prod Tier=web',
   ],
 };
@@ -94,10 +94,13 @@ Lambda runs container images only from private Amazon ECR in its own region. Thi
 applies what the ${MACRO_NAME} macro does to a template: each Lambda image outside that registry
 (Quay, Docker Hub, ECR in another region, ...) gets a Custom::ImageMirror resource that copies it
 into private ECR at deploy time, and the function reads the mirrored image from it.
-No AWS credentials are needed; nothing is deployed.
+transform and scan need no AWS credentials and deploy nothing; mirrors and prune read the
+account with your AWS credentials (prune deletes only with --yes).
 
 Usage:
 ${usage.join('\n')}
+  sysdig-image-fix ${'mirrors --region R [...]'.padEnd(32)}what is mirrored and who uses it (reads AWS; mirrors --help)
+  sysdig-image-fix ${'prune --region R [...]'.padEnd(32)}delete unused mirrored images (dry run unless --yes; prune --help)
   sysdig-image-fix ${'help [COMMAND]'.padEnd(32)}this help, or one command's
   sysdig-image-fix --version
 

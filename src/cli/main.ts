@@ -2,6 +2,7 @@
 // I/O is injected so tests drive `main` directly.
 import { version } from '../../package.json';
 import { parseCliArgs } from './args.js';
+import { isAwsCommand } from './aws-command-names.js';
 import { commandSpec } from './commands.js';
 import { UsageError } from './errors.js';
 import { commandHelpText, helpText } from './help.js';
@@ -12,6 +13,9 @@ export { ExitCode, type CliIo } from './io.js';
 
 /** Runs the CLI; resolves to the exit code. Never rejects for user mistakes (those are exit 2). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // `mirrors` and `prune` read AWS: their module (and the AWS SDK) loads only for them, never for transform or scan.
+  if (isAwsCommand(argv[0])) return (await import('./aws-commands.js')).runAwsCommand(argv, io);
+  if (argv[0] === 'help' && isAwsCommand(argv[1]) && argv.length === 2) return (await import('./aws-commands.js')).runAwsCommand([argv[1], '--help'], io);
   try {
     const request = parseCliArgs(argv);
     if (request.kind === 'help') {

@@ -108,7 +108,8 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
       }
 
       const { requestId, transformId, region, accountId, fragment, templateParameterValues, params } = parsed.invocation;
-      const result = transform(fragment, { region, accountId, templateParameterValues, transformParameters: params }, defaults.defaults);
+      // The requestId is new on every deployment: mirrors with Refresh carry it, so CloudFormation updates them each time.
+      const result = transform(fragment, { region, accountId, templateParameterValues, transformParameters: params, refreshToken: requestId }, defaults.defaults);
       const summary = summarizeSites(result.sites, fragment);
       // Warnings do not fail the stack (the user asked for what was done), but say what will likely fail later.
       if (result.warnings.length > 0)

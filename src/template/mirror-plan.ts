@@ -124,7 +124,7 @@ export function siteNamesOf(group: readonly MirrorRequest[]): string {
 export const mirrorConditionName = (mirrorLogicalId: string): string => `${mirrorLogicalId}Needed`;
 
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
-function mirrorResource(first: MirrorRequest, when: Formula, condition: string | undefined, serviceToken: Json): JsonObject {
+function mirrorResource(first: MirrorRequest, when: Formula, condition: string | undefined, serviceToken: Json, refreshToken: Json | undefined): JsonObject {
   const { source, architecture, options } = first;
   const properties: JsonObject = {
     [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
@@ -136,6 +136,7 @@ function mirrorResource(first: MirrorRequest, when: Formula, condition: string |
       ? { [MirrorProperty.Platforms]: ALL_PLATFORMS }
       : { [MirrorProperty.Architecture]: cloneJson(reachableUnder(expressionOf(architecture), when)) }),
     ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
+    ...(refreshToken !== undefined ? { [MirrorProperty.RefreshToken]: cloneJson(refreshToken) } : {}),
   };
   return {
     Type: MIRROR_RESOURCE_TYPE,
@@ -149,7 +150,13 @@ function mirrorResource(first: MirrorRequest, when: Formula, condition: string |
  * share a mirror when they have the same literal image (`nginx:1.27` and `docker.io/library/nginx:1.27`) or the same
  * expression, and the same architecture; a mirror is built from the first request of its group in template order.
  */
-export function planMirrors(template: JsonObject, requests: readonly MirrorRequest[], serviceToken: Json | undefined): InjectionPlan {
+export function planMirrors(
+  template: JsonObject,
+  requests: readonly MirrorRequest[],
+  serviceToken: Json | undefined,
+  /** The RefreshToken of the mirror built from this request (refresh.ts), if it refreshes. */
+  refreshTokenOf: (first: MirrorRequest) => Json | undefined = () => undefined,
+): InjectionPlan {
   const problems: TransformError[] = [];
   if (requests.length > 0 && (serviceToken === undefined || serviceToken === null || serviceToken === '')) {
     problems.push(new MissingMirrorFunctionError([...new Set(requests.map((r) => r.logicalId))]));
@@ -162,19 +169,20 @@ export function planMirrors(template: JsonObject, requests: readonly MirrorReque
       problems.push(new MirrorConflictError(message, undefined));
       continue;
     }
-    mirrors.push(plannedMirror(id, group, serviceToken ?? null));
+    mirrors.push(plannedMirror(id, group, serviceToken ?? null, refreshTokenOf(group[0]!)));
   }
   return { mirrors, problems };
 }
 
 /** The mirror of one group: its condition is when any of its sites needs it. */
-function plannedMirror(id: string, group: readonly MirrorRequest[], serviceToken: Json): PlannedMirror {
+function plannedMirror(id: string, group: readonly MirrorRequest[], serviceToken: Json, refreshToken: Json | undefined): PlannedMirror {
   const when = or(...group.map((request) => request.when ?? ALWAYS));
   const first = group[0]!;
-  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: mirrorResource(first, when, undefined, serviceToken), requests: group, when };
-  if (when.kind === 'condition') return { logicalId: id, resource: mirrorResource(first, when, when.name, serviceToken), requests: group, when };
+  const resource = (condition: string | undefined) => mirrorResource(first, when, condition, serviceToken, refreshToken);
+  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: resource(undefined), requests: group, when };
+  if (when.kind === 'condition') return { logicalId: id, resource: resource(when.name), requests: group, when };
   const name = mirrorConditionName(id);
-  return { logicalId: id, resource: mirrorResource(first, when, name, serviceToken), requests: group, when, condition: { name, body: conditionFunction(when) } };
+  return { logicalId: id, resource: resource(name), requests: group, when, condition: { name, body: conditionFunction(when) } };
 }
 
 /** The requests of each mirror, by its logical id, in template order. */
@@ -209,10 +217,11 @@ function checkGroup(id: string, group: readonly MirrorRequest[], problems: Trans
     for (const [option, a, b] of [
       ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
       ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],
+      ['Refresh', first.options.refresh ?? false, other.options.refresh ?? false],
     ] as const) {
       if (a === b) continue;
       consistent = false;
-      const show = (v: string | number) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
+      const show = (v: string | number | boolean) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
       problems.push(
         new MirrorConflictError(
           `Resources ${first.logicalId} and ${other.logicalId} share ${describeMirror(first)} but ask for different ${option} ` +

@@ -27,6 +27,7 @@ export interface FoundOptions {
   mirrorParameters?: readonly ParameterChoice[];
   ecs?: boolean;
   platforms?: typeof ALL_PLATFORMS;
+  refresh?: boolean;
 }
 
 /** A parsed value, or the allowed values (and why not) for the message. */
@@ -144,6 +145,10 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
     parse: (value) =>
       value === ALL_PLATFORMS ? accept((f) => (f.platforms = ALL_PLATFORMS)) : { ok: false, allowed: `${ALL_PLATFORMS} (or leave it out for one platform)` },
     misplaced: ' (Platforms: all is for ECS task definitions: Lambda refuses an image index)',
+  },
+  Refresh: {
+    levels: EVERYWHERE,
+    parse: booleanOption((f, refresh) => (f.refresh = refresh)),
   },
 };
 

@@ -18,6 +18,8 @@ export interface MirrorOptions {
   readonly architecture?: Architecture;
   /** `all`: ECS task images are mirrored as published (whole index). Never applies to Lambda sites. */
   readonly platforms?: typeof ALL_PLATFORMS;
+  /** Re-read the source tag on every deployment (the mirror gets a RefreshToken). */
+  readonly refresh?: boolean;
 }
 
 /** The template's own options: the mirror options, plus what to mirror beyond Lambda image sites. */
@@ -77,6 +79,8 @@ function merge(base: MirrorOptions, found: FoundOptions, exclusive: boolean): Mi
   };
   if (architecture !== undefined) merged.architecture = architecture;
   if (platforms !== undefined) merged.platforms = platforms;
+  const refresh = found.refresh ?? base.refresh;
+  if (refresh !== undefined) merged.refresh = refresh;
   return merged;
 }
 

@@ -14,6 +14,7 @@ import { checkQuotas } from './quotas.js';
 import { createResolver } from './resolve/resolver.js';
 import { placeMirrors, rewriteSites } from './rewrite.js';
 import { resolveTransformParameters } from './transform-parameters.js';
+import { addRefreshParameter, refreshTokenOf } from './refresh.js';
 import { findImageSites, type ImageSite } from './sites.js';
 import { findTaskImageSites, taskDefinitions } from './task-sites.js';
 import type { JsonObject, SiteReport, Transform, TransformContext, TransformDefaults, TransformProblem, TransformResult } from './types.js';
@@ -111,9 +112,12 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
   problems.push(...roles.problems);
   warnings.push(...parameters.warnings, ...roles.warnings);
 
-  const plan = planMirrors(template, requests, defaults.mirrorFunctionArn);
+  const plan = planMirrors(template, requests, defaults.mirrorFunctionArn, (first) => refreshTokenOf(first, context));
   problems.push(...plan.problems);
-  const output = problems.length === 0 ? inject(template, parameters.template, requests, plan, problems, warnings) : undefined;
+  const refresh = addRefreshParameter(parameters.template, plan.mirrors, context);
+  problems.push(...refresh.problems);
+  warnings.push(...refresh.warnings);
+  const output = problems.length === 0 ? inject(template, refresh.template, requests, plan, problems, warnings) : undefined;
   if (output === undefined || problems.length > 0) {
     // Every site a problem names has failed, whatever verdict it would otherwise have had; nothing is injected.
     const failed = new Set(problems.map((problem) => problem.logicalId));

@@ -28,6 +28,12 @@ export interface TransformContext {
    * (CloudFormation resolved any Ref in them), or the entry as written (the CLI: resolved here the same way).
    */
   readonly transformParameters?: unknown;
+  /**
+   * A value unique to this deployment (the macro passes its event's requestId): mirrors with `Refresh: true` carry it
+   * as RefreshToken, so CloudFormation updates them on every deployment. Absent (the offline CLI), they read it from a
+   * generated template parameter (REFRESH_TOKEN_PARAMETER) that the deployer sets anew each time.
+   */
+  readonly refreshToken?: string;
 }
 
 /** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */

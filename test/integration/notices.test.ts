@@ -11,7 +11,7 @@ import { CHECKOUT_ROOT } from '../support/checkout-copy.js';
 const BUNDLES = ['cli', 'macro', 'mirror'] as const;
 
 interface Recorded {
-  readonly output: string;
+  readonly outputs: readonly string[];
   readonly workingDir: string;
   readonly metafile: Metafile;
 }
@@ -34,9 +34,9 @@ function packageDirOf(file: string): string | undefined {
 }
 
 function bundledPackages(bundle: string): Map<string, { name: string; version: string; license: unknown }> {
-  const { output, workingDir, metafile } = recorded(bundle);
+  const { outputs, workingDir, metafile } = recorded(bundle);
   const packages = new Map<string, { name: string; version: string; license: unknown }>();
-  for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[output]!.inputs)) {
+  for (const [input, { bytesInOutput }] of outputs.flatMap((output) => Object.entries(metafile.outputs[output]!.inputs))) {
     if (bytesInOutput === 0) continue;
     const dir = packageDirOf(resolve(workingDir, input));
     if (dir === undefined || packages.has(dir)) continue;
@@ -52,7 +52,7 @@ describe.each(BUNDLES)('dist/%s: THIRD-PARTY-NOTICES beside the bundle', (bundle
   it('names every bundled package with its version and licence and carries every licence file it ships in full', () => {
     const notices = readFileSync(join(CHECKOUT_ROOT, 'dist', bundle, 'THIRD-PARTY-NOTICES'), 'utf8');
     expect(notices.split('\n')[0]).toBe(
-      `Third-party notices for dist/${bundle}/index.js (sysdig-image-fix ${(JSON.parse(readFileSync(join(CHECKOUT_ROOT, 'package.json'), 'utf8')) as { version: string }).version})`,
+      `Third-party notices for ${recorded(bundle).outputs.join(' and ')} (sysdig-image-fix ${(JSON.parse(readFileSync(join(CHECKOUT_ROOT, 'package.json'), 'utf8')) as { version: string }).version})`,
     );
     const packages = bundledPackages(bundle);
     for (const [dir, { name, version, license }] of packages) {

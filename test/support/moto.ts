@@ -111,3 +111,40 @@ export async function motoEcrCredentials(moto: Pick<LocalMoto, 'endpoint'>, regi
     client.destroy();
   }
 }
+
+/** One call of moto's IAM Query API (no IAM client in the project: the ops tests need only a few calls). Answers the XML. */
+export async function motoIamCall(moto: Pick<LocalMoto, 'endpoint'>, action: string, parameters: Readonly<Record<string, string>>): Promise<string> {
+  const response = await fetch(`${moto.endpoint}/`, {
+    method: 'POST',
+    body: new URLSearchParams({ Action: action, Version: '2010-05-08', ...parameters }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      // moto routes by the credential scope's service; while IAM checks are off it does not verify the signature.
+      authorization: `AWS4-HMAC-SHA256 Credential=${MOTO_CREDENTIALS.accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`moto IAM ${action} answered HTTP ${response.status}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** An IAM user with this inline policy and an access key; moto checks its calls once IAM checks are on. */
+export async function createMotoUser(moto: Pick<LocalMoto, 'endpoint'>, name: string, policy: unknown): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  await motoIamCall(moto, 'CreateUser', { UserName: name });
+  await motoIamCall(moto, 'PutUserPolicy', { UserName: name, PolicyName: `${name}-policy`, PolicyDocument: JSON.stringify(policy) });
+  const key = await motoIamCall(moto, 'CreateAccessKey', { UserName: name });
+  const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(key)?.[1];
+  const secretAccessKey = /<SecretAccessKey>([^<]+)<\/SecretAccessKey>/.exec(key)?.[1];
+  if (accessKeyId === undefined || secretAccessKey === undefined) throw new Error(`moto's CreateAccessKey answer has no key: ${key.slice(0, 300)}`);
+  return { accessKeyId, secretAccessKey };
+}
+
+/**
+ * Turns moto's IAM checks on (every later call must be signed by a known key and allowed by its policies) or off
+ * (`/moto-api/reset-auth`: the number of calls allowed before checks start). `reset` does not turn them off.
+ */
+export async function setMotoIamChecks(moto: Pick<LocalMoto, 'endpoint'>, on: boolean): Promise<void> {
+  const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: on ? '0' : '1000000000000' });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`moto reset-auth answered HTTP ${response.status}`);
+}

@@ -3,6 +3,7 @@
 // repository, take the fast path or run the build (build/start.ts, build/wait.ts). Every call runs within the invocation's
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
+import { MANAGED_BY_TAG, SOURCE_IMAGE_TAG_KEY } from '../../contract.js';
 import { isImageDigest } from '../../reference/index.js';
 import { continueWait, waitForBuild } from '../build/wait.js';
 import { findStartedBuild, startBuild } from '../build/start.js';
@@ -29,14 +30,13 @@ import {
 } from './plan.js';
 import { lambdaPullStatement } from './policy.js';
 import type { MirrorPorts } from '../ports/types.js';
-import { type MirrorRequestInput, parseProperties } from './properties.js';
+import { followsSourceTag, type MirrorRequestInput, parseProperties } from './properties.js';
 import { isPlaceholderPhysicalId } from '../cfn/response.js';
 import { AddressRefusedError, ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
 import { describeRefusal } from '../registry/guard.js';
 
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;
-const MANAGED_BY = 'sysdig-image-fix';
 
 function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
   return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
@@ -191,7 +191,7 @@ async function ensureRepository(plan: CopyPlan, ports: MirrorPorts, ctx: Invocat
     repositoryName: name,
     imageTagMutability: config.imageTagMutability,
     kmsKeyArn: config.kmsKeyArn,
-    tags: { ManagedBy: MANAGED_BY, SourceImage: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
+    tags: { [MANAGED_BY_TAG.key]: MANAGED_BY_TAG.value, [SOURCE_IMAGE_TAG_KEY]: plan.sourceImage.slice(0, TAG_VALUE_MAX) },
   };
   try {
     const result = await ctx.budget.call('ECR CreateRepository', ctx.timing.awsCallTimeoutMs, (call) => ports.ensureRepository(spec, call));
@@ -259,7 +259,8 @@ export async function createOrUpdate(request: CreateOrUpdateRequest, input: Mirr
   const ctx = forInvocation(invocation, ports);
   try {
     const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
-    const unchanged = unchangedUpdate(request, plan, ctx.config);
+    // Refresh: a tag is read again on every Update; an unchanged digest still gives the same answer (fast path).
+    const unchanged = followsSourceTag(input) ? undefined : unchangedUpdate(request, plan, ctx.config);
     if (unchanged !== undefined) return unchanged;
     if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
     const refused = ecrSourceProblem(sourceReference(plan), ctx.config);

@@ -35,6 +35,8 @@ interface RequestInputBase {
   readonly repositoryName?: string;
   readonly repositoryPrefix?: string;
   readonly serviceTimeoutSeconds: number;
+  /** Present on mirrors with Refresh: each deployment sends a new one, so each deployment reaches the function. */
+  readonly refreshToken?: string;
 }
 
 /** Copy the one platform a Lambda function of `architecture` runs (no Platforms property: what the macro writes for Lambda). */
@@ -110,6 +112,28 @@ function repositoryNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A token: any string CloudFormation passes (the macro's requestId, or the value of the generated parameter). */
+function parseRefreshToken(value: unknown, problems: PropertyProblem[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.length > 0 && value.length <= REFRESH_TOKEN_MAX) return value;
+  const shown = typeof value === 'string' ? `${value.length} characters` : describeValue(value);
+  problems.push({
+    property: MirrorProperty.RefreshToken,
+    problem: `must be a string of 1 to ${REFRESH_TOKEN_MAX} characters (any value new on each deployment), not ${shown}`,
+  });
+  return undefined;
+}
+
+const REFRESH_TOKEN_MAX = 1024;
+
+/**
+ * Whether an Update must read the source again even when nothing else changed: the mirror refreshes (it has a
+ * RefreshToken) and its source names a tag, which can move; a source pinned to a digest cannot.
+ */
+export function followsSourceTag(input: MirrorRequestInput): boolean {
+  return input.refreshToken !== undefined && input.source.digest === undefined;
+}
+
 /** Validates ResourceProperties; throws InvalidPropertiesError listing every problem. */
 export function parseProperties(properties: unknown): MirrorRequestInput {
   if (!isPlainObject(properties)) {
@@ -153,6 +177,7 @@ export function parseProperties(properties: unknown): MirrorRequestInput {
   const platforms = parsePlatforms(props, problems);
   const architecture = parseArchitecture(props[MirrorProperty.Architecture], problems);
   const serviceTimeoutSeconds = parseServiceTimeout(props[MirrorProperty.ServiceTimeout], problems);
+  const refreshToken = parseRefreshToken(props[MirrorProperty.RefreshToken], problems);
 
   const nameValue = props[MirrorProperty.RepositoryName];
   const prefixValue = props[MirrorProperty.RepositoryPrefix];
@@ -180,6 +205,7 @@ export function parseProperties(properties: unknown): MirrorRequestInput {
     sourceImage: formatImageReference(source),
     ...(platforms !== undefined ? { platforms } : { architecture }),
     serviceTimeoutSeconds,
+    ...(refreshToken !== undefined ? { refreshToken } : {}),
     ...(repositoryName !== undefined ? { repositoryName } : {}),
     ...(repositoryPrefix !== undefined ? { repositoryPrefix } : {}),
   };

@@ -118,6 +118,11 @@ export interface Deployment {
   functions: DeployedFunction[];
   /** Every other resource whose Condition holds, after a successful create or update (template order). */
   resources: DeployedResource[];
+  /**
+   * An update's resources (other than ImageMirrors) whose resolved properties changed: those CloudFormation would send
+   * an Update to (a function whose ImageUri reads a mirror that answered a new image, ...). New resources are not in it.
+   */
+  updatedResources: string[];
   /** StartBuild calls, builds and mirror-function invocations that happened during this operation. */
   startBuildCalls: StartBuildRecord[];
   builds: BuildRecord[];
@@ -189,6 +194,8 @@ interface StackRecord {
   parameters: Record<string, Json>;
   imports: Readonly<Record<string, string>>;
   mirrors: Map<string, MirrorState>;
+  /** The resolved properties of the other resources after the last successful operation (JSON text by logical id). */
+  resolved: Map<string, string>;
 }
 
 export class DeployDriver {
@@ -207,6 +214,7 @@ export class DeployDriver {
       parameters: {},
       imports: input.imports ?? {},
       mirrors: new Map(),
+      resolved: new Map(),
     };
     const deployment = this.begin(stack, 'CREATE');
     const processed = await this.process(deployment, input);
@@ -225,6 +233,7 @@ export class DeployDriver {
     try {
       deployment.functions = this.functions(stack);
       deployment.resources = this.resources(stack);
+      this.recordResolved(deployment, stack);
     } catch (error) {
       // CloudFormation would fail creating the function (e.g. a GetAtt of an attribute the answer lacks).
       return this.rollbackCreate(stack, deployment, error instanceof Error ? error.message : String(error));
@@ -341,6 +350,7 @@ export class DeployDriver {
       mirrors: [],
       functions: [],
       resources: [],
+      updatedResources: [],
       startBuildCalls: [],
       builds: [],
       invocations: [],
@@ -384,6 +394,7 @@ export class DeployDriver {
     try {
       deployment.functions = this.functions(stack);
       deployment.resources = this.resources(stack);
+      this.recordResolved(deployment, stack);
       deployment.status = status;
     } catch (error) {
       // CloudFormation would fail updating the function; the driver does not emulate that rollback.
@@ -561,6 +572,13 @@ export class DeployDriver {
       request.timedOut = true;
     }
     return request;
+  }
+
+  /** Which resources changed since the last operation (CloudFormation's Updates), then remembers them for the next. */
+  private recordResolved(deployment: Deployment, stack: StackRecord): void {
+    const resolved = new Map(deployment.resources.map((resource) => [resource.logicalId, JSON.stringify(resource.properties ?? resource.unresolved ?? null)]));
+    deployment.updatedResources = [...resolved].filter(([logicalId, text]) => stack.resolved.has(logicalId) && stack.resolved.get(logicalId) !== text).map(([id]) => id);
+    stack.resolved = resolved;
   }
 
   private remember(stack: StackRecord, request: CustomResourceRequest): void {

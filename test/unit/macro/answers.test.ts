@@ -31,7 +31,7 @@ describe('Function: macro handler, Transform parameters (the event params)', () 
     const message = failureMessage(await handler()(macroEvent(template, { params: { RepositoryPrefix: 'team/mirrors', Bogus: 1 } })));
     expect(message).toBe(
       'SysdigImageFix found 1 problem: (1) Transform SysdigImageFix: unknown option "Bogus" in Parameters; ' +
-        'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms',
+        'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms, Refresh',
     );
   });
 
@@ -81,7 +81,7 @@ describe('Function: macro handler, bounded answers', () => {
     expect(message.length).toBeLessThanOrEqual(MAX_FAILURE_MESSAGE_CHARS);
     // The 40 unknown keys are one problem, naming the first ten.
     expect(message).toMatch(
-      /^SysdigImageFix found 1 problem: \(1\) Resource Fa{253}…: unknown options "Unknown0", "Unknown1", .*"Unknown9" and 30 more in Metadata\.SysdigImageFix; allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout$/,
+      /^SysdigImageFix found 1 problem: \(1\) Resource Fa{253}…: unknown options "Unknown0", "Unknown1", .*"Unknown9" and 30 more in Metadata\.SysdigImageFix; allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout, Refresh$/,
     );
     expect(serialised(response).length).toBeLessThan(MAX_FAILURE_MESSAGE_CHARS + 200);
     expect(JSON.stringify(log.entries).length).toBeLessThan(10_000);

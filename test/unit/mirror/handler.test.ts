@@ -4,7 +4,17 @@ import { CreateRepositoryCommand, SetRepositoryPolicyCommand } from '@aws-sdk/cl
 import { StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { describe, expect, it } from 'vitest';
 import { createEvent, deleteEvent, updateEvent } from './fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE, SOURCE_AMD64, SOURCE_ARM64, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, useScenario } from './fixtures/scenario.js';
+import {
+  baseProperties,
+  createdResource,
+  onlyAnswer,
+  SOURCE,
+  SOURCE_AMD64,
+  SOURCE_ARM64,
+  TARGET_REPOSITORY,
+  TARGET_REPOSITORY_URI,
+  useScenario,
+} from './fixtures/scenario.js';
 import { ACCOUNT, digestOf, ECR_HOST, ECR_PASSWORD, PROJECT, REGION } from './fixtures/world.js';
 import { requestDigest } from '../../../src/mirror/build/binding.js';
 
@@ -246,13 +256,7 @@ describe('Function: handler (source already private ECR in this region)', () => 
 describe('Function: handler (Update and Delete)', () => {
   const s = useScenario();
 
-  async function created(): Promise<{ physicalId: string; data: Record<string, string> }> {
-    const url = s.newUrl();
-    await s.harness.invoke(createEvent(url, baseProperties));
-    const answer = onlyAnswer(s.server, url);
-    expect(answer.Status).toBe('SUCCESS');
-    return { physicalId: answer.PhysicalResourceId, data: answer.Data };
-  }
+  const created = () => createdResource(s, baseProperties);
 
   it('Delete answers SUCCESS for the same physical id and makes no AWS call', async () => {
     const { physicalId } = await created();

@@ -16,8 +16,8 @@ import {
   type FunctionOptions,
 } from './fixtures.js';
 
-const RESOURCE_KEYS = 'allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout';
-const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms';
+const RESOURCE_KEYS = 'allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout, Refresh';
+const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms, Refresh';
 
 function mirrorProperties(resource: FunctionOptions, templateOptions?: Json, macro: Partial<TransformDefaults> = {}): JsonObject {
   const input = template({ F: lambdaFunction(QUAY_IMAGE, resource) }, templateOptions === undefined ? {} : { Metadata: { SysdigImageFix: templateOptions } });

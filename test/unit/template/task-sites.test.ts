@@ -161,7 +161,7 @@ describe('Options: Ecs (task definition images)', () => {
     expect(problems.map((problem) => problem.message)).toEqual([
       'Resource T: option Metadata.SysdigImageFix.Ecs "yes" is not valid; allowed values: true, false',
       'Resource T: option Metadata.SysdigImageFix.Platforms "some" is not valid; allowed values: all (or leave it out for one platform)',
-      'Resource T: unknown option "Colour" in Metadata.SysdigImageFix; allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout, Ecs, Platforms',
+      'Resource T: unknown option "Colour" in Metadata.SysdigImageFix; allowed keys: Skip, RepositoryPrefix, Architecture, ServiceTimeout, Ecs, Platforms, Refresh',
     ]);
     expect(expectFailure(transformed({ T: taskDefinition({ options: { Architecture: 'arm64', Platforms: 'all' } }) }))[0]!.message).toContain('exclude each other');
     expect(expectFailure(transformed({ F: lambdaFunction(QUAY_IMAGE, { options: { Platforms: 'all' } }) }))[0]!.message).toContain('Lambda refuses an image index');

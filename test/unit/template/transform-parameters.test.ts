@@ -8,7 +8,7 @@ import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject, TransformContext, TransformDefaults } from '../../../src/template/types.js';
 import { context, defaults, expectFailure, expectSuccess, lambdaFunction, mirrorsOf, onlyMirror, QUAY_IMAGE, ref, siteOf, stringParameter, template } from './fixtures.js';
 
-const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms';
+const TEMPLATE_KEYS = 'allowed keys: RepositoryPrefix, Architecture, ServiceTimeout, MirrorParameters, Ecs, Platforms, Refresh';
 
 function run(params: unknown, input: JsonObject = template({ F: lambdaFunction(QUAY_IMAGE) }), ctx: Partial<TransformContext> = {}, macro: Partial<TransformDefaults> = {}) {
   return transform(input, context({ transformParameters: params, ...ctx }), defaults(macro));
