@@ -11,15 +11,16 @@ interface Entry {
   name: string;
   source: string;
   banner?: string;
-  /** Packages the runtime provides and the bundle must not carry. */
-  external?: string[];
+  /** Where esbuild looks in a package.json for the entry point (its default: `main`, then `module`). */
+  mainFields?: string[];
 }
 
 const lambdaEntries: Entry[] = [
   { name: 'macro', source: 'src/macro/handler.ts' },
-  // nodejs24.x ships AWS SDK v3; leaving it out keeps the mirror bundle small enough to inline
-  // into the organisation-wide StackSet template (ZipFile), where no bucket is available.
-  { name: 'mirror', source: 'src/mirror/handler.ts', external: ['@aws-sdk/*'] },
+  // The mirror function carries the AWS SDK it is tested with (package-lock.json), not the one nodejs24.x ships that
+  // day (AWS documents no version, and its client settings need a recent SDK). The SDK's ES module builds let esbuild
+  // leave out what the function never calls, so the StackSet template, both bundles inline, stays under 1 MB.
+  { name: 'mirror', source: 'src/mirror/handler.ts', mainFields: ['module', 'main'] },
 ];
 const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/usr/bin/env node' };
 
@@ -38,7 +39,7 @@ async function bundle(entry: Entry): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
-    ...(entry.external ? { external: entry.external } : {}),
+    ...(entry.mainFields ? { mainFields: entry.mainFields } : {}),
   });
   // The repository is ESM ("type": "module"); mark each bundle folder CommonJS so Node loads it as Lambda does.
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
