@@ -28,7 +28,7 @@ describe('Function: handler (Platforms: all)', () => {
 
     expect(buildEnvironment(s)).toEqual({
       SOURCE_IMAGE: `quay.io/sysdig/workload-agent@${AGENT_INDEX}`,
-      TARGET_IMAGE: `${AGENT_REPOSITORY_URI}:6.2.0`,
+      TARGET_IMAGE: `${AGENT_REPOSITORY_URI}:6.2.0-all`,
       ARCHITECTURE: 'all',
       SYSDIG_IMAGE_FIX_BINDING: expect.stringContaining('"platforms":"all"'),
     });
