@@ -6,13 +6,11 @@
 // mappings only. Writing is cfn-yaml-writer.ts's.
 import {
   type Alias,
-  CST,
   type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  Lexer,
   LineCounter,
   type Pair,
   parseDocument,
@@ -46,17 +44,18 @@ export function intrinsicNameOfTag(tag: string): string | undefined {
   return suffix === 'Ref' || suffix === 'Condition' ? suffix : `Fn::${suffix}`;
 }
 
-/** An identity tag for each local tag the text uses, so the yaml library keeps the node as it is written. */
-function localTags(text: string): (ScalarTag | CollectionTag)[] {
-  const names = new Set<string>();
-  for (const token of new Lexer().lex(text)) {
-    if (CST.tokenType(token) === 'tag' && intrinsicNameOfTag(token) !== undefined) names.add(token);
-  }
-  return [...names].flatMap((tag): (ScalarTag | CollectionTag)[] => [
-    { tag, resolve: (source: string) => source },
-    { tag, collection: 'seq', resolve: (node) => node },
-    { tag, collection: 'map', resolve: (node) => node },
-  ]);
+const UNRESOLVED_TAG = /^Unresolved tag: (\S+)/;
+
+/**
+ * Whether a yaml library warning is a tag PyYAML (so cfn-lint and CloudFormation) refuses. A local tag `!Name` is
+ * unknown to the library's schema, which keeps the node as written with its tag (what the reader wants: `!Name` is
+ * `Fn::Name`); any other unresolved tag is refused. (One schema tag per local tag name made each tagged node a search
+ * through all of them: a template with thousands of different names took minutes.)
+ */
+function isRefusedTag(warning: { code: string; message: string }): boolean {
+  if (warning.code !== 'TAG_RESOLVE_FAILED') return false;
+  const tag = UNRESOLVED_TAG.exec(warning.message)?.[1];
+  return tag === undefined || intrinsicNameOfTag(tag) === undefined;
 }
 
 /** Options shared by reading and writing: YAML 1.1 and the template schema. */
@@ -220,8 +219,9 @@ function convertMap(walk: Walk, map: YAMLMap): JsonObject {
       }
       seen.set(key.identity, keyNode);
       const value = convert(walk, pair.value as Node | null);
-      // Own data property even for "__proto__": template keys are data.
-      Object.defineProperty(result, key.json, { value, enumerable: true, writable: true, configurable: true });
+      // Own data property even for "__proto__": template keys are data (defined only there: defineProperty is slow).
+      if (key.json === '__proto__') Object.defineProperty(result, key.json, { value, enumerable: true, writable: true, configurable: true });
+      else result[key.json] = value;
     } finally {
       walk.depth -= copied;
     }
@@ -278,15 +278,16 @@ export function readCfnYaml(text: string, options: { meter?: ReadMeter } = {}): 
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   try {
-    document = parseDocument(text, { ...schemaOptions(localTags(text)), uniqueKeys: false, prettyErrors: true, lineCounter });
+    document = parseDocument(text, { ...schemaOptions(), uniqueKeys: false, prettyErrors: true, lineCounter });
   } catch (error) {
     throw new CfnYamlError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   // An unresolved tag is only a warning for the yaml library, but PyYAML (and CloudFormation) refuse it.
-  const problems = [...document.errors, ...document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')];
+  const problems = [...document.errors, ...document.warnings.filter(isRefusedTag)];
   if (problems.length > 0) throw new CfnYamlError(problems.map((problem) => problem.message.trimEnd()).join('\n'), { cause: problems[0] });
   refuseYaml11LineBreaks(text, document, lineCounter, options.meter);
-  indexAliases(document, lineCounter, options.meter);
+  // Without an anchor or alias indicator anywhere there is nothing to index.
+  if (/[&*]/.test(text)) indexAliases(document, lineCounter, options.meter);
   const value = convert(newWalk(document, lineCounter, text.length, options.meter), document.contents as Node | null);
   return { text, document, lineCounter, value };
 }

@@ -1,5 +1,5 @@
 // Generated CloudFormation-like YAML of the shapes whose reading once grew faster than the text (issue 16): alias keys,
-// merge keys, quoted strings holding YAML 1.1 line separators, deep flow collections. Each generator repeats one
+// merge keys, quoted strings holding YAML 1.1 line separators, many different short tags, deep flow collections. Each generator repeats one
 // unit until the text reaches the requested size, so the same shape can be read at several sizes (the linear-work
 // unit test), at CloudFormation's 1 MB limit (`npm run bench`) and small (the differential test against cfn-lint).
 
@@ -36,6 +36,9 @@ export const YAML_SHAPES = {
     ),
   /** Quoted strings holding U+2028 and U+2029 (line breaks in YAML 1.1, so allowed only inside quotes). */
   'quoted line separators': (bytes: number) => repeatUntil('Metadata:\n  Texts:\n', bytes, (i) => `    - "first line\u2028second line ${i}"\n    - 'one\u2029two ${i}'\n`),
+  /** Short tags, each name different (`!Tag7 value` reads as `{"Fn::Tag7": "value"}`, as cfn-lint reads it). */
+  'distinct short tags': (bytes: number) =>
+    repeatUntil('Metadata:\n  Tagged:\n', bytes, (i) => `    Key${i}: !Tag${i} value ${i}\n    List${i}: !List${i} [a, !Ref R${i}]\n`),
   /** Flow sequences and mappings nested DEEP_FLOW_DEPTH deep. */
   'deep flow collections': (bytes: number) =>
     repeatUntil('Metadata:\n  Deep:\n', bytes, (i) => `    - ${'[{a: '.repeat(DEEP_FLOW_DEPTH / 2)}${i}${'}]'.repeat(DEEP_FLOW_DEPTH / 2)}\n`),

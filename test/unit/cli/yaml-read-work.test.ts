@@ -40,6 +40,14 @@ describe('Function: readCfnYaml (work)', () => {
     expect(resolve).not.toHaveBeenCalled();
   });
 
+  it('looks a short tag up among a fixed set of schema tags, however many different names the text uses', () => {
+    // The yaml library finds a node's tag by walking the schema's list: one entry per name made that quadratic.
+    const few = readCfnYaml(YAML_SHAPES['distinct short tags'](100));
+    const many = readCfnYaml(YAML_SHAPES['distinct short tags'](50_000));
+    expect((many.value as { Metadata: { Tagged: Record<string, unknown> } }).Metadata.Tagged.Key700).toEqual({ 'Fn::Tag700': 'value 700' });
+    expect(many.document.schema.tags.length).toBe(few.document.schema.tags.length);
+  });
+
   it('refuses what PyYAML cannot compose: an anchor defined twice, an alias inside the node it names', () => {
     expect(parseCfnYaml('a: &x [1, 2]\nb: *x\nc: {k: *x}\n')).toEqual({ a: [1, 2], b: [1, 2], c: { k: [1, 2] } });
     expect(() => parseCfnYaml('a: &x 1\nb: *x\nc: &x 2\n')).toThrow(
