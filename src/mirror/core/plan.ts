@@ -139,13 +139,14 @@ export function mirrorTargetTag(
 }
 
 /**
- * Whether an image already in the repository (`tags`: its tags) is mirrored as it should be, so that no build is needed.
- * IMMUTABLE: only with its content tag; without it (e.g. a platform that arrived untagged as a child of a whole-image
- * mirror) the build adds the tag, which never moves another image's. MUTABLE: as it is; its tag follows the source
- * tag, and taking it back for older content would untag the newer.
+ * Whether an image already in the repository (`tags`: its tags) needs no build. An image without a tag (a platform
+ * that arrived as a child of a whole-image mirror, or one whose tag a later mirror took) would be left to "expire
+ * untagged" lifecycle rules, so a build gives it its tag. IMMUTABLE: the image must hold its own content tag (adding it
+ * never moves another image's). MUTABLE: any tag will do; its tag follows the source tag, and taking it back for
+ * tagged older content would untag the newer.
  */
 export function holdsItsTag(plan: CopyPlan, mutability: ImageTagMutability, tags: readonly string[]): boolean {
-  return mutability === 'MUTABLE' || tags.includes(plan.targetImage.slice(plan.repositoryUri.length + 1));
+  return mutability === 'MUTABLE' ? tags.length > 0 : tags.includes(plan.targetImage.slice(plan.repositoryUri.length + 1));
 }
 
 /** The architecture copied, or `all`: the ARCHITECTURE a build gets (the buildspec's `--all` path for `all`). */

@@ -64,7 +64,7 @@ describe('Function: handler (Platforms: all)', () => {
 
   it('takes the fast path when the target already holds the index digest: no build', async () => {
     addAgent();
-    s.world.addRepository(AGENT_REPOSITORY, { images: [AGENT_INDEX] });
+    s.world.addRepository(AGENT_REPOSITORY, { tags: { [AGENT_INDEX]: ['6.2.0-all'] } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, allProperties));
 

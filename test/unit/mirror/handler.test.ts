@@ -101,7 +101,7 @@ describe('Function: handler (Create)', () => {
   });
 
   it('answers at once without a build when the target already holds the digest', async () => {
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'] } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, baseProperties));
     const answer = onlyAnswer(s.server, url);
@@ -182,12 +182,18 @@ describe('Function: handler (Create)', () => {
     expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual([SOURCE_AMD64.replace(':', '-')]);
   });
 
-  it('with MUTABLE repositories an image already there is answered at once, tagged or not (its tag follows the source tag)', async () => {
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
-    const url = s.newUrl();
-    await s.harness.invoke(createEvent(url, baseProperties));
-    expect(onlyAnswer(s.server, url)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+  it('with MUTABLE repositories an image already there with any tag is answered at once; an untagged one gets its tag from a build', async () => {
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.1.9'] } });
+    const tagged = s.newUrl();
+    await s.harness.invoke(createEvent(tagged, baseProperties));
+    expect(onlyAnswer(s.server, tagged)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
     expect(s.world.codeBuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+
+    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    const untagged = s.newUrl();
+    await s.harness.invoke(createEvent(untagged, baseProperties));
+    expect(onlyAnswer(s.server, untagged)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual(['6.2.0']);
   });
 
   it('keeps a foreign statement of an existing repository policy and writes ours once', async () => {
@@ -350,7 +356,7 @@ describe('Function: handler (answering)', () => {
   const s = useScenario();
 
   it('retries a response PUT that fails twice and then succeeds, with backoff', async () => {
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'] } });
     const url = s.newUrl();
     s.server.failNextPuts(2);
     await s.harness.invoke(createEvent(url, baseProperties));
