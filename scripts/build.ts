@@ -15,13 +15,16 @@ interface Entry {
   banner?: string;
   /** Packages the runtime provides and the bundle must not carry. */
   external?: string[];
+  /** Where esbuild looks in a package.json for the entry point (its default: `main`, then `module`). */
+  mainFields?: string[];
 }
 
 const lambdaEntries: Entry[] = [
   { name: 'macro', sources: { index: 'src/macro/handler.ts' } },
-  // nodejs24.x ships AWS SDK v3; leaving it out keeps the mirror bundle small enough to inline
-  // into the organisation-wide StackSet template (ZipFile), where no bucket is available.
-  { name: 'mirror', sources: { index: 'src/mirror/handler.ts' }, external: ['@aws-sdk/*'] },
+  // The mirror function carries the AWS SDK it is tested with (package-lock.json), not the one nodejs24.x ships that
+  // day (AWS documents no version, and its client settings need a recent SDK). The SDK's ES module builds let esbuild
+  // leave out what the function never calls, so the StackSet template, both bundles inline, stays under 1 MB.
+  { name: 'mirror', sources: { index: 'src/mirror/handler.ts' }, mainFields: ['module', 'main'] },
 ];
 // The commands that read AWS are a file of their own, loaded by main.ts only for them: transform and scan never
 // load the AWS SDK. One build, so one metafile (and one THIRD-PARTY-NOTICES) covers both files of dist/cli.
@@ -50,6 +53,7 @@ async function bundle(entry: Entry): Promise<void> {
     metafile: true,
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
     ...(entry.external ? { external: entry.external } : {}),
+    ...(entry.mainFields ? { mainFields: entry.mainFields } : {}),
   });
   // The repository is ESM ("type": "module"); mark each bundle folder CommonJS so Node loads it as Lambda does.
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');

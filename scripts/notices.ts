@@ -194,5 +194,12 @@ export function writeBundleNotices(name: string, metafile: Metafile, outfiles: r
   writeFileSync(join(META_DIR, `${name}.json`), `${JSON.stringify({ outputs, workingDir, metafile })}\n`);
   const dirs = new Set(outputs.flatMap((output) => bundledPackageDirs(metafile, output, workingDir)));
   const covers = outfiles.map((outfile) => relative(ROOT, outfile)).join(' and ');
-  writeFileSync(join(dirname(outfiles[0]!), NOTICES_FILE), renderNotices(covers, [...dirs].map((dir) => readBundledPackage(dir)), productVersion()));
+  writeFileSync(
+    join(dirname(outfiles[0]!), NOTICES_FILE),
+    renderNotices(
+      covers,
+      [...dirs].map((dir) => readBundledPackage(dir)),
+      productVersion(),
+    ),
+  );
 }

@@ -5,18 +5,16 @@
 // `!Condition` as themselves; `!GetAtt A.B.C` as ["A", "B.C"]), merge keys, duplicate keys refused in plain
 // mappings only. Writing is cfn-yaml-writer.ts's.
 import {
-  CST,
+  type Alias,
   type Document,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  Lexer,
   LineCounter,
   type Pair,
   parseDocument,
   Scalar,
-  visit,
   type YAMLMap,
   type CollectionTag,
   type DocumentOptions,
@@ -27,9 +25,16 @@ import {
 } from 'yaml';
 import type { Json, JsonObject } from '../template/types.js';
 import { CfnYamlError } from './errors.js';
-import { plainScalarType, templateTags, yaml11ScalarTags } from './yaml11.js';
+import { floatKey, plainScalarType, templateTags, yaml11ScalarTags } from './yaml11.js';
+import { aliasTargets, indexAliases, type ReadMeter, refuseYaml11LineBreaks } from './yaml-index.js';
 
-/** Billion-laughs guard: nodes reached through aliases (cfn-lint has no limit; templates need few). */
+export type { ReadMeter } from './yaml-index.js';
+
+/**
+ * Billion-laughs guard: the JSON form may hold at most this many nodes made by aliases and merge keys (keys
+ * included), or as many as the text has characters when that is more, so reading stays linear in the text
+ * (cfn-lint has no limit; templates need few).
+ */
 export const MAX_ALIASED_NODES = 10_000;
 
 /** `!Name` (a local tag) -> the intrinsic's key in the JSON form. */
@@ -39,17 +44,18 @@ export function intrinsicNameOfTag(tag: string): string | undefined {
   return suffix === 'Ref' || suffix === 'Condition' ? suffix : `Fn::${suffix}`;
 }
 
-/** An identity tag for each local tag the text uses, so the yaml library keeps the node as it is written. */
-function localTags(text: string): (ScalarTag | CollectionTag)[] {
-  const names = new Set<string>();
-  for (const token of new Lexer().lex(text)) {
-    if (CST.tokenType(token) === 'tag' && intrinsicNameOfTag(token) !== undefined) names.add(token);
-  }
-  return [...names].flatMap((tag): (ScalarTag | CollectionTag)[] => [
-    { tag, resolve: (source: string) => source },
-    { tag, collection: 'seq', resolve: (node) => node },
-    { tag, collection: 'map', resolve: (node) => node },
-  ]);
+const UNRESOLVED_TAG = /^Unresolved tag: (\S+)/;
+
+/**
+ * Whether a yaml library warning is a tag PyYAML (so cfn-lint and CloudFormation) refuses. A local tag `!Name` is
+ * unknown to the library's schema, which keeps the node as written with its tag (what the reader wants: `!Name` is
+ * `Fn::Name`); any other unresolved tag is refused. (One schema tag per local tag name made each tagged node a search
+ * through all of them: a template with thousands of different names took minutes.)
+ */
+function isRefusedTag(warning: { code: string; message: string }): boolean {
+  if (warning.code !== 'TAG_RESOLVE_FAILED') return false;
+  const tag = UNRESOLVED_TAG.exec(warning.message)?.[1];
+  return tag === undefined || intrinsicNameOfTag(tag) === undefined;
 }
 
 /** Options shared by reading and writing: YAML 1.1 and the template schema. */
@@ -69,9 +75,17 @@ export interface CfnYamlDocument {
 interface Walk {
   readonly document: Document.Parsed;
   readonly lineCounter: LineCounter;
+  /** Nodes made by aliases and merges so far, and how many may be. */
   aliased: number;
+  readonly aliasLimit: number;
+  /** Above 0 while converting what an alias or a merge key copies. */
   depth: number;
   nanKeys: number;
+  readonly meter?: ReadMeter;
+}
+
+function newWalk(document: Document.Parsed, lineCounter: LineCounter, textLength: number, meter?: ReadMeter): Walk {
+  return { document, lineCounter, aliased: 0, aliasLimit: Math.max(MAX_ALIASED_NODES, textLength), depth: 0, nanKeys: 0, ...(meter ? { meter } : {}) };
 }
 
 /** `at line L, column C`, as the yaml library words its own errors. */
@@ -96,16 +110,20 @@ function resolvePlain(source: string, walk: Walk, node: Node): Json {
   return tag.resolve(source, (message) => fail(walk, node, message), {} as ParseOptions) as Json;
 }
 
-/** Python's `repr` of a float, as json.dumps writes float mapping keys (`1.0`, `Infinity`). */
-function floatKey(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value < 0 ? '-Infinity' : 'Infinity';
-  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${Object.is(value, -0) ? '-0' : value}.0`;
-  return String(value);
-}
-
 function isPlain(node: Scalar): boolean {
   return node.type === Scalar.PLAIN || node.type === undefined;
+}
+
+/** Counts `count` nodes made by an alias or a merge key; fails past the walk's limit. */
+function spend(walk: Walk, node: Node | null | undefined, count = 1): void {
+  walk.aliased += count;
+  if (walk.aliased > walk.aliasLimit) fail(walk, node, `aliases expand to more than ${walk.aliasLimit} nodes`);
+}
+
+/** The node an alias names (looked up in the document's index, never by walking the document). */
+function aliasTarget(walk: Walk, alias: Alias): Node {
+  if (walk.meter) walk.meter.steps += 1;
+  return aliasTargets(walk.document)?.get(alias) ?? fail(walk, alias, `unknown alias *${alias.source}`);
 }
 
 /** The 1.1 type of a scalar: its explicit `!!type`, or what its plain text resolves to. */
@@ -116,7 +134,9 @@ function scalarType(node: Scalar): string {
 
 /** A mapping key as its JSON key (json.dumps: `true`, `493`, `1.0`), plus how Python compares keys. */
 function keyOf(walk: Walk, node: Node | null): { json: string; identity: string } {
-  const target = isAlias(node) ? (node.resolve(walk.document) as Node | undefined) : node;
+  if (walk.meter) walk.meter.steps += 1;
+  if (walk.depth > 0 || isAlias(node)) spend(walk, node);
+  const target = isAlias(node) ? aliasTarget(walk, node) : node;
   if (!isScalar(target)) fail(walk, node, 'a mapping key must be a scalar, not a list or mapping (nor a tagged value)');
   if (target.tag !== undefined && intrinsicNameOfTag(target.tag) !== undefined) {
     fail(walk, node, `a mapping key cannot be the intrinsic function ${target.tag}`);
@@ -135,7 +155,7 @@ function keyOf(walk: Walk, node: Node | null): { json: string; identity: string 
 
 /** The JSON key of a mapping key node of `source` (what the reader makes of it). */
 export function jsonKey(source: CfnYamlDocument, key: Node | null): string {
-  return keyOf({ document: source.document, lineCounter: source.lineCounter, aliased: 0, depth: 0, nanKeys: 0 }, key).json;
+  return keyOf(newWalk(source.document, source.lineCounter, source.text.length), key).json;
 }
 
 /** A plain `<<` key: PyYAML's merge (the yaml library resolves it to a symbol). */
@@ -143,8 +163,11 @@ function isMergeKey(node: unknown): boolean {
   return isScalar(node) && typeof node.value === 'symbol';
 }
 
-/** PyYAML `flatten_mapping`: merged pairs first (earlier sources win), then the mapping's own pairs. */
-function flatten(walk: Walk, map: YAMLMap): { pairs: Pair[]; merged: boolean } {
+/**
+ * PyYAML `flatten_mapping`: merged pairs first (earlier sources win), then the mapping's own pairs; `merged` is how
+ * many pairs came from merge keys (the first ones).
+ */
+function flatten(walk: Walk, map: YAMLMap): { pairs: Pair[]; merged: number; usesMerge: boolean } {
   const merged: Pair[] = [];
   const own: Pair[] = [];
   let usesMerge = false;
@@ -163,15 +186,13 @@ function flatten(walk: Walk, map: YAMLMap): { pairs: Pair[]; merged: boolean } {
     }
     for (const pairs of flattened.reverse()) merged.push(...pairs);
     // Merged pairs are copies too: repeated merges of merges must not expand without bound.
-    walk.aliased += merged.length;
-    if (walk.aliased > MAX_ALIASED_NODES) fail(walk, pair.value as Node, `aliases expand to more than ${MAX_ALIASED_NODES} nodes`);
+    spend(walk, pair.value as Node, merged.length);
   }
-  return { pairs: [...merged, ...own], merged: usesMerge };
+  return { pairs: [...merged, ...own], merged: merged.length, usesMerge };
 }
 
 function derefForMerge(walk: Walk, node: Node | null): Node | null {
-  if (!isAlias(node)) return node;
-  return (node.resolve(walk.document) as Node | undefined) ?? fail(walk, node, `unknown alias *${node.source}`);
+  return isAlias(node) ? aliasTarget(walk, node) : node;
 }
 
 function wrapIntrinsic(tag: string | undefined, value: Json): Json {
@@ -180,33 +201,40 @@ function wrapIntrinsic(tag: string | undefined, value: Json): Json {
 }
 
 function convertMap(walk: Walk, map: YAMLMap): JsonObject {
-  const { pairs, merged } = flatten(walk, map);
+  const { pairs, merged, usesMerge } = flatten(walk, map);
   // cfn-lint refuses duplicate keys in plain mappings without merges; tagged mappings take the last value (PyYAML).
-  const checkDuplicates = !merged && (map.tag === undefined || map.tag === 'tag:yaml.org,2002:map');
+  const checkDuplicates = !usesMerge && (map.tag === undefined || map.tag === 'tag:yaml.org,2002:map');
   const seen = new Map<string, Node | null>();
   const result: JsonObject = {};
-  for (const pair of pairs) {
-    const keyNode = pair.key as Node | null;
-    const key = keyOf(walk, keyNode);
-    if (checkDuplicates && seen.has(key.identity)) {
-      const first = seen.get(key.identity);
-      fail(walk, keyNode, `duplicate key ${JSON.stringify(key.json)}`, ` (first ${where(walk, first)})`);
+  for (const [index, pair] of pairs.entries()) {
+    // What a merge key copies counts like what an alias copies.
+    const copied = index < merged ? 1 : 0;
+    walk.depth += copied;
+    try {
+      const keyNode = pair.key as Node | null;
+      const key = keyOf(walk, keyNode);
+      if (checkDuplicates && seen.has(key.identity)) {
+        const first = seen.get(key.identity);
+        fail(walk, keyNode, `duplicate key ${JSON.stringify(key.json)}`, ` (first ${where(walk, first)})`);
+      }
+      seen.set(key.identity, keyNode);
+      const value = convert(walk, pair.value as Node | null);
+      // Own data property even for "__proto__": template keys are data (defined only there: defineProperty is slow).
+      if (key.json === '__proto__') Object.defineProperty(result, key.json, { value, enumerable: true, writable: true, configurable: true });
+      else result[key.json] = value;
+    } finally {
+      walk.depth -= copied;
     }
-    seen.set(key.identity, keyNode);
-    const value = convert(walk, pair.value as Node | null);
-    // Own data property even for "__proto__": template keys are data.
-    Object.defineProperty(result, key.json, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }
 
 function convert(walk: Walk, node: Node | null | undefined): Json {
-  if (walk.depth > 0) walk.aliased += 1;
-  if (walk.aliased > MAX_ALIASED_NODES) fail(walk, node, `aliases expand to more than ${MAX_ALIASED_NODES} nodes`);
+  if (walk.meter) walk.meter.steps += 1;
+  if (walk.depth > 0) spend(walk, node);
   if (node === null || node === undefined) return null;
   if (isAlias(node)) {
-    const target = node.resolve(walk.document) as Node | undefined;
-    if (target === undefined) fail(walk, node, `unknown alias *${node.source}`);
+    const target = aliasTarget(walk, node);
     walk.depth += 1;
     try {
       return convert(walk, target);
@@ -242,49 +270,25 @@ function convert(walk: Walk, node: Node | null | undefined): Json {
   return fail(walk, node, 'unsupported YAML node');
 }
 
-const YAML11_LINE_BREAK = /[\u0085\u2028\u2029]/g;
-
-/**
- * NEL, LS and PS are line breaks in YAML 1.1 (PyYAML, so CloudFormation and cfn-lint break the line there) but
- * ordinary characters in 1.2 (the yaml library). Outside quotes they would change the template's structure for one
- * reader and not the other, so they are refused there. Inside quotes PyYAML keeps LS and PS as they are (as the
- * yaml library does) but folds NEL into a space, so NEL is refused everywhere.
- */
-function refuseYaml11LineBreaks(text: string, document: Document.Parsed, lineCounter: LineCounter): void {
-  const found = [...text.matchAll(YAML11_LINE_BREAK)].map((match) => match.index);
-  if (found.length === 0) return;
-  const quoted: [number, number][] = [];
-  visit(document, {
-    Scalar(_key, node) {
-      if ((node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) && node.range) quoted.push([node.range[0], node.range[1]]);
-    },
-  });
-  const outside = found.find((offset) => text[offset] === '\u0085' || !quoted.some(([start, end]) => offset > start && offset < end));
-  if (outside === undefined) return;
-  const { line, col } = lineCounter.linePos(outside);
-  const code = `U+${text.charCodeAt(outside).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new CfnYamlError(
-    `${code} at line ${line}, column ${col} is a line break in YAML 1.1, which CloudFormation uses (YAML 1.2 readers do not break the line there): put the value in quotes or remove the character`,
-  );
-}
-
 /**
  * Reads a CloudFormation YAML template (JSON is YAML too) into its JSON form, keeping the parsed document.
  * Throws CfnYamlError for syntax errors, duplicate keys, values PyYAML cannot load and multiple documents.
  */
-export function readCfnYaml(text: string): CfnYamlDocument {
+export function readCfnYaml(text: string, options: { meter?: ReadMeter } = {}): CfnYamlDocument {
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   try {
-    document = parseDocument(text, { ...schemaOptions(localTags(text)), uniqueKeys: false, prettyErrors: true, lineCounter });
+    document = parseDocument(text, { ...schemaOptions(), uniqueKeys: false, prettyErrors: true, lineCounter });
   } catch (error) {
     throw new CfnYamlError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   // An unresolved tag is only a warning for the yaml library, but PyYAML (and CloudFormation) refuse it.
-  const problems = [...document.errors, ...document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED')];
+  const problems = [...document.errors, ...document.warnings.filter(isRefusedTag)];
   if (problems.length > 0) throw new CfnYamlError(problems.map((problem) => problem.message.trimEnd()).join('\n'), { cause: problems[0] });
-  refuseYaml11LineBreaks(text, document, lineCounter);
-  const value = convert({ document, lineCounter, aliased: 0, depth: 0, nanKeys: 0 }, document.contents as Node | null);
+  refuseYaml11LineBreaks(text, document, lineCounter, options.meter);
+  // Without an anchor or alias indicator anywhere there is nothing to index.
+  if (/[&*]/.test(text)) indexAliases(document, lineCounter, options.meter);
+  const value = convert(newWalk(document, lineCounter, text.length, options.meter), document.contents as Node | null);
   return { text, document, lineCounter, value };
 }
 

@@ -113,6 +113,14 @@ export function constructTimestamp(source: string, onError: OnError): string {
   return `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction !== 0 ? `.${pad(fraction, 6)}` : ''}${zone}`;
 }
 
+/** Python's `repr` of a float, as json.dumps writes float mapping keys (`1.0`, `Infinity`). */
+export function floatKey(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value < 0 ? '-Infinity' : 'Infinity';
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${Object.is(value, -0) ? '-0' : value}.0`;
+  return String(value);
+}
+
 export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'str';
 
 /** What PyYAML's resolver makes of an untagged plain scalar. */

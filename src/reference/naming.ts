@@ -27,12 +27,20 @@ function collapseSeparators(component: string): string {
   return component.replace(/[._-]{2,}/g, (run) => run[0]!);
 }
 
+/**
+ * `<registry host>/<path>`: the part of a target repository name after the prefix, which says what the repository
+ * holds (`docker.io/library/nginx`, `host.example_5000/x`).
+ */
+export function targetPath(ref: ImageReference): string {
+  const host = collapseSeparators(ref.registry.toLowerCase().replace(':', '_'));
+  return [host, ...ref.repository.split('/').map(collapseSeparators)].join('/');
+}
+
 /** Target ECR repository name for a source image. Throws UnmappableImageError when it cannot fit ECR. */
 export function targetRepositoryName(ref: ImageReference, prefix = DEFAULT_REPOSITORY_PREFIX): string {
   const problem = repositoryPrefixProblem(prefix);
   if (problem) throw new UnmappableImageError(formatImageReference(ref), `RepositoryPrefix "${prefix}" ${problem}`);
-  const host = collapseSeparators(ref.registry.toLowerCase().replace(':', '_'));
-  const name = [prefix, host, ...ref.repository.split('/').map(collapseSeparators)].join('/');
+  const name = `${prefix}/${targetPath(ref)}`;
   if (name.length > ECR_REPOSITORY_NAME_MAX) {
     throw new UnmappableImageError(
       formatImageReference(ref),

@@ -5,12 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTags, readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, DOCKER_MULTI_ARCH, instrumentationTemplate, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION, samTemplate } from './fixtures.js';
-import { describeDeployment, expectAnsweredOnce, expectMirroredImage, expectResponseUrlsKeptSecret, functionOf, platformDigest } from './harness/checks.js';
+import {
+  describeDeployment,
+  expectAnsweredOnce,
+  expectMirroredImage,
+  expectNoMirrorUntagged,
+  expectResponseUrlsKeptSecret,
+  functionOf,
+  platformDigest,
+} from './harness/checks.js';
 import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, OTHER_REGION_ECR_HOST, PRIVATE_HOST, startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
 
 const SCENARIO_TIMEOUT_MS = 180_000;
+
 const PATCHER = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const PATCHER_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/serverless-patcher';
 
@@ -63,6 +72,9 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
 
         await expectMirroredImage(harness, deployment, 'ArmPatcher', { source: patcher, repository: PATCHER_REPOSITORY, architecture: 'arm64' });
         expect(deployment.requests.map((request) => request.answer?.Data?.Platform)).toEqual(['linux/arm64']);
+        // The amd64 mirror of the first scenario keeps its tag: each architecture has its own (MUTABLE repositories).
+        const tags = await expectNoMirrorUntagged(harness, PATCHER_REPOSITORY);
+        expect(tags.get('5.0.1-arm64')).toBe(platformDigest(patcher, 'arm64'));
       },
       SCENARIO_TIMEOUT_MS,
     );

@@ -54,7 +54,8 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       harness.codeBuild.settings.provisioningMs = 12_000;
       try {
         const template = lambdaTemplate([{ logicalId: 'QueuedFunction', imageUri: 'quay.io/poll/alpha:1.0', architecture: 'x86_64' }], {
-          metadata: { SysdigImageFix: { RepositoryPrefix: 'queued' } },
+          // Under the stack's prefix (the roles write nowhere else), apart from the first test's repository: a fresh copy.
+          metadata: { SysdigImageFix: { RepositoryPrefix: 'sysdig-image-fix/queued' } },
         });
         const deployment = await harness.deployer.createStack('poll-queued', { template });
         expect(deployment.status, describeDeployment(deployment)).toBe('CREATE_COMPLETE');

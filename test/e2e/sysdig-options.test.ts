@@ -14,6 +14,7 @@ import {
   AMD64_ONLY,
   DOCKER_MULTI_ARCH,
   instrumentationTemplate,
+  lambdaTemplate,
   MULTI_ARCH_WITH_ATTESTATION,
   orchestratorTemplate,
   withoutTransform,
@@ -24,6 +25,7 @@ import {
   expectAnsweredOnce,
   expectCleanInvocations,
   expectMirroredImage,
+  expectNoMirrorUntagged,
   expectPlatformImageAt,
   expectPublishedImageAt,
   mirrorReadBy,
@@ -224,6 +226,24 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           });
           created = deployment;
           mirrorIds = ids;
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+
+      it(
+        'the same agent image as a Lambda function image: its linux/amd64 mirror gets its own tag beside the whole index',
+        async () => {
+          expect(created?.status, 'the create scenario must have passed').toBe('CREATE_COMPLETE');
+          const deployment = await harness.deployer.createStack('agent-as-function', {
+            template: lambdaTemplate([{ logicalId: 'AgentFunction', imageUri: AGENT, architecture: 'x86_64' }]),
+          });
+
+          await expectMirroredImage(harness, deployment, 'AgentFunction', { source: agent, repository: AGENT_REPOSITORY, architecture: 'x86_64' });
+          // Both kinds of mirror of quay.io/sysdig/workload-agent:5.0.1 keep a tag of their own (issue 16: they shared
+          // 5.0.1, and the later build left the other image untagged). The platform was already in the repository, as
+          // a child of the index, without a tag: the build gave it one.
+          const tags = await expectNoMirrorUntagged(harness, AGENT_REPOSITORY);
+          expect(Object.fromEntries(tags)).toEqual({ '5.0.1': platformDigest(agent, 'x86_64'), '5.0.1-all': agent.pushed.digest });
         },
         SCENARIO_TIMEOUT_MS,
       );

@@ -178,19 +178,26 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('macro stack tem
     }
   });
 
-  it('the inline code loads as CommonJS index.js exporting handler, as Lambda loads a ZipFile', () => {
+  it('the inline code loads as CommonJS index.js exporting handler, as Lambda loads a ZipFile, and needs no package beside it', () => {
+    // Every package a bundle needs is inside it (the mirror's AWS SDK too: the version the tests ran, not the runtime's):
+    // loaded from a folder with no node_modules above it, it asks Node for nothing but Node's own modules.
+    const probe = [
+      "const Module = require('node:module');",
+      'const external = [];',
+      'const load = Module._load;',
+      'Module._load = function (request, ...rest) { if (!Module.isBuiltin(request) && !/^[./]/.test(request)) external.push(request); return load.call(this, request, ...rest); };',
+      'const m = require(process.argv[1]);',
+      'process.stdout.write(JSON.stringify({ handler: typeof m.handler, external }));',
+    ].join('\n');
     for (const [id, resource] of Object.entries(resourcesOf(stackSet)).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
       const properties = resource.Properties as JsonObject;
       expect(properties.Handler).toBe('index.handler');
       const dir = mkdtempSync(join(workDir, 'zipfile-'));
       writeFileSync(join(dir, 'index.js'), (properties.Code as JsonObject).ZipFile as string);
-      // The runtime provides @aws-sdk/*; here the project's node_modules stand in for it.
-      const loaded = spawnSync(process.execPath, ['-e', 'const m = require(process.argv[1]); process.stdout.write(typeof m.handler)', join(dir, 'index.js')], {
-        encoding: 'utf8',
-        env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
-      });
+      const { NODE_PATH: _unused, ...env } = process.env;
+      const loaded = spawnSync(process.execPath, ['-e', probe, join(dir, 'index.js')], { encoding: 'utf8', cwd: dir, env });
       expect(loaded.stderr, id).toBe('');
-      expect(loaded.stdout, id).toBe('function');
+      expect(JSON.parse(loaded.stdout), id).toEqual({ handler: 'function', external: [] });
     }
   });
 

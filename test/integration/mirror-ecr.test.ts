@@ -155,13 +155,13 @@ describe.skipIf(!haveTools(TOOLS.moto))('Function: createAwsPorts (ECR through t
     expect(policy).toEqual({ Version: '2012-10-17', Statement: [ours] });
   });
 
-  it('tells whether the repository holds a digest', async () => {
+  it('tells whether the repository holds a digest, and its tags', async () => {
     const ports = createAwsPorts(mirrorConfig(), { clients: { ecr } });
     await ports.ensureRepository({ repositoryName: REPOSITORY, imageTagMutability: 'MUTABLE', kmsKeyArn: undefined, tags: {} }, unboundedCall());
-    expect(await ports.imageExists(REPOSITORY, DIGEST, unboundedCall())).toBe(false);
+    expect(await ports.imageTags(REPOSITORY, DIGEST, unboundedCall())).toBeUndefined();
     await putImageWithDigest(ecr);
-    expect(await ports.imageExists(REPOSITORY, DIGEST, unboundedCall())).toBe(true);
-    expect(await ports.imageExists(REPOSITORY, `sha256:${'00'.repeat(32)}`, unboundedCall())).toBe(false);
+    expect(await ports.imageTags(REPOSITORY, DIGEST, unboundedCall())).toEqual(['6.2.0']);
+    expect(await ports.imageTags(REPOSITORY, `sha256:${'00'.repeat(32)}`, unboundedCall())).toBeUndefined();
   });
 
   it('hands the registry client ECR credentials from GetAuthorizationToken', async () => {

@@ -11,6 +11,7 @@ import { main } from '../../src/cli/main.js';
 import { canonicalJson } from '../../src/values.js';
 import { comparable, readWithCfnLint, type OracleReading } from '../support/cfn-yaml-oracle.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
+import { YAML_SHAPES } from '../support/yaml-shapes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const REAL_TEMPLATES = new URL('../../../shared/real-templates/', import.meta.url).pathname;
@@ -357,12 +358,19 @@ const EDGE_CASES = [
   '? [1]\n: x\n',
   '? !Ref a\n: 1\n',
   'a: &x 1\nb: *x\n',
+  // aliases as keys, an anchor defined twice, an alias inside the node it names (PyYAML refuses the last two)
+  'k: &k key\nm: {*k : 1}\nn:\n  *k : 2\n  other: *k\n',
+  'a: &x 1\nb: *x\nc: &x 2\nd: *x\n',
+  'c: &x [2, *x]\n',
+  'c: &x {a: {b: *x}}\n',
   'a: |\n  0755\n  yes\nb: >-\n  folded\n  text\n',
   // LS, PS, NEL: line breaks in YAML 1.1, plain characters in 1.2 (LS and PS are kept inside quotes; NEL inside
   // quotes, which PyYAML folds into a space, is refused by the CLI: test/unit/cli/cfn-yaml.test.ts)
   'a: "x\u2028y"\nb: \'x\u2029y\'\n',
   'a: x\u0085b\n',
   'a: x\u2028y\n',
+  // the shapes of the reading benchmark (bench/yaml-read-section.ts), small
+  ...Object.values(YAML_SHAPES).map((shape) => shape(4_000)),
 ];
 
 const haveTemplates = existsSync(REAL_TEMPLATES);

@@ -15,6 +15,7 @@ import type { CreateOrUpdateRequest } from '../cfn/events.js';
 import { copiedArchitecture, type CopyPlan, isAllPlatforms, type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
+import { namingFor } from '../core/naming.js';
 
 /** What one invocation waits on: the request, its build, and what the build was started for. */
 export interface WaitState {
@@ -108,7 +109,7 @@ export function waitStateFromBuild(
 
   let plan: MirrorPlan;
   try {
-    plan = knownPlan ?? planMirror(parseProperties(request.ResourceProperties), config, config.defaultRepositoryPrefix);
+    plan = knownPlan ?? planMirror(parseProperties(request.ResourceProperties), config, config.defaultRepositoryPrefix, namingFor(request.RequestType));
   } catch (error) {
     return { problem: `the request's properties do not plan a copy (${error instanceof Error ? error.message : String(error)})` };
   }

@@ -3,6 +3,7 @@
 // unchanged id otherwise.
 import { UnmappableImageError } from '../../reference/index.js';
 import { describeError, MirrorError, RegistryCredentialsError } from '../core/errors.js';
+import { describeRefusal } from '../core/naming.js';
 import { attributesFor, type MirrorPlan } from '../core/plan.js';
 import type { DeleteRequest, InvalidEvent } from './events.js';
 import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from './response.js';
@@ -53,8 +54,10 @@ export function failureAnswer(request: { RequestType?: unknown; RequestId: strin
   };
 }
 
+/** A SUCCESS answer; an Update copied to another repository than its properties name says so (core/naming.ts). */
 export function success(plan: MirrorPlan, imageUri: string, reason: string): Outcome {
-  return answered({ status: 'SUCCESS', physicalResourceId: imageUri, reason, data: attributesFor(plan, imageUri) });
+  const renamed = plan.kind === 'copy' && plan.renamed !== undefined ? `. ${describeRefusal(plan.renamed, plan.sourceImage)}; mirrored there` : '';
+  return answered({ status: 'SUCCESS', physicalResourceId: imageUri, reason: `${reason}${renamed}`, data: attributesFor(plan, imageUri) });
 }
 
 /** Delete keeps the image (running functions and other stacks may use it): nothing to call. */

@@ -18,6 +18,7 @@ import {
   attributesFromPhysicalId,
   copiedImageUri,
   describePlatforms,
+  holdsItsTag,
   isAllPlatforms,
   keptImageUri,
   planMirror,
@@ -28,6 +29,7 @@ import {
   type KeepPlan,
   type MirrorPlan,
 } from './plan.js';
+import { namingFor } from './naming.js';
 import { lambdaPullStatement } from './policy.js';
 import type { MirrorPorts } from '../ports/types.js';
 import { followsSourceTag, type MirrorRequestInput, parseProperties } from './properties.js';
@@ -38,16 +40,17 @@ import { describeRefusal } from '../registry/guard.js';
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;
 
-function planFor(properties: unknown, config: MirrorConfig): MirrorPlan {
-  return planMirror(parseProperties(properties), config, config.defaultRepositoryPrefix);
-}
-
-/** Update whose effective properties did not change: same physical id and Data, no build. */
-function unchangedUpdate(request: CreateOrUpdateRequest, plan: MirrorPlan, config: MirrorConfig): Outcome | undefined {
+/**
+ * Update whose effective properties did not change: same physical id and Data, no build. Names are taken as given
+ * (naming.ts): an Update that writes nothing may keep a repository name written before names were checked.
+ */
+function unchangedUpdate(request: CreateOrUpdateRequest, input: MirrorRequestInput, config: MirrorConfig): Outcome | undefined {
   if (request.RequestType !== 'Update' || isPlaceholderPhysicalId(request.PhysicalResourceId)) return undefined;
   let oldPlan: MirrorPlan;
+  let plan: MirrorPlan;
   try {
-    oldPlan = planFor(request.OldResourceProperties, config);
+    oldPlan = planMirror(parseProperties(request.OldResourceProperties), config, config.defaultRepositoryPrefix, 'as-given');
+    plan = planMirror(input, config, config.defaultRepositoryPrefix, 'as-given');
   } catch {
     return undefined;
   }
@@ -233,12 +236,16 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   if (started !== undefined) return waitForBuild(started, ports, invocation);
   const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
+  // The tag is chosen only now: in IMMUTABLE repositories it names the digest just resolved.
+  const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
   if (expectedDigest !== undefined) {
     try {
-      if (await ctx.budget.call('ECR DescribeImages', ctx.timing.awsCallTimeoutMs, (call) => ports.imageExists(plan.repositoryName, expectedDigest, call))) {
+      const tags = await ctx.budget.call('ECR DescribeImages', ctx.timing.awsCallTimeoutMs, (call) => ports.imageTags(plan.repositoryName, expectedDigest, call));
+      if (tags !== undefined && holdsItsTag(copy, ctx.config.imageTagMutability, tags)) {
         const imageUri = copiedImageUri(plan, expectedDigest);
         return success(plan, imageUri, `${imageUri} already holds ${plan.sourceImage} (${describePlatforms(plan)}); no copy needed`);
       }
+      if (tags !== undefined) ctx.log.info('the image is in the repository without its tag; the build tags it', { targetImage: copy.targetImage });
     } catch (error) {
       ctx.log.warn('could not check the target for the image; copying it', { repositoryName: plan.repositoryName, error });
     }
@@ -246,8 +253,6 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   if (ports.now() >= deadline) {
     throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
   }
-  // The tag is chosen only now: in IMMUTABLE repositories it names the digest just resolved.
-  const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
   const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
   const buildId = await startBuild(wait, ports, ctx);
   return waitForBuild({ ...wait, buildId }, ports, invocation);
@@ -258,10 +263,11 @@ export async function createOrUpdate(request: CreateOrUpdateRequest, input: Mirr
   const startedAt = ports.now();
   const ctx = forInvocation(invocation, ports);
   try {
-    const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix);
     // Refresh: a tag is read again on every Update; an unchanged digest still gives the same answer (fast path).
-    const unchanged = followsSourceTag(input) ? undefined : unchangedUpdate(request, plan, ctx.config);
+    const unchanged = followsSourceTag(input) ? undefined : unchangedUpdate(request, input, ctx.config);
     if (unchanged !== undefined) return unchanged;
+    const plan = planMirror(input, ctx.config, ctx.config.defaultRepositoryPrefix, namingFor(request.RequestType));
+    if (plan.kind === 'copy' && plan.renamed) ctx.log.warn('the repository name the request gives is refused; mirroring to the expected one', { ...plan.renamed });
     if (plan.kind === 'keep') return await keepSource(plan, ports, ctx);
     const refused = ecrSourceProblem(sourceReference(plan), ctx.config);
     if (refused !== undefined) throw new SourceImageError(plan.sourceImage, refused);

@@ -9,12 +9,12 @@ import {
   isUsableByLambda,
   parseImageReference,
   pinnedReference,
-  targetRepositoryName,
   targetTag,
   tryParseImageReference,
   type ImageReference,
 } from '../../reference/index.js';
 import type { ImageTagMutability, MirrorLocation } from './config.js';
+import { type NamingMode, type NamingRefusal, targetRepository } from './naming.js';
 import type { MirrorRequestInput } from './properties.js';
 
 /** `linux/amd64` or `linux/arm64`. */
@@ -56,7 +56,7 @@ export type KeepPlan = {
 } & PlatformChoice;
 
 /**
- * How the target tag was chosen (see {@link mirrorTargetTag}): the source tag (MUTABLE repositories), the platform
+ * How the target tag was chosen (see {@link mirrorTargetTag}): from the source tag (MUTABLE repositories), the platform
  * digest (IMMUTABLE), or the source tag plus the architecture (IMMUTABLE, platform digest unknown); for a whole image,
  * the digest of its top manifest (IMMUTABLE) or the source tag plus `-all` (IMMUTABLE, that digest unknown).
  */
@@ -75,6 +75,8 @@ interface CopyTarget {
   readonly targetImage: string;
   /** Set by {@link withTargetTag}; absent means 'source-tag' (what {@link planMirror} gives). */
   readonly targetTagKind?: TargetTagKind;
+  /** The request's RepositoryName or RepositoryPrefix this Update's copy does not use (naming.ts); absent: it uses it. */
+  readonly renamed?: NamingRefusal;
 }
 
 /** Copy one platform manifest of the source (chosen from its index), digest preserved. */
@@ -89,27 +91,36 @@ export type MirrorPlan = KeepPlan | CopyPlan;
 
 export type MirrorData = Record<(typeof MirrorAttribute)[keyof typeof MirrorAttribute], string>;
 
-/** Throws UnmappableImageError when the derived repository name cannot fit ECR. */
-export function planMirror(input: MirrorRequestInput, location: MirrorLocation, defaultPrefix: string): MirrorPlan {
+/**
+ * `stackPrefix`: the macro stack's RepositoryPrefix, under which every copy lands; `naming`: what a RepositoryName or
+ * RepositoryPrefix that does not name the source there does (naming.ts). Throws RepositoryNameError (`refuse`), and
+ * UnmappableImageError when the derived repository name cannot fit ECR. A kept source writes nothing: no name is checked.
+ */
+export function planMirror(input: MirrorRequestInput, location: MirrorLocation, stackPrefix: string, naming: NamingMode = 'refuse'): MirrorPlan {
   const choice: PlatformChoice =
     input.platforms === ALL_PLATFORMS ? { platform: ALL_PLATFORMS } : { architecture: input.architecture, platform: platformName(input.architecture) };
   const base = { sourceImage: input.sourceImage, ...choice };
   if (isUsableByLambda(input.source, location)) return { kind: 'keep', ...base, sourceLiteral: input.sourceLiteral };
-  const repositoryName = input.repositoryName ?? targetRepositoryName(input.source, input.repositoryPrefix ?? defaultPrefix);
+  const { name: repositoryName, renamed } = targetRepository(input, stackPrefix, naming);
   const repositoryUri = `${ecrRegistryHost(location.accountId, location.region, location.urlSuffix)}/${repositoryName}`;
-  return { kind: 'copy', ...base, repositoryName, repositoryUri, targetImage: `${repositoryUri}:${targetTag(input.source)}` };
+  const { tag } = mirrorTargetTag(input.source, copiedArchitecture(choice), 'MUTABLE', undefined);
+  return { kind: 'copy', ...base, repositoryName, repositoryUri, targetImage: `${repositoryUri}:${tag}`, ...(renamed ? { renamed } : {}) };
 }
 
 /** Tags are at most 128 characters. */
 const TAG_MAX = 128;
 
 /**
- * The tag the build pushes. MUTABLE (the default): the source tag, `sha256-<hex>` for a digest-only source
- * (DESIGN.md, `targetTag`). IMMUTABLE: a tag can never move, so it names the content: `sha256-<hex>` of the digest
- * copied (the platform manifest's, or for all platforms the index's), unique per architecture and per build of an
- * upstream tag; when the mirror function could not resolve that digest (the build resolves the source itself),
- * `<source tag>-<amd64|arm64|all>`, which still separates the architectures but collides when the upstream tag moves
- * (the build then fails saying so).
+ * The tag the build pushes: the one rule for every mirror, such that two mirrors of different content never share a
+ * tag (the one a later build took would leave the other untagged, and "expire untagged images" lifecycle rules delete
+ * such images, functions still running on them or not).
+ * - IMMUTABLE, digest known: `sha256-<hex>` of the digest copied (the platform manifest's; for all platforms the
+ *   index's). The tag names the content itself, so it never has to move.
+ * - Otherwise the source tag (for a digest-only source `sha256-<hex>` of that digest) and what the mirror holds:
+ *   nothing added for one linux/amd64 platform in MUTABLE repositories (the tag such mirrors always had), `-amd64` for
+ *   it in IMMUTABLE ones, `-arm64` for linux/arm64, `-all` for the whole image (`Platforms: all`), cut to 128
+ *   characters. In MUTABLE repositories the tag follows the source tag: a later mirror of a moved upstream tag takes
+ *   it over. In IMMUTABLE ones a tag that already holds other content fails the build (the upstream tag moved).
  */
 export function mirrorTargetTag(
   source: ImageReference,
@@ -118,12 +129,24 @@ export function mirrorTargetTag(
   copiedDigest: string | undefined,
 ): { tag: string; kind: TargetTagKind } {
   const all = architecture === ALL_PLATFORMS;
-  if (mutability === 'MUTABLE') return { tag: targetTag(source), kind: 'source-tag' };
-  if (copiedDigest !== undefined) {
+  if (mutability === 'IMMUTABLE' && copiedDigest !== undefined) {
     return { tag: targetTag({ registry: source.registry, repository: source.repository, digest: copiedDigest }), kind: all ? 'image-digest' : 'platform-digest' };
   }
-  const suffix = `-${all ? ALL_PLATFORMS : platformOf(architecture).architecture}`;
-  return { tag: `${targetTag(source).slice(0, TAG_MAX - suffix.length)}${suffix}`, kind: all ? 'source-tag-all' : 'source-tag-arch' };
+  const held = all ? ALL_PLATFORMS : platformOf(architecture).architecture;
+  const suffix = held === 'amd64' && mutability === 'MUTABLE' ? '' : `-${held}`;
+  const tag = `${targetTag(source).slice(0, TAG_MAX - suffix.length)}${suffix}`;
+  return { tag, kind: mutability === 'MUTABLE' ? 'source-tag' : all ? 'source-tag-all' : 'source-tag-arch' };
+}
+
+/**
+ * Whether an image already in the repository (`tags`: its tags) needs no build. An image without a tag (a platform
+ * that arrived as a child of a whole-image mirror, or one whose tag a later mirror took) would be left to "expire
+ * untagged" lifecycle rules, so a build gives it its tag. IMMUTABLE: the image must hold its own content tag (adding it
+ * never moves another image's). MUTABLE: any tag will do; its tag follows the source tag, and taking it back for
+ * tagged older content would untag the newer.
+ */
+export function holdsItsTag(plan: CopyPlan, mutability: ImageTagMutability, tags: readonly string[]): boolean {
+  return mutability === 'MUTABLE' ? tags.length > 0 : tags.includes(plan.targetImage.slice(plan.repositoryUri.length + 1));
 }
 
 /** The architecture copied, or `all`: the ARCHITECTURE a build gets (the buildspec's `--all` path for `all`). */

@@ -14,7 +14,7 @@ import { sendOptions } from './sdk.js';
 import type { AwsPorts } from './types.js';
 
 /** The ECR ports over one client (made on first use by `client`). */
-export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureRepository' | 'ensureRepositoryPolicy' | 'imageExists'> {
+export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureRepository' | 'ensureRepositoryPolicy' | 'imageTags'> {
   return {
     async ensureRepository(spec, call) {
       try {
@@ -48,12 +48,12 @@ export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureReposit
       return 'written';
     },
 
-    async imageExists(repositoryName, digest, call) {
+    async imageTags(repositoryName, digest, call) {
       try {
         const answer = await client().send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }), sendOptions(call));
-        return (answer.imageDetails ?? []).some((image) => image.imageDigest === digest);
+        return (answer.imageDetails ?? []).find((image) => image.imageDigest === digest)?.imageTags ?? undefined;
       } catch (error) {
-        if (awsErrorName(error) === 'ImageNotFoundException') return false;
+        if (awsErrorName(error) === 'ImageNotFoundException') return undefined;
         throw error;
       }
     },

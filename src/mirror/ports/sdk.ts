@@ -4,7 +4,8 @@ import type { CallContext } from '../core/budget.js';
 /**
  * Every SDK client: a bounded connection and request time and few attempts (the SDK defaults wait
  * indefinitely for a silent endpoint). Each call also gets its budget's abortSignal, which bounds the
- * whole call, retries included. `throwOnRequestTimeout`: newer SDKs only warn on a request timeout otherwise.
+ * whole call, retries included. `throwOnRequestTimeout`: newer SDKs only warn on a request timeout otherwise (and older
+ * ones do not know the setting: the bundle carries the SDK these settings are tested with, scripts/build.ts).
  */
 export const SDK_CLIENT_SETTINGS = {
   maxAttempts: 3,

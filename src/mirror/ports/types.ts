@@ -124,8 +124,8 @@ export interface AwsPorts {
   ensureRepository(spec: RepositorySpec, call: CallContext): Promise<'created' | 'existed'>;
   /** Merges `statement` into the repository policy; writes only when that changes it. */
   ensureRepositoryPolicy(repositoryName: string, statement: PolicyStatement, call: CallContext): Promise<'written' | 'unchanged'>;
-  /** True when the repository holds a manifest with this digest. */
-  imageExists(repositoryName: string, digest: string, call: CallContext): Promise<boolean>;
+  /** The tags of the repository's manifest with this digest (none: []), or undefined when it holds no such manifest. */
+  imageTags(repositoryName: string, digest: string, call: CallContext): Promise<readonly string[] | undefined>;
   /** StartBuild; resolves to the build id. */
   startBuild(input: StartBuildInput, call: CallContext): Promise<string>;
   /** The newest builds of the project (one ListBuildsForProject page), with their details. */

@@ -6,7 +6,7 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { expect } from 'vitest';
 import { SINGLE_MANIFEST_TYPES } from '../../support/media-types.js';
 import { ecrClientFor } from '../../support/moto.js';
-import { readBlob, readConfig, readManifest } from '../../support/oci-reader.js';
+import { listTags, readBlob, readConfig, readManifest } from '../../support/oci-reader.js';
 import type { CustomResourceRequest, DeployedFunction, Deployment } from './deploy.js';
 import type { JsonObject } from './intrinsics.js';
 import type { Harness, SourceImage } from './harness.js';
@@ -199,4 +199,18 @@ export function expectResponseUrlsKeptSecret(harness: Harness): { urls: number; 
     }
   }
   return { urls: issued.length, places: places.length };
+}
+
+/**
+ * Every image pushed into `repository` under a tag still has one (issue 16: two kinds of mirror shared a tag, and the
+ * later build left the earlier image untagged, which "expire untagged" lifecycle rules delete). Returns tag -> digest.
+ */
+export async function expectNoMirrorUntagged(harness: Harness, repository: string): Promise<Map<string, string>> {
+  const tags = await listTags(harness.target.url, repository, harness.ecrCredentials);
+  const held = new Map<string, string>();
+  for (const tag of tags) held.set(tag, (await readManifest(harness.target.url, repository, tag, harness.ecrCredentials)).digest);
+  const pushedUnderTag = harness.ecrProxy.registered().filter((entry) => entry.repository === repository && !entry.reference.startsWith('sha256:'));
+  expect(pushedUnderTag.length).toBeGreaterThan(0);
+  for (const entry of pushedUnderTag) expect([...held.values()], `${entry.digest} (pushed as ${entry.reference}) lost its tag`).toContain(entry.digest);
+  return held;
 }

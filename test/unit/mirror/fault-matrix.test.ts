@@ -178,7 +178,7 @@ describe('Fault matrix: one answer or one hand-over before the budget, whatever 
             fails = silent('Lambda.');
             break;
           case 'response PUT black hole':
-            s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+            s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'] } });
             break;
           default:
             // The build resolves the source itself; it is still running when short budgets run out.

@@ -107,7 +107,7 @@ describe('Function: handler (bad properties)', () => {
   it('answers FAILED when the derived repository name cannot fit ECR', async () => {
     const url = s.newUrl();
     const longPath = Array.from({ length: 5 }, (_, i) => `component-${i}-${'x'.repeat(30)}`).join('/');
-    await s.harness.invoke(createEvent(url, { SourceImage: `quay.io/${longPath}:1`, RepositoryPrefix: 'p'.repeat(60) }));
+    await s.harness.invoke(createEvent(url, { SourceImage: `quay.io/${longPath}:1`, RepositoryPrefix: `sysdig-image-fix/${'p'.repeat(60)}` }));
     const answer = onlyAnswer(s.server, url);
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain('ECR allows 256');

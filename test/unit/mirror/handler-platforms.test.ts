@@ -28,7 +28,7 @@ describe('Function: handler (Platforms: all)', () => {
 
     expect(buildEnvironment(s)).toEqual({
       SOURCE_IMAGE: `quay.io/sysdig/workload-agent@${AGENT_INDEX}`,
-      TARGET_IMAGE: `${AGENT_REPOSITORY_URI}:6.2.0`,
+      TARGET_IMAGE: `${AGENT_REPOSITORY_URI}:6.2.0-all`,
       ARCHITECTURE: 'all',
       SYSDIG_IMAGE_FIX_BINDING: expect.stringContaining('"platforms":"all"'),
     });
@@ -64,7 +64,7 @@ describe('Function: handler (Platforms: all)', () => {
 
   it('takes the fast path when the target already holds the index digest: no build', async () => {
     addAgent();
-    s.world.addRepository(AGENT_REPOSITORY, { images: [AGENT_INDEX] });
+    s.world.addRepository(AGENT_REPOSITORY, { tags: { [AGENT_INDEX]: ['6.2.0-all'] } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, allProperties));
 

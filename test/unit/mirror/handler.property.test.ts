@@ -139,7 +139,7 @@ function setUp(world: AwsWorld, sc: Scenario): Properties {
   world.addImage(IN_REGION, { digests: { x86_64: digestOf('worker') } });
   world.secretString = JSON.stringify({ 'registry.example.com': { username: 'u', password: 'pw-123456' } });
   if (sc.target === 'repository') world.addRepository(TARGET_REPOSITORY);
-  if (sc.target === 'image') world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64, SOURCE_ARM64] });
+  if (sc.target === 'image') world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'], [SOURCE_ARM64]: ['6.2.0-arm64'] } });
   if (sc.target === 'foreign-policy') {
     world.addRepository(TARGET_REPOSITORY, {
       policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Other', Effect: 'Deny', Principal: '*', Action: 'ecr:*' }] }),

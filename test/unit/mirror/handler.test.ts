@@ -111,7 +111,7 @@ describe('Function: handler (Create)', () => {
   });
 
   it('answers at once without a build when the target already holds the digest', async () => {
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'] } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, baseProperties));
     const answer = onlyAnswer(s.server, url);
@@ -134,13 +134,16 @@ describe('Function: handler (Create)', () => {
     expect(env.SOURCE_IMAGE!.value).toBe(`quay.io/sysdig/serverless-patcher@${SOURCE_ARM64}`);
   });
 
-  it('names the target from RepositoryPrefix or takes RepositoryName as given', async () => {
+  it('names the target from RepositoryPrefix or takes RepositoryName when it names the source under the stack prefix', async () => {
     const prefixed = s.newUrl();
-    await s.harness.invoke(createEvent(prefixed, { ...baseProperties, RepositoryPrefix: 'mirrors' }));
-    expect(onlyAnswer(s.server, prefixed).Data.RepositoryName).toBe('mirrors/quay.io/sysdig/serverless-patcher');
+    await s.harness.invoke(createEvent(prefixed, { ...baseProperties, RepositoryPrefix: 'sysdig-image-fix/mirrors' }));
+    expect(onlyAnswer(s.server, prefixed).Data.RepositoryName).toBe('sysdig-image-fix/mirrors/quay.io/sysdig/serverless-patcher');
     const named = s.newUrl();
-    await s.harness.invoke(createEvent(named, { ...baseProperties, RepositoryName: 'team/patcher' }));
-    expect(onlyAnswer(s.server, named).Data).toMatchObject({ RepositoryName: 'team/patcher', RepositoryUri: `${ECR_HOST}/team/patcher` });
+    await s.harness.invoke(createEvent(named, { ...baseProperties, RepositoryName: 'sysdig-image-fix/team/quay.io/sysdig/serverless-patcher' }));
+    expect(onlyAnswer(s.server, named).Data).toMatchObject({
+      RepositoryName: 'sysdig-image-fix/team/quay.io/sysdig/serverless-patcher',
+      RepositoryUri: `${ECR_HOST}/sysdig-image-fix/team/quay.io/sysdig/serverless-patcher`,
+    });
   });
 
   it('creates repositories with the configured tag mutability and KMS key', async () => {
@@ -171,11 +174,36 @@ describe('Function: handler (Create)', () => {
 
   it('with IMMUTABLE repositories an image already mirrored is still answered at once, without a build', async () => {
     s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: [SOURCE_AMD64.replace(':', '-')] } });
     const url = s.newUrl();
     await s.harness.invoke(createEvent(url, baseProperties));
     expect(onlyAnswer(s.server, url)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
     expect(s.world.codeBuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+  });
+
+  it('with IMMUTABLE repositories an image there without its tag (a child of a whole-image mirror) gets it from a build', async () => {
+    s.reconfigure({ env: { IMAGE_TAG_MUTABILITY: 'IMMUTABLE' } });
+    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, baseProperties));
+    expect(onlyAnswer(s.server, url)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+    const [start] = s.world.codeBuild.commandCalls(StartBuildCommand);
+    expect(environmentOf(start!.args[0].input).TARGET_IMAGE!.value).toBe(`${TARGET_REPOSITORY_URI}:${SOURCE_AMD64.replace(':', '-')}`);
+    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual([SOURCE_AMD64.replace(':', '-')]);
+  });
+
+  it('with MUTABLE repositories an image already there with any tag is answered at once; an untagged one gets its tag from a build', async () => {
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.1.9'] } });
+    const tagged = s.newUrl();
+    await s.harness.invoke(createEvent(tagged, baseProperties));
+    expect(onlyAnswer(s.server, tagged)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+    expect(s.world.codeBuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+
+    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    const untagged = s.newUrl();
+    await s.harness.invoke(createEvent(untagged, baseProperties));
+    expect(onlyAnswer(s.server, untagged)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
+    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual(['6.2.0']);
   });
 
   it('keeps a foreign statement of an existing repository policy and writes ours once', async () => {
@@ -332,7 +360,7 @@ describe('Function: handler (answering)', () => {
   const s = useScenario();
 
   it('retries a response PUT that fails twice and then succeeds, with backoff', async () => {
-    s.world.addRepository(TARGET_REPOSITORY, { images: [SOURCE_AMD64] });
+    s.world.addRepository(TARGET_REPOSITORY, { tags: { [SOURCE_AMD64]: ['6.2.0'] } });
     const url = s.newUrl();
     s.server.failNextPuts(2);
     await s.harness.invoke(createEvent(url, baseProperties));

@@ -153,7 +153,8 @@ describe('Property: mirrors follow the order and conditions of their sites', () 
         }
         for (const warning of result.warnings) seen.add(warning.message.includes('circular') ? 'cycle avoided' : 'conditional target avoided');
       }),
-      { numRuns: RUNS },
+      // A fixed seed: whether every case is reached must not depend on the run (a cycle is rare at 200 random runs).
+      { numRuns: Math.max(RUNS, 600), seed: 20261205 },
     );
     expect([...seen].sort()).toEqual(['combined condition', 'conditional target avoided', 'cycle avoided', 'site condition', 'unconditional', 'waits', 'waits for nothing']);
   });

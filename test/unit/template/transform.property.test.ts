@@ -301,7 +301,8 @@ describe('Function: transform (properties over random templates)', () => {
         seen.add(result.ok ? 'ok' : 'failed');
         for (const site of result.sites) seen.add(site.verdict);
       }),
-      { numRuns: RUNS },
+      // A fixed seed: whether every verdict is reached must not depend on the run.
+      { numRuns: RUNS, seed: 20261205 },
     );
     expect([...seen].sort()).toEqual(['deploy-time', 'failed', 'keep', 'mirror', 'ok', 'skip']);
   });

@@ -93,6 +93,41 @@ describe('Function: waitStateFromBuild', () => {
   });
 });
 
+describe('Function: waitStateFromBuild (a renamed Update)', () => {
+  // An Update whose RepositoryName is not its source's copies to the source's own repository (core/naming.ts); the
+  // continuation re-plans the same way from the request, so the build into that repository vouches for it.
+  const update = {
+    ...request,
+    RequestType: 'Update',
+    PhysicalResourceId: `${REPOSITORY}@${DIGEST}`,
+    ResourceProperties: { ...request.ResourceProperties, RepositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher' },
+    OldResourceProperties: request.ResourceProperties,
+  } as CreateOrUpdateRequest;
+  const renamed: WaitState = {
+    ...state,
+    request: update,
+    plan: {
+      ...state.plan,
+      renamed: {
+        property: 'RepositoryName',
+        given: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher',
+        stackPrefix: 'sysdig-image-fix',
+        expected: 'sysdig-image-fix/quay.io/a/b',
+      },
+    },
+  };
+
+  it('gives back the wait state of the build into the expected repository', () => {
+    expect(waitStateFromBuild(update, build({ [BINDING_VARIABLE]: bindingVariable(renamed).value }), config)).toEqual({ state: renamed });
+  });
+
+  it('refuses a build into the repository the request named', () => {
+    const named = `${ECR}/sysdig-image-fix/quay.io/sysdig/serverless-patcher`;
+    const report = build({ [BINDING_VARIABLE]: bindingVariable(renamed).value, TARGET_IMAGE: `${named}:1` });
+    expect(waitStateFromBuild(update, report, config)).toEqual({ problem: `build copy:1 pushes elsewhere than ${REPOSITORY}` });
+  });
+});
+
 describe('Function: waitStateFromBuild (Platforms: all)', () => {
   const INDEX = `sha256:${'c'.repeat(64)}`;
   const allRequest = {

@@ -26,7 +26,7 @@ function plan(properties: Record<string, unknown>, prefix = 'sysdig-image-fix') 
 }
 
 describe('Function: planMirror', () => {
-  it('copies a Quay image to <prefix>/<host>/<path>, keeping the tag', () => {
+  it('copies a Quay image to <prefix>/<host>/<path>, tagged after the source tag and the platform', () => {
     expect(plan({ SourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0', Architecture: 'arm64' })).toEqual({
       kind: 'copy',
       sourceImage: 'quay.io/sysdig/serverless-patcher:6.2.0',
@@ -34,14 +34,14 @@ describe('Function: planMirror', () => {
       platform: 'linux/arm64',
       repositoryName: 'sysdig-image-fix/quay.io/sysdig/serverless-patcher',
       repositoryUri: `${ECR}/sysdig-image-fix/quay.io/sysdig/serverless-patcher`,
-      targetImage: `${ECR}/sysdig-image-fix/quay.io/sysdig/serverless-patcher:6.2.0`,
+      targetImage: `${ECR}/sysdig-image-fix/quay.io/sysdig/serverless-patcher:6.2.0-arm64`,
     });
   });
 
-  it('tags a digest-only source sha256-<hex> and uses the resource prefix over the default', () => {
-    const copy = plan({ SourceImage: `ghcr.io/org/tool@sha256:${HEX}`, RepositoryPrefix: 'mirrors' }, 'ignored') as CopyPlan;
-    expect(copy.repositoryName).toBe('mirrors/ghcr.io/org/tool');
-    expect(copy.targetImage).toBe(`${ECR}/mirrors/ghcr.io/org/tool:sha256-${HEX}`);
+  it('tags a digest-only source sha256-<hex> and uses the resource prefix (under the stack prefix) over the stack prefix', () => {
+    const copy = plan({ SourceImage: `ghcr.io/org/tool@sha256:${HEX}`, RepositoryPrefix: 'mirrors/team' }, 'mirrors') as CopyPlan;
+    expect(copy.repositoryName).toBe('mirrors/team/ghcr.io/org/tool');
+    expect(copy.targetImage).toBe(`${ECR}/mirrors/team/ghcr.io/org/tool:sha256-${HEX}`);
   });
 
   it('keeps private ECR of this region, any account', () => {
@@ -71,7 +71,7 @@ describe('Function: sameEffectivePlan', () => {
     expect(sameEffectivePlan(base, plan({ SourceImage: 'quay.io/a/b:1', ServiceTimeout: '60', RepositoryName: 'sysdig-image-fix/quay.io/a/b' }))).toBe(true);
     expect(sameEffectivePlan(base, plan({ SourceImage: 'quay.io/a/b:2' }))).toBe(false);
     expect(sameEffectivePlan(base, plan({ SourceImage: 'quay.io/a/b:1', Architecture: 'arm64' }))).toBe(false);
-    expect(sameEffectivePlan(base, plan({ SourceImage: 'quay.io/a/b:1', RepositoryPrefix: 'other' }))).toBe(false);
+    expect(sameEffectivePlan(base, plan({ SourceImage: 'quay.io/a/b:1', RepositoryPrefix: 'sysdig-image-fix/other' }))).toBe(false);
   });
 });
 
@@ -111,10 +111,37 @@ describe('Function: keptImageUri', () => {
 describe('Function: mirrorTargetTag', () => {
   const nginx = parseImageReference('docker.io/library/nginx:1.27');
 
-  it('MUTABLE (the default) keeps the source tag whatever the digest, and sha256-<hex> for a digest-only source', () => {
-    expect(mirrorTargetTag(nginx, 'arm64', 'MUTABLE', ARM64)).toEqual({ tag: '1.27', kind: 'source-tag' });
+  it('MUTABLE (the default) keeps the source tag for linux/amd64 whatever the digest (as mirrors always had it), and adds -arm64 and -all', () => {
+    expect(mirrorTargetTag(nginx, 'x86_64', 'MUTABLE', AMD64)).toEqual({ tag: '1.27', kind: 'source-tag' });
     expect(mirrorTargetTag(nginx, 'x86_64', 'MUTABLE', undefined)).toEqual({ tag: '1.27', kind: 'source-tag' });
-    expect(mirrorTargetTag(parseImageReference(`ghcr.io/org/tool@sha256:${HEX}`), 'x86_64', 'MUTABLE', AMD64).tag).toBe(`sha256-${HEX}`);
+    expect(mirrorTargetTag(nginx, 'arm64', 'MUTABLE', ARM64)).toEqual({ tag: '1.27-arm64', kind: 'source-tag' });
+    expect(mirrorTargetTag(nginx, 'all', 'MUTABLE', `sha256:${HEX}`)).toEqual({ tag: '1.27-all', kind: 'source-tag' });
+    const digestOnly = parseImageReference(`ghcr.io/org/tool@sha256:${HEX}`);
+    expect(mirrorTargetTag(digestOnly, 'x86_64', 'MUTABLE', AMD64).tag).toBe(`sha256-${HEX}`);
+    expect(mirrorTargetTag(digestOnly, 'arm64', 'MUTABLE', ARM64).tag).toBe(`sha256-${HEX}-arm64`);
+    expect(mirrorTargetTag(digestOnly, 'all', 'MUTABLE', undefined).tag).toBe(`sha256-${HEX}-all`);
+  });
+
+  it('gives different content different tags: every kind of mirror of one source, in each mutability', () => {
+    // What a mirror holds: one platform (by architecture) or the whole image, and the digest it copied.
+    const held = [
+      ['x86_64', AMD64],
+      ['arm64', ARM64],
+      ['x86_64', AMD64_REBUILT],
+      ['all', `sha256:${'f'.repeat(64)}`],
+      ['all', `sha256:${'d'.repeat(64)}`],
+    ] as const;
+    for (const source of ['quay.io/sysdig/workload-agent:5.0.1', `quay.io/sysdig/workload-agent@sha256:${HEX}`, `quay.io/sysdig/workload-agent:5.0.1@sha256:${HEX}`]) {
+      const ref = parseImageReference(source);
+      // IMMUTABLE: every content its own tag, whether or not the function read the digest. MUTABLE: every kind its
+      // own tag (a moved upstream tag is the same kind: the tag follows it, by what MUTABLE means).
+      for (const resolved of [true, false]) {
+        const tags = held.map(([architecture, digest]) => mirrorTargetTag(ref, architecture, 'IMMUTABLE', resolved ? digest : undefined).tag);
+        expect(new Set(tags).size, `${source} IMMUTABLE resolved=${resolved}`).toBe(resolved ? held.length : 3);
+      }
+      const mutable = new Map(held.map(([architecture, digest]) => [architecture, mirrorTargetTag(ref, architecture, 'MUTABLE', digest).tag]));
+      expect(new Set(mutable.values()).size, `${source} MUTABLE`).toBe(3);
+    }
   });
 
   it('IMMUTABLE names the platform digest: one tag per architecture and per build of the upstream tag', () => {
@@ -176,7 +203,7 @@ describe('Function: withTargetTag', () => {
 describe('Function: planMirror (Platforms: all)', () => {
   const INDEX = `sha256:${'f'.repeat(64)}`;
 
-  it('plans a whole-image copy: same repository and tag as one platform, no architecture', () => {
+  it('plans a whole-image copy: same repository as one platform, its own tag, no architecture', () => {
     const whole = plan({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0', Platforms: 'all' });
     expect(whole).toEqual({
       kind: 'copy',
@@ -184,9 +211,20 @@ describe('Function: planMirror (Platforms: all)', () => {
       platform: 'all',
       repositoryName: 'sysdig-image-fix/quay.io/sysdig/workload-agent',
       repositoryUri: `${ECR}/sysdig-image-fix/quay.io/sysdig/workload-agent`,
-      targetImage: `${ECR}/sysdig-image-fix/quay.io/sysdig/workload-agent:6.2.0`,
+      targetImage: `${ECR}/sysdig-image-fix/quay.io/sysdig/workload-agent:6.2.0-all`,
     });
     expect('architecture' in whole).toBe(false);
+    // The Lambda site's mirror of the same image (issue 16): same repository, another tag, in either mutability.
+    const one = plan({ SourceImage: 'quay.io/sysdig/workload-agent:6.2.0' }) as CopyPlan;
+    expect(one.repositoryName).toBe((whole as CopyPlan).repositoryName);
+    for (const mutability of ['MUTABLE', 'IMMUTABLE'] as const) {
+      for (const [a, b] of [
+        [AMD64, `sha256:${HEX}`],
+        [undefined, undefined],
+      ] as const) {
+        expect(withTargetTag(one, mutability, a).targetImage).not.toBe(withTargetTag(whole as CopyPlan, mutability, b).targetImage);
+      }
+    }
   });
 
   it('keeps an in-region ECR source with Platform all', () => {

@@ -175,7 +175,7 @@ describe('Function: createAwsPorts', () => {
       return { imageDetails: [] };
     });
     const call = unboundedCall();
-    await createAwsPorts(config()).imageExists('r', `sha256:${'a'.repeat(64)}`, call);
+    await createAwsPorts(config()).imageTags('r', `sha256:${'a'.repeat(64)}`, call);
     expect(await client!.config.maxAttempts()).toBe(3);
     const handler = client!.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
     expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
