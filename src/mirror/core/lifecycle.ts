@@ -4,8 +4,9 @@
 // budget (budget.ts). Every path ends in exactly one Outcome; nothing here sends the answer: the handler
 // does, once.
 import { isImageDigest } from '../../reference/index.js';
-import { continueWait, waitForBuild } from '../build/wait.js';
-import { findStartedBuild, startBuild } from '../build/start.js';
+import { codeBuildEngine } from '../build/engine.js';
+import { continueWait } from '../build/wait.js';
+import { continueCopy, functionEngine } from '../copy/engine.js';
 import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';
 import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './timing.js';
@@ -196,8 +197,9 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
   const resolving = resolveSource(plan, ports, ctx);
   resolving.catch(() => undefined); // its failure matters only when no earlier build is found
-  const started = await findStartedBuild(request, plan, ports, invocation);
-  if (started !== undefined) return waitForBuild(started, ports, invocation);
+  const engine = ctx.config.copyEngine === 'function' ? functionEngine : codeBuildEngine;
+  const started = await engine.findStarted(request, plan, ports, invocation);
+  if (started !== undefined) return started();
   const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
   if (expectedDigest !== undefined) {
@@ -215,9 +217,7 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   }
   // The tag is chosen only now: in IMMUTABLE repositories it names the digest just resolved.
   const copy = withTargetTag(plan, ctx.config.imageTagMutability, expectedDigest);
-  const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
-  const buildId = await startBuild(wait, ports, ctx);
-  return waitForBuild({ ...wait, buildId }, ports, invocation);
+  return engine.start({ request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy }, ports, invocation);
 }
 
 /** `input` is the request's ResourceProperties, parsed (once, by the handler). */
@@ -238,12 +238,14 @@ export async function createOrUpdate(request: CreateOrUpdateRequest, input: Mirr
   }
 }
 
-export async function continueBuild(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+/** A hand-over event: a build to wait for (whatever the engine is now), or a copy the function goes on with. */
+export async function continueMirror(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
   const ctx = forInvocation(invocation, ports);
   try {
-    return await continueWait(continuation, ports, ctx);
+    return 'buildId' in continuation ? await continueWait(continuation, ports, ctx) : await continueCopy(continuation, ports, ctx);
   } catch (error) {
-    ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    if ('buildId' in continuation) ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    else ctx.log.error('the continued copy failed', { error });
     return answered(failureAnswer(continuation.request, error));
   }
 }

@@ -30,13 +30,19 @@ export interface TransportOptions {
   readonly guard?: AddressGuard;
 }
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
 export interface HttpRequest {
-  readonly method: 'GET' | 'HEAD';
+  readonly method: HttpMethod;
   readonly url: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   /** Larger successful bodies fail with `too-large`; error bodies are cut to this size instead. */
   readonly maxBytes: number;
+  /** Sent as it is. A stream can be sent only once: such a request is neither retried nor redirected. */
+  readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  /** A successful (2xx) answer's body is handed over unread as `stream` (an error's body is read as usual). */
+  readonly stream?: boolean;
 }
 
 export interface HttpResponse {
@@ -46,6 +52,13 @@ export interface HttpResponse {
   /** The URL that finally answered (after redirects). */
   readonly url: string;
   readonly attempts: number;
+  /** With `stream`, a 2xx answer's body, unread: the caller reads or cancels it; only the call's signal bounds it. */
+  readonly stream?: ReadableStream<Uint8Array> | null;
+}
+
+/** A body that can be sent once only (a stream): never retried, never redirected. */
+function sentOnce(request: HttpRequest): boolean {
+  return request.body instanceof ReadableStream;
 }
 
 const MAX_REDIRECTS = 5;
@@ -173,7 +186,7 @@ export class Transport {
    */
   async send(request: HttpRequest, call: CallContext = UNBOUNDED): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
-      const last = attempt >= this.options.maxAttempts;
+      const last = attempt >= this.options.maxAttempts || sentOnce(request);
       let response: Omit<HttpResponse, 'attempts'>;
       try {
         response = await this.follow(request, call);
@@ -234,7 +247,10 @@ export class Transport {
         if (refusal !== undefined) throw new TransportError('refused', url.href, refusal, 1);
         let response: Response;
         try {
-          response = await raceSignal(this.options.fetch(url, { method: request.method, headers, redirect: 'manual', signal }), signal, () => failure(signal.reason));
+          const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, redirect: 'manual', signal };
+          if (request.body !== undefined) init.body = request.body;
+          if (sentOnce(request)) init.duplex = 'half';
+          response = await raceSignal(this.options.fetch(url, init), signal, () => failure(signal.reason));
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
         }
@@ -242,6 +258,7 @@ export class Transport {
         if (REDIRECT_STATUSES.has(response.status) && location !== null) {
           await response.body?.cancel().catch(() => undefined);
           if (hop >= MAX_REDIRECTS) throw new TransportError('redirect', url.href, `more than ${MAX_REDIRECTS} redirects`, 1);
+          if (sentOnce(request)) throw new TransportError('redirect', url.href, 'an upload was redirected; its streamed body cannot be sent again', 1);
           const next = new URL(location, url);
           if (next.protocol !== 'https:' && next.protocol !== 'http:') {
             throw new TransportError('redirect', url.href, `redirect to an unsupported "${next.protocol}" URL`, 1);
@@ -256,6 +273,9 @@ export class Transport {
           }
           url = next;
           continue;
+        }
+        if (request.stream === true && response.ok) {
+          return { status: response.status, headers: response.headers, body: new Uint8Array(), url: url.href, stream: response.body };
         }
         try {
           const body = request.method === 'HEAD' ? new Uint8Array() : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));
