@@ -30,6 +30,7 @@ export const TOOLS = {
   awsCli: { name: 'aws', probe: ['aws', '--version'], install: "pip install 'awscli==1.45.*'" },
   jq: { name: 'jq', probe: ['jq', '--version'], install: 'apt-get install -y jq' },
   make: { name: 'make', probe: ['make', '--version'], install: 'apt-get install -y make' },
+  openssl: { name: 'openssl', probe: ['openssl', 'version'], install: 'apt-get install -y openssl' },
 } satisfies Record<string, ToolCheck>;
 
 const cache = new Map<string, boolean>();

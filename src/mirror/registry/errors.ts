@@ -1,5 +1,6 @@
 // Typed failures of the registry client. Every message names the image (registry, repository and
 // tag or digest) and says what to do; none carries a credential or a token (see `redact`).
+import type { AddressRefusal } from './guard.js';
 
 /** Where a failure happened: the image being read and, when the registry answered, what it said. */
 export interface RegistryErrorContext {
@@ -159,17 +160,20 @@ export class TransportError extends Error {
   override readonly name = 'TransportError';
   /** Origin and path only: redirect targets are often presigned URLs whose query is a credential. */
   readonly url: string;
+  /** For `refused`: the host, the address and the rule of the address guard's verdict. */
+  readonly refusal?: AddressRefusal;
   constructor(
     readonly kind: TransportFailure,
     url: string,
     /** Human description without secrets, e.g. `connection refused (ECONNREFUSED)`. */
     readonly detail: string,
     public attempts: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refusal?: AddressRefusal },
   ) {
     const shown = withoutQuery(url);
     super(`${shown}: ${detail}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.url = shown;
+    if (options?.refusal !== undefined) this.refusal = options.refusal;
   }
 }
 

@@ -2,11 +2,13 @@
 // network failures (never for other 4xx), redirects followed by hand so that an Authorization header
 // never travels to another origin (registries redirect blobs to CDNs and object stores), and bodies
 // read with a size cap. Every hop first passes the address guard (no loopback, link-local or Runtime API
-// unless mapped), and the whole exchange, retries and backoff included, stays within the caller's
-// CallContext. Knows nothing about images; the client maps TransportError to typed errors.
+// unless mapped) and connects only to the addresses it approved (connect.ts), and the whole exchange,
+// retries and backoff included, stays within the caller's CallContext. Knows nothing about images; the
+// client maps TransportError to typed errors.
 import { MIN_CALL_MS, type CallContext, type Timer } from '../core/budget.js';
 import { exponentialBackoffMs } from '../core/timing.js';
 import { realSleep, realTimer } from '../ports/clock.js';
+import { type Connector, openExchange, raceSignal } from './connect.js';
 import { TransportError } from './errors.js';
 import type { AddressGuard } from './guard.js';
 
@@ -20,14 +22,15 @@ export interface TransportClock {
 export const REAL_TRANSPORT_CLOCK: TransportClock = { now: () => Date.now(), sleep: realSleep, timer: realTimer };
 
 export interface TransportOptions {
-  readonly fetch: typeof fetch;
+  /** Sends one request to an approved address (connect.ts: createPinnedConnector; a scripted fetch in tests). */
+  readonly connector: Connector;
   readonly timeoutMs: number;
   /** Total tries per exchange, including the first. */
   readonly maxAttempts: number;
   /** Backoff before retry n is `retryDelayMs * 2^(n-1)`, capped at MAX_BACKOFF_MS. */
   readonly retryDelayMs: number;
   readonly clock?: TransportClock;
-  readonly guard?: AddressGuard;
+  readonly guard: AddressGuard;
 }
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -151,28 +154,6 @@ async function readBody(response: Response, maxBytes: number, url: string): Prom
 /** A call context without limits, for callers outside any budget (tests, tools). */
 const UNBOUNDED: CallContext = { signal: new AbortController().signal, remainingMs: () => Number.POSITIVE_INFINITY };
 
-/** Rejects with `onAbort()` when `signal` aborts first. */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined); // abandoned: its own failure no longer matters
-    return Promise.reject(onAbort());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(onAbort());
-    signal.addEventListener('abort', abort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
-}
-
 export class Transport {
   private readonly clock: TransportClock;
 
@@ -243,14 +224,15 @@ export class Transport {
           ? new TransportError('timeout', url.href, timer?.signal.aborted ? `no answer within ${hopMs} ms` : 'no time left for this request', 1, { cause: error })
           : new TransportError('network', url.href, describeNetworkError(error), 1, { cause: error });
       try {
-        const refusal = this.options.guard === undefined ? undefined : await raceSignal(this.options.guard.refusal(url), signal, () => failure(undefined));
-        if (refusal !== undefined) throw new TransportError('refused', url.href, refusal, 1);
         let response: Response;
         try {
-          const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, redirect: 'manual', signal };
-          if (request.body !== undefined) init.body = request.body;
-          if (sentOnce(request)) init.duplex = 'half';
-          response = await raceSignal(this.options.fetch(url, init), signal, () => failure(signal.reason));
+          const exchange = openExchange(
+            url,
+            { method: request.method, headers, signal, ...(request.body !== undefined ? { body: request.body } : {}) },
+            this.options.guard,
+            this.options.connector,
+          );
+          response = await raceSignal(exchange, signal, () => failure(signal.reason));
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
         }

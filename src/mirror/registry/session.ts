@@ -9,6 +9,7 @@ import { type Access, Authenticator, type RegistryTarget } from './auth.js';
 import type { CredentialsProvider } from './credentials.js';
 import { registryBaseUrl } from './endpoints.js';
 import { RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext, TransportError } from './errors.js';
+import { type Connector, createPinnedConnector, fetchConnector } from './connect.js';
 import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
 import { type HttpMethod, type HttpResponse, Transport, type TransportClock } from './http.js';
 
@@ -18,8 +19,10 @@ export interface RegistryClientOptions {
   credentials?: CredentialsProvider;
   /** Per HTTP request (each redirect hop), body included. Default 15000. */
   timeoutMs?: number;
-  /** Injectable for unit tests; defaults to the global fetch. */
+  /** A scripted registry for unit tests (nothing connects); by default requests go out through `connector`. */
   fetch?: typeof fetch;
+  /** Sends each request to an address the guard approved; default createPinnedConnector() (tests pass their CA). */
+  connector?: Connector;
   /** Tries per request for 5xx, 429 and network failures, the first included. Default 3; 1 disables retries. */
   maxAttempts?: number;
   /** First retry waits this long, each next one twice as long (capped at 5 s). Default 500. */
@@ -84,7 +87,7 @@ export class RegistrySession {
   constructor(options: RegistryClientOptions = {}) {
     this.endpoints = normaliseEndpoints(options.endpoints);
     this.transport = new Transport({
-      fetch: options.fetch ?? globalThis.fetch,
+      connector: options.fetch !== undefined ? fetchConnector(options.fetch) : (options.connector ?? createPinnedConnector()),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),

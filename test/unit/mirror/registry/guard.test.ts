@@ -20,6 +20,8 @@ const DNS: Record<string, string[]> = {
   'runtime.evil.example': ['203.0.113.9', '127.0.0.1'],
   'v6meta.evil.example': ['fd00:ec2::254'],
   'mapped.evil.example': ['::ffff:169.254.169.254'],
+  'compat.evil.example': ['2600:1f18::1', '::169.254.169.254'],
+  'nat64.evil.example': ['64:ff9b::7f00:1'],
 };
 
 type Script = (url: URL) => Response;
@@ -92,6 +94,10 @@ describe('Class: RegistryClient (hostile registries)', () => {
     ['a name resolving to IPv6 metadata', 'https://v6meta.evil.example/x', 'resolves to fd00:ec2::254'],
     ['an IPv4-mapped link-local address', 'https://mapped.evil.example/x', 'resolves to ::ffff:169.254.169.254, a link-local address'],
     ['IPv6 link-local', 'https://[fe80::1]/x', 'fe80::1 is a link-local address'],
+    ['an IPv4-compatible loopback address', 'https://[::127.0.0.1]/x', '::7f00:1 is a loopback address'],
+    ['an IPv4-compatible link-local address', 'https://[::169.254.170.2]/x', '::a9fe:aa02 is a link-local address (instance metadata'],
+    ['a name resolving to an IPv4-compatible metadata address', 'https://compat.evil.example/x', 'resolves to ::169.254.169.254, a link-local address'],
+    ['a name resolving to loopback through NAT64', 'https://nat64.evil.example/x', 'resolves to 64:ff9b::7f00:1, a loopback address'],
     ['plain HTTP', 'http://cdn.quay.io/blob', 'redirect from HTTPS to plain HTTP'],
   ])('never follows a redirect to %s', async (_label, location, reason) => {
     const { registry, asked } = client((url) => (url.hostname === 'quay.io' ? redirect(location) : new Response('{}')));
@@ -144,16 +150,36 @@ describe('Function: forbiddenAddressReason', () => {
     ['fd00:ec2::254', 'the instance metadata address'],
     ['::ffff:127.0.0.1', 'a loopback address'],
     ['::ffff:a9fe:a9fe', 'a link-local address (instance metadata and other host services)'],
+    ['::127.0.0.1', 'a loopback address'],
+    ['::7f00:1', 'a loopback address'],
+    ['::169.254.169.254', 'a link-local address (instance metadata and other host services)'],
+    ['::a9fe:aa02', 'a link-local address (instance metadata and other host services)'],
+    ['::0.0.0.1', 'a loopback address'],
+    ['64:ff9b::169.254.169.254', 'a link-local address (instance metadata and other host services)'],
+    ['64:ff9b::7f00:1', 'a loopback address'],
+    ['[::ffff:127.0.0.1]', 'a loopback address'],
+    ['fe80::1%eth0', 'a link-local address'],
+    ['FE80::ABCD', 'a link-local address'],
   ])('refuses %s (%s)', (address, reason) => {
     expect(forbiddenAddressReason(address)).toBe(reason);
   });
 
-  it.each(['10.0.0.1', '172.16.0.1', '192.168.1.1', '52.0.0.1', '169.253.0.1', 'fec0::1', 'fd00:ec2::253', '2600:1f18::1', '::ffff:52.0.0.1'])(
-    'allows %s (private networks are where internal registries live)',
-    (address) => {
-      expect(forbiddenAddressReason(address)).toBeUndefined();
-    },
-  );
+  it.each([
+    '10.0.0.1',
+    '172.16.0.1',
+    '192.168.1.1',
+    '52.0.0.1',
+    '169.253.0.1',
+    'fec0::1',
+    'fd00:ec2::253',
+    '2600:1f18::1',
+    '::ffff:52.0.0.1',
+    '::52.0.0.1',
+    '64:ff9b::52.0.0.1',
+    '64:ff9b:1::7f00:1',
+  ])('allows %s (private networks are where internal registries live)', (address) => {
+    expect(forbiddenAddressReason(address)).toBeUndefined();
+  });
 
   it('refuses the Runtime API address wherever it lives', () => {
     expect(forbiddenAddressReason('10.1.2.3', '10.1.2.3')).toBe('the Lambda Runtime API address');
