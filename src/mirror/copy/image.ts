@@ -5,11 +5,11 @@
 // Manifests are kept as their exact bytes: they are pushed unchanged, so every digest stays the source's.
 import { platformOf } from '../../contract.js';
 import type { ImageReference } from '../../reference/index.js';
-import { SourceImageError } from '../core/errors.js';
+import { CopyError, SourceImageError } from '../core/errors.js';
 import { describePlatforms, isAllPlatforms, sourceReference, type CopyPlan, type PlatformCopyPlan } from '../core/plan.js';
 import type { InvocationContext } from '../core/timing.js';
 import type { MirrorPorts } from '../ports/types.js';
-import { ManifestShapeError, RegistryProtocolError } from '../registry/errors.js';
+import { ManifestShapeError, RegistryError, RegistryProtocolError } from '../registry/errors.js';
 import {
   isImageManifestMediaType,
   isIndexMediaType,
@@ -155,6 +155,15 @@ async function platformDigest(plan: PlatformCopyPlan, expected: string | undefin
  * platforms) when the lifecycle resolved it; without it the source tag is read now, once, and copied by that digest.
  */
 export async function readImage(plan: CopyPlan, expectedDigest: string | undefined, ports: MirrorPorts, ctx: InvocationContext): Promise<ImageToCopy> {
+  try {
+    return await readParts(plan, expectedDigest, ports, ctx);
+  } catch (error) {
+    if (!(error instanceof RegistryError)) throw error;
+    throw new CopyError(`Could not read ${plan.sourceImage} (${describePlatforms(plan)}) to copy it: ${error.message}`, { cause: error });
+  }
+}
+
+async function readParts(plan: CopyPlan, expectedDigest: string | undefined, ports: MirrorPorts, ctx: InvocationContext): Promise<ImageToCopy> {
   const source = sourceReference(plan);
   const reader = new ImageReader(source, ports, ctx);
   if (!isAllPlatforms(plan)) {

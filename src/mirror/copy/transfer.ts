@@ -12,7 +12,7 @@ import type { MirrorPorts } from '../ports/types.js';
 import { parseImageReference, type ImageReference } from '../../reference/index.js';
 import { RegistryError, RegistryRateLimitedError, RegistryUnreachableError } from '../registry/errors.js';
 import type { BlobDescriptor } from '../registry/media.js';
-import { BlobDigestError } from '../registry/push.js';
+import { BlobDigestError, BlobStalledError } from '../registry/push.js';
 import { type ImageToCopy, pinned } from './image.js';
 
 /** Blobs streamed at the same time (skopeo copies up to 6 layers at once); each holds about one chunk in memory. */
@@ -66,7 +66,7 @@ async function pool<T>(items: readonly T[], limit: number, stop: AbortController
 
 function retryable(error: unknown): boolean {
   if (error instanceof BlobDigestError || error instanceof CallTimeoutError) return false;
-  if (error instanceof RegistryUnreachableError || error instanceof RegistryRateLimitedError) return true;
+  if (error instanceof RegistryUnreachableError || error instanceof RegistryRateLimitedError || error instanceof BlobStalledError) return true;
   return error instanceof RegistryError && error.status !== undefined && error.status >= 500;
 }
 

@@ -151,6 +151,45 @@ async function readBody(response: Response, maxBytes: number, url: string): Prom
   return body;
 }
 
+/**
+ * A hop's own timeout. It runs from the start of the hop, except for a streamed upload: a registry answers one only
+ * after its whole body arrived, so the timer starts once the last byte was handed over (until then the transfer's own
+ * watch, registry/verify.ts, and the call's budget bound it).
+ */
+class HopTimer {
+  private readonly aborter = new AbortController();
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly clock: TransportClock,
+    private readonly ms: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.aborter.signal;
+  }
+
+  /** Starts now, or for a stream when it ends; returns the body to send. */
+  startAfter(body: Uint8Array | ReadableStream<Uint8Array> | undefined): Uint8Array | ReadableStream<Uint8Array> | undefined {
+    if (!(body instanceof ReadableStream)) {
+      this.start();
+      return body;
+    }
+    return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => this.start() }));
+  }
+
+  private start(): void {
+    if (this.timer !== undefined) return;
+    const timer = this.clock.timer(this.ms);
+    timer.signal.addEventListener('abort', () => this.aborter.abort(timer.signal.reason), { once: true });
+    this.timer = timer;
+  }
+
+  cancel(): void {
+    this.timer?.cancel();
+  }
+}
+
 /** A call context without limits, for callers outside any budget (tests, tools). */
 const UNBOUNDED: CallContext = { signal: new AbortController().signal, remainingMs: () => Number.POSITIVE_INFINITY };
 
@@ -217,7 +256,8 @@ export class Transport {
       // When the call has less time left than a hop may take, the call's own deadline cuts the hop off: a second
       // timer for the same instant would race it and name the wrong cause.
       const hopMs = this.options.timeoutMs;
-      const timer = hopMs < left ? this.clock.timer(hopMs) : undefined;
+      const timer = hopMs < left ? new HopTimer(this.clock, hopMs) : undefined;
+      const body = timer === undefined ? request.body : timer.startAfter(request.body);
       const signal = timer === undefined ? call.signal : AbortSignal.any([timer.signal, call.signal]);
       const failure = (error: unknown): TransportError =>
         signal.aborted
@@ -228,7 +268,7 @@ export class Transport {
         try {
           const exchange = openExchange(
             url,
-            { method: request.method, headers, signal, ...(request.body !== undefined ? { body: request.body } : {}) },
+            { method: request.method, headers, signal, ...(body !== undefined ? { body } : {}) },
             this.options.guard,
             this.options.connector,
           );

@@ -10,11 +10,11 @@ import type { ImageReference } from '../../reference/index.js';
 import type { CallContext, Timer } from '../core/budget.js';
 import type { RegistryTarget } from './auth.js';
 import { errorForResponse, readRegistryAnswer } from './classify.js';
-import { RegistryError, RegistryProtocolError, RegistryUnreachableError, TransportError, describeImage } from './errors.js';
+import { RegistryError, RegistryProtocolError, describeImage } from './errors.js';
 import type { HttpResponse } from './http.js';
 import type { BlobDescriptor } from './media.js';
 import { isSuccess, type RegistrySession } from './session.js';
-import { BlobMismatch, unverifiableDigest, VerifyingStream } from './verify.js';
+import { BlobMismatch, TransferStalled, unverifiableDigest, VerifyingStream } from './verify.js';
 
 export interface StreamOptions {
   /** No byte for this long mid-blob fails the transfer. */
@@ -31,6 +31,11 @@ export class RegistryPushError extends RegistryError {
 /** A blob from the source that is not what its descriptor says: refused, nothing is tagged. */
 export class BlobDigestError extends RegistryProtocolError {
   override readonly name: string = 'BlobDigestError';
+}
+
+/** A blob transfer in which no byte moved for as long as one request may take (worth another try). */
+export class BlobStalledError extends RegistryError {
+  override readonly name: string = 'BlobStalledError';
 }
 
 function pushRefused(session: RegistrySession, target: RegistryTarget, response: HttpResponse, what: string): RegistryPushError {
@@ -119,33 +124,38 @@ export async function copyBlob(
     }
     throw errorForResponse(source, response, session.redactor, { credentialsUsed, what: `blob ${blob.digest}`, notFoundMeansNoImage: false });
   }
-  const shown = new URL(response.url);
-  const verifier = new VerifyingStream({ ...options, digest: blob.digest, size: blob.size, url: `${shown.origin}${shown.pathname}` });
+  const verifier = new VerifyingStream({ ...options, digest: blob.digest, size: blob.size });
   try {
     await uploadBlob(session, to, blob, response.stream.pipeThrough(verifier.stream), call);
   } catch (error) {
-    throw sourceFailure(source, verifier, blob) ?? error;
+    throw sourceFailure(source, session.target(to).registry, verifier, blob) ?? error;
   } finally {
     verifier.dispose();
     // The upload may have failed before it read the stream: let go of the download too.
     if (!verifier.stream.readable.locked) await verifier.stream.readable.cancel().catch(() => undefined);
   }
   // The registry completed the upload; the check must have passed too (it runs before the stream ends).
-  const failure = sourceFailure(source, verifier, blob);
+  const failure = sourceFailure(source, session.target(to).registry, verifier, blob);
   if (failure !== undefined) throw failure;
 }
 
-/** The source's part in a failed transfer: its bytes were refused, or it stalled mid-blob. */
-function sourceFailure(source: RegistryTarget, verifier: VerifyingStream, blob: BlobDescriptor): Error | undefined {
+/** The transfer's own verdict on a failed copy: the source's bytes were refused, or nothing moved for too long. */
+function sourceFailure(source: RegistryTarget, targetRegistry: string, verifier: VerifyingStream, blob: BlobDescriptor): Error | undefined {
   const failure = verifier.failure;
+  const context = { ...source, reference: blob.digest };
   if (failure instanceof BlobMismatch) {
-    return new BlobDigestError(
-      { ...source, reference: blob.digest },
-      `blob ${blob.digest} from ${source.registry} is not what the manifest says (${failure.message}); refusing it, so nothing is tagged`,
+    return new BlobDigestError(context, `blob ${blob.digest} from ${source.registry} is not what the manifest says (${failure.message}); refusing it, so nothing is tagged`, {
+      cause: failure,
+    });
+  }
+  if (failure instanceof TransferStalled) {
+    return new BlobStalledError(
+      context,
+      `the transfer of blob ${blob.digest} from ${source.registry} to ${targetRegistry} stalled after ${verifier.received} of ${blob.size} bytes: ${failure.message}`,
+      'The source registry or the network path is too slow for the mirror function',
       { cause: failure },
     );
   }
-  if (failure instanceof TransportError) return new RegistryUnreachableError({ ...source, reference: blob.digest }, failure.url, failure.detail, { cause: failure });
   return undefined;
 }
 

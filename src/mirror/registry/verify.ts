@@ -5,7 +5,6 @@
 // computed; the content-addressed push must never complete with bytes whose digest was not checked.
 import { createHash, type Hash } from 'node:crypto';
 import type { Timer } from '../core/budget.js';
-import { TransportError } from './errors.js';
 
 export interface VerifyOptions {
   /** `<algorithm>:<hex>` the bytes must hash to. */
@@ -15,8 +14,6 @@ export interface VerifyOptions {
   /** Fail when no chunk arrives for this long (the registry client's per-request timeout). */
   readonly idleMs: number;
   readonly timer: (ms: number) => Timer;
-  /** Where the bytes come from (origin and path), for messages. */
-  readonly url: string;
   /** Called with the length of every chunk that passed. */
   readonly onBytes?: (bytes: number) => void;
 }
@@ -24,6 +21,11 @@ export interface VerifyOptions {
 /** Why the bytes were refused: more or fewer than the descriptor says, or another digest. */
 export class BlobMismatch extends Error {
   override readonly name = 'BlobMismatch';
+}
+
+/** No byte moved for `idleMs`: the source stopped sending, or the target stopped taking. */
+export class TransferStalled extends Error {
+  override readonly name = 'TransferStalled';
 }
 
 const HASHES: Readonly<Record<string, string>> = { sha256: 'sha256', sha384: 'sha384', sha512: 'sha512' };
@@ -79,9 +81,7 @@ export class VerifyingStream {
     this.idle?.cancel();
     if (this.failure !== undefined) return;
     const idle = this.options.timer(this.options.idleMs);
-    idle.signal.addEventListener('abort', () => this.fail(controller, new TransportError('timeout', this.options.url, `no data for ${this.options.idleMs} ms mid-blob`, 1)), {
-      once: true,
-    });
+    idle.signal.addEventListener('abort', () => this.fail(controller, new TransferStalled(`no byte moved for ${this.options.idleMs} ms mid-blob`)), { once: true });
     this.idle = idle;
   }
 
