@@ -10,6 +10,7 @@ import { exponentialBackoffMs } from '../core/timing.js';
 import { realSleep, realTimer } from '../ports/clock.js';
 import { type Connector, openExchange, raceSignal } from './connect.js';
 import { TransportError } from './errors.js';
+import { HopTimer } from './hop-timer.js';
 import type { AddressGuard } from './guard.js';
 
 /** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */
@@ -149,45 +150,6 @@ async function readBody(response: Response, maxBytes: number, url: string): Prom
     if (offset >= body.byteLength) break;
   }
   return body;
-}
-
-/**
- * A hop's own timeout. It runs from the start of the hop, except for a streamed upload: a registry answers one only
- * after its whole body arrived, so the timer starts once the last byte was handed over (until then the transfer's own
- * watch, registry/verify.ts, and the call's budget bound it).
- */
-class HopTimer {
-  private readonly aborter = new AbortController();
-  private timer: Timer | undefined;
-
-  constructor(
-    private readonly clock: TransportClock,
-    private readonly ms: number,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.aborter.signal;
-  }
-
-  /** Starts now, or for a stream when it ends; returns the body to send. */
-  startAfter(body: Uint8Array | ReadableStream<Uint8Array> | undefined): Uint8Array | ReadableStream<Uint8Array> | undefined {
-    if (!(body instanceof ReadableStream)) {
-      this.start();
-      return body;
-    }
-    return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => this.start() }));
-  }
-
-  private start(): void {
-    if (this.timer !== undefined) return;
-    const timer = this.clock.timer(this.ms);
-    timer.signal.addEventListener('abort', () => this.aborter.abort(timer.signal.reason), { once: true });
-    this.timer = timer;
-  }
-
-  cancel(): void {
-    this.timer?.cancel();
-  }
 }
 
 /** A call context without limits, for callers outside any budget (tests, tools). */
