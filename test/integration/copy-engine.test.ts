@@ -93,14 +93,25 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Function engine cop
     const layer = (image.top.json as { layers: { digest: string }[] }).layers[0]!.digest;
     const proxy = await corruptingProxy(source.url, layer);
     try {
-      const failure = await functionCopy({ ...options({ source: `${SOURCE_HOST}/team/bad:1`, architecture: 'x86_64', target: `${TARGET_HOST}/mirror/team/bad:1` }), endpoints: new Map([[SOURCE_HOST, proxy.url], [TARGET_HOST, target.url]]) }).then(
+      const failure = await functionCopy({
+        ...options({ source: `${SOURCE_HOST}/team/bad:1`, architecture: 'x86_64', target: `${TARGET_HOST}/mirror/team/bad:1` }),
+        endpoints: new Map([
+          [SOURCE_HOST, proxy.url],
+          [TARGET_HOST, target.url],
+        ]),
+      }).then(
         () => undefined,
         (error: unknown) => error,
       );
       expect(failure).toBeInstanceOf(CopyError);
-      expect((failure as Error).message).toMatch(new RegExp(`blob ${layer} from quay.io is not what the manifest says \\(content digest sha256:[0-9a-f]{64}\\); refusing it, so nothing is tagged`));
+      expect((failure as Error).message).toMatch(
+        new RegExp(`blob ${layer} from quay.io is not what the manifest says \\(content digest sha256:[0-9a-f]{64}\\); refusing it, so nothing is tagged`),
+      );
       expect(await tryReadManifest(target.url, 'mirror/team/bad', '1', TARGET_CREDENTIALS)).toBeUndefined();
-      const head = await fetch(`${target.url}/v2/mirror/team/bad/blobs/${layer}`, { method: 'HEAD', headers: { authorization: `Basic ${Buffer.from('AWS:integration-ecr-token-19').toString('base64')}` } });
+      const head = await fetch(`${target.url}/v2/mirror/team/bad/blobs/${layer}`, {
+        method: 'HEAD',
+        headers: { authorization: `Basic ${Buffer.from('AWS:integration-ecr-token-19').toString('base64')}` },
+      });
       expect(head.status).toBe(404);
     } finally {
       proxy.server.close();
@@ -117,7 +128,9 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Function engine cop
       () => undefined,
       (error: unknown) => error as Error,
     );
-    expect(failure?.message).toMatch(/refused the upload of blob sha256:[0-9a-f]{64} \(HTTP 401; registry says "UNAUTHORIZED: authentication required"\)\. The mirror function's role must allow pushing/);
+    expect(failure?.message).toMatch(
+      /refused the upload of blob sha256:[0-9a-f]{64} \(HTTP 401; registry says "UNAUTHORIZED: authentication required"\)\. The mirror function's role must allow pushing/,
+    );
   });
 
   it(`streams a ${LARGE_LAYER_BYTES / 1024 / 1024} MiB layer (more than the function's ${FUNCTION_MEMORY_MB} MB) through a 64 MB V8 heap; the peak RSS stays far below the function's memory`, async () => {
