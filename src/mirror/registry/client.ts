@@ -39,7 +39,8 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions = {}) {
     this.session = new RegistrySession(options);
     // A stream stalls when no byte comes for as long as one request may take.
-    this.streaming = { idleMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, timer: (ms) => (options.clock ?? REAL_TRANSPORT_CLOCK).timer(ms) };
+    const clock = options.clock ?? REAL_TRANSPORT_CLOCK;
+    this.streaming = { idleMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, timer: (ms) => clock.timer(ms), now: () => clock.now() };
   }
 
   /** Blob `digest` of `ref`'s repository, read whole and verified (configs: at most `maxBytes`). */

@@ -24,13 +24,18 @@ export class HopTimer {
     return this.aborter.signal;
   }
 
-  /** Starts now, or for a stream when it ends; returns the body to send. */
-  startAfter(body: Uint8Array | ReadableStream<Uint8Array> | undefined): Uint8Array | ReadableStream<Uint8Array> | undefined {
-    if (!(body instanceof ReadableStream)) {
+  /** Starts now, or for a streamed body once its last chunk was handed over; returns the body to send. */
+  startAfter(body: Uint8Array | AsyncIterable<Uint8Array> | undefined): Uint8Array | AsyncIterable<Uint8Array> | undefined {
+    if (body === undefined || body instanceof Uint8Array) {
       this.start();
       return body;
     }
-    return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => this.start() }));
+    return this.thenStart(body);
+  }
+
+  private async *thenStart(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    yield* body;
+    this.start();
   }
 
   private start(): void {

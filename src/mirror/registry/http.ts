@@ -44,7 +44,7 @@ export interface HttpRequest {
   /** Larger successful bodies fail with `too-large`; error bodies are cut to this size instead. */
   readonly maxBytes: number;
   /** Sent as it is. A stream can be sent only once: such a request is neither retried nor redirected. */
-  readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  readonly body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** A successful (2xx) answer's body is handed over unread as `stream` (an error's body is read as usual). */
   readonly stream?: boolean;
 }
@@ -62,7 +62,7 @@ export interface HttpResponse {
 
 /** A body that can be sent once only (a stream): never retried, never redirected. */
 function sentOnce(request: HttpRequest): boolean {
-  return request.body instanceof ReadableStream;
+  return request.body !== undefined && !(request.body instanceof Uint8Array);
 }
 
 const MAX_REDIRECTS = 5;

@@ -20,6 +20,7 @@ export interface StreamOptions {
   /** No byte for this long mid-blob fails the transfer. */
   readonly idleMs: number;
   readonly timer: (ms: number) => Timer;
+  readonly now: () => number;
   readonly onBytes?: (bytes: number) => void;
 }
 
@@ -80,7 +81,7 @@ export async function uploadBlob(
   session: RegistrySession,
   ref: ImageReference,
   blob: BlobDescriptor,
-  body: Uint8Array | ReadableStream<Uint8Array>,
+  body: Uint8Array | AsyncIterable<Uint8Array>,
   call: CallContext,
 ): Promise<void> {
   const target = session.target(ref);
@@ -124,17 +125,20 @@ export async function copyBlob(
     }
     throw errorForResponse(source, response, session.redactor, { credentialsUsed, what: `blob ${blob.digest}`, notFoundMeansNoImage: false });
   }
-  const verifier = new VerifyingStream({ ...options, digest: blob.digest, size: blob.size });
+  // A stalled pass ends the upload too: it may be stuck writing to a target that stopped taking.
+  const stalled = new AbortController();
+  const verifier = new VerifyingStream(response.stream, { ...options, digest: blob.digest, size: blob.size, onStall: () => stalled.abort() });
+  const upload: CallContext = { signal: AbortSignal.any([call.signal, stalled.signal]), remainingMs: () => call.remainingMs() };
   try {
-    await uploadBlob(session, to, blob, response.stream.pipeThrough(verifier.stream), call);
+    await uploadBlob(session, to, blob, verifier.body, upload);
   } catch (error) {
     throw sourceFailure(source, session.target(to).registry, verifier, blob) ?? error;
   } finally {
     verifier.dispose();
-    // The upload may have failed before it read the stream: let go of the download too.
-    if (!verifier.stream.readable.locked) await verifier.stream.readable.cancel().catch(() => undefined);
+    // The upload may have failed before it read the body: let go of the download too.
+    await response.stream.cancel().catch(() => undefined);
   }
-  // The registry completed the upload; the check must have passed too (it runs before the stream ends).
+  // The registry completed the upload; the check must have passed too (it runs before the body ends).
   const failure = sourceFailure(source, session.target(to).registry, verifier, blob);
   if (failure !== undefined) throw failure;
 }

@@ -47,7 +47,7 @@ export interface Exchange {
   /** An upload location the registry answered (same origin as the registry, checked by the caller). */
   readonly url?: string;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array | ReadableStream<Uint8Array>;
+  readonly body?: Uint8Array | AsyncIterable<Uint8Array>;
   readonly maxBytes: number;
   readonly stream?: boolean;
   /** `push` for writes: the token scope asked for up front. Default `pull`. */
@@ -119,7 +119,7 @@ export class RegistrySession {
     let authorization = await this.auth.upFront(target, call, access);
     let response = await this.send(target, url, exchange, authorization?.header, call);
     // A stream was consumed by the refused request; the caller starts its upload again, now authenticated.
-    if (response.status === 401 && !(exchange.body instanceof ReadableStream)) {
+    if (response.status === 401 && (exchange.body === undefined || exchange.body instanceof Uint8Array)) {
       if (authorization !== undefined) this.auth.forget(target, access);
       authorization = await this.auth.answer(response.headers.get('www-authenticate'), target, call);
       if (authorization !== undefined) response = await this.send(target, url, exchange, authorization.header, call);

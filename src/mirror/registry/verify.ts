@@ -1,8 +1,10 @@
-// The check a blob passes on its way from the source to the target, without ever being held whole: a transform
-// stream that hashes and counts each chunk as it goes through, and fails the stream (which cancels the download and
-// aborts the upload) when more bytes come than the descriptor says, when the stream ends short or with another
-// digest, or when no byte arrives for `idleMs` (a registry that stalls mid-blob). Only sha256, sha384 and sha512 are
-// computed; the content-addressed push must never complete with bytes whose digest was not checked.
+// The check a blob passes on its way from the source to the target, without ever being held whole: a pass-through
+// that hashes and counts each chunk as it goes by, and fails (which ends the upload and lets go of the download) when
+// more bytes come than the descriptor says, when the source ends short or with another digest, or when no byte moves
+// for `idleMs` (a registry that stalls mid-blob, or a target that stops taking). Only sha256, sha384 and sha512 are
+// computed; the content-addressed push must never complete with bytes whose digest was not checked. An async
+// generator, not a TransformStream: per chunk it costs a fraction of what web streams cost, and copying a layer is
+// a few thousand chunks.
 import { createHash, type Hash } from 'node:crypto';
 import type { Timer } from '../core/budget.js';
 
@@ -14,8 +16,12 @@ export interface VerifyOptions {
   /** Fail when no chunk arrives for this long (the registry client's per-request timeout). */
   readonly idleMs: number;
   readonly timer: (ms: number) => Timer;
+  /** The same clock's time, milliseconds. */
+  readonly now: () => number;
   /** Called with the length of every chunk that passed. */
   readonly onBytes?: (bytes: number) => void;
+  /** Called when the pass stalls: whoever sends the body on must give up on it (it may be stuck writing). */
+  readonly onStall?: () => void;
 }
 
 /** Why the bytes were refused: more or fewer than the descriptor says, or another digest. */
@@ -36,59 +42,91 @@ export function unverifiableDigest(digest: string): string | undefined {
   return HASHES[algorithm] === undefined ? `digest algorithm "${algorithm.slice(0, 20)}" is not supported (sha256, sha384, sha512 are)` : undefined;
 }
 
-/** A verifying pass-through; `failure` holds the error it failed the stream with (to tell it from a network error). */
+/** A verifying pass over `source`; `failure` holds the error it ended with (to tell it from a network error). */
 export class VerifyingStream {
-  readonly stream: TransformStream<Uint8Array, Uint8Array>;
+  /** The checked bytes, to send on. */
+  readonly body: AsyncIterable<Uint8Array>;
   failure: Error | undefined;
   /** Bytes that passed so far. */
   received = 0;
   private readonly hash: Hash;
   private idle: Timer | undefined;
+  private lastProgress = 0;
+  private stalled: ((error: Error) => void) | undefined;
 
-  constructor(private readonly options: VerifyOptions) {
+  constructor(
+    private readonly source: ReadableStream<Uint8Array>,
+    private readonly options: VerifyOptions,
+  ) {
     const algorithm = options.digest.slice(0, options.digest.indexOf(':'));
     this.hash = createHash(HASHES[algorithm] ?? 'sha256');
-    let controller!: TransformStreamDefaultController<Uint8Array>;
-    this.stream = new TransformStream<Uint8Array, Uint8Array>({
-      start: (c) => {
-        controller = c;
-        this.watch(controller);
-      },
-      transform: (chunk, c) => {
-        this.received += chunk.byteLength;
-        if (this.received > options.size) return this.fail(c, new BlobMismatch(`more than the ${options.size} bytes its descriptor gives`));
-        this.hash.update(chunk);
-        options.onBytes?.(chunk.byteLength);
-        this.watch(c);
-        c.enqueue(chunk);
-      },
-      flush: (c) => {
-        this.idle?.cancel();
-        if (this.received !== options.size) return this.fail(c, new BlobMismatch(`${this.received} bytes, not the ${options.size} its descriptor gives`));
-        const actual = `${options.digest.slice(0, options.digest.indexOf(':'))}:${this.hash.digest('hex')}`;
-        if (actual !== options.digest) this.fail(c, new BlobMismatch(`content digest ${actual}`));
-      },
-    });
+    this.body = this.pass();
   }
 
-  /** Stops the idle watch (call when the transfer ended, however it ended). */
+  private async *pass(): AsyncGenerator<Uint8Array> {
+    const reader = this.source.getReader();
+    // Rejects once the idle watch sees nothing move for idleMs; raced against every read.
+    const stall = new Promise<never>((_, reject) => (this.stalled = reject));
+    stall.catch(() => undefined);
+    this.watch();
+    try {
+      for (;;) {
+        const { done, value } = await Promise.race([reader.read(), stall]);
+        if (done) break;
+        this.received += value.byteLength;
+        if (this.received > this.options.size) throw this.fail(new BlobMismatch(`more than the ${this.options.size} bytes its descriptor gives`));
+        this.hash.update(value);
+        this.options.onBytes?.(value.byteLength);
+        this.lastProgress = this.options.now();
+        yield value;
+      }
+      if (this.received !== this.options.size) throw this.fail(new BlobMismatch(`${this.received} bytes, not the ${this.options.size} its descriptor gives`));
+      const actual = `${this.options.digest.slice(0, this.options.digest.indexOf(':'))}:${this.hash.digest('hex')}`;
+      if (actual !== this.options.digest) throw this.fail(new BlobMismatch(`content digest ${actual}`));
+    } finally {
+      this.dispose();
+      // However the pass ended (done, refused, stalled, or the upload gave up on it), the download is let go.
+      reader.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Stops the idle watch (the transfer ended, however it ended). */
   dispose(): void {
     this.idle?.cancel();
     this.idle = undefined;
   }
 
-  private watch(controller: TransformStreamDefaultController<Uint8Array>): void {
-    this.idle?.cancel();
-    if (this.failure !== undefined) return;
-    const idle = this.options.timer(this.options.idleMs);
-    idle.signal.addEventListener('abort', () => this.fail(controller, new TransferStalled(`no byte moved for ${this.options.idleMs} ms mid-blob`)), { once: true });
+  /**
+   * One timer at a time watches progress (a timer per chunk would cost more than the hashing): when it fires it waits
+   * again for whatever is left of `idleMs` since the last chunk, and ends the pass when nothing came.
+   */
+  private watch(): void {
+    this.lastProgress = this.options.now();
+    this.arm(this.options.idleMs);
+  }
+
+  private arm(ms: number): void {
+    const idle = this.options.timer(ms);
+    idle.signal.addEventListener(
+      'abort',
+      () => {
+        if (this.idle !== idle) return;
+        this.idle = undefined;
+        const quiet = this.options.now() - this.lastProgress;
+        if (quiet < this.options.idleMs) this.arm(this.options.idleMs - quiet);
+        else {
+          this.stalled?.(this.fail(new TransferStalled(`no byte moved for ${this.options.idleMs} ms mid-blob`)));
+          this.options.onStall?.();
+        }
+      },
+      { once: true },
+    );
     this.idle = idle;
   }
 
-  private fail(controller: TransformStreamDefaultController<Uint8Array>, error: Error): void {
-    this.idle?.cancel();
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    controller.error(error);
+  private fail(error: Error): Error {
+    this.dispose();
+    this.failure ??= error;
+    return this.failure;
   }
 }
