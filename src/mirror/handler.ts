@@ -194,7 +194,7 @@ async function handleEvent(event: unknown, invocation: Invocation, answeredHere:
     const outcome = await dispatch(incoming, invocation);
     if (outcome === undefined || outcome.kind === 'handed-over') return;
     if (outcome.kind === 'ignored') {
-      log.error('ignored a continuation event that no build of this function vouches for', { reason: outcome.reason });
+      log.error('ignored a continuation event that no build or copy record of this function vouches for', { reason: outcome.reason });
       return;
     }
     await responder.answer(outcome.answer);

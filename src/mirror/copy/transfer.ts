@@ -15,8 +15,8 @@ import type { BlobDescriptor } from '../registry/media.js';
 import { BlobDigestError, BlobStalledError } from '../registry/push.js';
 import { type ImageToCopy, pinned } from './image.js';
 
-/** Blobs streamed at the same time (skopeo copies up to 6 layers at once); each holds about one chunk in memory. */
-export const BLOB_CONCURRENCY = 3;
+/** Blobs streamed at the same time, as many as skopeo (containers/image copies up to 6 layers at once); each holds a few chunks in memory. */
+export const BLOB_CONCURRENCY = 6;
 /** Tries per blob and invocation. */
 const BLOB_ATTEMPTS = 3;
 const RETRY_BASE_MS = 1_000;
@@ -106,7 +106,7 @@ class Transfer {
   /** The blobs the target lacks. A failed look counts as missing: the upload then says what is wrong. */
   async missing(): Promise<BlobDescriptor[]> {
     const missing: BlobDescriptor[] = [];
-    await pool(this.image.blobs, BLOB_CONCURRENCY * 2, this.stop, async (blob) => {
+    const look = async (blob: BlobDescriptor): Promise<void> => {
       try {
         const size = await this.work.call(`ECR (is blob ${blob.digest} there?)`, this.ctx.timing.awsCallTimeoutMs, (call) =>
           this.ports.registry().blobSize(this.target, blob.digest, call),
@@ -121,7 +121,11 @@ class Transfer {
         this.ctx.log.warn('could not tell whether the target has a blob; copying it', { digest: blob.digest, error: describeError(error) });
       }
       missing.push(blob);
-    });
+    };
+    // The first look alone: it learns how the target authenticates, so the others do not each get a 401 first.
+    const [first, ...rest] = this.image.blobs;
+    if (first !== undefined) await look(first);
+    await pool(rest, BLOB_CONCURRENCY * 2, this.stop, look);
     return missing;
   }
 

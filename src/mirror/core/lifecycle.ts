@@ -113,12 +113,12 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: Invocation
   try {
     const resolved = await readSourceDigest(plan, ports, ctx);
     if (isImageDigest(resolved.digest)) return resolved.digest;
-    ctx.log.warn('the source digest is not sha256; the build resolves the image itself', { image });
+    ctx.log.warn('the source digest is not sha256; the copy resolves the image itself', { image });
     return undefined;
   } catch (error) {
     if (error instanceof CallTimeoutError) {
       // A registry too slow for this invocation: the build has its own time and network path.
-      ctx.log.warn('the source registry did not answer in time; the build will resolve the image', { image, registry: source.registry, error: error.message });
+      ctx.log.warn('the source registry did not answer in time; the copy will resolve the image', { image, registry: source.registry, error: error.message });
       return undefined;
     }
     const credentials = hasCause(error, RegistryCredentialsError);
@@ -144,7 +144,7 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: Invocation
     }
     // Unreachable, rate limited, refused despite the secret, or answering oddly: the build has its own
     // network path and credentials, so it resolves the tag itself.
-    ctx.log.warn('could not resolve the source digest; the build will resolve the image', {
+    ctx.log.warn('could not resolve the source digest; the copy will resolve the image', {
       image,
       error: error instanceof RegistryError ? error.message : describeError(error),
     });

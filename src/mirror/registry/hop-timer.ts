@@ -33,9 +33,21 @@ export class HopTimer {
     return this.thenStart(body);
   }
 
-  private async *thenStart(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-    yield* body;
-    this.start();
+  /** The same items, and the timer started when they are done (one `then` per item, no generator in between). */
+  private thenStart(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    return {
+      [Symbol.asyncIterator]: () => {
+        const items = body[Symbol.asyncIterator]();
+        return {
+          next: () =>
+            items.next().then((item) => {
+              if (item.done) this.start();
+              return item;
+            }),
+          return: (value?: unknown) => items.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
+        };
+      },
+    };
   }
 
   private start(): void {

@@ -52,7 +52,7 @@ export class VerifyingStream {
   private readonly hash: Hash;
   private idle: Timer | undefined;
   private lastProgress = 0;
-  private stalled: ((error: Error) => void) | undefined;
+  private stalled: (() => void) | undefined;
 
   constructor(
     private readonly source: ReadableStream<Uint8Array>,
@@ -65,13 +65,13 @@ export class VerifyingStream {
 
   private async *pass(): AsyncGenerator<Uint8Array> {
     const reader = this.source.getReader();
-    // Rejects once the idle watch sees nothing move for idleMs; raced against every read.
-    const stall = new Promise<never>((_, reject) => (this.stalled = reject));
-    stall.catch(() => undefined);
+    // A stall cancels the download, which ends the pending read; the pass then ends with the stall.
+    this.stalled = () => void reader.cancel().catch(() => undefined);
     this.watch();
     try {
       for (;;) {
-        const { done, value } = await Promise.race([reader.read(), stall]);
+        const { done, value } = await reader.read();
+        if (this.failure !== undefined) throw this.failure;
         if (done) break;
         this.received += value.byteLength;
         if (this.received > this.options.size) throw this.fail(new BlobMismatch(`more than the ${this.options.size} bytes its descriptor gives`));
@@ -115,7 +115,8 @@ export class VerifyingStream {
         const quiet = this.options.now() - this.lastProgress;
         if (quiet < this.options.idleMs) this.arm(this.options.idleMs - quiet);
         else {
-          this.stalled?.(this.fail(new TransferStalled(`no byte moved for ${this.options.idleMs} ms mid-blob`)));
+          this.fail(new TransferStalled(`no byte moved for ${this.options.idleMs} ms mid-blob`));
+          this.stalled?.();
           this.options.onStall?.();
         }
       },

@@ -36,6 +36,7 @@ describe('template.yaml: parameters', () => {
       RegistryCredentialsSecretArn: '',
       EcrSourceRepositoryArns: '*',
       CopyEngine: 'codebuild',
+      MirrorMemorySize: 256,
       BuildImage: 'aws/codebuild/standard:7.0',
       BuildComputeType: 'BUILD_GENERAL1_SMALL',
       BuildTimeoutInMinutes: 30,
