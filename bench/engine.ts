@@ -18,7 +18,7 @@ import { startRegistry, type LocalRegistry } from '../test/support/registry.js';
 import { TOOLS } from '../test/support/tools.js';
 import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 /** One platform, 4 layers of 50 MiB: ~200 MB, published as an index with a buildx attestation. */
 const IMAGE = { platforms: ['linux/amd64'] as const, attestation: true, layers: 4, layerBytes: 50 * 1024 * 1024, seed: 'bench-engine' };
 const SOURCE_HOST = 'quay.io';
