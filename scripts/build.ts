@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeBundleNotices } from './notices.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -26,7 +27,7 @@ const cliEntry: Entry = { name: 'cli', source: 'src/cli/main.ts', banner: '#!/us
 async function bundle(entry: Entry): Promise<void> {
   const outdir = join(root, 'dist', entry.name);
   await mkdir(outdir, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [join(root, entry.source)],
     outfile: join(outdir, 'index.js'),
     bundle: true,
@@ -37,11 +38,14 @@ async function bundle(entry: Entry): Promise<void> {
     sourcemap: false,
     legalComments: 'none',
     logLevel: 'warning',
+    // What went into the bundle: its third-party notices come from this (scripts/notices.ts).
+    metafile: true,
     ...(entry.banner ? { banner: { js: entry.banner } } : {}),
     ...(entry.external ? { external: entry.external } : {}),
   });
   // The repository is ESM ("type": "module"); mark each bundle folder CommonJS so Node loads it as Lambda does.
   await writeFile(join(outdir, 'package.json'), '{"type":"commonjs"}\n');
+  writeBundleNotices(entry.name, result.metafile, join(outdir, 'index.js'));
 }
 
 const entries = [...lambdaEntries, cliEntry];

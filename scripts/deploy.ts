@@ -12,6 +12,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { regionProblem, usageProblem } from '../src/cli/args.js';
 import { isRegion } from '../src/reference/index.js';
 import { invokedDirectly, TEMPLATE_PATH } from './package-stackset.js';
 
@@ -19,7 +20,7 @@ import { invokedDirectly, TEMPLATE_PATH } from './package-stackset.js';
 export const MIN_SAM_CLI_VERSION = '1.147.1';
 /** template.yaml's functions, and the dist/ bundle each one's build copies. */
 export const FUNCTION_BUNDLES = { MacroFunction: 'dist/macro', MirrorFunction: 'dist/mirror' } as const;
-const BUILT_FILES = ['index.js', 'package.json'] as const;
+const BUILT_FILES = ['index.js', 'package.json', 'THIRD-PARTY-NOTICES'] as const;
 
 /** The deployment cannot go ahead; the message says what to do. */
 export class DeployError extends Error {
@@ -33,17 +34,14 @@ export interface DeployRequest {
   readonly samDeployArgs: readonly string[];
 }
 
-/** Node's parseArgs over the script's options; its refusals become DeployErrors. */
+const OPTIONS = { region: { type: 'string' }, guided: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** Node's parseArgs over the script's options; its refusals become DeployErrors worded as the CLI words them. */
 function parseOptions(argv: readonly string[]) {
   try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { region: { type: 'string' }, guided: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
-    throw new DeployError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    throw new DeployError(`${usageProblem(error, Object.keys(OPTIONS))}\n${USAGE}`);
   }
 }
 
@@ -58,9 +56,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployRequest | 'help'
   if (values.region === undefined && !values.guided) {
     throw new DeployError(`--region is required (the macro works only in the region its stack is in; deploy it in each region you use)\n${USAGE}`);
   }
-  if (values.region !== undefined && !isRegion(values.region)) {
-    throw new DeployError(`--region ${JSON.stringify(values.region)} is not an AWS region name (e.g. eu-west-1)`);
-  }
+  if (values.region !== undefined && !isRegion(values.region)) throw new DeployError(regionProblem(values.region, '--region'));
   return { region: values.region, guided: values.guided ?? false, samDeployArgs: passThrough };
 }
 
@@ -116,7 +112,7 @@ export function deploy(request: DeployRequest): void {
     throw new DeployError(
       `sam (AWS SAM CLI) is not on PATH; install ${MIN_SAM_CLI_VERSION} or later: ` +
         'https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html. ' +
-        'Without SAM CLI: npm run package, then aws cloudformation deploy (see the README)',
+        'Without SAM CLI: npm run package, then aws cloudformation deploy (see docs/deploy.md)',
     );
   }
   const version = samCliVersion(probe.stdout);

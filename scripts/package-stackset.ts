@@ -17,11 +17,12 @@
 // ("Understand CloudFormation quotas"; cfn-lint 1.51 enforces 1,000,000 bytes).
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Document, isScalar, visit, type Scalar } from 'yaml';
 import { parseCfnYaml } from '../src/cli/cfn-yaml.js';
 import type { Json, JsonObject } from '../src/template/types.js';
+import { NOTICES_FILE, noticesForBundles } from './notices.js';
 
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
 /** CreateStackSet/UpdateStackSet TemplateBody maximum. */
@@ -326,13 +327,29 @@ export interface PackagedTemplate {
   readonly sha256: string;
   /** Bundle sizes, `<logical id> (<path>)` -> bytes. */
   readonly bundles: ReadonlyArray<readonly [string, number]>;
+  /** The third-party notices of the inline code, written beside the template (inline code cannot carry a file). */
+  readonly notices: { readonly path: string; readonly bytes: number; readonly sha256: string };
   /** What the packaging prints: one line per bundle, the template, how to hand it to CloudFormation. */
   readonly report: readonly string[];
 }
 
+/** Where the notices of a packaged template go: beside it, `<name>-THIRD-PARTY-NOTICES` for `<name>.yaml`. */
+export function noticesPathFor(output: string): string {
+  return join(dirname(output), `${basename(output).replace(/\.(?:ya?ml|json|template)$/i, '')}-${NOTICES_FILE}`);
+}
+
+const sha256Of = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A path as the report shows it: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
 /**
- * template.yaml -> plain CloudFormation with the bundles inline, written to `output`. The one packaging
- * of the macro stack: the StackSet template and the release template (`npm run package`) are this.
+ * template.yaml -> plain CloudFormation with the bundles inline, written to `output`, and the bundles' third-party
+ * notices beside it. The one packaging of the macro stack: the StackSet template and the release template
+ * (`npm run package`) are this.
  */
 export function packageMacroStack(output: string, headerComment: string): PackagedTemplate {
   const templateText = readText(TEMPLATE_PATH, 'run from a checkout of sysdig-image-fix');
@@ -344,25 +361,35 @@ export function packageMacroStack(output: string, headerComment: string): Packag
     process.stderr.write('warning: template.yaml carries an outdated buildspec; run: npx tsx scripts/sync-buildspec.ts\n');
   }
   const bundles: Array<[string, number]> = [];
+  const inline: Array<{ logicalId: string; bundle: string }> = [];
   const converted = toStackSetTemplate(samTemplate, (codeUri, logicalId) => {
     const path = join(root, codeUri, 'index.js');
     const source = readText(path, `${logicalId}'s bundle is missing; run npm run build`);
     bundles.push([`${logicalId} (${join(codeUri, 'index.js')})`, Buffer.byteLength(source, 'utf8')]);
+    inline.push({ logicalId, bundle: basename(codeUri) });
     return source;
   });
-  const text = renderTemplateYaml(withBuildSpec(converted, buildSpec), headerComment);
+  const noticesPath = noticesPathFor(output);
+  const header = `${headerComment}\n Third-party notices of the inline code: ${basename(noticesPath)}, beside this file.`;
+  const text = renderTemplateYaml(withBuildSpec(converted, buildSpec), header);
   const size = templateSize(text);
+  const noticesText = noticesForBundles(
+    `the inline code (${inline.map((entry) => entry.logicalId).join(', ')}) of ${basename(output)}`,
+    inline.map((entry) => entry.bundle),
+  );
+  const notices = { path: noticesPath, bytes: Buffer.byteLength(noticesText, 'utf8'), sha256: sha256Of(noticesText) };
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, text);
+  writeFileSync(notices.path, noticesText);
   const report = [
     ...bundles.map(([name, bytes]) => `bundle   ${name}: ${bytes} bytes`),
-    `template ${output}: ${size.bytes} bytes`,
+    `template ${shown(output)}: ${size.bytes} bytes`,
     size.delivery === 'template-body'
       ? `fits --template-body (<= ${TEMPLATE_BODY_MAX_BYTES} bytes)`
       : `over ${TEMPLATE_BODY_MAX_BYTES} bytes: upload it to S3 and use --template-url (limit ${TEMPLATE_URL_MAX_BYTES} bytes)`,
+    `notices  ${shown(notices.path)}: ${notices.bytes} bytes`,
   ];
-  const sha256 = createHash('sha256').update(text).digest('hex');
-  return { output, bytes: size.bytes, delivery: size.delivery, sha256, bundles, report };
+  return { output, bytes: size.bytes, delivery: size.delivery, sha256: sha256Of(text), bundles, notices, report };
 }
 
 function main(argv: readonly string[]): void {

@@ -1,45 +1,36 @@
 // Command line -> what to do. Every mistake is a UsageError (exit 2) naming the flag and the fix.
 import { parseArgs } from 'node:util';
 import { isAccountId, isRegion } from '../reference/index.js';
+import { COMMAND_NAMES, commandSpec } from './commands.js';
 import { UsageError } from './errors.js';
+import type { CliOptions, CommandName, OutputFormat } from './io.js';
+import { expandParameterOverrides, parseParameters } from './parameters.js';
+import { KNOWN_REGIONS } from './regions.js';
 import { closest } from './suggest.js';
-import { TEMPLATE_FORMATS, type TemplateFormat } from './template-text.js';
 
-export type CliCommandName = 'transform' | 'scan';
-export const CLI_COMMANDS: readonly CliCommandName[] = ['transform', 'scan'];
+export type CliRequest = { readonly kind: 'help'; readonly command?: CommandName } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly options: CliOptions };
 
-export interface CliOptions {
-  readonly command: CliCommandName;
-  /** A path, or `-` for standard input. */
-  readonly file: string;
-  readonly region?: string;
-  readonly account?: string;
-  /** `--parameter K=V` in order; a later value for the same K wins. */
-  readonly parameters: ReadonlyMap<string, string>;
-  readonly mirrorFunctionArn?: string;
-  readonly format?: TemplateFormat;
-}
-
-export type CliRequest = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly options: CliOptions };
-
-const OPTIONS = {
+export const OPTIONS = {
   region: { type: 'string' },
   account: { type: 'string' },
   parameter: { type: 'string', multiple: true },
+  // Expanded into --parameter words before parsing (parameters.ts); listed for suggestions and the option list.
+  'parameter-overrides': { type: 'string', multiple: true },
   'mirror-function-arn': { type: 'string' },
   format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
 
 /** Node's parseArgs messages, reworded as one plain line with the fix (and the flag meant, when it is close). */
-function usageProblem(error: unknown): string {
+export function usageProblem(error: unknown, names: readonly string[] = Object.keys(OPTIONS)): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
     const flag = unknown[1]!;
-    const names = Object.keys(OPTIONS);
     const meant = closest(flag.replace(/^-+/, '').split('=')[0]!, names);
     return meant !== undefined
       ? `unknown option ${flag}; did you mean --${meant}?`
@@ -51,23 +42,15 @@ function usageProblem(error: unknown): string {
 }
 
 function unknownCommand(command: string): string {
-  const meant = closest(command, CLI_COMMANDS);
-  return meant !== undefined ? `unknown command "${command}"; did you mean "${meant}"?` : `unknown command "${command}": use "transform" or "scan"`;
+  const meant = closest(command, COMMAND_NAMES);
+  const list = COMMAND_NAMES.map((name) => `"${name}"`).join(', ');
+  return meant !== undefined ? `unknown command "${command}"; did you mean "${meant}"?` : `unknown command "${command}": the commands are ${list}`;
 }
 
-const PARAMETER_NAME = /^[A-Za-z0-9]+$/;
-
-function parseParameters(pairs: readonly string[]): Map<string, string> {
-  const parameters = new Map<string, string>();
-  for (const pair of pairs) {
-    const equals = pair.indexOf('=');
-    const name = equals === -1 ? pair : pair.slice(0, equals);
-    if (equals === -1 || !PARAMETER_NAME.test(name)) {
-      throw new UsageError(`--parameter "${pair}": expected NAME=VALUE, NAME being a template parameter (letters and digits)`);
-    }
-    parameters.set(name, pair.slice(equals + 1));
-  }
-  return parameters;
+/** `--region` (or AWS_REGION) that is not a region name: the closest known one, whatever its case. */
+export function regionProblem(value: string, source: string): string {
+  const meant = closest(value, KNOWN_REGIONS);
+  return `${source} "${value}" is not an AWS region name${meant !== undefined ? `; did you mean ${meant}?` : ' (e.g. us-east-1)'}`;
 }
 
 /** Node's parseArgs over the CLI's options; its refusals become UsageErrors. */
@@ -79,43 +62,66 @@ function parseOptions(argv: readonly string[]) {
   }
 }
 
-export function parseCliArgs(argv: readonly string[]): CliRequest {
-  const { values, positionals } = parseOptions(argv);
-  if (values.help) return { kind: 'help' };
-  if (values.version) return { kind: 'version' };
+type Values = ReturnType<typeof parseOptions>['values'];
 
-  const [command, file, ...extra] = positionals;
-  if (command === undefined) throw new UsageError('no command given: use "transform" or "scan"');
-  if (!(CLI_COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(unknownCommand(command));
-  }
-  if (file === undefined) throw new UsageError(`${command}: give a template FILE, or - to read standard input`);
-  if (extra.length > 0) throw new UsageError(`${command}: one template at a time; unexpected "${extra.join(' ')}"`);
-
-  if (values.region !== undefined && !isRegion(values.region)) {
-    throw new UsageError(`--region "${values.region}" is not an AWS region (e.g. us-east-1)`);
-  }
+/** The values every command checks the same way. */
+function checkValues(command: CommandName, values: Values): void {
+  if (values.region !== undefined && !isRegion(values.region)) throw new UsageError(regionProblem(values.region, '--region'));
   if (values.account !== undefined && !isAccountId(values.account)) {
     throw new UsageError(`--account "${values.account}" is not a 12-digit AWS account id`);
   }
-  if (values.format !== undefined && !(TEMPLATE_FORMATS as readonly string[]).includes(values.format)) {
-    throw new UsageError(`--format "${values.format}": use yaml or json`);
+  const formats = commandSpec(command).formats;
+  if (values.format !== undefined && !(formats as readonly string[]).includes(values.format)) {
+    const others = COMMAND_NAMES.filter((name) => (commandSpec(name).formats as readonly string[]).includes(values.format!));
+    throw new UsageError(`${command} --format "${values.format}": use ${formats.join(' or ')}${others.length > 0 ? ` (${values.format} is for ${others.join(', ')})` : ''}`);
   }
   const mirrorFunctionArn = values['mirror-function-arn'];
   if (mirrorFunctionArn !== undefined && mirrorFunctionArn.trim().length === 0) {
     throw new UsageError('--mirror-function-arn is empty: give the mirror function ARN, or leave the flag out');
   }
+  if (values.output !== undefined && values.output.length === 0) throw new UsageError('--output is empty: give a file name, or - for standard output');
+}
 
+function commandOf(name: string | undefined): CommandName {
+  if (name === undefined) throw new UsageError(`no command given: use ${COMMAND_NAMES.map((command) => `"${command}"`).join(', ')}`);
+  if (!(COMMAND_NAMES as readonly string[]).includes(name)) throw new UsageError(unknownCommand(name));
+  return name as CommandName;
+}
+
+export function parseCliArgs(argv: readonly string[]): CliRequest {
+  const { values, positionals } = parseOptions(expandParameterOverrides(argv));
+  if (values.version) return { kind: 'version' };
+  if (positionals[0] === 'help') {
+    if (positionals.length > 2) throw new UsageError(`help: one command at a time; unexpected "${positionals.slice(2).join(' ')}"`);
+    return positionals[1] === undefined || positionals[1] === 'help' ? { kind: 'help' } : { kind: 'help', command: commandOf(positionals[1]) };
+  }
+  if (values.help) return positionals[0] === undefined ? { kind: 'help' } : { kind: 'help', command: commandOf(positionals[0]) };
+
+  const [name, ...files] = positionals;
+  const command = commandOf(name);
+  const spec = commandSpec(command);
+  if (spec.files === 'none' && files.length > 0) throw new UsageError(`${command} takes no FILE; unexpected "${files.join(' ')}"`);
+  if (spec.files !== 'none' && files.length === 0) throw new UsageError(`${command}: give a template FILE, or - to read standard input`);
+  if (files.length > 1 && spec.files === 'one') {
+    throw new UsageError(`${command}: one template at a time; unexpected "${files.slice(1).join(' ')}" (scan takes several)`);
+  }
+  if (files.filter((file) => file === '-').length > 1) throw new UsageError(`${command}: standard input (-) can be read once`);
+  checkValues(command, values);
+
+  const parameters = parseParameters(values.parameter ?? []);
+  const mirrorFunctionArn = values['mirror-function-arn'];
   return {
     kind: 'run',
     options: {
-      command: command as CliCommandName,
-      file,
+      command,
+      files,
       ...(values.region !== undefined ? { region: values.region } : {}),
       ...(values.account !== undefined ? { account: values.account } : {}),
-      parameters: parseParameters(values.parameter ?? []),
+      parameters,
       ...(mirrorFunctionArn !== undefined ? { mirrorFunctionArn } : {}),
-      ...(values.format !== undefined ? { format: values.format as TemplateFormat } : {}),
+      ...(values.format !== undefined ? { format: values.format as OutputFormat } : {}),
+      ...(values.output !== undefined ? { output: values.output } : {}),
+      quiet: values.quiet ?? false,
     },
   };
 }

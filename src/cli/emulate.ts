@@ -13,6 +13,11 @@ export interface SplitTemplate {
   readonly otherTransforms: Json | undefined;
   /** Whether the template's Transform section names this macro. */
   readonly hasOurTransform: boolean;
+  /**
+   * The Parameters of our entry (`{Name: SysdigImageFix, Parameters: {...}}`) as written: the transform reads them as
+   * CloudFormation passes them to the macro (a Ref resolved; see src/template/transform-parameters.ts).
+   */
+  readonly transformParameters?: Json;
 }
 
 function isOurTransform(entry: Json): boolean {
@@ -21,19 +26,24 @@ function isOurTransform(entry: Json): boolean {
   return isJsonObject(entry) && entry.Name === MACRO_NAME;
 }
 
+/** Our entry's Parameters, when it has them. Throws UsageError when the section names this macro more than once. */
+function parametersOf(ours: readonly Json[]): { transformParameters?: Json } {
+  if (ours.length > 1) {
+    throw new UsageError(`the Transform section names ${MACRO_NAME} ${ours.length} times; CloudFormation would run it once per entry: give it once`);
+  }
+  const entry = ours[0];
+  return isJsonObject(entry) && Object.hasOwn(entry, 'Parameters') ? { transformParameters: entry.Parameters! } : {};
+}
+
 export function splitTransforms(template: JsonObject): SplitTemplate {
   const { Transform: transforms, ...fragment } = template;
   if (transforms === undefined) return { fragment, otherTransforms: undefined, hasOurTransform: false };
-  if (Array.isArray(transforms)) {
-    const others = transforms.filter((entry) => !isOurTransform(entry));
-    return {
-      fragment,
-      otherTransforms: others.length > 0 ? others : undefined,
-      hasOurTransform: others.length < transforms.length,
-    };
-  }
-  if (isOurTransform(transforms)) return { fragment, otherTransforms: undefined, hasOurTransform: true };
-  return { fragment, otherTransforms: transforms, hasOurTransform: false };
+  const entries = Array.isArray(transforms) ? transforms : [transforms];
+  const ours = entries.filter(isOurTransform);
+  const others = entries.filter((entry) => !isOurTransform(entry));
+  // Our entry leaves the output (the transform is done); the others stay, in their order and shape.
+  const otherTransforms = others.length === 0 ? undefined : Array.isArray(transforms) ? others : transforms;
+  return { fragment, otherTransforms, hasOurTransform: ours.length > 0, ...parametersOf(ours) };
 }
 
 /**

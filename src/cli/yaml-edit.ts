@@ -1,16 +1,20 @@
 // The transformed template written over the user's own YAML text: everything the transform did not change stays
 // byte for byte (comments, short tags, key order, quoting, indentation), so `diff input output` shows exactly what
-// the macro does: the Transform entry, the rewritten image sites and the added resources.
-// How: compare the input's JSON form with the output's, locate each difference in the parsed document (every
-// node knows its offsets in the text) and splice in the yaml library's text for the new value, indented like its
-// neighbours. Collections that cannot be edited in place (flow style, aliases, merge keys, tagged values) are
-// replaced whole. The result is read back and must equal the output; otherwise the caller writes it afresh.
+// the macro does: the Transform entry, the rewritten values and the added resources.
+// How: compare the input's JSON form with the output's, walking the parsed document (every node knows its offsets
+// in the text) down to the smallest node that differs, wherever it sits (block or flow mappings and sequences, the
+// argument of a short tag), and splice in the yaml library's text for the new value there (yaml-replace.ts), tag
+// included, in the old scalar's style, indented like its neighbours. Comments outside the replaced values stay where
+// they are. Mappings with merge keys are replaced whole. The result is read back and must equal the output;
+// otherwise the caller writes it afresh.
 import { isAlias, isMap, isScalar, isSeq, Pair as YamlPair, Scalar, YAMLMap, type Node, type Pair, type YAMLSeq } from 'yaml';
 import { intrinsicOf, isJsonObject, jsonEquals } from '../template/json.js';
 import type { Json, JsonObject } from '../template/types.js';
 import { CfnYamlError } from './errors.js';
 import { intrinsicNameOfTag, jsonKey, readCfnYaml, type CfnYamlDocument } from './cfn-yaml.js';
 import { nodeText, templateNode, type WriteOptions } from './cfn-yaml-writer.js';
+import { detectStyle, indentLines, isInline, replacementText } from './yaml-replace.js';
+import { SourceTokens } from './yaml-tokens.js';
 
 interface Edit {
   readonly start: number;
@@ -26,11 +30,6 @@ class CannotEdit extends Error {
   override readonly name = 'CannotEdit';
 }
 
-/** A flow collection (`[a, b]`, `{a: b}`): its replacement is written inline too. */
-function isFlow(node: Node | null): boolean {
-  return (isMap(node) || isSeq(node)) && node.flow === true;
-}
-
 /** A one-pair block mapping `key: value` (built by hand: a single-key object would read as an intrinsic). */
 function pairNode(key: string, value: Json): YAMLMap {
   const map = new YAMLMap();
@@ -38,12 +37,21 @@ function pairNode(key: string, value: Json): YAMLMap {
   return map;
 }
 
+/** The JSON form of a tagged node's content (`!Sub 'x'` holds "x"), when its intrinsic matches `value`'s. */
+function tagArgument(node: Node, value: Json): Json | undefined {
+  const name = node.tag === undefined ? undefined : intrinsicNameOfTag(node.tag);
+  const intrinsic = intrinsicOf(value);
+  return name !== undefined && intrinsic?.[0] === name ? intrinsic[1] : undefined;
+}
+
 class Editor {
   readonly edits: Edit[] = [];
   readonly style: Required<WriteOptions>;
+  readonly tokens: SourceTokens;
 
   constructor(readonly source: CfnYamlDocument) {
     this.style = detectStyle(source);
+    this.tokens = new SourceTokens(source.text);
   }
 
   private get text(): string {
@@ -78,38 +86,50 @@ class Editor {
     return index + 1;
   }
 
-  /** Text of a value in a block mapping whose key sits at `keyColumn`, with any comment that followed the `:`. */
-  private valueText(value: Json, keyColumn: number, comment: string | undefined): string {
-    const node = templateNode(value);
-    if (!isMap(node) && !isSeq(node)) return ` ${this.inline(value)}${comment ? `  ${comment}` : ''}`;
-    if ((isMap(node) && node.items.length === 0) || (isSeq(node) && node.items.length === 0)) return ` ${this.inline(value)}`;
-    const childColumn = keyColumn + (isSeq(node) && !this.style.indentSeq ? 0 : this.style.indent);
-    return `${comment ? ` ${comment}` : ''}\n${this.indent(nodeText(node, this.style), childColumn)}`;
+  /** Comments of a replaced span, kept after an inline replacement (they described the value there). */
+  private withComments(text: string, start: number, end: number): string {
+    const comments = this.tokens.comments(start, end);
+    return comments.length === 0 || text.includes('\n') ? text : `${text}  ${comments.join(' ')}`;
   }
 
-  inline(value: Json): string {
-    return nodeText(templateNode(value, true), this.style).trimEnd();
+  private push(start: number, end: number, text: string): void {
+    let written = text;
+    const endsLine = this.text[end - 1] === '\n';
+    if (endsLine && !written.endsWith('\n')) written += '\n';
+    if (!endsLine && written.endsWith('\n')) written = written.slice(0, -1);
+    this.edits.push({ start, end, text: written });
   }
 
-  indent(text: string, column: number): string {
-    const pad = ' '.repeat(column);
-    return text
-      .split('\n')
-      .map((line) => (line.length > 0 ? pad + line : line))
-      .join('\n');
-  }
-
-  replaceValue(pair: Pair, value: Json, inFlow: boolean): void {
+  /** The value of a block mapping pair, from its `:` (the old value may start on the next line). */
+  private replacePairValue(pair: Pair, value: Json): void {
     const start = this.colonOf(pair);
     const old = pair.value as Node | null;
+    if (old?.range && this.lineStart(old.range[0]) === this.lineStart(start) && isInline(value, old)) {
+      this.replaceNode(old, value, false);
+      return;
+    }
     const end = old?.range ? old.range[1] : start;
-    const gap = this.text.slice(start, old?.range ? old.range[0] : start);
-    const comment = /#[^\n]*/.exec(gap)?.[0];
-    let text = inFlow ? ` ${this.inline(value)}` : this.valueText(value, this.column((pair.key as Node).range![0]), comment);
-    const endsLine = this.text[end - 1] === '\n';
-    if (endsLine && !text.endsWith('\n')) text += '\n';
-    if (!endsLine && text.endsWith('\n')) text = text.slice(0, -1);
-    this.edits.push({ start, end, text });
+    const keyColumn = this.column((pair.key as Node).range![0]);
+    const context = { text: this.text, style: this.style, flow: false };
+    if (isInline(value, old)) {
+      const comments = this.tokens.comments(start, end);
+      this.push(start, end, ` ${replacementText(value, old, context, keyColumn)}${comments.length > 0 ? `  ${comments.join(' ')}` : ''}`);
+      return;
+    }
+    // A block collection replacing a value: the comments that followed the `:` stay on the key's line.
+    const comments = this.tokens.comments(start, old?.range ? this.tokens.start(old) : end);
+    const childColumn = keyColumn + (isSeq(templateNode(value)) && !this.style.indentSeq ? 0 : this.style.indent);
+    const text = replacementText(value, old, context, childColumn);
+    this.push(start, end, `${comments.length > 0 ? ` ${comments.join(' ')}` : ''}\n${' '.repeat(childColumn)}${text}`);
+  }
+
+  /** One node where it stands (a sequence item, a flow entry, a tag's argument), from its tag or its value. */
+  private replaceNode(node: Node | null, value: Json, flow: boolean, keepProps = false): void {
+    if (!node?.range) throw new CannotEdit('an empty value inside a sequence or flow collection');
+    const start = keepProps ? node.range![0] : this.tokens.start(node);
+    const end = node.range![1];
+    const text = replacementText(value, node, { text: this.text, style: this.style, flow, underTag: keepProps }, this.column(start));
+    this.push(start, end, flow ? text : this.withComments(text, start, end));
   }
 
   deletePair(pair: Pair): void {
@@ -120,7 +140,7 @@ class Editor {
   }
 
   deleteItem(item: Node): void {
-    this.edits.push({ start: this.lineStart(item.range![0]), end: this.afterLine(item.range![1]), text: '' });
+    this.edits.push({ start: this.lineStart(this.tokens.start(item)), end: this.afterLine(item.range![1]), text: '' });
   }
 
   insertPairs(map: YAMLMap, pairs: readonly (readonly [string, Json])[]): void {
@@ -131,48 +151,83 @@ class Editor {
     const column = this.column((items[0]!.key as Node).range![0]);
     // Entries separated by blank lines get a blank line before each new one too.
     const spaced = items.slice(1).some((pair) => (pair.key as Node).spaceBefore === true);
-    const text = pairs.map(([key, value]) => `${spaced ? '\n' : ''}${this.indent(nodeText(pairNode(key, value), this.style), column)}`).join('');
+    const text = pairs.map(([key, value]) => `${spaced ? '\n' : ''}${indentAll(nodeText(pairNode(key, value), this.style), column)}`).join('');
     this.edits.push({ start: at, end: at, text: `${this.text[at - 1] === '\n' || at === 0 ? '' : '\n'}${text}` });
   }
 
-  /** Records the edits that turn the value of `node` (read as `before`) into `after`. */
-  diff(node: Node | null, before: Json, after: Json): Outcome {
+  /** New entries at the end of a flow mapping, written in flow style. */
+  insertFlowPairs(map: YAMLMap, pairs: readonly (readonly [string, Json])[]): void {
+    const close = this.text.lastIndexOf('}', map.range![1] - 1);
+    if (close < map.range![0]) throw new CannotEdit('a flow mapping without its closing brace');
+    const entries = pairs.map(([key, value]) => {
+      const single = pairNode(key, value);
+      single.flow = true;
+      return nodeText(single, this.style).trimEnd().slice(1, -1);
+    });
+    this.edits.push({ start: close, end: close, text: `, ${entries.join(', ')}` });
+  }
+
+  /** Records the edits that turn the value of `node` (read as `before`) into `after`; `flow`: inside a flow collection. */
+  diff(node: Node | null, before: Json, after: Json, flow = false): Outcome {
     // The transform shares every unchanged subtree with its input, so identity settles most of the template.
     if (before === after || jsonEquals(before, after)) return 'same';
-    if (node === null || isAlias(node) || (node.tag !== undefined && intrinsicNameOfTag(node.tag) !== undefined)) return REPLACE;
-    // An intrinsic is one value (`Fn::Sub: ...` becomes `!GetAtt ...`), not a mapping to edit key by key.
-    if (intrinsicOf(before) !== undefined || intrinsicOf(after) !== undefined) return REPLACE;
-    if (isMap(node) && isJsonObject(before) && isJsonObject(after)) return this.diffMap(node, before, after);
-    if (isSeq(node) && Array.isArray(before) && Array.isArray(after)) return this.diffSeq(node, before, after);
+    if (node === null || isAlias(node)) return REPLACE;
+    if (node.tag !== undefined) {
+      // `!Sub '...'` whose string changes: the string is edited and the tag stays.
+      const [was, now] = [tagArgument(node, before), tagArgument(node, after)];
+      if (was === undefined || now === undefined) return REPLACE;
+      return this.diffContent(node, was, now, flow, true);
+    }
+    // An intrinsic is one value (`Fn::Sub: ...` becoming `!GetAtt ...`), unless the function stays the same.
+    if ((intrinsicOf(before) !== undefined || intrinsicOf(after) !== undefined) && intrinsicOf(before)?.[0] !== intrinsicOf(after)?.[0]) return REPLACE;
+    return this.diffContent(node, before, after, flow, false);
+  }
+
+  /** `node` read as `before` (for a tagged node: its argument) becomes `after`. */
+  private diffContent(node: Node, before: Json, after: Json, flow: boolean, tagged: boolean): Outcome {
+    if (isMap(node) && isJsonObject(before) && isJsonObject(after)) return this.diffMap(node, before, after, flow || node.flow === true);
+    if (isSeq(node) && Array.isArray(before) && Array.isArray(after)) return this.diffSeq(node, before, after, flow || node.flow === true);
+    if (tagged && isScalar(node) && typeof before === 'string' && typeof after === 'string') {
+      this.replaceNode(node, after, flow, true);
+      return 'edited';
+    }
     return REPLACE;
   }
 
-  private diffMap(map: YAMLMap, before: JsonObject, after: JsonObject): Outcome {
+  private diffMap(map: YAMLMap, before: JsonObject, after: JsonObject, flow: boolean): Outcome {
     const pairs = map.items as Pair[];
-    if (map.flow || pairs.length === 0 || Object.keys(after).length === 0) return REPLACE;
+    if (pairs.length === 0 || Object.keys(after).length === 0) return REPLACE;
     if (pairs.some((pair) => isScalar(pair.key) && typeof pair.key.value === 'symbol')) return REPLACE;
-    const seen = new Set<string>();
-    for (const pair of pairs) {
-      const key = this.keyOf(pair);
-      seen.add(key);
-      if (!Object.hasOwn(after, key)) {
-        this.deletePair(pair);
-        continue;
-      }
+    const keys = pairs.map((pair) => this.keyOf(pair));
+    // A flow mapping loses no entry in place (its commas would need rewriting); new entries go before its `}`.
+    if (flow && keys.some((key) => !Object.hasOwn(after, key))) return REPLACE;
+    if (new Set(keys).size !== keys.length) return REPLACE;
+    pairs.forEach((pair, index) => {
+      const key = keys[index]!;
       const value = pair.value as Node | null;
-      if (this.diff(value, before[key]!, after[key]!) === REPLACE) this.replaceValue(pair, after[key]!, isFlow(value));
-    }
+      if (!Object.hasOwn(after, key)) this.deletePair(pair);
+      else if (this.diff(value, before[key]!, after[key]!, flow) !== REPLACE) return;
+      else if (flow) this.replaceNode(value, after[key]!, true);
+      else this.replacePairValue(pair, after[key]!);
+    });
     const added = Object.keys(after)
-      .filter((key) => !seen.has(key))
+      .filter((key) => !keys.includes(key))
       .map((key) => [key, after[key]!] as const);
-    if (added.length > 0) this.insertPairs(map, added);
+    if (added.length > 0 && flow) this.insertFlowPairs(map, added);
+    else if (added.length > 0) this.insertPairs(map, added);
     return 'edited';
   }
 
-  /** Only removals are made in place (the Transform list without this macro); any other change replaces the list. */
-  private diffSeq(seq: YAMLSeq, before: readonly Json[], after: readonly Json[]): Outcome {
-    if (seq.flow) return REPLACE;
-    const items = seq.items as Node[];
+  /** Item by item when the length stays; removals only (the Transform list without this macro) otherwise. */
+  private diffSeq(seq: YAMLSeq, before: readonly Json[], after: readonly Json[], flow: boolean): Outcome {
+    const items = seq.items as (Node | null)[];
+    if (before.length === after.length) {
+      items.forEach((item, index) => {
+        if (this.diff(item, before[index]!, after[index]!, flow) === REPLACE) this.replaceNode(item, after[index]!, flow);
+      });
+      return 'edited';
+    }
+    if (flow) return REPLACE;
     const removed: Node[] = [];
     let next = 0;
     before.forEach((item, index) => {
@@ -195,38 +250,9 @@ class Editor {
   }
 }
 
-/** The indentation step and sequence style of the input, from its first nested block collection. */
-function detectStyle(source: CfnYamlDocument): Required<WriteOptions> {
-  const style = { indent: 2, indentSeq: true };
-  const text = source.text;
-  const column = (offset: number) => offset - (text.lastIndexOf('\n', offset - 1) + 1);
-  let foundIndent = false;
-  let foundSeq = false;
-  const visit = (node: unknown): void => {
-    if (!isMap(node) || node.flow) return;
-    for (const pair of node.items as Pair[]) {
-      const key = pair.key as Node | null;
-      const value = pair.value as Node | null;
-      if (!key?.range || !value?.range) continue;
-      if (!foundIndent && isMap(value) && !value.flow && value.items.length > 0) {
-        const child = (value.items[0] as Pair).key as Node | null;
-        if (child?.range) {
-          style.indent = Math.max(1, column(child.range[0]) - column(key.range[0]));
-          foundIndent = true;
-        }
-      }
-      if (!foundSeq && isSeq(value) && !value.flow && value.items.length > 0) {
-        const dash = text.lastIndexOf('-', (value.items[0] as Node).range?.[0] ?? value.range[0]);
-        if (dash !== -1) {
-          style.indentSeq = column(dash) > column(key.range[0]);
-          foundSeq = true;
-        }
-      }
-      visit(value);
-    }
-  };
-  visit(source.document.contents);
-  return style;
+/** Every line of `text` indented by `column` (new mapping entries). */
+function indentAll(text: string, column: number): string {
+  return ' '.repeat(column) + indentLines(text, column);
 }
 
 /**

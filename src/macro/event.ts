@@ -33,6 +33,8 @@ export interface MacroInvocation {
   readonly accountId: string;
   readonly fragment: JsonObject;
   readonly templateParameterValues: Readonly<Record<string, unknown>>;
+  /** The Transform entry's Parameters (`Transform: {Name, Parameters}`), with any Ref already resolved by CloudFormation. */
+  readonly params?: unknown;
 }
 
 export type ParsedMacroEvent =
@@ -46,7 +48,7 @@ export function parseMacroEvent(event: unknown): ParsedMacroEvent {
     return { ok: false, requestId: '', problems: [`the macro event must be an object, got ${describeEventValue(event)}`] };
   }
   const problems: string[] = [];
-  const { requestId, transformId, region, accountId, fragment, templateParameterValues } = event;
+  const { requestId, transformId, region, accountId, fragment, templateParameterValues, params } = event;
 
   if (typeof requestId !== 'string' || requestId.length === 0) {
     problems.push(`the macro event has no requestId (got ${describeEventValue(requestId)})`);
@@ -76,6 +78,8 @@ export function parseMacroEvent(event: unknown): ParsedMacroEvent {
       accountId: accountId as string,
       fragment: fragment as JsonObject,
       templateParameterValues: isPlainObject(templateParameterValues) ? templateParameterValues : {},
+      // Checked by the transform with the options it carries (same messages as Metadata); absent or null: none.
+      ...(params !== undefined && params !== null ? { params } : {}),
     },
   };
 }

@@ -7,7 +7,10 @@ import type { TransformProblem } from '../template/types.js';
 import type { EnvironmentVariables } from '../contract.js';
 import { readMacroDefaults } from './env.js';
 import { parseMacroEvent, type MacroResponse } from './event.js';
-import { formatProblems, summarizeSites } from '../template/summary.js';
+import { formatProblems, problemsForLog, summarizeSites } from '../template/summary.js';
+import { capText } from '../template/message.js';
+import { jsonBytes, processedTemplateProblem } from '../template/quotas.js';
+import type { Json } from '../template/types.js';
 
 export type { MacroEvent, MacroResponse } from './event.js';
 
@@ -44,7 +47,29 @@ function powertoolsLog(context: unknown): MacroLog {
 }
 
 function failure(requestId: string, problems: readonly TransformProblem[]): MacroResponse {
-  return { requestId, status: 'failure', errorMessage: formatProblems(problems) };
+  return { requestId: capText(requestId, 256), status: 'failure', errorMessage: formatProblems(problems) };
+}
+
+/** Lambda's limit on a synchronous invocation's response (the macro's answer to CloudFormation): 6 MB. */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * Why a success response cannot reach CloudFormation, if it cannot: the runtime must serialise it (a value nested
+ * thousands of levels deep makes JSON.stringify throw), CloudFormation takes a processed template of at most 1 MB,
+ * and Lambda returns at most 6 MB.
+ */
+function responseProblem(response: MacroResponse & { status: 'success' }, input: Json): string | undefined {
+  const bytes = jsonBytes(response as unknown as Json);
+  // Measured again on the fragment alone, so the message's path starts at the template's own sections.
+  if (typeof bytes === 'string') return `Template: the transformed template cannot be written as JSON: ${jsonBytes(response.fragment)}`;
+  // The fragment's own bytes: the answer's, less its envelope (`{"requestId":...,"fragment":` and `}`).
+  const envelope = (jsonBytes({ ...response, fragment: null }) as number) - 'null'.length;
+  const overQuota = processedTemplateProblem(bytes - envelope, input);
+  if (overQuota !== undefined) return overQuota.message;
+  if (bytes > MAX_RESPONSE_BYTES) {
+    return `Template: the macro's response would be ${bytes} bytes, over Lambda's ${MAX_RESPONSE_BYTES}-byte response limit; split the stack (nested stacks)`;
+  }
+  return undefined;
 }
 
 function safely(write: () => void): void {
@@ -82,17 +107,26 @@ export function createMacroHandler(options: MacroHandlerOptions = {}): MacroHand
         );
       }
 
-      const { requestId, transformId, region, accountId, fragment, templateParameterValues } = parsed.invocation;
-      const result = transform(fragment, { region, accountId, templateParameterValues }, defaults.defaults);
-      const summary = summarizeSites(result.sites);
+      const { requestId, transformId, region, accountId, fragment, templateParameterValues, params } = parsed.invocation;
+      const result = transform(fragment, { region, accountId, templateParameterValues, transformParameters: params }, defaults.defaults);
+      const summary = summarizeSites(result.sites, fragment);
       // Warnings do not fail the stack (the user asked for what was done), but say what will likely fail later.
-      if (result.warnings.length > 0) safely(() => log.warn('transform warnings', { requestId, transformId, region, warnings: result.warnings }));
+      if (result.warnings.length > 0)
+        safely(() => log.warn('transform warnings', { requestId, transformId, region, warnings: problemsForLog(result.warnings), warningCount: result.warnings.length }));
       if (!result.ok) {
-        safely(() => log.error('transform failed', { requestId, transformId, region, ...summary, problems: result.errors }));
+        safely(() =>
+          log.error('transform failed', { requestId, transformId, region, ...summary, problems: problemsForLog(result.errors), problemCount: result.errors.length }),
+        );
         return failure(requestId, result.errors);
       }
+      const response = { requestId, status: 'success', fragment: result.fragment } as const;
+      const unanswerable = responseProblem(response, fragment);
+      if (unanswerable !== undefined) {
+        safely(() => log.error('transform result cannot be returned', { requestId, transformId, region, ...summary, problem: unanswerable }));
+        return failure(requestId, [{ message: unanswerable }]);
+      }
       safely(() => log.info('transform succeeded', { requestId, transformId, region, ...summary }));
-      return { requestId, status: 'success', fragment: result.fragment };
+      return response;
     } catch (error) {
       // Only a bug gets here; answer anyway so the stack fails with a reason instead of timing out.
       const requestId = requestIdOf(event);

@@ -6,11 +6,14 @@ import type { ImageClassifier } from './images.js';
 import { compactJson, intrinsicOf } from './json.js';
 import type { OptionsOwner, Parsed, ResourceOptions } from './options.js';
 import type { Resolver } from './resolve/resolver.js';
-import type { MirrorNamer, MirrorRequest, MirrorSource } from './rewrite.js';
+import type { MirrorNamer, MirrorRequest, MirrorSource } from './mirror-plan.js';
+import { dependsOnOf } from './mirror-order.js';
+import { ALWAYS, and, conditionNames, type Formula, imageWhen as imageWhenPackage, named, presenceOf } from './presence.js';
 import { architectureSource, chooseArchitecture, resolvedArchitecture, type MirrorPlatform } from './architecture.js';
+import { registryParameters } from './kept.js';
 import { readsFromMirror, type ImageSite } from './sites.js';
 import { TASK_DEFINITION, taskPlatform } from './task-sites.js';
-import type { JsonObject, Mutable, SiteReport, TransformContext, Verdict } from './types.js';
+import type { Json, JsonObject, Mutable, SiteReport, TransformContext, Verdict } from './types.js';
 import { describeValue } from '../values.js';
 
 /** What every site of one transform run shares. */
@@ -84,6 +87,62 @@ function kept(site: ImageSite, image: string, options: ResourceOptions, env: Tra
   return { report: report(site, 'keep', image, quietArchitecture(site, options, env)), problems };
 }
 
+/** A site's request for its mirror, with when it needs it and what its resource waits for. */
+function mirrorRequest(site: ImageSite, mirrored: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>, when: Formula): MirrorRequest {
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, ...mirrored };
+  if (when.kind !== 'always') request.when = when;
+  const dependsOn = dependsOnOf(site.resource);
+  if (dependsOn.length > 0) request.dependsOn = dependsOn;
+  return request;
+}
+
+/** Where the site's image comes from, how it is reported, or the outcome that ends the decision. */
+type Sourced = { readonly source: MirrorSource; readonly verdict: Verdict; readonly image: string } | { readonly outcome: SiteOutcome };
+
+/** A value resolved now: validated and classified (kept, or mirrored under its normalised name or expression). */
+interface Deciding {
+  readonly site: ImageSite;
+  readonly options: ResourceOptions;
+  readonly env: TransformRun;
+  /** The site's problems so far (the outcome carries them). */
+  readonly problems: TransformError[];
+  readonly failed: (shown: string, problem: TransformError) => SiteOutcome;
+}
+
+function fromValue(value: Json, { site, options, env, problems, failed }: Deciding): Sourced {
+  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
+  const origin = originOf(parameters, env.context);
+  const from = origin ? { origin } : {};
+  if (typeof value !== 'string') {
+    const shown = compactJson(value);
+    return { outcome: failed(shown, new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, from)) };
+  }
+  const classified = env.classifyImage(value, options.repositoryPrefix);
+  if (classified.kind === 'invalid') {
+    const { error } = classified;
+    return { outcome: failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...from })) };
+  }
+  const image = classified.image;
+  if (classified.kind === 'keep') {
+    const kept: Mutable<SiteReport> = report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters);
+    const movable = parameters.length > 0 ? registryParameters(site.expression, parameters, env, options.repositoryPrefix) : [];
+    if (movable.length > 0) kept.registryParameters = movable;
+    return { outcome: { report: kept, problems } };
+  }
+  if (classified.kind === 'unmappable') {
+    const { error } = classified;
+    return { outcome: failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...from })) };
+  }
+  // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
+  // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
+  // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
+  const source: MirrorSource =
+    intrinsicOf(site.expression) !== undefined
+      ? { kind: 'expression', expression: site.expression, image }
+      : { kind: 'literal', image, repositoryName: classified.repositoryName };
+  return { source, verdict: 'mirror', image };
+}
+
 /**
  * The decision for one site. `parsed`: the resource's options when the caller parsed them already (a task
  * definition has a site per container, and its option problems are reported once, by the caller).
@@ -91,67 +150,37 @@ function kept(site: ImageSite, image: string, options: ResourceOptions, env: Tra
 export function decideSite(site: ImageSite, env: TransformRun, parsed?: ResourceOptions): SiteOutcome {
   const { options, problems: optionProblems } = parsed !== undefined ? { options: parsed, problems: [] } : env.resourceOptions(site.resource, site.logicalId);
   const problems: TransformError[] = [...optionProblems];
-
-  // `PackageType: !If [...]` that resolves to Zip: ImageUri is not what Lambda runs.
-  if (site.packageType !== undefined) {
-    const packageType = env.resolver.evaluate(site.packageType);
-    if (packageType.kind === 'value' && packageType.value === 'Zip') return { problems };
-  }
+  // When the site runs an image at all: its value is not removed (Fn::If/AWS::NoValue) and its PackageType is Image.
+  const imageWhen = and(presenceOf(site.expression), imageWhenPackage(site.packageType));
+  // No image now (a Zip PackageType, AWS::NoValue), but maybe in a deployment with other parameter values.
+  const later = conditionNames(imageWhen).some((name) => env.resolver.conditionVaries(name));
+  const packageType = site.packageType === undefined ? undefined : env.resolver.evaluate(site.packageType);
+  const zipNow = packageType?.kind === 'value' && packageType.value === 'Zip';
+  if (zipNow && !later) return { problems };
   if (options.skip) {
     return { report: report(site, 'skip', quietImage(site, env), quietArchitecture(site, options, env)), problems };
   }
   // An intrinsic `Code` (see ImageSite.opaque) is left to CloudFormation: no error for an exotic shape.
   if (site.opaque) return { report: report(site, 'keep', compactJson(site.expression)), problems };
-  if (readsFromMirror(site.expression, env.template)) return kept(site, compactJson(site.expression), options, env, problems);
-
+  // When the site needs a mirror: its resource exists (its Condition) and it runs an image.
+  const when = and(site.condition !== undefined ? named(site.condition) : ALWAYS, imageWhen);
+  if (readsFromMirror(site.expression, env.template) || when.kind === 'never') return kept(site, compactJson(site.expression), options, env, problems);
   const evaluation = env.resolver.evaluate(site.expression);
-  if (evaluation.kind === 'no-value') return kept(site, compactJson(site.expression), options, env, problems);
+  if (evaluation.kind === 'no-value' && !later) return kept(site, compactJson(site.expression), options, env, problems);
 
-  const isExpression = intrinsicOf(site.expression) !== undefined;
-  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
-  const origin = originOf(parameters, env.context);
+  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
   const failed = (shown: string, problem: TransformError): SiteOutcome => {
     problems.push(problem);
     return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
   };
-
-  let source: MirrorSource;
-  let verdict: Verdict;
-  let image: string;
-  if (evaluation.kind === 'unresolvable') {
-    // The mirror function resolves the original expression's value at deploy time and decides then.
-    source = { kind: 'expression', expression: site.expression };
-    verdict = 'deploy-time';
-    image = compactJson(site.expression);
-  } else {
-    const value = evaluation.value;
-    if (typeof value !== 'string') {
-      return failed(
-        compactJson(value),
-        new InvalidImageError(site.logicalId, compactJson(value), `it resolves to ${describeValue(value, { article: true })}, not a string`, {
-          ...(origin ? { origin } : {}),
-        }),
-      );
-    }
-    const classified = env.classifyImage(value, options.repositoryPrefix);
-    if (classified.kind === 'invalid') {
-      const { error } = classified;
-      return failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
-    }
-    image = classified.image;
-    if (classified.kind === 'keep') {
-      return { report: report(site, 'keep', image, quietArchitecture(site, options, env), undefined, parameters), problems };
-    }
-    verdict = 'mirror';
-    if (classified.kind === 'unmappable') {
-      const { error } = classified;
-      return failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...(origin ? { origin } : {}) }));
-    }
-    // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
-    // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
-    // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
-    source = isExpression ? { kind: 'expression', expression: site.expression, image } : { kind: 'literal', image, repositoryName: classified.repositoryName };
-  }
+  // Not known now: the mirror function resolves the original expression's value at deploy time and decides then.
+  const sourced: Sourced =
+    // A literal is checked even where the function is a Zip function now: no other value can reach it.
+    evaluation.kind === 'value' && (!zipNow || intrinsicOf(site.expression) === undefined)
+      ? fromValue(evaluation.value, { site, options, env, problems, failed })
+      : { source: { kind: 'expression', expression: site.expression }, verdict: 'deploy-time', image: compactJson(site.expression) };
+  if ('outcome' in sourced) return sourced.outcome;
+  const { source, verdict, image } = sourced;
 
   let architecture: MirrorPlatform;
   try {
@@ -161,7 +190,6 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
     return failed(image, error);
   }
   const mirror = env.nameMirror(source, architecture);
-  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
-  if (site.condition !== undefined) request.condition = site.condition;
+  const request = mirrorRequest(site, { source, architecture, options, mirror }, when);
   return { report: report(site, verdict, image, architecture, mirror.logicalId, parameters), request, problems };
 }

@@ -1,8 +1,12 @@
 // Typed transform errors. Every message names the resource (or the template) and says what to do;
 // transform.ts collects them into TransformProblems instead of throwing.
+import { capText, MAX_PROBLEM_CHARS, MAX_SHOWN_ID_CHARS, shortList, shownId } from './message.js';
 import type { TransformProblem } from './types.js';
 
-/** Base of every error the transform reports; `logicalId` is absent for template-wide problems. */
+/**
+ * Base of every error the transform reports; `logicalId` is absent for template-wide problems. The message is cut
+ * at MAX_PROBLEM_CHARS: a hostile template (a 200 KB logical id) cannot make one problem large.
+ */
 export abstract class TransformError extends Error {
   abstract override readonly name: string;
   constructor(
@@ -10,7 +14,9 @@ export abstract class TransformError extends Error {
     readonly logicalId: string | undefined,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // An id over CloudFormation's 255 characters is shown cut, so the rest of the message still fits.
+    const named = logicalId !== undefined && logicalId.length > MAX_SHOWN_ID_CHARS ? message.replaceAll(logicalId, shownId(logicalId)) : message;
+    super(capText(named, MAX_PROBLEM_CHARS), options);
   }
 
   toProblem(): TransformProblem {
@@ -82,7 +88,7 @@ export class ParameterMirrorError extends TransformError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`Parameter ${parameter} (Metadata.SysdigImageFix.MirrorParameters): ${detail}`, parameter, options);
+    super(`Parameter ${parameter} (MirrorParameters): ${detail}`, parameter, options);
   }
 }
 
@@ -91,7 +97,7 @@ export class MissingExecutionRoleError extends TransformError {
   override readonly name = 'MissingExecutionRoleError';
   constructor(logicalId: string, images: readonly string[]) {
     super(
-      `Resource ${logicalId}: ${images.join(', ')} would come from private ECR (mirrored by SysdigImageFix), which ECS pulls with the ` +
+      `Resource ${logicalId}: ${shortList(images)} would come from private ECR (mirrored by SysdigImageFix), which ECS pulls with the ` +
         "task's execution role, but the task definition has no ExecutionRoleArn; add an execution role with ECR pull permission " +
         '(e.g. one with the managed policy AmazonECSTaskExecutionRolePolicy)',
       logicalId,
@@ -124,7 +130,7 @@ export class MissingMirrorFunctionError extends TransformError {
   override readonly name = 'MissingMirrorFunctionError';
   constructor(logicalIds: readonly string[]) {
     super(
-      `Template: resources ${logicalIds.join(', ')} need an image mirror, but no mirror function ARN is configured ` +
+      `Template: resources ${shortList(logicalIds)} need an image mirror, but no mirror function ARN is configured ` +
         '(set MIRROR_FUNCTION_ARN on the macro function, or pass --mirror-function-arn to the CLI)',
       undefined,
     );

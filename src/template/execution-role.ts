@@ -4,10 +4,10 @@
 // start with CannotPullContainerError, but the role may be widened later, e.g. by another stack's policy).
 import { iamPatternMatches } from '../iam.js';
 import { getOwn, intrinsicOf, isJsonObject } from './json.js';
+import { grantsEcrPull, PULL_POLICY_EXAMPLES } from './managed-policies.js';
 import type { Resolver } from './resolve/resolver.js';
 import type { Json, JsonObject, TransformProblem } from './types.js';
 
-const MANAGED_POLICY = /^arn:aws(-[a-z]+)*:iam::aws:policy\/service-role\/AmazonECSTaskExecutionRolePolicy$/;
 const PULL_ACTIONS = ['ecr:GetAuthorizationToken', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
 const ROLE = 'AWS::IAM::Role';
 const POLICY_RESOURCES = new Set(['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::RolePolicy']);
@@ -45,7 +45,7 @@ function allowedActions(document: Json | undefined): string[] {
   });
 }
 
-/** Whether the role grants ECR pull: the managed policy, or the three actions in its inline or attached policies. */
+/** Whether the role grants ECR pull: an AWS managed policy that does, or the three actions in its inline or attached policies. */
 function grantsPull(roleId: string, role: JsonObject, resources: JsonObject, resolver: Resolver): boolean {
   const properties = getOwn(role, 'Properties');
   const managed = getOwn(properties, 'ManagedPolicyArns');
@@ -60,7 +60,7 @@ function grantsPull(roleId: string, role: JsonObject, resources: JsonObject, res
       continue;
     }
     const evaluation = resolver.evaluate(arn);
-    if (evaluation.kind !== 'value' || typeof evaluation.value !== 'string' || MANAGED_POLICY.test(evaluation.value)) return true;
+    if (evaluation.kind !== 'value' || typeof evaluation.value !== 'string' || grantsEcrPull(evaluation.value)) return true;
   }
   const inline = getOwn(properties, 'Policies');
   for (const policy of Array.isArray(inline) ? inline : []) documents.push(getOwn(policy, 'PolicyDocument'));
@@ -88,7 +88,8 @@ export function executionRoleWarning(logicalId: string, taskDefinition: JsonObje
     logicalId,
     message:
       `Resource ${logicalId}: its images now come from private ECR, but its execution role ${roleId} grants no ECR pull permission ` +
-      `(neither the managed policy AmazonECSTaskExecutionRolePolicy nor ${PULL_ACTIONS.join(', ')}); tasks will fail with ` +
+      `(none of its policies allows ${PULL_ACTIONS.join(', ')}, nor is one an AWS managed policy that does, such as ` +
+      `${PULL_POLICY_EXAMPLES.join(', ')}); tasks will fail with ` +
       `CannotPullContainerError. Add the managed policy arn:<partition>:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy to ${roleId}'s ManagedPolicyArns`,
   };
 }

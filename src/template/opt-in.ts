@@ -7,10 +7,12 @@ import type { TemplateOptions } from './options.js';
 import { decideParameter, type ParameterSiteEnv } from './parameter-sites.js';
 import { rewriteParameterUses, type ParameterUse } from './parameter-uses.js';
 import type { Resolver } from './resolve/resolver.js';
-import type { MirrorRequest } from './rewrite.js';
+import type { MirrorRequest } from './mirror-plan.js';
+import { dependsOnOf } from './mirror-order.js';
+import { ALWAYS, named, or } from './presence.js';
 import type { ImageSite } from './sites.js';
 import { TASK_DEFINITION } from './task-sites.js';
-import type { JsonObject, Mutable, SiteReport, TransformProblem } from './types.js';
+import type { Json, JsonObject, Mutable, SiteReport, TransformProblem } from './types.js';
 
 export interface ParameterMirrors {
   readonly reports: readonly SiteReport[];
@@ -28,12 +30,43 @@ function siteKey(logicalId: string, path: readonly string[]): string {
 }
 
 /**
- * The mirror's Condition: the one Condition every use sits under (the resources' or outputs' own), else none. A
- * mirror that no use reads is not injected: it would copy an image for nothing (a warning says so).
+ * When the mirror is needed (any use's resource or output exists: their Conditions) and what it waits for (the
+ * DependsOn of the resources using it). A mirror that no use reads is not injected: it would copy an image for
+ * nothing (a warning says so).
  */
-function conditionOf(uses: readonly ParameterUse[]): string | undefined {
-  const conditions = new Set(uses.map((use) => use.condition));
-  return conditions.size === 1 ? uses[0]!.condition : undefined;
+function usedBy(candidate: MirrorRequest, uses: readonly ParameterUse[], resources: Json | undefined): MirrorRequest {
+  const when = or(...uses.map((use) => (use.condition === undefined ? ALWAYS : named(use.condition))));
+  const dependsOn = [...new Set(uses.flatMap((use) => (use.section === 'Resources' && use.logicalId !== undefined ? dependsOnOf(getOwn(resources, use.logicalId)) : [])))];
+  return { ...candidate, ...(when.kind !== 'always' ? { when } : {}), ...(dependsOn.length > 0 ? { dependsOn } : {}) };
+}
+
+/** Resource types whose Parameters hand a value to another template, where this transform cannot see how it is used. */
+const CHILD_TEMPLATES: Readonly<Record<string, string>> = { 'AWS::CloudFormation::Stack': 'nested stack', 'AWS::Serverless::Application': 'SAM application' };
+
+/**
+ * A whole-image mirror handed to a child template: a Lambda function there refuses an image index. A parameter
+ * with a chosen Architecture hands over one platform and needs no warning.
+ */
+function childWarnings(candidate: MirrorRequest, uses: readonly ParameterUse[], resources: Json | undefined): TransformProblem[] {
+  if (candidate.architecture.kind !== 'all') return [];
+  const parameter = candidate.logicalId;
+  return uses
+    .filter((use) => use.section === 'Resources' && use.logicalId !== undefined && use.path[0] === 'Properties' && use.path[1] === 'Parameters')
+    .flatMap((use) => {
+      const type = getOwn(getOwn(resources, use.logicalId!), 'Type');
+      if (typeof type !== 'string' || !Object.hasOwn(CHILD_TEMPLATES, type)) return [];
+      const kind = CHILD_TEMPLATES[type]!;
+      return [
+        {
+          logicalId: use.logicalId!,
+          message:
+            `Resource ${use.logicalId} passes parameter ${parameter} (MirrorParameters) to its ${kind} as Parameters.${use.path[2]}: the ${kind} now ` +
+            'receives the whole-image mirror (an image index of every platform), which ECS runs but a Lambda function refuses; if the child ' +
+            `template uses it as a Lambda image, list it as {Name: ${parameter}, Architecture: x86_64 or arm64} in MirrorParameters, or leave it out and ` +
+            `add Transform: SysdigImageFix to the child template`,
+        },
+      ];
+    });
 }
 
 export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv, sites: readonly ImageSite[]): ParameterMirrors {
@@ -41,8 +74,8 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
   const candidates: MirrorRequest[] = [];
   const problems: TransformError[] = [];
   const warnings: TransformProblem[] = [];
-  for (const parameter of options.mirrorParameters) {
-    const outcome = decideParameter(parameter, options, env);
+  for (const choice of options.mirrorParameters) {
+    const outcome = decideParameter(choice, options, env);
     reports.push(outcome.report);
     problems.push(...outcome.problems);
     if (outcome.request) candidates.push(outcome.request);
@@ -50,6 +83,7 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
   const excluded = new Set(sites.map((site) => siteKey(site.logicalId, site.path)));
   const mirrors = new Map(candidates.map((request) => [request.logicalId, request.mirror.logicalId]));
   const rewritten = rewriteParameterUses(env.template, { mirrors, excluded: (logicalId, path) => excluded.has(siteKey(logicalId, path)) });
+  const resources = getOwn(env.template, 'Resources');
   const requests: MirrorRequest[] = [];
   for (const candidate of candidates) {
     const uses = rewritten.uses.filter((use) => use.parameter === candidate.logicalId);
@@ -57,16 +91,16 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
       warnings.push({
         logicalId: candidate.logicalId,
         message:
-          `Parameter ${candidate.logicalId} (Metadata.SysdigImageFix.MirrorParameters): nothing uses it outside image sites, which keep ` +
-          'mirrors of their own (one platform each), so no whole-image mirror was injected',
+          `Parameter ${candidate.logicalId} (MirrorParameters): nothing uses it outside image sites, which keep ` +
+          'mirrors of their own (one platform each), so no mirror was injected for it',
       });
       const index = reports.findIndex((report) => report.logicalId === candidate.logicalId);
       const { mirrorLogicalId: _none, ...unused } = reports[index]!;
       reports[index] = { ...unused, verdict: 'keep' };
       continue;
     }
-    const condition = conditionOf(uses);
-    requests.push(condition === undefined ? candidate : { ...candidate, condition });
+    requests.push(usedBy(candidate, uses, resources));
+    warnings.push(...childWarnings(candidate, uses, resources));
   }
   return { reports, requests, problems, warnings, template: rewritten.template, uses: rewritten.uses };
 }

@@ -1,11 +1,14 @@
-// Options, later wins: macro defaults (its environment) < template Metadata.SysdigImageFix <
-// resource Metadata.SysdigImageFix. Unknown keys and bad values are errors, never ignored: a typo
-// in an option would otherwise silently mirror to the wrong place.
-import { ALL_PLATFORMS, ARCHITECTURES, DEFAULT_SERVICE_TIMEOUT, METADATA_KEY, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN, type Architecture } from '../contract.js';
-import { DEFAULT_REPOSITORY_PREFIX, quoteForMessage, repositoryPrefixProblem } from '../reference/index.js';
+// Options, later wins: macro defaults (its environment) < the Transform entry's Parameters < template
+// Metadata.SysdigImageFix < resource Metadata.SysdigImageFix. Which key is accepted where, and how each value is read,
+// is option-schema.ts (one table); this module lays the levels over each other.
+import { type ALL_PLATFORMS, type Architecture, DEFAULT_SERVICE_TIMEOUT, MACRO_NAME, METADATA_KEY } from '../contract.js';
+import { DEFAULT_REPOSITORY_PREFIX, repositoryPrefixProblem } from '../reference/index.js';
 import { InvalidOptionError } from './errors.js';
-import { compactJson, getOwn, hasOwn, isJsonObject } from './json.js';
-import type { Json, JsonObject, TransformDefaults } from './types.js';
+import { getOwn, hasOwn, isJsonObject, jsonEquals } from './json.js';
+import { type FoundOptions, type OptionLevel, type Owner, type ParameterChoice, parseBlock, parseServiceTimeout, SERVICE_TIMEOUT_RANGE, shown } from './option-schema.js';
+import type { Json, JsonObject, TransformDefaults, TransformProblem } from './types.js';
+
+export type { ParameterChoice } from './option-schema.js';
 
 /** Options that shape an injected mirror. */
 export interface MirrorOptions {
@@ -20,7 +23,7 @@ export interface MirrorOptions {
 /** The template's own options: the mirror options, plus what to mirror beyond Lambda image sites. */
 export interface TemplateOptions extends MirrorOptions {
   /** Parameters whose value is mirrored as published and whose every use reads the mirror. */
-  readonly mirrorParameters: readonly string[];
+  readonly mirrorParameters: readonly ParameterChoice[];
   /** Whether ECS task definitions' container images are image sites. */
   readonly ecs: boolean;
 }
@@ -31,138 +34,9 @@ export interface ResourceOptions extends MirrorOptions {
   readonly ecs?: boolean;
 }
 
-export const OptionKey = {
-  Skip: 'Skip',
-  RepositoryPrefix: 'RepositoryPrefix',
-  Architecture: 'Architecture',
-  ServiceTimeout: 'ServiceTimeout',
-  MirrorParameters: 'MirrorParameters',
-  Ecs: 'Ecs',
-  Platforms: 'Platforms',
-} as const;
-
-const FUNCTION_KEYS: readonly string[] = [OptionKey.Skip, OptionKey.RepositoryPrefix, OptionKey.Architecture, OptionKey.ServiceTimeout];
-const TASK_DEFINITION_KEYS: readonly string[] = [...FUNCTION_KEYS, OptionKey.Ecs, OptionKey.Platforms];
-const TEMPLATE_KEYS: readonly string[] = [
-  OptionKey.RepositoryPrefix,
-  OptionKey.Architecture,
-  OptionKey.ServiceTimeout,
-  OptionKey.MirrorParameters,
-  OptionKey.Ecs,
-  OptionKey.Platforms,
-];
-
 export interface Parsed<T> {
   readonly options: T;
   readonly problems: readonly InvalidOptionError[];
-}
-
-/** Who an option block belongs to: the message owner and the logical id of problems. */
-interface Owner {
-  readonly label: string;
-  readonly logicalId: string | undefined;
-  readonly where: string;
-}
-
-const SERVICE_TIMEOUT_RANGE = `an integer from ${SERVICE_TIMEOUT_MIN} to ${SERVICE_TIMEOUT_MAX} (seconds; a number or a numeric string)`;
-
-function shown(value: unknown): string {
-  return typeof value === 'string' ? quoteForMessage(value) : compactJson(value);
-}
-
-function parseBoolean(value: Json): boolean | undefined {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  return undefined;
-}
-
-function parseServiceTimeout(value: Json | undefined): number | undefined {
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,7}$/.test(value) ? Number(value) : NaN;
-  return Number.isInteger(number) && number >= SERVICE_TIMEOUT_MIN && number <= SERVICE_TIMEOUT_MAX ? number : undefined;
-}
-
-/** Options found in one block, before they are laid over the outer level. */
-interface FoundOptions {
-  skip?: boolean;
-  repositoryPrefix?: string;
-  architecture?: Architecture;
-  serviceTimeout?: number;
-  mirrorParameters?: readonly string[];
-  ecs?: boolean;
-  platforms?: typeof ALL_PLATFORMS;
-}
-
-/** A parsed value, or the allowed values (and why not) for the message. */
-type ValueParse = { readonly ok: true; readonly set: (found: FoundOptions) => void } | { readonly ok: false; readonly allowed: string; readonly reason?: string };
-
-const accept = (set: (found: FoundOptions) => void): ValueParse => ({ ok: true, set });
-
-/** One parser per option key. */
-const PARSERS: Readonly<Record<string, (value: Json) => ValueParse>> = {
-  [OptionKey.Skip]: (value) => {
-    const skip = parseBoolean(value);
-    return skip === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.skip = skip));
-  },
-  [OptionKey.RepositoryPrefix]: (value) => {
-    const reason = typeof value === 'string' ? repositoryPrefixProblem(value) : 'it is not a string';
-    if (reason === undefined) return accept((f) => (f.repositoryPrefix = value as string));
-    return { ok: false, allowed: `a private ECR repository name prefix such as ${DEFAULT_REPOSITORY_PREFIX}`, reason: `: it ${reason.replace(/^it /, '')}` };
-  },
-  [OptionKey.Architecture]: (value) =>
-    typeof value === 'string' && (ARCHITECTURES as readonly string[]).includes(value)
-      ? accept((f) => (f.architecture = value as Architecture))
-      : { ok: false, allowed: ARCHITECTURES.join(', ') },
-  [OptionKey.ServiceTimeout]: (value) => {
-    const timeout = parseServiceTimeout(value);
-    return timeout === undefined ? { ok: false, allowed: SERVICE_TIMEOUT_RANGE } : accept((f) => (f.serviceTimeout = timeout));
-  },
-  [OptionKey.MirrorParameters]: (value) => {
-    const allowed = 'a list of names of String parameters of this template';
-    if (!Array.isArray(value)) return { ok: false, allowed, reason: ': it is not a list' };
-    const bad = value.find((name) => typeof name !== 'string' || name === '');
-    if (bad !== undefined) return { ok: false, allowed, reason: `: ${shown(bad)} is not a parameter name` };
-    const names = [...new Set(value as string[])];
-    return accept((f) => (f.mirrorParameters = names));
-  },
-  [OptionKey.Ecs]: (value) => {
-    const ecs = parseBoolean(value);
-    return ecs === undefined ? { ok: false, allowed: 'true, false' } : accept((f) => (f.ecs = ecs));
-  },
-  [OptionKey.Platforms]: (value) =>
-    value === ALL_PLATFORMS ? accept((f) => (f.platforms = ALL_PLATFORMS)) : { ok: false, allowed: `${ALL_PLATFORMS} (or leave it out for one platform)` },
-};
-
-/** Why a known key is not allowed where it was found. */
-function misplacedHint(key: string): string {
-  if (key === OptionKey.Skip) return ' (Skip belongs in the Metadata of a function or task definition resource)';
-  if (key === OptionKey.Platforms) return ' (Platforms: all is for ECS task definitions: Lambda refuses an image index)';
-  if (key === OptionKey.Ecs) return ' (Ecs belongs in the template Metadata or in that of an AWS::ECS::TaskDefinition)';
-  if (key === OptionKey.MirrorParameters) return ' (MirrorParameters belongs in the template Metadata)';
-  return '';
-}
-
-function parseBlock(block: Json | undefined, owner: Owner, allowed: readonly string[]) {
-  const problems: InvalidOptionError[] = [];
-  const problem = (detail: string) => problems.push(new InvalidOptionError(owner.label, owner.logicalId, detail));
-  const found: FoundOptions = {};
-  if (block === undefined) return { found, problems };
-  if (!isJsonObject(block)) {
-    problem(`${owner.where} must be an object of options; allowed keys: ${allowed.join(', ')}`);
-    return { found, problems };
-  }
-  for (const key of Object.keys(block)) {
-    const value = block[key] as Json;
-    const parser = allowed.includes(key) ? PARSERS[key] : undefined;
-    if (parser === undefined) {
-      const hint = Object.hasOwn(PARSERS, key) ? misplacedHint(key) : '';
-      problem(`unknown option ${quoteForMessage(key)} in ${owner.where}${hint}; allowed keys: ${allowed.join(', ')}`);
-      continue;
-    }
-    const parsed = parser(value);
-    if (parsed.ok) parsed.set(found);
-    else problem(`option ${owner.where}.${key} ${shown(value)} is not valid${parsed.reason ?? ''}; allowed values: ${parsed.allowed}`);
-  }
-  return { found, problems };
 }
 
 /** The macro's own defaults (its environment), validated; invalid ones fall back to the built-in defaults. */
@@ -212,19 +86,46 @@ function blockOf(owner: JsonObject): Json | undefined {
   return hasOwn(metadata, METADATA_KEY) ? getOwn(metadata, METADATA_KEY) : undefined;
 }
 
-/** Template `Metadata.SysdigImageFix` over the macro defaults. */
-export function templateOptions(template: JsonObject, base: MirrorOptions): Parsed<TemplateOptions> {
-  const { found, problems } = parseBlock(blockOf(template), { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` }, TEMPLATE_KEYS);
-  return { options: { ...merge(base, found, false), mirrorParameters: found.mirrorParameters ?? [], ecs: found.ecs ?? false }, problems };
+/** The template-wide options: macro defaults < Transform parameters < template `Metadata.SysdigImageFix`. */
+export interface TemplateLevel extends Parsed<TemplateOptions> {
+  /** Keys given in both places with different values (the Metadata's wins). */
+  readonly warnings: readonly TransformProblem[];
+}
+
+const TRANSFORM_OWNER: Owner = { label: `Transform ${MACRO_NAME}`, logicalId: undefined, where: 'Parameters' };
+const METADATA_OWNER: Owner = { label: 'template Metadata', logicalId: undefined, where: `Metadata.${METADATA_KEY}` };
+
+/**
+ * Template `Metadata.SysdigImageFix` over the Transform entry's Parameters (as CloudFormation passes them: see
+ * transform-parameters.ts) over the macro defaults.
+ */
+export function templateOptions(template: JsonObject, base: MirrorOptions, transformParameters?: Json): TemplateLevel {
+  const fromTransform = parseBlock(transformParameters, TRANSFORM_OWNER, 'template');
+  const fromMetadata = parseBlock(blockOf(template), METADATA_OWNER, 'template');
+  const found: FoundOptions = { ...fromTransform.found, ...fromMetadata.found };
+  const options: TemplateOptions = { ...merge(base, found, false), mirrorParameters: found.mirrorParameters ?? [], ecs: found.ecs ?? false };
+  return { options, problems: [...fromTransform.problems, ...fromMetadata.problems], warnings: overridden(transformParameters, blockOf(template)) };
+}
+
+/** A warning for each key both blocks set to different values: the user wrote two answers to one question. */
+function overridden(transformParameters: Json | undefined, metadata: Json | undefined): TransformProblem[] {
+  if (!isJsonObject(transformParameters) || !isJsonObject(metadata)) return [];
+  return Object.keys(transformParameters)
+    .filter((key) => Object.hasOwn(metadata, key) && !jsonEquals(metadata[key], transformParameters[key]))
+    .map((key) => ({
+      message:
+        `Template: ${METADATA_OWNER.where}.${key} ${shown(metadata[key])} overrides the Transform parameter ${key} ${shown(transformParameters[key])} ` +
+        '(template Metadata wins over Transform parameters); give it in one place',
+    }));
 }
 
 /** Which resources may carry which options. */
-export type OptionsOwner = 'function' | 'task-definition';
+export type OptionsOwner = Exclude<OptionLevel, 'template'>;
 
 /** A resource's `Metadata.SysdigImageFix` over the template options. */
 export function resourceOptions(resource: JsonObject, logicalId: string, base: MirrorOptions, kind: OptionsOwner = 'function'): Parsed<ResourceOptions> {
   const owner = { label: `Resource ${logicalId}`, logicalId, where: `Metadata.${METADATA_KEY}` };
-  const { found, problems } = parseBlock(blockOf(resource), owner, kind === 'function' ? FUNCTION_KEYS : TASK_DEFINITION_KEYS);
+  const { found, problems } = parseBlock(blockOf(resource), owner, kind);
   if (found.architecture !== undefined && found.platforms !== undefined) {
     problems.push(new InvalidOptionError(owner.label, logicalId, `options ${owner.where}.Architecture and .Platforms exclude each other; give one of them`));
   }

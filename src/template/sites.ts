@@ -4,6 +4,7 @@
 // parameter-sites.ts).
 import { MIRROR_RESOURCE_TYPE, MirrorAttribute } from '../contract.js';
 import { getOwn, hasOwn, intrinsicOf, isJsonObject } from './json.js';
+import { everyValue } from './presence.js';
 import type { Json, JsonObject, Mutable } from './types.js';
 
 export const LAMBDA_FUNCTION = 'AWS::Lambda::Function';
@@ -90,11 +91,8 @@ export function findImageSites(template: JsonObject): ImageSite[] {
   return sites;
 }
 
-/**
- * `{"Fn::GetAtt": [<id>, "ImageUri"]}` (or `"<id>.ImageUri"`) naming a Custom::ImageMirror of this
- * template: the site was rewritten by an earlier run, which keeps the transform idempotent.
- */
-export function readsFromMirror(expression: Json, template: JsonObject): boolean {
+/** `{"Fn::GetAtt": [<id>, "ImageUri"]}` (or `"<id>.ImageUri"`) naming a Custom::ImageMirror of this template. */
+function isMirrorImage(expression: Json, template: JsonObject): boolean {
   const intrinsic = intrinsicOf(expression);
   if (intrinsic?.[0] !== 'Fn::GetAtt') return false;
   const arg = intrinsic[1];
@@ -107,4 +105,13 @@ export function readsFromMirror(expression: Json, template: JsonObject): boolean
   }
   if (typeof target !== 'string' || attribute !== MirrorAttribute.ImageUri) return false;
   return getOwn(getOwn(getOwn(template, 'Resources'), target), 'Type') === MIRROR_RESOURCE_TYPE;
+}
+
+/**
+ * Every image the site can take is a Custom::ImageMirror's ImageUri of this template (through the `Fn::If`s that
+ * remove the value, as rewrite.ts writes them): the site was rewritten by an earlier run, which keeps the transform
+ * idempotent.
+ */
+export function readsFromMirror(expression: Json, template: JsonObject): boolean {
+  return everyValue(expression, (value) => isMirrorImage(value, template));
 }

@@ -23,6 +23,11 @@ export interface TransformContext {
    * `--parameter Img`). Default: `parameter <Name>`.
    */
   readonly parameterOrigins?: Readonly<Record<string, string>>;
+  /**
+   * The Parameters of the template's `Transform: {Name: SysdigImageFix, Parameters}` entry: the macro event's `params`
+   * (CloudFormation resolved any Ref in them), or the entry as written (the CLI: resolved here the same way).
+   */
+  readonly transformParameters?: unknown;
 }
 
 /** Defaults from the macro's environment (macro stack parameters); template Metadata overrides them. */
@@ -64,6 +69,11 @@ export interface SiteReport {
   readonly mirrorLogicalId?: string;
   /** Template parameters the image value is built from (a deployment with other values may change it). */
   readonly parameters?: readonly string[];
+  /**
+   * A kept site: the parameters whose value decides its registry or repository (not only its tag), so that another
+   * value may name an image outside private ECR of the region. For a kept MirrorParameters parameter, itself.
+   */
+  readonly registryParameters?: readonly string[];
 }
 
 /** One problem, always tied to a resource (or to the template when `logicalId` is absent). */

@@ -13,7 +13,7 @@ import { haveTools, TOOLS } from '../support/tools.js';
 
 const BUILDSPEC = embeddedBuildSpec(parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')));
 /** What the job runs besides skopeo and jq (CodeBuild's standard images have all of them). */
-const IMAGE_COMMANDS = ['bash', 'cat', 'mktemp', 'mv', 'rm', 'mkdir', 'find', 'sha256sum', 'cut', 'paste', 'grep'];
+const IMAGE_COMMANDS = ['bash', 'cat', 'mktemp', 'mv', 'rm', 'mkdir', 'find', 'sha256sum', 'cut', 'paste', 'grep', 'getent'];
 
 // Records every call; `update` writes a Packages list, `install` drops a .deb into the archives directory and puts
 // the real tool on PATH. FAKE_APT_STALE_LISTS=1 makes an install fail until this build has run `update`.

@@ -9,6 +9,7 @@ import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
 import { KNOWN_REGIONS } from '../../src/cli/regions.js';
 import type { JsonObject } from '../../src/template/types.js';
 import { lintTemplates } from '../support/cfn-lint.js';
+import { changedLines } from '../support/line-diff.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -59,25 +60,6 @@ function mirrorIdOf(template: JsonObject, logicalId: string): string {
   expect(attribute).toBe('ImageUri');
   expect(resources(template)[id]!.Type).toBe('Custom::ImageMirror');
   return id;
-}
-
-/** Lines only in `before` and lines only in `after`, in order (a longest-common-subsequence diff, as `diff` shows). */
-function lineDiff(before: readonly string[], after: readonly string[]): { removed: string[]; added: string[] } {
-  const lengths = Array.from({ length: before.length + 1 }, () => new Array<number>(after.length + 1).fill(0));
-  for (let i = before.length - 1; i >= 0; i--) {
-    for (let j = after.length - 1; j >= 0; j--) {
-      lengths[i]![j] = before[i] === after[j] ? lengths[i + 1]![j + 1]! + 1 : Math.max(lengths[i + 1]![j]!, lengths[i]![j + 1]!);
-    }
-  }
-  const removed: string[] = [];
-  const added: string[] = [];
-  let [i, j] = [0, 0];
-  while (i < before.length || j < after.length) {
-    if (i < before.length && j < after.length && before[i] === after[j]) [i, j] = [i + 1, j + 1];
-    else if (j < after.length && (i === before.length || lengths[i]![j + 1]! >= lengths[i + 1]![j]!)) added.push(after[j++]!);
-    else removed.push(before[i++]!);
-  }
-  return { removed, added };
 }
 
 /** The summary line of one site: `<resource>  <verdict>  <image>  <arch>  <mirror>`. */
@@ -142,8 +124,8 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
       .trim()
       .split('\n')
       .map((row) => row.split(/\s{2,}/));
-    expect(rows[0]!.slice(0, 3)).toEqual(['RESOURCE', 'IMAGE', 'VERDICT']);
-    expect(Object.fromEntries(rows.slice(1).map((row) => [row[0], row[2]]))).toEqual({
+    expect(rows[0]!.slice(0, 3)).toEqual(['RESOURCE', 'VERDICT', 'IMAGE']);
+    expect(Object.fromEntries(rows.slice(1).map((row) => [row[0], row[1]]))).toEqual({
       ThumbnailFunction: 'mirror',
       WorkerFunction: 'mirror',
       ApiFunction: 'keep',
@@ -177,7 +159,7 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
     const input = readFileSync(SAM_EXAMPLE, 'utf8');
     const result = cli(['transform', SAM_EXAMPLE, '--region', 'eu-west-1']);
     expect(result.code).toBe(0);
-    const { removed, added } = lineDiff(input.split('\n'), result.stdout.split('\n'));
+    const { removed, added } = changedLines(input.split('\n'), result.stdout.split('\n'));
     const output = parseCfnYaml(result.stdout) as JsonObject;
     const mirrorIds = ['ThumbnailFunction', 'WorkerFunction', 'ReportFunction'].map((id) => mirrorIdOf(output, id));
     expect(removed).toEqual(['  - SysdigImageFix', '      ImageUri: !Ref ThumbnailImage', '      ImageUri: !Ref WorkerImage', '        ImageUri: !Ref ReportImage']);

@@ -46,6 +46,7 @@ function registryFactory(seen: { credentials?: RegistryPortOptions['credentials'
       resolvePlatform: async () => ({ digest: DIGEST, mediaType: 'application/vnd.oci.image.manifest.v1+json', platform: 'linux/amd64', available: ['linux/amd64'] }),
       headManifest: async () => undefined,
       resolvePublished: async () => ({ digest: DIGEST, mediaType: 'application/vnd.oci.image.manifest.v1+json', entries: [], available: [], attestations: 0 }),
+      copySourceRefusal: async () => undefined,
     });
   };
 }

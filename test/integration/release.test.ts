@@ -1,10 +1,12 @@
 // Getting the product as a user does, from a copy of this checkout as a fresh clone has it (test/support/checkout-copy.ts):
 //   - the CLI as an npm package: npm pack, install the tarball OFFLINE into an empty prefix with an empty npm cache
 //     (so nothing the package depends on may come from anywhere), run sysdig-image-fix --version and scan from there;
-//   - npm run package: the release template, clean under cfn-lint in three regions, next to template.yaml with its
+//   - npm run package: the release template named with the version, its third-party notices and a .sha256 for each
+//     (sha256sum -c), the template clean under cfn-lint in three regions, next to template.yaml with its
 //     Serverless Application Repository metadata (cfn-lint, SAM translator);
 //   - sam build's makefile (run as SAM CLI's makefile builder runs it) and npm run deploy (with a stand-in `sam`);
-//   - the README's quick start: `npm start -s > out.yaml` is valid YAML and the sample summary is what is printed.
+//   - the README's install command is the tarball npm pack writes, and the packed docs' links stay inside the package.
+// The README's and docs' commands and samples are run by test/integration/docs.test.ts.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +14,11 @@ import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
 import type { JsonObject } from '../../src/template/types.js';
-import { deployCommand } from '../../scripts/package.js';
+import { deployCommand, RELEASE_NAME } from '../../scripts/package.js';
 import { FUNCTION_BUNDLES, MIN_SAM_CLI_VERSION } from '../../scripts/deploy.js';
 import { copyCheckout, type CheckoutCopy } from '../support/checkout-copy.js';
 import { lintTemplates } from '../support/cfn-lint.js';
+import { markdownLinks } from '../support/markdown.js';
 import { samTranslate } from '../support/sam.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
@@ -75,10 +78,44 @@ describe('the CLI as an npm package (npm pack, offline install into an empty pre
     expect(pkg.license).toBe('Apache-2.0');
   });
 
-  it('carries the CLI bundle, the examples, README and LICENSE, and nothing of the sources, tests or Lambda bundles', () => {
+  it('carries the CLI bundle with its notices, the examples, README, docs, CHANGELOG and LICENSE, and nothing of the sources, tests or Lambda bundles', () => {
     const paths = packed.files.map((file) => file.path).sort();
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/package.json', 'examples/sam-function.yaml', 'package.json']));
-    expect(paths.filter((path) => !/^(LICENSE|README\.md|package\.json|dist\/cli\/[^/]+|examples\/[^/]+)$/.test(path))).toEqual([]);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'CHANGELOG.md',
+        'LICENSE',
+        'README.md',
+        'dist/cli/THIRD-PARTY-NOTICES',
+        'dist/cli/index.js',
+        'dist/cli/package.json',
+        'docs/deploy.md',
+        'examples/sam-function.yaml',
+        'package.json',
+      ]),
+    );
+    const docs = readdirSync(join(copy.dir, 'docs')).map((file) => `docs/${file}`);
+    expect(docs.filter((file) => !paths.includes(file))).toEqual([]);
+    expect(paths.filter((path) => !/^(CHANGELOG\.md|LICENSE|README\.md|package\.json|dist\/cli\/[^/]+|docs\/[^/]+\.md|examples\/[^/]+)$/.test(path))).toEqual([]);
+  });
+
+  it('every relative link in the packed README, docs and CHANGELOG names a packed file (the docs work where npm installs them)', () => {
+    const paths = new Set(packed.files.map((file) => file.path));
+    const broken = [...paths]
+      .filter((path) => path.endsWith('.md'))
+      .flatMap((file) =>
+        markdownLinks(readFileSync(join(copy.dir, file), 'utf8'))
+          .filter(({ target }) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'))
+          .map(({ line, target }) => ({ line, target, path: join(file, '..', target.split('#')[0]!) }))
+          .filter(({ path }) => !paths.has(path))
+          .map(({ line, target, path }) => `${file}:${line}: ${target} (${path} is not in the package)`),
+      );
+    expect(broken).toEqual([]);
+  });
+
+  it("the README's install command installs the tarball npm pack writes", () => {
+    const readme = readFileSync(join(copy.dir, 'README.md'), 'utf8');
+    const install = /^\$ (npm install -g \S+)$/m.exec(readme)?.[1];
+    expect(install, 'the README shows "$ npm install -g <tarball>"').toBe(`npm install -g ./${packed.filename}`);
   });
 
   it('needs no dependency at run time: the bundle is self-contained', () => {
@@ -96,7 +133,7 @@ describe('the CLI as an npm package (npm pack, offline install into an empty pre
   it('sysdig-image-fix scan works from the installed package on its own example, without the checkout', () => {
     const example = join(prefix, 'lib', 'node_modules', pkg.name, 'examples', 'sysdig-instrumentation.yaml');
     const result = expectOk(run(join(prefix, 'bin', 'sysdig-image-fix'), ['scan', example, '--region', 'eu-west-1'], { cwd: work }), 'scan');
-    expect(result.stdout).toMatch(/PatcherFunction\s+quay\.io\/sysdig\/serverless-patcher:5\.0\.1\s+mirror\s+x86_64\s+ImageMirror[0-9a-f]{8}/);
+    expect(result.stdout).toMatch(/PatcherFunction\s+mirror\s+quay\.io\/sysdig\/serverless-patcher:5\.0\.1\s+x86_64\s+ImageMirror[0-9a-f]{8}/);
   });
 });
 
@@ -104,25 +141,56 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('npm run package
   let report: string;
   let release: string;
 
+  const releaseDir = (): string => join(copy.dir, 'dist', 'release');
+  const notices = RELEASE_NAME.replace(/\.yaml$/, '-THIRD-PARTY-NOTICES');
+
   beforeAll(() => {
+    // An artefact of an earlier version in the folder is removed, not shipped beside the new one.
+    mkdirSync(releaseDir(), { recursive: true });
+    writeFileSync(join(releaseDir(), 'sysdig-image-fix-0.0.1.yaml'), 'old');
     report = expectOk(run('npm', ['run', '--silent', 'package']), 'npm run package').stdout;
-    release = join(copy.dir, 'dist', 'release', 'sysdig-image-fix.yaml');
+    release = join(releaseDir(), RELEASE_NAME);
+  });
+
+  it('names the template with the package version and writes exactly it, its notices and a .sha256 for each', () => {
+    expect(RELEASE_NAME).toBe(`sysdig-image-fix-${pkg.version}.yaml`);
+    expect(readdirSync(releaseDir()).sort()).toEqual([notices, `${notices}.sha256`, RELEASE_NAME, `${RELEASE_NAME}.sha256`].sort());
   });
 
   it('writes a transform-free template with both bundles inline and prints its size, sha256 and the deploy command', () => {
-    const template = parseCfnYaml(readFileSync(release, 'utf8')) as JsonObject;
+    const text = readFileSync(release, 'utf8');
+    const template = parseCfnYaml(text) as JsonObject;
     expect(template.Transform).toBeUndefined();
     const functions = Object.values(template.Resources as Record<string, JsonObject>).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.map((f) => typeof ((f.Properties as JsonObject).Code as JsonObject).ZipFile)).toEqual(['string', 'string']);
     const bytes = readFileSync(release).length;
-    expect(report).toContain(`${release}: ${bytes} bytes`);
-    expect(report).toMatch(/^sha256 {3}[0-9a-f]{64}$/m);
-    expect(report).toContain(`deploy   ${deployCommand('dist/release/sysdig-image-fix.yaml')}`);
+    expect(report).toContain(`template dist/release/${RELEASE_NAME}: ${bytes} bytes`);
+    expect(report).toMatch(new RegExp(`^sha256 {3}[0-9a-f]{64}  dist/release/${RELEASE_NAME.replaceAll('.', '\\.')}$`, 'm'));
+    expect(report).toContain(`deploy   ${deployCommand(`dist/release/${RELEASE_NAME}`)}`);
+    expect(text).toContain(`# Third-party notices of the inline code: ${notices}, beside this file.`);
   });
 
-  it('docs/deploy.md gives the same one-line aws cloudformation deploy', () => {
-    const readme = readFileSync(join(copy.dir, 'docs', 'deploy.md'), 'utf8');
-    expect(readme).toContain(`\n${deployCommand('sysdig-image-fix.yaml')}\n`);
+  it('each .sha256 is in sha256sum format and sha256sum -c accepts it in the release folder', () => {
+    for (const file of [RELEASE_NAME, notices]) expect(readFileSync(join(releaseDir(), `${file}.sha256`), 'utf8')).toMatch(new RegExp(`^[0-9a-f]{64}  ${file}\n$`));
+    const check = run('sha256sum', ['-c', `${RELEASE_NAME}.sha256`, `${notices}.sha256`], { cwd: releaseDir() });
+    expect(check.stdout).toBe(`${RELEASE_NAME}: OK\n${notices}: OK\n`);
+    writeFileSync(join(work, 'tampered.yaml'), `${readFileSync(release, 'utf8')}# changed\n`);
+    writeFileSync(join(work, 'tampered.yaml.sha256'), readFileSync(`${release}.sha256`, 'utf8').replace(RELEASE_NAME, 'tampered.yaml'));
+    expect(run('sha256sum', ['-c', 'tampered.yaml.sha256'], { cwd: work }).status).not.toBe(0);
+  });
+
+  it('the notices beside the template cover both inline bundles: every package of dist/macro and dist/mirror', () => {
+    const text = readFileSync(join(releaseDir(), notices), 'utf8');
+    expect(text.split('\n')[0]).toBe(`Third-party notices for the inline code (MacroFunction, MirrorFunction) of ${RELEASE_NAME} (sysdig-image-fix ${pkg.version})`);
+    const sections = (file: string): string[] => [...file.matchAll(/^={80}\n(\S+ \S+)$/gm)].map((m) => m[1]!);
+    const bundled = new Set(['macro', 'mirror'].flatMap((bundle) => sections(readFileSync(join(copy.dir, 'dist', bundle, 'THIRD-PARTY-NOTICES'), 'utf8'))));
+    expect(sections(text).sort()).toEqual([...bundled].sort());
+    expect(bundled.size).toBeGreaterThan(0);
+  });
+
+  it('docs/deploy.md gives the same one-line aws cloudformation deploy, for the versioned file', () => {
+    const docs = readFileSync(join(copy.dir, 'docs', 'deploy.md'), 'utf8');
+    expect(docs).toContain(`\n${deployCommand(RELEASE_NAME)}\n`);
   });
 
   it('cfn-lint finds nothing in the release template or template.yaml (with its SAR metadata) in three regions', async () => {
@@ -165,7 +233,8 @@ describe.skipIf(!haveTools(TOOLS.make))('sam build (makefile) and npm run deploy
     rmSync(join(copy.dir, 'dist'), { recursive: true, force: true });
     const artifacts = join(work, 'sam-build', logicalId);
     expectOk(samMakefileBuild(logicalId, artifacts), `make build-${logicalId}`);
-    expect(readdirSync(artifacts).sort()).toEqual(['index.js', 'package.json']);
+    expect(readdirSync(artifacts).sort()).toEqual(['THIRD-PARTY-NOTICES', 'index.js', 'package.json']);
+    expect(readFileSync(join(artifacts, 'THIRD-PARTY-NOTICES'), 'utf8')).toBe(readFileSync(join(copy.dir, bundle, 'THIRD-PARTY-NOTICES'), 'utf8'));
     expect(readFileSync(join(artifacts, 'index.js')).equals(readFileSync(join(copy.dir, bundle, 'index.js')))).toBe(true);
     // A stale bundle is replaced, not packaged.
     writeFileSync(join(copy.dir, bundle, 'index.js'), 'stale');
@@ -229,6 +298,16 @@ esac
       expect(calls).toEqual(['--version', 'build', 'deploy --region eu-west-1 --guided --parameter-overrides RepositoryPrefix=team/m']);
     });
 
+    it("the README's step 1, as written, checks SAM CLI, builds and deploys guided to its region", () => {
+      const readme = readFileSync(join(copy.dir, 'README.md'), 'utf8');
+      const line = /^\s*npm run deploy -- (.*)$/m.exec(readme);
+      expect(line, 'the README shows npm run deploy').not.toBeNull();
+      const args = line![1]!.trim().split(/\s+/);
+      const { result, calls } = deploy(args);
+      expect(result.status, result.stderr).toBe(0);
+      expect(calls).toEqual(['--version', 'build', `deploy ${args.join(' ')}`]);
+    });
+
     it(`refuses a SAM CLI older than ${MIN_SAM_CLI_VERSION} before building anything`, () => {
       const { result, calls } = deploy(['--region', 'eu-west-1'], { FAKE_SAM_VERSION: '1.146.0' });
       expect(result.status).not.toBe(0);
@@ -247,27 +326,5 @@ esac
       expect(deploy([]).result.stderr).toContain('--region is required');
       expect(deploy(['--region', 'Frankfurt']).result.stderr).toContain('is not an AWS region name');
     });
-  });
-});
-
-describe('the README quick start', () => {
-  const readme = (): string => readFileSync(join(copy.dir, 'README.md'), 'utf8');
-  const quickStart = (): string => {
-    const text = readme();
-    const start = text.indexOf('## Quick start');
-    return text.slice(start, text.indexOf('\n## ', start + 1));
-  };
-
-  it('its npm start command writes valid YAML to the file, and its sample summary is what npm start prints', () => {
-    const line = quickStart()
-      .split('\n')
-      .find((l) => /^npm start\b.*>/.test(l))!;
-    expect(line, 'the README shows `npm start ... > FILE`').toBeDefined();
-    const args = line.slice(0, line.indexOf('>')).trim().split(/\s+/).slice(1);
-    const result = expectOk(run('npm', args), line);
-    const output = parseCfnYaml(result.stdout) as JsonObject;
-    expect(Object.keys(output.Resources as JsonObject)).toContain('PatcherFunction');
-    const sample = /on\nstderr:\n\n```\n([\s\S]*?)```/.exec(quickStart())![1]!;
-    expect(result.stderr.trimEnd()).toBe(sample.trimEnd());
   });
 });

@@ -2,7 +2,7 @@
 // so a test that reaches them by mistake says so instead of passing on a silent stub.
 import type { RegistryPort } from '../../src/mirror/ports/types.js';
 
-type ReadPart = Pick<RegistryPort, 'resolvePlatform' | 'headManifest' | 'resolvePublished'>;
+type ReadPart = Pick<RegistryPort, 'resolvePlatform' | 'headManifest' | 'resolvePublished' | 'copySourceRefusal'>;
 
 function notSimulated(method: string): () => Promise<never> {
   return async () => {

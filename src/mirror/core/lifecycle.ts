@@ -32,7 +32,8 @@ import { lambdaPullStatement } from './policy.js';
 import type { MirrorPorts } from '../ports/types.js';
 import { type MirrorRequestInput, parseProperties } from './properties.js';
 import { isPlaceholderPhysicalId } from '../cfn/response.js';
-import { ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
+import { AddressRefusedError, ManifestNotFoundError, PlatformNotFoundError, RegistryError, RegistryUnauthorizedError } from '../registry/errors.js';
+import { describeRefusal } from '../registry/guard.js';
 
 /** Tag values are at most 256 characters. */
 const TAG_VALUE_MAX = 256;
@@ -73,11 +74,41 @@ async function keepSource(plan: KeepPlan, ports: MirrorPorts, ctx: InvocationCon
       if (read === undefined || isImageDigest(read)) digest = read;
       else ctx.log.warn('the in-region ECR source has a digest Lambda does not take; answering it as given', { image: plan.sourceImage });
     } catch (error) {
+      refusedRead(plan.sourceImage, error);
       ctx.log.warn('could not read the digest of the in-region ECR source; answering it as given', { image: plan.sourceImage, error });
     }
   }
   const imageUri = keptImageUri(plan, digest);
   return success(plan, imageUri, `${plan.sourceImage} already is private ECR in ${ctx.config.region}; used as it is`);
+}
+
+/** A read the address guard refused ends the request: the registry, its token service or a redirect pointed at such an address. */
+function refusedRead(image: string, error: unknown): void {
+  const refused = hasCause(error, AddressRefusedError) as AddressRefusedError | undefined;
+  if (refused !== undefined) throw new SourceImageError(image, `Cannot mirror ${image}: ${refused.detail}`, { cause: error });
+}
+
+/**
+ * The copy job is handed the source's own host (it does not read REGISTRY_ENDPOINTS) and refuses the same addresses
+ * itself; one it would refuse ends the request here, before a repository or a build exists. When the host cannot be
+ * resolved in time, the job's own check decides.
+ */
+async function refuseForbiddenSourceHost(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<void> {
+  const { registry } = sourceReference(plan);
+  let refusal: Awaited<ReturnType<MirrorPorts['sourceHostRefusal']>>;
+  try {
+    refusal = await ctx.budget.call(`the address of the registry ${registry}`, sourceResolutionTimeout(ctx), () => ports.sourceHostRefusal(registry));
+  } catch (error) {
+    ctx.log.warn('could not resolve the source registry host in time; the copy job checks it again', { image: plan.sourceImage, registry, error });
+    return;
+  }
+  if (refusal === undefined) return;
+  throw new SourceImageError(
+    plan.sourceImage,
+    `Cannot mirror ${plan.sourceImage}: its registry host ${describeRefusal(refusal)}. Neither the mirror function nor the copy job connects ` +
+      `to loopback, link-local, unspecified or instance metadata addresses: from there they reach the host's own services, not a ` +
+      `registry (REGISTRY_ENDPOINTS changes where the function reads, not where the copy job does). Use a routable name or address of the registry`,
+  );
 }
 
 /** Reading the source: at most `sourceResolutionMaxMs`, and a third of the work time left (the rest must still fit). */
@@ -110,12 +141,14 @@ async function readSourceDigest(plan: CopyPlan, ports: MirrorPorts, ctx: Invocat
 async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: InvocationContext): Promise<string | undefined> {
   const image = plan.sourceImage;
   const source = sourceReference(plan);
+  await refuseForbiddenSourceHost(plan, ports, ctx);
   try {
     const resolved = await readSourceDigest(plan, ports, ctx);
     if (isImageDigest(resolved.digest)) return resolved.digest;
     ctx.log.warn('the source digest is not sha256; the copy resolves the image itself', { image });
     return undefined;
   } catch (error) {
+    refusedRead(image, error);
     if (error instanceof CallTimeoutError) {
       // A registry too slow for this invocation: the build has its own time and network path.
       ctx.log.warn('the source registry did not answer in time; the copy will resolve the image', { image, registry: source.registry, error: error.message });

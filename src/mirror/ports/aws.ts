@@ -105,6 +105,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
     ...base,
     resolveSourcePlatform: (ref, architecture, call) => registryClient().resolvePlatform(ref, architecture, call),
     resolveSourceImage: (ref, call) => registryClient().resolvePublished(ref, call),
+    sourceHostRefusal: (registry) => registryClient().copySourceRefusal(registry),
     async readManifestDigest(ref, call) {
       return (await registryClient().headManifest(ref, call))?.digest;
     },

@@ -7,6 +7,7 @@ import type { CallContext, Timer } from '../core/budget.js';
 import type { PolicyStatement } from '../core/policy.js';
 import type { CredentialsProvider } from '../registry/credentials.js';
 import type { BlobDescriptor, ManifestResult } from '../registry/media.js';
+import type { AddressRefusal } from '../registry/guard.js';
 import type { PlatformManifest } from '../registry/platform.js';
 import type { PublishedImage } from '../registry/published.js';
 
@@ -54,6 +55,8 @@ export interface RegistryPort {
   uploadBlob(to: ImageReference, blob: BlobDescriptor, bytes: Uint8Array, call: CallContext): Promise<void>;
   /** PUTs manifest bytes under `reference` (a tag, or their digest); resolves to the digest the registry reports. */
   putManifest(to: ImageReference, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, call: CallContext): Promise<string | undefined>;
+  /** Why the copy job must not be given `registry` as its source (the buildspec's own address rules), or undefined. */
+  copySourceRefusal(registry: string): Promise<AddressRefusal | undefined>;
 }
 
 export interface RegistryPortOptions {
@@ -123,6 +126,11 @@ export interface AwsPorts {
   resolveSourcePlatform(ref: ImageReference, architecture: Architecture, call: CallContext): Promise<PlatformManifest>;
   /** The source as published, for a whole-image copy: the index digest and entries, or the single manifest's digest. */
   resolveSourceImage(ref: ImageReference, call: CallContext): Promise<PublishedImage>;
+  /**
+   * Why the copy job must not be handed a source on `registry` (`host[:port]`): its host is, or resolves to, an address
+   * the buildspec refuses too. Undefined when it may (an unresolvable name included: it reaches nothing).
+   */
+  sourceHostRefusal(registry: string): Promise<AddressRefusal | undefined>;
   /** Digest `ref` points at, undefined when it does not exist. */
   readManifestDigest(ref: ImageReference, call: CallContext): Promise<string | undefined>;
   /** CreateRepository; an existing repository is fine (and left as it is). */

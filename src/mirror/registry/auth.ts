@@ -8,7 +8,7 @@ import type { CredentialsProvider, RegistryCredentials } from './credentials.js'
 import { errorForResponse, type ImageContext } from './classify.js';
 import { parseWwwAuthenticate, preferredChallenge } from './challenge.js';
 import type { HttpResponse, Transport } from './http.js';
-import { RegistryError, RegistryProtocolError, RegistryUnreachableError, TransportError } from './errors.js';
+import { AddressRefusedError, RegistryError, RegistryProtocolError, RegistryUnreachableError, refusalOf, TransportError } from './errors.js';
 import type { SecretRedactor } from '../log.js';
 
 /** One registry repository as the client addresses it. */
@@ -160,8 +160,10 @@ export class Authenticator {
     } catch (error) {
       if (error instanceof TransportError) {
         if (error.kind === 'refused') {
-          throw new RegistryProtocolError(
+          throw new AddressRefusedError(
             target,
+            error.url,
+            refusalOf(error),
             `${target.registry} named the token service ${url.origin}, which the mirror function never contacts: ${error.detail}. ` +
               `Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this host really serves ` +
               `the registry's tokens, map it in the mirror function's REGISTRY_ENDPOINTS`,

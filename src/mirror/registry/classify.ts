@@ -1,5 +1,17 @@
-// Turns a registry's non-success answer into a typed error carrying the registry's own words.
-import { ManifestNotFoundError, RegistryError, RegistryRateLimitedError, RegistryUnauthorizedError, type RegistryErrorContext } from './errors.js';
+// Turns a registry's non-success answer into a typed error carrying the registry's own words, and an exchange that got
+// no answer to classify (TransportError) into the typed error it means.
+import {
+  AddressRefusedError,
+  ManifestNotFoundError,
+  RegistryError,
+  RegistryProtocolError,
+  RegistryRateLimitedError,
+  RegistryUnauthorizedError,
+  RegistryUnreachableError,
+  type RegistryErrorContext,
+  refusalOf,
+  type TransportError,
+} from './errors.js';
 import { isPlainObject } from '../../values.js';
 import { parseRetryAfter, type HttpResponse } from './http.js';
 import { bareContentType } from './media.js';
@@ -103,4 +115,27 @@ export function errorForResponse(
     `${image.registry} failed to serve ${options.what}${tries}`,
     response.status >= 500 ? 'The registry is having problems; retry later' : undefined,
   );
+}
+
+/** An exchange with the registry that failed without an answer: misbehaviour, a refused address, or no answer at all. */
+export function errorForTransportFailure(target: ImageContext & { readonly baseUrl: string }, error: TransportError): RegistryError {
+  if (error.kind === 'too-large' || error.kind === 'redirect') {
+    return new RegistryProtocolError(target, `${target.registry} misbehaved at ${error.url}: ${error.detail}`, { cause: error });
+  }
+  if (error.kind === 'refused') {
+    const own = URL.canParse(error.url) && new URL(error.url).origin === new URL(target.baseUrl).origin;
+    const what = own
+      ? `the mirror function never contacts ${target.registry} at ${error.url}`
+      : `${target.registry} sent the mirror function to ${error.url}, which it never contacts`;
+    return new AddressRefusedError(
+      target,
+      error.url,
+      refusalOf(error),
+      `${what}: ${error.detail}. Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this ` +
+        `host really serves the registry, map it in the mirror function's REGISTRY_ENDPOINTS`,
+      { cause: error },
+    );
+  }
+  const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
+  return new RegistryUnreachableError(target, error.url, `${error.detail}${tries}`, { cause: error });
 }

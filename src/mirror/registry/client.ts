@@ -1,6 +1,6 @@
 // Read-only OCI registry client of the mirror function: pins the exact source platform digest, fails
 // early when the image lacks the function's architecture, and tells whether the target already holds a
-// digest. Only `fetch` and Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
+// digest. Only Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
 import type { Architecture } from '../../contract.js';
 import { digestOf, digestProblem, isDigest, type ImageReference } from '../../reference/index.js';
@@ -8,6 +8,7 @@ import type { CallContext } from '../core/budget.js';
 import type { RegistryTarget } from './auth.js';
 import { errorForResponse } from './classify.js';
 import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError } from './errors.js';
+import type { AddressRefusal } from './guard.js';
 import {
   type BlobDescriptor,
   type ManifestResult,
@@ -30,7 +31,7 @@ import { blobSize, copyBlob, putManifest, type StreamOptions, uploadBlob } from 
 import { DEFAULT_TIMEOUT_MS, isSuccess, RegistrySession, type RegistryClientOptions } from './session.js';
 
 export type { BlobDescriptor, ManifestResult } from './media.js';
-export { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS, refusedAddress, type RegistryClientOptions } from './session.js';
+export { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS, type RegistryClientOptions } from './session.js';
 
 export class RegistryClient {
   private readonly session: RegistrySession;
@@ -149,6 +150,14 @@ export class RegistryClient {
     const available = [formatPlatform(imagePlatform)];
     if (platformRank(imagePlatform, architecture) === undefined) throw new PlatformNotFoundError(target, available, architecture);
     return { digest: manifest.digest, mediaType: manifest.mediaType, platform, available };
+  }
+
+  /**
+   * Why the copy job must not be handed `registry` (`host[:port]`) as its source: the address rules applied to the
+   * host itself, as the buildspec applies them (REGISTRY_ENDPOINTS changes where this client reads, not where the job does).
+   */
+  copySourceRefusal(registry: string): Promise<AddressRefusal | undefined> {
+    return this.session.guard.copySourceRefusal(registry);
   }
 
   /** The image as published (what `Platforms: all` copies): an index with its entries, or a single image manifest. */

@@ -117,6 +117,25 @@ export class RegistryProtocolError extends RegistryError {
   }
 }
 
+/**
+ * The address guard refused a connection the read needed: the registry's own host, the token service it named, or a
+ * redirect. Names the host, the refused address and the rule (`refusal`); the request must end here.
+ */
+export class AddressRefusedError extends RegistryProtocolError {
+  override readonly name: string = 'AddressRefusedError';
+  readonly refusal: AddressRefusal;
+  /** The refused URL (origin and path). */
+  readonly url: string;
+  /** The message without the image in front: what happened and what to do. */
+  readonly detail: string;
+  constructor(context: RegistryErrorContext, url: string, refusal: AddressRefusal, detail: string, options?: { cause?: unknown }) {
+    super(context, detail, options);
+    this.refusal = refusal;
+    this.url = url;
+    this.detail = detail;
+  }
+}
+
 /** The image exists but offers no manifest for the function's architecture. */
 export class PlatformNotFoundError extends RegistryError {
   override readonly name: string = 'PlatformNotFoundError';
@@ -175,6 +194,13 @@ export class TransportError extends Error {
     this.url = shown;
     if (options?.refusal !== undefined) this.refusal = options.refusal;
   }
+}
+
+/** The guard's verdict a `refused` TransportError carries (openExchange always gives one; else the URL's host and the detail). */
+export function refusalOf(error: TransportError): AddressRefusal {
+  if (error.refusal !== undefined) return error.refusal;
+  const host = URL.canParse(error.url) ? new URL(error.url).hostname : error.url;
+  return { host, address: host, rule: error.detail };
 }
 
 function withoutQuery(url: string): string {

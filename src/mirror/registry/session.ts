@@ -8,7 +8,8 @@ import { SecretRedactor } from '../log.js';
 import { type Access, Authenticator, type RegistryTarget } from './auth.js';
 import type { CredentialsProvider } from './credentials.js';
 import { registryBaseUrl } from './endpoints.js';
-import { RegistryProtocolError, RegistryUnreachableError, type RegistryErrorContext, TransportError } from './errors.js';
+import { TransportError } from './errors.js';
+import { errorForTransportFailure } from './classify.js';
 import { type Connector, createPinnedConnector, fetchConnector } from './connect.js';
 import { AddressGuard, endpointHosts, type HostLookup } from './guard.js';
 import { type HttpMethod, type HttpResponse, Transport, type TransportClock } from './http.js';
@@ -63,40 +64,32 @@ function normaliseEndpoints(endpoints: ReadonlyMap<string, string> | undefined):
   return normalised;
 }
 
-/** A hop to an address the client never contacts: the registry (or its redirect) pointed there. */
-export function refusedAddress(target: RegistryTarget, error: TransportError): RegistryProtocolError {
-  return new RegistryProtocolError(
-    target,
-    `${target.registry} sent the mirror function to ${error.url}, which it never contacts: ${error.detail}. Registries may not point ` +
-      `at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the ` +
-      `mirror function's REGISTRY_ENDPOINTS`,
-    { cause: error },
-  );
-}
-
 export function isSuccess(response: Pick<HttpResponse, 'status'>): boolean {
   return response.status >= 200 && response.status <= 299;
 }
 
 export class RegistrySession {
   readonly redactor = new SecretRedactor();
+  /** The address guard every connection passes (also the copy job's source rules: copySourceRefusal). */
+  readonly guard: AddressGuard;
   private readonly endpoints: ReadonlyMap<string, string>;
   private readonly transport: Transport;
   private readonly auth: Authenticator;
 
   constructor(options: RegistryClientOptions = {}) {
     this.endpoints = normaliseEndpoints(options.endpoints);
+    this.guard = new AddressGuard({
+      allowedHosts: endpointHosts(this.endpoints),
+      runtimeApi: options.runtimeApi,
+      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
+    });
     this.transport = new Transport({
       connector: options.fetch !== undefined ? fetchConnector(options.fetch) : (options.connector ?? createPinnedConnector()),
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      guard: new AddressGuard({
-        allowedHosts: endpointHosts(this.endpoints),
-        runtimeApi: options.runtimeApi,
-        ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-      }),
+      guard: this.guard,
     });
     this.auth = new Authenticator(options.credentials, this.transport, this.redactor, options.clock ? () => options.clock!.now() : Date.now);
   }
@@ -134,14 +127,7 @@ export class RegistrySession {
     try {
       return await this.transport.send({ method, url, headers, maxBytes, ...(body !== undefined ? { body } : {}), ...(stream ? { stream } : {}) }, call);
     } catch (error) {
-      if (!(error instanceof TransportError)) throw error;
-      const context: RegistryErrorContext = target;
-      if (error.kind === 'too-large' || error.kind === 'redirect') {
-        throw new RegistryProtocolError(context, `${target.registry} misbehaved at ${error.url}: ${error.detail}`, { cause: error });
-      }
-      if (error.kind === 'refused') throw refusedAddress(target, error);
-      const tries = error.attempts > 1 ? ` (${error.attempts} attempts)` : '';
-      throw new RegistryUnreachableError(context, error.url, `${error.detail}${tries}`, { cause: error });
+      throw error instanceof TransportError ? errorForTransportFailure(target, error) : error;
     }
   }
 }

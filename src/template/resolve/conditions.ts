@@ -126,3 +126,31 @@ export function blockedConditions(conditions: JsonObject): Map<string, string> {
   }
   return blocked;
 }
+
+/**
+ * Whether a condition's outcome can differ between deployments: its body (or a condition it names) refers to a
+ * parameter or pseudo parameter. A condition of constants only (`!Equals [a, a]`) is decided once for all.
+ */
+export function conditionVaries(scope: Scope, name: string): boolean {
+  const seen = new Set<string>();
+  const pending = [name];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    if (seen.has(current)) continue;
+    seen.add(current);
+    // An undeclared or blocked condition is not known to be constant.
+    if (!hasOwn(scope.conditions, current) || scope.conditionBlocks.has(current)) return true;
+    const stack: Json[] = [getOwn(scope.conditions, current) as Json];
+    while (stack.length > 0) {
+      const value = stack.pop()!;
+      if (Array.isArray(value)) {
+        for (const item of value) stack.push(item);
+      } else if (isJsonObject(value)) {
+        if (hasOwn(value, 'Ref')) return true;
+        if (typeof value.Condition === 'string') pending.push(value.Condition);
+        for (const key of Object.keys(value)) stack.push(value[key] as Json);
+      }
+    }
+  }
+  return false;
+}

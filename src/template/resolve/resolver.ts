@@ -4,7 +4,7 @@
 // stack name) is `unresolvable`; the caller then defers the decision to the mirror function.
 import { getOwn, isJsonObject } from '../json.js';
 import type { Json, JsonObject, TransformContext } from '../types.js';
-import { blockedConditions, conditionByName } from './conditions.js';
+import { blockedConditions, conditionByName, conditionVaries } from './conditions.js';
 import { evaluate } from './intrinsics.js';
 import { collectParameters } from './parameters.js';
 import type { ConditionOutcome, Evaluation, Scope } from './scope.js';
@@ -17,6 +17,8 @@ export interface Resolver {
   evaluate(expression: Json): Evaluation;
   /** Evaluates the named entry of the template's Conditions section. */
   condition(name: string): ConditionOutcome;
+  /** Whether the named condition may have another outcome in another deployment (it refers to a parameter). */
+  conditionVaries(name: string): boolean;
   /**
    * Template parameters an expression takes its value from (`Ref` and `Fn::Sub` variables; of an Fn::If over a
    * known condition only the branch taken), in the order they appear, once each.
@@ -45,6 +47,7 @@ export function createResolver(template: JsonObject, context: TransformContext):
   return {
     evaluate: (expression) => evaluate(scope, expression, 0),
     condition: (name) => conditionByName(scope, name),
+    conditionVaries: (name) => conditionVaries(scope, name),
     parameters: (expression) => {
       const found = new Set<string>();
       collectParameters(scope, expression, found, 0);

@@ -214,8 +214,8 @@ describe('Function: main', () => {
       const run = await runCli(['scan', '-', '--region', 'us-east-1'], { stdin });
       expect(run.code).toBe(0);
       const [header, ...rows] = run.stdout.trim().split('\n');
-      expect(header).toMatch(/^RESOURCE\s+IMAGE\s+VERDICT/);
-      const verdictOf = (id: string) => rows.find((row) => row.startsWith(`${id} `))?.split(/\s{2,}/)[2];
+      expect(header).toMatch(/^RESOURCE\s+VERDICT\s+IMAGE\s+ARCHITECTURE\s+MIRROR$/);
+      const verdictOf = (id: string) => rows.find((row) => row.startsWith(`${id} `))?.split(/\s{2,}/)[1];
       expect(verdictOf('Quay')).toBe('mirror');
       expect(verdictOf('Local')).toBe('keep');
       expect(verdictOf('Later')).toBe('deploy-time');
@@ -286,18 +286,22 @@ describe('Function: main', () => {
   });
 
   describe('--help', () => {
-    it.each([['--help'], ['-h'], ['transform', '--help']])('%s documents commands, flags, exit codes and examples', async (...argv) => {
+    it.each([['--help'], ['-h'], ['help']])('%s documents commands, flags, exit codes and examples', async (...argv) => {
       const run = await runCli(argv);
       expect(run.code).toBe(0);
       expect(run.stderr).toBe('');
       for (const text of [
         'transform FILE|-',
-        'scan FILE|-',
+        'scan FILE|-...',
+        'help [COMMAND]',
         '--region',
         '--account',
         '--parameter K=V',
+        '--parameter-overrides K=V...',
         '--mirror-function-arn',
-        '--format yaml|json',
+        '--format F',
+        '-o, --output FILE',
+        '-q, --quiet',
         'Exit codes',
         'Examples',
         'SysdigImageFix-MirrorFunctionArn',

@@ -119,16 +119,16 @@ describe('CLI messages', () => {
     expect(kept.stderr.split('\n')[0]).toBe('SysdigImageFix: 1 image site (1 keep); no ImageMirror resource injected');
   });
 
-  it('notes a kept image that comes from parameters: another value at deploy time may need a mirror', async () => {
+  it('notes a kept image whose registry comes from a parameter: another value at deploy time may need a mirror', async () => {
     const template = JSON.stringify(
       templateWith(
-        { Api: lambdaImageFunction({ 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/api:${Tag}' }) },
-        { Parameters: { Tag: stringParameter('1.4.2') } },
+        { Api: lambdaImageFunction({ 'Fn::Sub': '${Registry}/api:${Tag}' }) },
+        { Parameters: { Registry: stringParameter('123456789012.dkr.ecr.eu-west-1.amazonaws.com'), Tag: stringParameter('1.4.2') } },
       ),
     );
     const run = await runCli(['transform', '-', ...QUIET], template);
     expect(run.stderr).toContain(
-      'note: Api keeps its image for the value of Tag given here; deployed with values that name an image outside private ECR of eu-west-1, ' +
+      'note: Api keeps its image for the value of Registry given here; deployed with a value that names an image outside private ECR of eu-west-1, ' +
         'Lambda refuses it (transform again with those --parameter values, or deploy with the macro)\n',
     );
   });
@@ -141,11 +141,11 @@ describe('CLI messages', () => {
       [
         'an option nothing resembles',
         ['transform', '-', '--colour'],
-        'unknown option --colour; the options are --region, --account, --parameter, --mirror-function-arn, --format, --help, --version',
+        'unknown option --colour; the options are --region, --account, --parameter, --parameter-overrides, --mirror-function-arn, --format, --output, --quiet, --help, --version',
       ],
       ['a flag without its value', ['transform', '-', '--region'], '--region needs a value'],
       ['a mistyped command', ['tranform', 'x.yaml'], 'unknown command "tranform"; did you mean "transform"?'],
-      ['an unknown command', ['deploy', 'x.yaml'], 'unknown command "deploy": use "transform" or "scan"'],
+      ['an unknown command', ['deploy', 'x.yaml'], 'unknown command "deploy": the commands are "transform", "scan"'],
     ])('%s: one plain line with the fix', async (_case, argv, line) => {
       const run = await runCli(argv, '{}');
       expect(run).toEqual({ code: 2, stdout: '', stderr: `error: ${line}\n${HELP_HINT}` });
@@ -188,7 +188,7 @@ describe('CLI messages', () => {
       'warning: region ap-northeast-9 (AWS_REGION) is not a known AWS region; did you mean ap-northeast-1? Continuing with ap-northeast-9.',
     );
     const unlike = await runCli(['scan', '-', '--region', 'mars-north-1', '--account', '123456789012'], '{}');
-    expect(unlike.stderr.split('\n')[0]).toBe('warning: region mars-north-1 (--region) is not a known AWS region Continuing with mars-north-1.');
+    expect(unlike.stderr.split('\n')[0]).toBe('warning: region mars-north-1 (--region) is not a known AWS region. Continuing with mars-north-1.');
   });
 
   describe("YAML as CloudFormation reads it: the Athena connector's AWS account 084828588479 (me-south-1)", () => {
@@ -210,7 +210,7 @@ describe('CLI messages', () => {
     it("scan keeps AWS's own in-region ECR image", async () => {
       const run = await runCli(['scan', '-', '--region', 'me-south-1', '--account', '123456789012'], athena);
       expect(run.code).toBe(0);
-      expect(run.stdout.split('\n')[1]).toMatch(/^Connector\s+084828588479\.dkr\.ecr\.me-south-1\.amazonaws\.com\/athena-federation-repository-redshift:2024\.1\.1\s+keep\s/);
+      expect(run.stdout.split('\n')[1]).toMatch(/^Connector\s+keep\s+084828588479\.dkr\.ecr\.me-south-1\.amazonaws\.com\/athena-federation-repository-redshift:2024\.1\.1\s/);
     });
 
     it('transform writes the account id as the string it is, in YAML and in JSON', async () => {

@@ -49,8 +49,8 @@ describe('CLI: opt-in sites', () => {
       .trim()
       .split('\n')
       .map((line) => line.split(/\s{2,}/));
-    expect(rows[0]).toEqual(['RESOURCE', 'IMAGE', 'VERDICT', 'ARCHITECTURE', 'MIRROR']);
-    expect(rows.slice(1).map(([resource, image, verdict, architecture]) => [resource, image, verdict, architecture])).toEqual([
+    expect(rows[0]).toEqual(['RESOURCE', 'VERDICT', 'IMAGE', 'ARCHITECTURE', 'MIRROR']);
+    expect(rows.slice(1).map(([resource, verdict, image, architecture]) => [resource, image, verdict, architecture])).toEqual([
       ['Task.ContainerDefinitions[0].Image', 'docker.io/library/nginx:1.27', 'mirror', 'arm64'],
       ['Parameters.AgentImage', 'quay.io/sysdig/workload-agent:5.0.1', 'mirror', 'all'],
     ]);

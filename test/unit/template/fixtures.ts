@@ -94,7 +94,7 @@ export function onlyMirror(fragment: JsonObject): [string, JsonObject] {
   return entries[0]!;
 }
 
-export function expectSuccess(result: TransformResult): { fragment: JsonObject; sites: readonly SiteReport[] } {
+export function expectSuccess(result: TransformResult): Extract<TransformResult, { ok: true }> {
   if (!result.ok) expect.fail(`transform failed: ${result.errors.map((e) => e.message).join('; ')}`);
   return result;
 }
@@ -142,12 +142,67 @@ export function expectedMirrorId(source: Json, architecture: Json): string {
 
 export const mirrorRef = (id: string): JsonObject => ({ 'Fn::GetAtt': [id, 'ImageUri'] });
 
+const isNoValue = (value: Json): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && value.Ref === 'AWS::NoValue';
+const ifArgs = (value: Json): [string, Json, Json] | undefined => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length !== 1) return undefined;
+  const arg = value['Fn::If'];
+  return Array.isArray(arg) && arg.length === 3 && typeof arg[0] === 'string' ? [arg[0], arg[1] as Json, arg[2] as Json] : undefined;
+};
+/** Whether `actual` is `written` with some of its Fn::Ifs replaced by one of their branches (a mirror's SourceImage). */
+export function isBranchChoiceOf(actual: Json, written: Json): boolean {
+  if (JSON.stringify(actual) === JSON.stringify(written)) return true;
+  const branches = ifArgs(written);
+  if (branches === undefined) return false;
+  if (isBranchChoiceOf(actual, branches[1]) || isBranchChoiceOf(actual, branches[2])) return true;
+  const inner = ifArgs(actual);
+  return inner !== undefined && inner[0] === branches[0] && isBranchChoiceOf(inner[1], branches[1]) && isBranchChoiceOf(inner[2], branches[2]);
+}
+
+/** The value with its Fn::Ifs taken as `assignment` says; undefined for AWS::NoValue. */
+function taken(value: Json, assignment: ReadonlyMap<string, boolean>): Json | undefined {
+  if (isNoValue(value)) return undefined;
+  const branches = ifArgs(value);
+  return branches === undefined ? value : taken(assignment.get(branches[0]) ? branches[1] : branches[2], assignment);
+}
+
+function ifConditions(value: Json, found = new Set<string>()): Set<string> {
+  const branches = ifArgs(value);
+  if (branches !== undefined) {
+    found.add(branches[0]);
+    ifConditions(branches[1], found);
+    ifConditions(branches[2], found);
+  }
+  return found;
+}
+
+/**
+ * Whether a mirrored site's value reads the mirror's ImageUri exactly where the written value had an image, and
+ * nothing where it had AWS::NoValue, whatever its Fn::If conditions are.
+ */
+export function readsMirrorWhereItHadAnImage(actual: Json, written: Json, id: string): boolean {
+  const names = [...ifConditions(written), ...ifConditions(actual)];
+  for (let bits = 0; bits < 2 ** names.length; bits += 1) {
+    const assignment = new Map(names.map((name, i) => [name, ((bits >> i) & 1) === 1]));
+    const [before, after] = [taken(written, assignment), taken(actual, assignment)];
+    if (before === undefined ? after !== undefined : JSON.stringify(after) !== JSON.stringify(mirrorRef(id))) return false;
+  }
+  return true;
+}
+
 /**
  * Undoes what the transform may change (rewritten sites, appended mirrors) and returns the result
  * as key-order-sensitive JSON, to compare with the input's: everything else must be identical.
  */
 export function withoutTransformChanges(output: JsonObject, input: JsonObject): string {
   const copy = JSON.parse(JSON.stringify(output)) as JsonObject;
+  // Conditions of mirrors needed by sites with different conditions (`ImageMirror<8 hex>Needed`).
+  const conditions = copy.Conditions as JsonObject | undefined;
+  if (conditions && typeof conditions === 'object' && !Array.isArray(conditions)) {
+    const before = (typeof input.Conditions === 'object' && input.Conditions !== null ? input.Conditions : {}) as JsonObject;
+    for (const name of Object.keys(conditions)) if (/^ImageMirror[0-9a-f]{8}Needed$/.test(name) && !Object.hasOwn(before, name)) delete conditions[name];
+    if (!Object.hasOwn(input, 'Conditions') && Object.keys(conditions).length === 0) delete copy.Conditions;
+  }
   const inputResources = (input.Resources ?? {}) as JsonObject;
   const resources = copy.Resources as JsonObject | undefined;
   if (resources && typeof resources === 'object') {

@@ -173,7 +173,7 @@ describe('Options: Metadata.SysdigImageFix', () => {
     it.each([
       ['Ecs', true, 'Ecs belongs in the template Metadata or in that of an AWS::ECS::TaskDefinition'],
       ['Platforms', 'all', 'Platforms: all is for ECS task definitions: Lambda refuses an image index'],
-      ['MirrorParameters', ['X'], 'MirrorParameters belongs in the template Metadata'],
+      ['MirrorParameters', ['X'], 'MirrorParameters belongs in the template Metadata or the Transform parameters'],
     ])('refuses %s on a function, saying where it belongs', (key, value, hint) => {
       const [error] = problems({ options: { [key]: value } });
       expect(error!.message).toBe(`Resource F: unknown option "${key}" in Metadata.SysdigImageFix (${hint}); ${RESOURCE_KEYS}`);

@@ -124,12 +124,14 @@ describe('Options: MirrorParameters', () => {
     expect(imageOf(fragment, 'F')).toEqual(ref('Agent'));
   });
 
-  it('carries the Condition every use shares, and none when the uses differ', () => {
+  it('carries the Condition every use shares, either one when the uses differ, and none when a use has none', () => {
     const conditions = { Conditions: { A: { 'Fn::Equals': ['a', 'a'] }, B: { 'Fn::Equals': ['b', 'b'] } } };
     const same = run({ X: consumer(ref('Agent'), { Condition: 'A' }), Y: consumer(ref('Agent'), { Condition: 'A' }) }, conditions);
     expect(mirrorsOf(expectSuccess(same.result).fragment)[AGENT_MIRROR]!.Condition).toBe('A');
     const mixed = run({ X: consumer(ref('Agent'), { Condition: 'A' }), Y: consumer(ref('Agent'), { Condition: 'B' }) }, conditions);
-    expect(mirrorsOf(expectSuccess(mixed.result).fragment)[AGENT_MIRROR]!.Condition).toBeUndefined();
+    const mixedFragment = expectSuccess(mixed.result).fragment;
+    expect(mirrorsOf(mixedFragment)[AGENT_MIRROR]!.Condition).toBe(`${AGENT_MIRROR}Needed`);
+    expect((mixedFragment.Conditions as JsonObject)[`${AGENT_MIRROR}Needed`]).toEqual({ 'Fn::Or': [{ Condition: 'A' }, { Condition: 'B' }] });
     const withOutput = run({ X: consumer(ref('Agent'), { Condition: 'A' }) }, { ...conditions, Outputs: { O: { Value: ref('Agent') } } });
     expect(mirrorsOf(expectSuccess(withOutput.result).fragment)[AGENT_MIRROR]!.Condition).toBeUndefined();
   });
@@ -160,7 +162,7 @@ describe('Options: MirrorParameters', () => {
   it('warns and injects nothing when only Lambda image sites use the parameter', () => {
     const { result } = run({ F: lambdaFunction(ref('Agent')) });
     expect(result.ok).toBe(true);
-    expect(result.warnings).toEqual([{ logicalId: 'Agent', message: expect.stringContaining('no whole-image mirror was injected') }]);
+    expect(result.warnings).toEqual([{ logicalId: 'Agent', message: expect.stringContaining('no mirror was injected for it') }]);
     expect(Object.keys(mirrorsOf(expectSuccess(result).fragment))).toEqual([expectedMirrorId(ref('Agent'), 'x86_64')]);
     expect(siteOf(result.sites, 'Agent').verdict).toBe('keep');
   });
@@ -176,20 +178,18 @@ describe('Options: MirrorParameters', () => {
       );
     it('an unknown parameter', () => {
       expect(failing({ Agent: stringParameter(AGENT) }, ['Agnet'])).toEqual([
-        { logicalId: 'Agnet', message: 'Parameter Agnet (Metadata.SysdigImageFix.MirrorParameters): there is no such parameter; the template declares Agent' },
+        { logicalId: 'Agnet', message: 'Parameter Agnet (MirrorParameters): there is no such parameter; the template declares Agent' },
       ]);
     });
     it('a parameter that is not a String', () => {
       expect(failing({ Agent: { Type: 'CommaDelimitedList', Default: 'a,b' } }, ['Agent'])[0]!.message).toBe(
-        'Parameter Agent (Metadata.SysdigImageFix.MirrorParameters): its Type is "CommaDelimitedList"; only a String parameter holds one image reference',
+        'Parameter Agent (MirrorParameters): its Type is "CommaDelimitedList"; only a String parameter holds one image reference',
       );
     });
     it('a value that is not an image reference, with the reason', () => {
       const [problem] = failing({ Agent: stringParameter('Not An Image') }, ['Agent']);
       expect(problem!.logicalId).toBe('Agent');
-      expect(problem!.message).toMatch(
-        /^Parameter Agent \(Metadata\.SysdigImageFix\.MirrorParameters\): Parameters\.Agent\.Default "Not An Image" is not a valid image reference: .+/,
-      );
+      expect(problem!.message).toMatch(/^Parameter Agent \(MirrorParameters\): Parameters\.Agent\.Default "Not An Image" is not a valid image reference: .+/);
     });
     it('a MirrorParameters that is not a list of names', () => {
       expect(failing({ Agent: stringParameter(AGENT) }, 'Agent')[0]!.message).toContain('MirrorParameters "Agent" is not valid: it is not a list');

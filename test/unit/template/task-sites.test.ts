@@ -221,7 +221,10 @@ describe('Options: Ecs (task definition images)', () => {
 
     it.each<[string, JsonObject]>([
       ['no policy at all', {}],
-      ['another managed policy', { ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'] }],
+      ['a managed policy without ECR pull', { ManagedPolicyArns: ['arn:aws:iam::aws:policy/CloudWatchLogsFullAccess'] }],
+      ['ECR Public read access (another service)', { ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly'] }],
+      ['a pull policy under a path it does not have', { ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonECSTaskExecutionRolePolicy'] }],
+      ['a customer policy named like an AWS one', { ManagedPolicyArns: ['arn:aws:iam::123456789012:policy/AmazonEC2ContainerRegistryReadOnly'] }],
       ['only some of the actions', { Policies: [statement(['ecr:GetAuthorizationToken', 'ecr:BatchGetImage'])] }],
       ['the actions denied', { Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Deny', Action: 'ecr:*', Resource: '*' }] } }] }],
     ])('warns, naming the role and the task definition, when the role has %s', (_, properties) => {
@@ -230,6 +233,34 @@ describe('Options: Ecs (task definition images)', () => {
       expect(result.warnings).toHaveLength(1);
       expect(result.warnings[0]!.logicalId).toBe('T');
       expect(result.warnings[0]!.message).toMatch(/^Resource T: .*execution role R grants no ECR pull permission/);
+    });
+
+    // Every AWS managed policy whose default version allows the three pull actions on every repository, unconditionally
+    // (the AWS managed policy reference, March 2026), in each partition's ARN form.
+    it.each(
+      [
+        'AmazonEC2ContainerRegistryReadOnly',
+        'AmazonEC2ContainerRegistryPullOnly',
+        'AmazonEC2ContainerRegistryPowerUser',
+        'AmazonEC2ContainerRegistryFullAccess',
+        'service-role/AmazonECSTaskExecutionRolePolicy',
+        'service-role/AmazonEC2ContainerServiceforEC2Role',
+        'service-role/AWSAppRunnerServicePolicyForECRAccess',
+        'AmazonEKSFargatePodExecutionRolePolicy',
+        'EC2InstanceProfileForImageBuilderECRContainerBuilds',
+        'AdministratorAccess',
+        'PowerUserAccess',
+        'ReadOnlyAccess',
+        'AmazonSageMakerFullAccess',
+      ].flatMap((name) => ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b'].map((partition) => `arn:${partition}:iam::aws:policy/${name}`)),
+    )('no warning when the role has the AWS managed policy %s', (arn) => {
+      const result = transformed({ R: role({ ManagedPolicyArns: [arn] }), T: taskDefinition({ role: ref('R') }) });
+      expect(result.warnings).toEqual([]);
+    });
+
+    it('no warning for AmazonEC2ContainerRegistryReadOnly written with the stack partition (aws-app-mesh-examples)', () => {
+      const arn = sub('arn:${AWS::Partition}:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly');
+      expect(transformed({ R: role({ ManagedPolicyArns: [arn] }), T: taskDefinition({ role: { 'Fn::GetAtt': ['R', 'Arn'] } }) }).warnings).toEqual([]);
     });
 
     it('counts a policy resource of the template attached to the role', () => {

@@ -274,9 +274,12 @@ describe('Function: transform', () => {
       expect(conditionOf(fragment)).toBe('Prod');
       expect(Object.keys(onlyMirror(fragment)[1])).toEqual(['Type', 'Condition', 'Properties']);
     });
-    it('is absent when the sites have different Conditions', () => {
+    it('is a new condition, either site Condition, when the sites have different Conditions', () => {
       const input = template({ A: lambdaFunction(QUAY_IMAGE, { condition: 'Prod' }), B: lambdaFunction(QUAY_IMAGE, { condition: 'Dev' }) }, { Conditions: conditions });
-      expect(conditionOf(expectSuccess(run(input)).fragment)).toBeUndefined();
+      const { fragment } = expectSuccess(run(input));
+      const [id] = onlyMirror(fragment);
+      expect(conditionOf(fragment)).toBe(`${id}Needed`);
+      expect(fragment.Conditions).toEqual({ ...conditions, [`${id}Needed`]: { 'Fn::Or': [{ Condition: 'Prod' }, { Condition: 'Dev' }] } });
     });
     it('is absent when only some sites have one', () => {
       const input = template({ A: lambdaFunction(QUAY_IMAGE, { condition: 'Prod' }), B: lambdaFunction(QUAY_IMAGE) }, { Conditions: conditions });

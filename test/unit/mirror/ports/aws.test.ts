@@ -34,6 +34,7 @@ function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: 
         resolvePlatform: async () => Promise.reject(new Error('unused')),
         headManifest: async () => undefined,
         resolvePublished: async () => Promise.reject(new Error('unused')),
+        copySourceRefusal: async () => undefined,
       });
     },
     ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
