@@ -8,7 +8,7 @@ import { RECORD_KEY_PREFIX } from '../../../src/mirror/copy/record.js';
 import { createEvent } from './fixtures/harness.js';
 import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from './fixtures/copy-scenario.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
-import { ECR_HOST } from './fixtures/world.js';
+import { ECR_HOST, serviceError } from './fixtures/world.js';
 
 describe('Function: handler with CopyEngine function', () => {
   const { s, copy } = useCopyScenario();
@@ -145,5 +145,31 @@ describe('Function: handler with CopyEngine function', () => {
     expect(s.world.operations.filter((op) => op === 'ECR.TagResource')).toHaveLength(1);
     expect(again.logText()).toContain('this request was delivered before and its copy is under way');
     expect(onlyAnswer(s.server, event.ResponseURL).Status).toBe('SUCCESS');
+  });
+
+  it('fails naming the permissions when the copy cannot be recorded on the repository, before anything is copied', async () => {
+    s.world.fault = (op) => (op === 'ECR.TagResource' ? serviceError('AccessDeniedException', 'User is not authorized to perform: ecr:TagResource') : undefined);
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, baseProperties));
+    const answer = onlyAnswer(s.server, url);
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`Could not record the copy of ${SOURCE} on ECR repository ${TARGET_REPOSITORY}`);
+    expect(answer.Reason).toContain('ecr:TagResource, ecr:ListTagsForResource and ecr:UntagResource');
+    expect(copy.ecr.uploaded).toEqual([]);
+  });
+
+  it('with 50 tags on the repository, drops records of copies long past their deadline and records this one', async () => {
+    s.world.addRepository(TARGET_REPOSITORY);
+    const tags = s.world.repositories.get(TARGET_REPOSITORY)!.tags;
+    for (let i = 0; i < 48; i++) tags.set(`team:${i}`, 'x');
+    tags.set(`${RECORD_KEY_PREFIX}${'a'.repeat(64)}`, `deadline=${s.harness.clock.now() - 7_200_000} digest=none tag=source-tag`);
+    tags.set(`${RECORD_KEY_PREFIX}${'b'.repeat(64)}`, `deadline=${s.harness.clock.now() + 600_000} digest=none tag=source-tag`);
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, baseProperties));
+    expect(onlyAnswer(s.server, url).Status).toBe('SUCCESS');
+    // The stale record went; the live one (another copy under way) stayed; this copy's own came and went.
+    expect(tags.has(`${RECORD_KEY_PREFIX}${'a'.repeat(64)}`)).toBe(false);
+    expect(tags.has(`${RECORD_KEY_PREFIX}${'b'.repeat(64)}`)).toBe(true);
+    expect(tags.size).toBe(49);
   });
 });
