@@ -50,7 +50,7 @@ export interface RegistryPort {
   /** Size of blob `digest` in `ref`'s repository, undefined when it is not there. */
   blobSize(ref: ImageReference, digest: string, call: CallContext): Promise<number | undefined>;
   /** Streams a blob from `from`'s repository into `to`'s, checking size and digest on the way (never held whole). */
-  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext, onBytes?: (bytes: number) => void): Promise<void>;
+  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext): Promise<void>;
   /** Uploads a blob already in memory (checked when read). */
   uploadBlob(to: ImageReference, blob: BlobDescriptor, bytes: Uint8Array, call: CallContext): Promise<void>;
   /** PUTs manifest bytes under `reference` (a tag, or their digest); resolves to the digest the registry reports. */

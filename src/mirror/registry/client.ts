@@ -35,7 +35,7 @@ export { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS, type 
 
 export class RegistryClient {
   private readonly session: RegistrySession;
-  private readonly streaming: Omit<StreamOptions, 'onBytes'>;
+  private readonly streaming: StreamOptions;
 
   constructor(options: RegistryClientOptions = {}) {
     this.session = new RegistrySession(options);
@@ -55,8 +55,8 @@ export class RegistryClient {
   }
 
   /** Streams a blob from `from`'s repository into `to`'s, verified on the way (push.ts). */
-  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext, onBytes?: (bytes: number) => void): Promise<void> {
-    return copyBlob(this.session, from, to, blob, call, { ...this.streaming, ...(onBytes !== undefined ? { onBytes } : {}) });
+  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext): Promise<void> {
+    return copyBlob(this.session, from, to, blob, call, this.streaming);
   }
 
   /** Uploads a blob held in memory (a config read with readBlob). */

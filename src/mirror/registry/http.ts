@@ -60,9 +60,12 @@ export interface HttpResponse {
   readonly stream?: ReadableStream<Uint8Array> | null;
 }
 
-/** A body that can be sent once only (a stream): never retried, never redirected. */
+/**
+ * A request sent once only: a streamed body cannot be sent again, and a PATCH appends to an upload (sent twice, the
+ * blob would hold its bytes twice). Never retried, never redirected.
+ */
 function sentOnce(request: HttpRequest): boolean {
-  return request.body !== undefined && !(request.body instanceof Uint8Array);
+  return request.method === 'PATCH' || (request.body !== undefined && !(request.body instanceof Uint8Array));
 }
 
 const MAX_REDIRECTS = 5;

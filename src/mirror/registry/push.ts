@@ -21,7 +21,6 @@ export interface StreamOptions {
   readonly idleMs: number;
   readonly timer: (ms: number) => Timer;
   readonly now: () => number;
-  readonly onBytes?: (bytes: number) => void;
 }
 
 /** The target registry refused a push step; `status`/`registryCode` say how (e.g. 400 TAG_INVALID). */

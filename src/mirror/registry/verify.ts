@@ -18,8 +18,6 @@ export interface VerifyOptions {
   readonly timer: (ms: number) => Timer;
   /** The same clock's time, milliseconds. */
   readonly now: () => number;
-  /** Called with the length of every chunk that passed. */
-  readonly onBytes?: (bytes: number) => void;
   /** Called when the pass stalls: whoever sends the body on must give up on it (it may be stuck writing). */
   readonly onStall?: () => void;
 }
@@ -76,7 +74,6 @@ export class VerifyingStream {
         this.received += value.byteLength;
         if (this.received > this.options.size) throw this.fail(new BlobMismatch(`more than the ${this.options.size} bytes its descriptor gives`));
         this.hash.update(value);
-        this.options.onBytes?.(value.byteLength);
         this.lastProgress = this.options.now();
         yield value;
       }
