@@ -144,8 +144,11 @@ type Verified = { readonly job: CopyJob } | { readonly ignored: string };
 function jobFromRecord(request: CreateOrUpdateRequest, plan: CopyPlan, tags: Readonly<Record<string, string>>): Verified {
   const record = parseRecord(tags[recordKey(requestDigest(request))]);
   if (record === undefined) return { ignored: `no copy record on ${plan.repositoryName} names this request` };
-  const planned = withTargetTag(plan, record.targetTagKind === 'source-tag' ? 'MUTABLE' : 'IMMUTABLE', record.expectedDigest);
-  if (planned.targetTagKind !== record.targetTagKind) return { ignored: `the copy record on ${plan.repositoryName} does not match the request's plan` };
+  // The target tag as the first invocation chose it (plan.ts's rules), whatever the repositories' mutability is now.
+  const planned = (['MUTABLE', 'IMMUTABLE'] as const)
+    .map((mutability) => withTargetTag(plan, mutability, record.expectedDigest))
+    .find((candidate) => candidate.targetTagKind === record.targetTagKind);
+  if (planned === undefined) return { ignored: `the copy record on ${plan.repositoryName} does not match the request's plan` };
   return { job: { request, plan: planned, deadline: record.deadline, ...(record.expectedDigest !== undefined ? { expectedDigest: record.expectedDigest } : {}) } };
 }
 
