@@ -10,7 +10,7 @@ import type { ResponsePorts } from '../../../src/mirror/ports/types.js';
 import { RECORD_KEY_PREFIX } from '../../../src/mirror/copy/record.js';
 import { SOURCE_TAG, useCopyScenario } from './fixtures/copy-scenario.js';
 import { createEvent, type VirtualClock } from './fixtures/harness.js';
-import { baseProperties, onlyAnswer, TARGET_REPOSITORY } from './fixtures/scenario.js';
+import { baseProperties, onlyAnswer, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { BLACK_HOLE, ECR_HOST } from './fixtures/world.js';
 
 const BUDGETS_MS = [30_000, 120_000, 900_000] as const;
@@ -173,6 +173,21 @@ describe('CopyEngine function: a copy across invocations', () => {
     expect(answer.Status).toBe('SUCCESS');
     expect(answer.Data!.ImageDigest).toBe(copy.image.platforms['linux/amd64']!.digest);
     expect(copy.ecr.uploaded).toHaveLength(3);
+  });
+
+  it('IMMUTABLE: the continuation pushes under the tag the first invocation chose (the platform digest), read from the record', async () => {
+    const env = { COPY_ENGINE: 'function', IMAGE_TAG_MUTABILITY: 'IMMUTABLE' };
+    const first = s.reconfigure({ env });
+    const layers = layersOf(copy.image);
+    copy.quay.blobServing = (digest) => (layers.has(digest) ? { chunkDelayMs: 5_000, chunkBytes: 1024 } : {});
+    const url = s.newUrl();
+    await first.invoke(createEvent(url, baseProperties), { budgetMs: 100_000 });
+    expect(s.world.deliveredInvokes).toHaveLength(1);
+    copy.quay.blobServing = () => ({});
+    await s.reconfigure({ env }).invoke(s.world.deliveredInvokes[0]);
+    const digest = copy.image.platforms['linux/amd64']!.digest;
+    expect(onlyAnswer(s.server, url).PhysicalResourceId).toBe(`${TARGET_REPOSITORY_URI}@${digest}`);
+    expect(copy.ecr.manifest(TARGET_REPOSITORY, `sha256-${digest.slice('sha256:'.length)}`)?.digest).toBe(digest);
   });
 
   it('a layer that never fits in one invocation fails after two invocations without progress, naming how far it got', async () => {
