@@ -32,7 +32,7 @@ async function bundledTransform(checkout: string, outDir: string, name: string):
 }
 
 function roundsFor(functions: number): number {
-  return functions >= 1000 ? 61 : functions >= 100 ? 201 : 1001;
+  return functions >= 300 ? 91 : functions >= 100 ? 201 : 1001;
 }
 
 /** after/before per order and their geometric mean; the outputs must agree, or the comparison means nothing. */

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { textTable } from '../src/cli/table.js';
 import { copySection } from './copy.js';
 import { deployTimeSection } from './deploy-time.js';
+import { engineSection } from './engine.js';
 import { macroBundleSection } from './macro-bundle-section.js';
 import { transformSection } from './transform-section.js';
 import { yamlReadSection } from './yaml-read-section.js';
@@ -13,7 +14,7 @@ import type { BenchMetric, BenchSection } from './types.js';
 // The harness's SDK clients run on Node 20 here; its Node 22 notice (aws-sdk-js-v3 #7983) is not a measurement.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export const SECTIONS: readonly BenchSection[] = [transformSection, yamlReadSection, macroBundleSection, copySection, deployTimeSection];
+export const SECTIONS: readonly BenchSection[] = [transformSection, yamlReadSection, macroBundleSection, copySection, deployTimeSection, engineSection];
 
 function formatValue({ value, unit }: BenchMetric): string {
   if (value === null) return 'n/a (not measured)';

@@ -101,4 +101,11 @@ export const MirrorEnv = {
    * {"quay.io": "https://quay-proxy.internal"}. Used by tests and by organisations with a registry proxy.
    */
   RegistryEndpoints: 'REGISTRY_ENDPOINTS',
+  /** `codebuild` (unset: the default) or `function`: who copies a new image (the macro stack's CopyEngine). */
+  CopyEngine: 'COPY_ENGINE',
 } as const;
+
+/** The macro stack's CopyEngine values: the CodeBuild job (skopeo), or the mirror function itself. */
+export const COPY_ENGINES = ['codebuild', 'function'] as const;
+export type CopyEngineName = (typeof COPY_ENGINES)[number];
+export const DEFAULT_COPY_ENGINE: CopyEngineName = 'codebuild';

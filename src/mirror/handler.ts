@@ -3,15 +3,14 @@
 // once, whatever happens (including a bug), before Lambda's timeout. It never throws: a thrown error
 // would make Lambda retry the event and answer again.
 import type { Context } from 'aws-lambda';
-import { requestDigest } from './build/binding.js';
 import { answerReserveMs, Budget } from './core/budget.js';
 import type { EnvironmentVariables } from '../contract.js';
 import { loadConfig, type MirrorConfig } from './core/config.js';
 import { MirrorError } from './core/errors.js';
-import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent } from './cfn/events.js';
+import { classifyEvent, type CreateOrUpdateRequest, type IncomingEvent, requestDigest } from './cfn/events.js';
 import type { MirrorRequestInput } from './core/properties.js';
 import { deleteAnswer, failureAnswer, invalidEventAnswer, type Outcome } from './cfn/answers.js';
-import { continueBuild, createOrUpdate } from './core/lifecycle.js';
+import { continueMirror, createOrUpdate } from './core/lifecycle.js';
 import type { Timing } from './core/timing.js';
 import { createMirrorLog, redactEvent, type RedactingLog } from './log.js';
 import { parseProperties } from './core/properties.js';
@@ -158,7 +157,7 @@ async function runRequest(incoming: Extract<IncomingEvent, { kind: 'create-or-up
     budget: new Budget(ports, remaining, invocation.reserveMs),
     ...(options.timing ? { timing: options.timing } : {}),
   };
-  return incoming.kind === 'continuation' ? await continueBuild(incoming.continuation, ports, ctx) : await createOrUpdate(incoming.request, input!, ports, ctx);
+  return incoming.kind === 'continuation' ? await continueMirror(incoming.continuation, ports, ctx) : await createOrUpdate(incoming.request, input!, ports, ctx);
 }
 
 /** What to do with the event; undefined when nothing may be answered. */
@@ -195,7 +194,7 @@ async function handleEvent(event: unknown, invocation: Invocation, answeredHere:
     const outcome = await dispatch(incoming, invocation);
     if (outcome === undefined || outcome.kind === 'handed-over') return;
     if (outcome.kind === 'ignored') {
-      log.error('ignored a continuation event that no build of this function vouches for', { reason: outcome.reason });
+      log.error('ignored a continuation event that no build or copy record of this function vouches for', { reason: outcome.reason });
       return;
     }
     await responder.answer(outcome.answer);

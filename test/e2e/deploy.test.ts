@@ -5,9 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTags, readManifest } from '../support/oci-reader.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { AMD64_ONLY, DOCKER_MULTI_ARCH, instrumentationTemplate, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION, samTemplate } from './fixtures.js';
+import { COPY_ENGINES } from '../../src/contract.js';
 import {
   describeDeployment,
   expectAnsweredOnce,
+  expectCopies,
   expectMirroredImage,
   expectNoMirrorUntagged,
   expectResponseUrlsKeptSecret,
@@ -17,20 +19,21 @@ import {
 import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, OTHER_REGION_ECR_HOST, PRIVATE_HOST, startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
+import { startThrottledRegistry } from './harness/throttle.js';
 
 const SCENARIO_TIMEOUT_MS = 180_000;
 
 const PATCHER = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const PATCHER_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/serverless-patcher';
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
-  'End to end: deployments that mirror (or keep) Lambda images',
-  () => {
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq)).each(COPY_ENGINES)(
+  'End to end (CopyEngine %s): deployments that mirror (or keep) Lambda images',
+  (engine) => {
     let harness: Harness;
     let patcher: SourceImage;
 
     beforeAll(async () => {
-      harness = await startHarness();
+      harness = await startHarness({ copyEngine: engine });
       patcher = await harness.pushSource(PATCHER, MULTI_ARCH_WITH_ATTESTATION);
     });
 
@@ -47,7 +50,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         const deployment = await harness.deployer.createStack('sysdig-instrumentation', { template, parameters });
 
         await expectMirroredImage(harness, deployment, patcherFunction, { source: patcher, repository: PATCHER_REPOSITORY, architecture: 'x86_64' });
-        expect(deployment.builds.map((build) => build.status)).toEqual(['SUCCEEDED']);
+        expectCopies(harness, deployment, 1);
         expect(deployment.requests.map((request) => [request.requestType, request.answer?.Status])).toEqual([['Create', 'SUCCESS']]);
         expectAnsweredOnce(harness, deployment.requests[0]!);
         // The workload agent image is only a string for ECS; it must stay exactly as the user wrote it.
@@ -173,7 +176,9 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
             repository: `sysdig-image-fix/${PRIVATE_HOST}/acme/billing`,
             architecture: 'arm64',
           });
-          expect(deployment.builds[0]!.overrides.REGISTRY_CREDENTIALS_SECRET_ARN).toBe(secretArn);
+          expectCopies(harness, deployment, 1);
+          // The job gets the secret's ARN; the function reads the secret itself (the registry refuses anonymous pulls).
+          if (engine === 'codebuild') expect(deployment.builds[0]!.overrides.REGISTRY_CREDENTIALS_SECRET_ARN).toBe(secretArn);
         } finally {
           await harness.setMacroStackParameters({});
         }
@@ -192,7 +197,8 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           repository: 'sysdig-image-fix/ghcr.io/example-org/shared-runtime',
           architecture: 'x86_64',
         });
-        expect(first.builds).toHaveLength(1);
+        expectCopies(harness, first, 1);
+        const pushedBefore = harness.ecrProxy.pushedBlobBytes('sysdig-image-fix/ghcr.io/example-org/shared-runtime');
 
         const second = await harness.deployer.createStack('shared-second', { template });
         await expectMirroredImage(harness, second, 'SharedFunction', {
@@ -202,6 +208,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         });
         expect(second.startBuildCalls).toEqual([]);
         expect(second.builds).toEqual([]);
+        expect(harness.ecrProxy.pushedBlobBytes('sysdig-image-fix/ghcr.io/example-org/shared-runtime')).toBe(pushedBefore);
         // Answered at once: no build was started or polled. How fast that is, is measured by `npm run bench`
         // (redeployAnswerMs), not asserted here: a test must not depend on the machine's speed.
         expect(second.requests[0]!.answer?.Status).toBe('SUCCESS');
@@ -210,7 +217,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     );
 
     it(
-      'ten distinct images under a CodeBuild concurrency limit of 3 are all mirrored, none lost',
+      `ten distinct images are all mirrored, none lost${engine === 'codebuild' ? ' (under a CodeBuild concurrency limit of 3)' : ' (ten copies in the function at once)'}`,
       async () => {
         const images = await Promise.all(
           Array.from({ length: 10 }, (_, i) => harness.pushSource(`quay.io/e2e-fleet/service-${i}:1.${i}`, { platforms: ['linux/amd64', 'linux/arm64'] })),
@@ -235,11 +242,12 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           });
         }
         for (const request of deployment.requests) expectAnsweredOnce(harness, request);
-        expect(deployment.builds).toHaveLength(10);
-        expect(deployment.builds.every((build) => build.status === 'SUCCEEDED')).toBe(true);
-        // The limit was really hit, and never exceeded.
-        expect(deployment.startBuildCalls.filter((call) => call.outcome === 'AccountLimitExceededException').length).toBeGreaterThan(0);
-        expect(harness.codeBuild.peakRunning()).toBeLessThanOrEqual(3);
+        expectCopies(harness, deployment, 10);
+        if (engine === 'codebuild') {
+          // The limit was really hit, and never exceeded.
+          expect(deployment.startBuildCalls.filter((call) => call.outcome === 'AccountLimitExceededException').length).toBeGreaterThan(0);
+          expect(harness.codeBuild.peakRunning()).toBeLessThanOrEqual(3);
+        }
       },
       SCENARIO_TIMEOUT_MS,
     );
@@ -272,41 +280,82 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       SCENARIO_TIMEOUT_MS,
     );
 
-    it(
-      'a build outlasting the Lambda timeout is handed over to fresh invocations and still answered exactly once',
-      async () => {
-        const slow = await harness.pushSource('quay.io/e2e/slow-build:1.0', MULTI_ARCH_WITH_ATTESTATION);
-        // A timeout shorter than the function's 10 s poll interval: after any poll that finds the build running,
-        // less than one interval is left, so every invocation must hand over to a fresh one.
-        harness.setMirrorTimeout(8_000);
-        const { batchGetHoldMs, provisioningMs } = harness.codeBuild.settings;
-        harness.codeBuild.settings.batchGetHoldMs = 1_000;
-        harness.codeBuild.settings.provisioningMs = 3_000;
-        let deployment: Deployment;
-        try {
-          deployment = await harness.deployer.createStack('slow-build', {
-            template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),
-          });
-        } finally {
-          harness.setMirrorTimeout(harness.macroStack().mirrorFunction.timeoutSeconds * 1000);
-          Object.assign(harness.codeBuild.settings, { batchGetHoldMs, provisioningMs });
-        }
+    if (engine === 'codebuild') {
+      it(
+        'a build outlasting the Lambda timeout is handed over to fresh invocations and still answered exactly once',
+        async () => {
+          const slow = await harness.pushSource('quay.io/e2e/slow-build:1.0', MULTI_ARCH_WITH_ATTESTATION);
+          // A timeout shorter than the function's 10 s poll interval: after any poll that finds the build running,
+          // less than one interval is left, so every invocation must hand over to a fresh one.
+          harness.setMirrorTimeout(8_000);
+          const { batchGetHoldMs, provisioningMs } = harness.codeBuild.settings;
+          harness.codeBuild.settings.batchGetHoldMs = 1_000;
+          harness.codeBuild.settings.provisioningMs = 3_000;
+          let deployment: Deployment;
+          try {
+            deployment = await harness.deployer.createStack('slow-build', {
+              template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),
+            });
+          } finally {
+            harness.setMirrorTimeout(harness.macroStack().mirrorFunction.timeoutSeconds * 1000);
+            Object.assign(harness.codeBuild.settings, { batchGetHoldMs, provisioningMs });
+          }
 
-        await expectMirroredImage(harness, deployment, 'SlowFunction', {
-          source: slow,
-          repository: 'sysdig-image-fix/quay.io/e2e/slow-build',
-          architecture: 'x86_64',
-        });
-        expectAnsweredOnce(harness, deployment.requests[0]!);
-        const continuations = deployment.invocations.filter((invocation) => invocation.source === 'lambda-api');
-        expect(continuations.length).toBeGreaterThan(0);
-        // (expectMirroredImage also checked that no invocation ran into its timeout or failed: each handed over in time.)
-        expect(deployment.invocations.filter((invocation) => invocation.source === 'cloudformation')).toHaveLength(1);
-        // One build only: the hand-over waits for the same build, it never starts another.
-        expect(deployment.builds).toHaveLength(1);
-      },
-      SCENARIO_TIMEOUT_MS,
-    );
+          await expectMirroredImage(harness, deployment, 'SlowFunction', {
+            source: slow,
+            repository: 'sysdig-image-fix/quay.io/e2e/slow-build',
+            architecture: 'x86_64',
+          });
+          expectAnsweredOnce(harness, deployment.requests[0]!);
+          const continuations = deployment.invocations.filter((invocation) => invocation.source === 'lambda-api');
+          expect(continuations.length).toBeGreaterThan(0);
+          // (expectMirroredImage also checked that no invocation ran into its timeout or failed: each handed over in time.)
+          expect(deployment.invocations.filter((invocation) => invocation.source === 'cloudformation')).toHaveLength(1);
+          // One build only: the hand-over waits for the same build, it never starts another.
+          expect(deployment.builds).toHaveLength(1);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    } else {
+      it(
+        'a copy outlasting the Lambda timeout is handed over to fresh invocations, goes on from what ECR holds, and is answered exactly once',
+        async () => {
+          // 24 layers of 96 KiB sent at 32 KiB/s per connection (3 at a time): at least 24 s of transfer whatever the
+          // machine's speed. A 20 s timeout leaves each invocation at most 13 s to copy (2 s kept to answer, a 5 s
+          // hand-over margin), so the copy must hand over at least once; each layer takes 3 s, so every invocation that
+          // gets 3 s finishes some, and none is left without progress.
+          const slow = await harness.pushSource('quay.io/e2e/slow-copy:1.0', { platforms: ['linux/amd64'], layers: 24, layerBytes: 96 * 1024 });
+          const throttled = await startThrottledRegistry(harness.registryUrlOf('quay.io'), 32 * 1024);
+          await harness.setMirrorRegistryEndpoint('quay.io', throttled.url);
+          harness.setMirrorTimeout(20_000);
+          let deployment: Deployment;
+          try {
+            deployment = await harness.deployer.createStack('slow-copy', {
+              template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),
+            });
+          } finally {
+            harness.setMirrorTimeout(harness.macroStack().mirrorFunction.timeoutSeconds * 1000);
+            await harness.setMirrorRegistryEndpoint('quay.io', undefined);
+            await throttled.stop();
+          }
+
+          await expectMirroredImage(harness, deployment, 'SlowFunction', {
+            source: slow,
+            repository: 'sysdig-image-fix/quay.io/e2e/slow-copy',
+            architecture: 'x86_64',
+          });
+          expectAnsweredOnce(harness, deployment.requests[0]!);
+          const continuations = deployment.invocations.filter((invocation) => invocation.source === 'lambda-api');
+          expect(continuations.length).toBeGreaterThan(0);
+          expect(deployment.invocations.filter((invocation) => invocation.source === 'cloudformation')).toHaveLength(1);
+          expectCopies(harness, deployment, 1);
+          // Every layer went up once: a continuation asks ECR what it holds and sends only the rest.
+          const layerBytes = slow.generated.blobs.reduce((sum, blob) => sum + blob.size, 0);
+          expect(harness.ecrProxy.pushedBlobBytes('sysdig-image-fix/quay.io/e2e/slow-copy')).toBeLessThan(2 * layerBytes);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    }
 
     it(
       'with IMMUTABLE repositories (macro stack parameter), both architectures of one tag are mirrored',
@@ -358,7 +407,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     );
 
     it(
-      'the ResponseURL never reaches a build environment, a build log or a function log',
+      `the ResponseURL never reaches ${engine === 'codebuild' ? 'a build environment, a build log or ' : ''}a function log`,
       async () => {
         const probe = await harness.pushSource('quay.io/e2e/leak-probe:1.0', AMD64_ONLY);
         const deployment = await harness.deployer.createStack('leak-probe', {
@@ -372,7 +421,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         // Covers every URL issued and every build run in this file so far, including this deployment's.
         const checked = expectResponseUrlsKeptSecret(harness);
         expect(checked.urls).toBeGreaterThan(0);
-        expect(harness.codeBuild.allBuilds().length).toBeGreaterThan(0);
+        if (engine === 'codebuild') expect(harness.codeBuild.allBuilds().length).toBeGreaterThan(0);
       },
       SCENARIO_TIMEOUT_MS,
     );

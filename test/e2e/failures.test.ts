@@ -14,16 +14,17 @@ import { AMD64_ONLY, lambdaTemplate, MULTI_ARCH_WITH_ATTESTATION } from './fixtu
 import { describeDeployment, expectAnsweredOnce, expectCleanInvocations, expectMirroredImage, expectResponseUrlsKeptSecret, platformDigest } from './harness/checks.js';
 import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, PRIVATE_HOST, startHarness, type Harness } from './harness/harness.js';
+import { COPY_ENGINES } from '../../src/contract.js';
 
 const SCENARIO_TIMEOUT_MS = 180_000;
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
-  'End to end: deployments that cannot mirror fail clearly and cleanly',
-  () => {
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq)).each(COPY_ENGINES)(
+  'End to end (CopyEngine %s): deployments that cannot mirror fail clearly and cleanly',
+  (engine) => {
     let harness: Harness;
 
     beforeAll(async () => {
-      harness = await startHarness();
+      harness = await startHarness({ copyEngine: engine });
     });
 
     afterAll(async () => {
@@ -162,83 +163,148 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       SCENARIO_TIMEOUT_MS,
     );
 
-    it(
-      'a build that breaks mid-copy fails with the last build log lines in the Reason; the ResponseURL stays out of it',
-      async () => {
-        const image = await harness.pushSource('quay.io/e2e/broken-copy:1.0', { ...MULTI_ARCH_WITH_ATTESTATION, layers: 3, layerBytes: 64 * 1024 });
-        const repository = 'sysdig-image-fix/quay.io/e2e/broken-copy';
-        // ECR refuses the second blob upload of this repository: the copy has started and breaks half-way.
-        const heal = harness.ecrProxy.injectUploadFault({
-          repository,
-          afterBlobs: 1,
-          status: 403,
-          code: 'DENIED',
-          message: 'User: arn:aws:sts::123456789012:assumed-role/e2e-build-role is not authorized to perform: ecr:UploadLayerPart',
-        });
-        let deployment: Deployment;
-        try {
-          deployment = await harness.deployer.createStack('broken-copy', {
-            template: lambdaTemplate([{ logicalId: 'BrokenFunction', imageUri: image.reference }]),
+    if (engine === 'codebuild') {
+      it(
+        'a build that breaks mid-copy fails with the last build log lines in the Reason; the ResponseURL stays out of it',
+        async () => {
+          const image = await harness.pushSource('quay.io/e2e/broken-copy:1.0', { ...MULTI_ARCH_WITH_ATTESTATION, layers: 3, layerBytes: 64 * 1024 });
+          const repository = 'sysdig-image-fix/quay.io/e2e/broken-copy';
+          // ECR refuses the second blob upload of this repository: the copy has started and breaks half-way.
+          const heal = harness.ecrProxy.injectUploadFault({
+            repository,
+            afterBlobs: 1,
+            status: 403,
+            code: 'DENIED',
+            message: 'User: arn:aws:sts::123456789012:assumed-role/e2e-build-role is not authorized to perform: ecr:UploadLayerPart',
           });
-        } finally {
-          heal();
-        }
+          let deployment: Deployment;
+          try {
+            deployment = await harness.deployer.createStack('broken-copy', {
+              template: lambdaTemplate([{ logicalId: 'BrokenFunction', imageUri: image.reference }]),
+            });
+          } finally {
+            heal();
+          }
 
-        const { reason } = failedCreate(deployment);
-        expect(deployment.builds.map((build) => build.status)).toEqual(['FAILED']);
-        expect(harness.ecrProxy.pushedBlobBytes(repository)).toBeGreaterThan(0);
-        const build = deployment.builds[0]!;
-        const logLines = harness.logs
-          .text(build.logGroupName, build.logStreamName)
-          .split('\n')
-          .map((line) => line.trim())
-          .filter((line) => line !== '');
-        for (const line of logLines.slice(-3)) expect(reason).toContain(line);
-        expect(reason).toContain(build.id);
-        expectResponseUrlsKeptSecret(harness);
-      },
-      SCENARIO_TIMEOUT_MS,
-    );
+          const { reason } = failedCreate(deployment);
+          expect(deployment.builds.map((build) => build.status)).toEqual(['FAILED']);
+          expect(harness.ecrProxy.pushedBlobBytes(repository)).toBeGreaterThan(0);
+          const build = deployment.builds[0]!;
+          const logLines = harness.logs
+            .text(build.logGroupName, build.logStreamName)
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== '');
+          for (const line of logLines.slice(-3)) expect(reason).toContain(line);
+          expect(reason).toContain(build.id);
+          expectResponseUrlsKeptSecret(harness);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    } else {
+      it(
+        "a copy that breaks mid-way (ECR refuses a blob) fails naming the blob and ECR's words; nothing is tagged, no build runs",
+        async () => {
+          const image = await harness.pushSource('quay.io/e2e/broken-copy-fn:1.0', { ...MULTI_ARCH_WITH_ATTESTATION, layers: 3, layerBytes: 64 * 1024 });
+          const repository = 'sysdig-image-fix/quay.io/e2e/broken-copy-fn';
+          // The function uploads blobs side by side: ECR refuses to complete one layer, after its bytes were sent.
+          const layer = (image.generated.platforms['linux/amd64']!.json as { layers: { digest: string }[] }).layers[2]!.digest;
+          const heal = harness.ecrProxy.injectUploadFault({
+            repository,
+            afterBlobs: 0,
+            digest: layer,
+            status: 403,
+            code: 'DENIED',
+            message: 'User: arn:aws:sts::123456789012:assumed-role/e2e-mirror-role is not authorized to perform: ecr:UploadLayerPart',
+          });
+          let deployment: Deployment;
+          try {
+            deployment = await harness.deployer.createStack('broken-copy-fn', {
+              template: lambdaTemplate([{ logicalId: 'BrokenFunction', imageUri: image.reference }]),
+            });
+          } finally {
+            heal();
+          }
 
-    it(
-      'IMMUTABLE, source not resolvable by the mirror function: tagged <tag>-amd64; once the upstream tag moved, the Reason says the tag is taken and what to do',
-      async () => {
-        const reference = 'quay.io/e2e/unresolved:2.0';
-        const repository = 'sysdig-image-fix/quay.io/e2e/unresolved';
-        const template = lambdaTemplate([{ logicalId: 'UnresolvedFunction', imageUri: reference }]);
-        await harness.setMacroStackParameters({ ImageTagMutability: 'IMMUTABLE' });
-        // The function's own registry client meets a closed port; the build still reaches quay.io.
-        await harness.setMirrorRegistryEndpoint('quay.io', `http://127.0.0.1:${await freePort()}`);
-        try {
-          const before = await harness.pushSource(reference, AMD64_ONLY);
-          const first = await harness.deployer.createStack('unresolved-before', { template });
-          await expectMirroredImage(harness, first, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
-          expect(first.builds.map((build) => [build.overrides.SOURCE_IMAGE, build.overrides.TARGET_IMAGE])).toEqual([[reference, `${ECR_HOST}/${repository}:2.0-amd64`]]);
+          const { reason } = failedCreate(deployment);
+          expect(reason.startsWith(`Could not copy blob ${layer} (`), reason).toBe(true);
+          expect(reason).toContain('of quay.io/e2e/broken-copy-fn:1.0 (linux/amd64)');
+          expect(harness.ecrProxy.pushedBlobBytes(repository)).toBeGreaterThan(0);
+          expect(reason).toContain(
+            '(HTTP 403; registry says "DENIED: User: arn:aws:sts::123456789012:assumed-role/e2e-mirror-role is not authorized to perform: ecr:UploadLayerPart")',
+          );
+          expect(reason).toMatch(/\d of \d blobs \([0-9.]+ MB of [0-9.]+ MB\) are in the target/);
+          expect(deployment.startBuildCalls).toEqual([]);
+          expect(await listTags(harness.target.url, repository, harness.ecrCredentials).catch(() => [])).toEqual([]);
+          expectResponseUrlsKeptSecret(harness);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    }
 
-          // The same image again (no digest, so no fast path): ECR refuses the re-push, and the build finds the tag
-          // already holding exactly that image.
-          const again = await harness.deployer.createStack('unresolved-again', { template });
-          await expectMirroredImage(harness, again, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
-          expect(again.builds[0]!.result?.log).toContain(`${ECR_HOST}/${repository}:2.0-amd64 already holds ${platformDigest(before, 'x86_64')}; nothing to push`);
+    if (engine === 'codebuild') {
+      it(
+        'IMMUTABLE, source not resolvable by the mirror function: tagged <tag>-amd64; once the upstream tag moved, the Reason says the tag is taken and what to do',
+        async () => {
+          const reference = 'quay.io/e2e/unresolved:2.0';
+          const repository = 'sysdig-image-fix/quay.io/e2e/unresolved';
+          const template = lambdaTemplate([{ logicalId: 'UnresolvedFunction', imageUri: reference }]);
+          await harness.setMacroStackParameters({ ImageTagMutability: 'IMMUTABLE' });
+          // The function's own registry client meets a closed port; the build still reaches quay.io.
+          await harness.setMirrorRegistryEndpoint('quay.io', `http://127.0.0.1:${await freePort()}`);
+          try {
+            const before = await harness.pushSource(reference, AMD64_ONLY);
+            const first = await harness.deployer.createStack('unresolved-before', { template });
+            await expectMirroredImage(harness, first, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
+            expect(first.builds.map((build) => [build.overrides.SOURCE_IMAGE, build.overrides.TARGET_IMAGE])).toEqual([[reference, `${ECR_HOST}/${repository}:2.0-amd64`]]);
 
-          await harness.pushSource(reference, AMD64_ONLY); // rebuilt upstream: the tag moved
-          const second = await harness.deployer.createStack('unresolved-after', { template });
-          const { reason } = failedCreate(second);
-          const summary = reason.split('\n')[0]!;
-          expect(summary).toContain(`The target tag 2.0-amd64 already exists in the IMMUTABLE repository ${repository} with other content`);
-          expect(summary).toContain(`delete the tag 2.0-amd64 from ${repository}`);
-          expect(summary).toContain('ImageTagMutability to MUTABLE');
-          // The tag still names the first image; nothing else was tagged.
-          const kept = await readManifest(harness.target.url, repository, '2.0-amd64', harness.ecrCredentials);
-          expect(kept.digest).toBe(platformDigest(before, 'x86_64'));
-          expect(await listTags(harness.target.url, repository, harness.ecrCredentials)).toEqual(['2.0-amd64']);
-        } finally {
-          await harness.setMirrorRegistryEndpoint('quay.io', undefined);
-          await harness.setMacroStackParameters({});
-        }
-      },
-      SCENARIO_TIMEOUT_MS,
-    );
+            // The same image again (no digest, so no fast path): ECR refuses the re-push, and the build finds the tag
+            // already holding exactly that image.
+            const again = await harness.deployer.createStack('unresolved-again', { template });
+            await expectMirroredImage(harness, again, 'UnresolvedFunction', { source: before, repository, architecture: 'x86_64' });
+            expect(again.builds[0]!.result?.log).toContain(`${ECR_HOST}/${repository}:2.0-amd64 already holds ${platformDigest(before, 'x86_64')}; nothing to push`);
+
+            await harness.pushSource(reference, AMD64_ONLY); // rebuilt upstream: the tag moved
+            const second = await harness.deployer.createStack('unresolved-after', { template });
+            const { reason } = failedCreate(second);
+            const summary = reason.split('\n')[0]!;
+            expect(summary).toContain(`The target tag 2.0-amd64 already exists in the IMMUTABLE repository ${repository} with other content`);
+            expect(summary).toContain(`delete the tag 2.0-amd64 from ${repository}`);
+            expect(summary).toContain('ImageTagMutability to MUTABLE');
+            // The tag still names the first image; nothing else was tagged.
+            const kept = await readManifest(harness.target.url, repository, '2.0-amd64', harness.ecrCredentials);
+            expect(kept.digest).toBe(platformDigest(before, 'x86_64'));
+            expect(await listTags(harness.target.url, repository, harness.ecrCredentials)).toEqual(['2.0-amd64']);
+          } finally {
+            await harness.setMirrorRegistryEndpoint('quay.io', undefined);
+            await harness.setMacroStackParameters({});
+          }
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    } else {
+      it(
+        'a source the mirror function cannot reach fails naming the registry and the address it tried; no build to fall back to',
+        async () => {
+          const image = await harness.pushSource('quay.io/e2e/unreachable-fn:2.0', AMD64_ONLY);
+          const port = await freePort();
+          await harness.setMirrorRegistryEndpoint('quay.io', `http://127.0.0.1:${port}`);
+          let deployment: Deployment;
+          try {
+            deployment = await harness.deployer.createStack('unreachable-fn', {
+              template: lambdaTemplate([{ logicalId: 'UnreachableFunction', imageUri: image.reference }]),
+            });
+          } finally {
+            await harness.setMirrorRegistryEndpoint('quay.io', undefined);
+          }
+          const { reason } = failedCreate(deployment);
+          expect(reason).toContain(`Could not read ${image.reference} (linux/amd64) to copy it`);
+          expect(reason).toContain(`cannot reach quay.io at http://127.0.0.1:${port}/v2/e2e/unreachable-fn/manifests/2.0: connection refused (ECONNREFUSED)`);
+          expect(deployment.startBuildCalls).toEqual([]);
+        },
+        SCENARIO_TIMEOUT_MS,
+      );
+    }
 
     it(
       'an answer refused twice by the ResponseURL endpoint is retried and lands exactly once',

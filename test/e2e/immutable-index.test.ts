@@ -3,6 +3,8 @@
 // index's linux/amd64 child under a tag derived from the index digest. Deployed again, ECR refuses the re-push to
 // that tag; the build must see that the tag already holds exactly the index's linux/amd64 child (it expands the
 // index first, as its post-copy check does) instead of claiming that the upstream tag moved.
+// CopyEngine codebuild only: leaving an unreadable source to the build is that engine's fallback. The function engine
+// copies what it reads itself, so an unreadable source fails (failures.test.ts); its IMMUTABLE tags are in deploy.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/loopback.js';
 import { haveTools, TOOLS } from '../support/tools.js';
@@ -13,12 +15,12 @@ import { ECR_HOST, startHarness, type Harness } from './harness/harness.js';
 const SCENARIO_TIMEOUT_MS = 240_000;
 
 describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
-  'End to end: IMMUTABLE repositories and a source pinned to an index digest',
+  'End to end (CopyEngine codebuild): IMMUTABLE repositories and a source pinned to an index digest',
   () => {
     let harness: Harness;
 
     beforeAll(async () => {
-      harness = await startHarness();
+      harness = await startHarness({ copyEngine: 'codebuild' });
     });
 
     afterAll(async () => {

@@ -10,6 +10,7 @@ import { AMD64_ONLY, instrumentationTemplate, lambdaTemplate, MACRO, MULTI_ARCH_
 import { describeDeployment, expectAnsweredOnce, expectMirroredImage, functionOf, platformDigest } from './harness/checks.js';
 import { startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
+import { COPY_ENGINES } from '../../src/contract.js';
 
 const SCENARIO_TIMEOUT_MS = 240_000;
 const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname;
@@ -33,15 +34,15 @@ function mirrorsIn(template: string): Record<string, JsonObject> {
   return Object.fromEntries(Object.entries(resources).filter(([, resource]) => resource.Type === 'Custom::ImageMirror'));
 }
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
-  'End to end: CLI output deployed, then updated with other parameter values',
-  () => {
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq)).each(COPY_ENGINES)(
+  'End to end (CopyEngine %s): CLI output deployed, then updated with other parameter values',
+  (engine) => {
     let harness: Harness;
     let imports: Record<string, string>;
 
     beforeAll(async () => {
       if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm run test:e2e does)`);
-      harness = await startHarness();
+      harness = await startHarness({ copyEngine: engine });
       // The macro stack exports the mirror function's ARN; the CLI's default ServiceToken imports it.
       imports = { [EXPORT]: harness.macroStack().mirrorFunction.arn };
     });

@@ -24,6 +24,7 @@ import {
   describeDeployment,
   expectAnsweredOnce,
   expectCleanInvocations,
+  expectCopies,
   expectMirroredImage,
   expectNoMirrorUntagged,
   expectPlatformImageAt,
@@ -35,6 +36,7 @@ import {
 import type { Deployment } from './harness/deploy.js';
 import { startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
+import { COPY_ENGINES } from '../../src/contract.js';
 
 const SCENARIO_TIMEOUT_MS = 300_000;
 const REGION = 'ap-northeast-1';
@@ -89,9 +91,9 @@ function platformBlobBytes(source: SourceImage, platform: 'linux/amd64' | 'linux
   return manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
 }
 
-describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq))(
-  `End to end in ${REGION}: Sysdig's image parameters and ECS task images, mirrored on request`,
-  () => {
+describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.moto, TOOLS.samTranslator, TOOLS.awsCli, TOOLS.jq)).each(COPY_ENGINES)(
+  `End to end in ${REGION} (CopyEngine %s): Sysdig's image parameters and ECS task images, mirrored on request`,
+  (engine) => {
     let harness: Harness;
     let patcher: SourceImage;
     let agent: SourceImage;
@@ -102,7 +104,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
     let instrumentationParameters: Record<string, string>;
 
     beforeAll(async () => {
-      harness = await startHarness({ region: REGION });
+      harness = await startHarness({ region: REGION, copyEngine: engine });
       const push = (reference: string, shape = MULTI_ARCH_WITH_ATTESTATION): Promise<SourceImage> => harness.pushSource(reference, shape);
       [patcher, agent, agentNext, agentSingle, orchestratorImage] = await Promise.all([
         push(PATCHER),
@@ -368,7 +370,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           expect(mirror.Platforms).toBeUndefined();
           expect(deployment.requests.map((request) => [request.requestType, request.logicalId, request.answer?.Status])).toEqual([['Create', mirrorId, 'SUCCESS']]);
           expectAnsweredOnce(harness, deployment.requests[0]!);
-          expect(deployment.builds.map((build) => build.status)).toEqual(['SUCCEEDED']);
+          expectCopies(harness, deployment, 1);
           // The execution role is in the template with AmazonECSTaskExecutionRolePolicy: it may pull from ECR, no warning.
           const macroLogs = deployment.invocations.filter((invocation) => invocation.source === 'macro').map((invocation) => invocation.output);
           expect(macroLogs).toHaveLength(1);

@@ -204,6 +204,7 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('macro stack tem
   it.each([
     ['defaults', {}],
     ['a secret, a key and another prefix', { RegistryCredentialsSecretArn: SECRET_ARN, KmsKeyArn: KEY_ARN, RepositoryPrefix: 'team/mirror' }],
+    ['CopyEngine function and another prefix', { CopyEngine: 'function', RepositoryPrefix: 'team/mirror' }],
   ])('every IAM statement of both templates passes the least-privilege audit with %s', (_, overrides: Record<string, string>) => {
     const context = {
       pseudo: DEFAULT_PSEUDO,
@@ -215,6 +216,9 @@ describe.skipIf(!haveTools(TOOLS.cfnLint, TOOLS.samTranslator))('macro stack tem
       const decided = decideResources(template, overrides);
       expect(Object.values(decided).filter((r) => r.Type === 'AWS::IAM::Role')).toHaveLength(3);
       expect(auditPolicies(decided, context)).toEqual([]);
+      // The mirror function may push only when it copies (CopyEngine function); the copy job always may.
+      const mirrorPolicy = JSON.stringify((decided.MirrorRole?.Properties as JsonObject | undefined)?.Policies ?? []);
+      expect(mirrorPolicy.includes('ecr:PutImage')).toBe(overrides.CopyEngine === 'function');
     }
   });
 

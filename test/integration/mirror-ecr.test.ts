@@ -25,6 +25,7 @@ import { unboundedCall } from '../support/call-context.js';
 import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, startMoto, type LocalMoto } from '../support/moto.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { ResponseServer } from '../support/response-server.js';
+import { readOnlyRegistry } from '../support/registry-port.js';
 
 const REGION = 'us-east-1';
 const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${MOTO_ACCOUNT_ID}:function:sysdig-image-fix-mirror`;
@@ -41,12 +42,12 @@ function mirrorConfig(extra: Record<string, string> = {}): MirrorConfig {
 function registryFactory(seen: { credentials?: RegistryPortOptions['credentials'] }) {
   return (options: RegistryPortOptions): RegistryPort => {
     seen.credentials = options.credentials;
-    return {
+    return readOnlyRegistry({
       resolvePlatform: async () => ({ digest: DIGEST, mediaType: 'application/vnd.oci.image.manifest.v1+json', platform: 'linux/amd64', available: ['linux/amd64'] }),
       headManifest: async () => undefined,
       resolvePublished: async () => ({ digest: DIGEST, mediaType: 'application/vnd.oci.image.manifest.v1+json', entries: [], available: [], attestations: 0 }),
       copySourceRefusal: async () => undefined,
-    };
+    });
   };
 }
 

@@ -6,12 +6,13 @@
 // this function started. A continuation event, or a redelivered request, is acted on only through a build
 // whose binding matches it exactly, and everything it acts on (plan, deadline, digest) is taken from the
 // request and that build, never from the event: a forged or replayed event cannot steer anything.
-import { createHash } from 'node:crypto';
 import { ALL_PLATFORMS, BuildEnv } from '../../contract.js';
 import { formatRepository, isImageDigest, tryParseImageReference } from '../../reference/index.js';
-import { canonicalJson, isPlainObject } from '../../values.js';
+import { isPlainObject } from '../../values.js';
 import type { MirrorConfig } from '../core/config.js';
-import type { CreateOrUpdateRequest } from '../cfn/events.js';
+import { type CreateOrUpdateRequest, requestDigest } from '../cfn/events.js';
+
+export { requestDigest } from '../cfn/events.js';
 import { copiedArchitecture, type CopyPlan, isAllPlatforms, type MirrorPlan, planMirror, sourceReference, TARGET_TAG_KINDS, type TargetTagKind } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import { parseProperties } from '../core/properties.js';
@@ -41,11 +42,6 @@ export interface Binding {
   readonly targetTagKind: TargetTagKind;
   /** `all` for a whole-image copy (absent: one platform, as in bindings written before Platforms existed). */
   readonly platforms?: typeof ALL_PLATFORMS;
-}
-
-/** SHA-256 (hex) of the request as CloudFormation sent it, key order aside. */
-export function requestDigest(request: CreateOrUpdateRequest): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
 export function bindingVariable(state: WaitState): BuildVariable {

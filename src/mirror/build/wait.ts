@@ -5,7 +5,7 @@
 import { BuildEnv } from '../../contract.js';
 import { isImageDigest } from '../../reference/index.js';
 import { answered, failedPhysicalId, success, type Outcome } from '../cfn/answers.js';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, type Continuation, type CreateOrUpdateRequest } from '../cfn/events.js';
+import { type BuildContinuation, CONTINUATION_KEY, CONTINUATION_VERSION, type CreateOrUpdateRequest } from '../cfn/events.js';
 import { BuildError, describeError } from '../core/errors.js';
 import { copiedImageUri, describePlatforms, isAllPlatforms } from '../core/plan.js';
 import type { InvocationContext } from '../core/timing.js';
@@ -25,10 +25,10 @@ async function stopQuietly(buildId: string, ports: MirrorPorts, ctx: InvocationC
 }
 
 /**
- * Hands the wait to a new invocation: an event naming only the request and the build (see Continuation).
+ * Hands the wait to a new invocation: an event naming only the request and the build (see BuildContinuation).
  * The invoke gets at most half the time left, so that stopping the build still fits when it fails.
  */
-async function handOver(continuation: Omit<Continuation, 'version'>, verified: WaitState | undefined, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
+async function handOver(continuation: Omit<BuildContinuation, 'version'>, verified: WaitState | undefined, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
   const { buildId } = continuation;
   const payload = JSON.stringify({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, ...continuation } });
   try {
@@ -177,7 +177,7 @@ export async function waitForBuild(state: WaitState, ports: MirrorPorts, ctx: In
  * across hand-overs); after too many, the request is answered FAILED (an answer only the holder of its
  * ResponseURL could have asked for) and nothing is stopped.
  */
-export async function continueWait(continuation: Continuation, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
+export async function continueWait(continuation: BuildContinuation, ports: MirrorPorts, ctx: InvocationContext): Promise<Outcome> {
   const { timing, config } = ctx;
   const { request, buildId } = continuation;
   if (!buildId.startsWith(`${config.projectName}:`)) {

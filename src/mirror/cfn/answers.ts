@@ -14,7 +14,7 @@ import { isPlaceholderPhysicalId, placeholderPhysicalId, type Answer } from './r
  */
 export type Outcome =
   | { readonly kind: 'answer'; readonly answer: Answer }
-  | { readonly kind: 'handed-over'; readonly buildId: string }
+  | { readonly kind: 'handed-over'; readonly buildId?: string }
   | { readonly kind: 'ignored'; readonly reason: string };
 
 export function answered(answer: Answer): Outcome {

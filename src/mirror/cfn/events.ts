@@ -2,30 +2,58 @@
 // or something it cannot act on. Anything with a usable ResponseURL is answerable, however broken
 // the rest is; only an event without one cannot be answered (and is only logged).
 import type { CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
-import { describeValue, isPlainObject } from '../../values.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson, describeValue, isPlainObject } from '../../values.js';
 import type { AnswerTarget } from './response.js';
 
 export type CreateOrUpdateRequest = CloudFormationCustomResourceCreateEvent | CloudFormationCustomResourceUpdateEvent;
 export type DeleteRequest = CloudFormationCustomResourceDeleteEvent;
+
+/**
+ * SHA-256 (hex) of the request as CloudFormation sent it, key order aside: what binds a build or a copy record to the
+ * request (its presigned ResponseURL included, so nobody without that URL can produce it).
+ */
+export function requestDigest(request: CreateOrUpdateRequest): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
 
 export const CONTINUATION_KEY = 'sysdigImageFixContinuation';
 /** 2: the state lives in the build (see build/binding.ts); the event names only the request and the build. */
 export const CONTINUATION_VERSION = 2;
 
 /**
- * The hand-over event (see build/wait.ts `handOver`): which request waits for which build. It proves nothing by
- * itself: anyone allowed to invoke the function can send one. The continued invocation acts only after
- * CodeBuild confirms that the build belongs to this function's project and was started for exactly this
- * request (the binding in its environment), and takes everything else (plan, deadline, expected digest)
- * from that build.
+ * The hand-over event of the CodeBuild engine (see build/wait.ts `handOver`): which request waits for which build.
+ * It proves nothing by itself: anyone allowed to invoke the function can send one. The continued invocation acts
+ * only after CodeBuild confirms that the build belongs to this function's project and was started for exactly this
+ * request (the binding in its environment), and takes everything else (plan, deadline, expected digest) from that
+ * build.
  */
-export interface Continuation {
+export interface BuildContinuation {
   readonly version: typeof CONTINUATION_VERSION;
   readonly request: CreateOrUpdateRequest;
   readonly buildId: string;
   /** Consecutive failed reads of the build so far (carried across hand-overs). */
   readonly pollFailures?: number;
 }
+
+/**
+ * The hand-over event of the function engine (copy/engine.ts): which request's copy goes on. It proves nothing
+ * either: the continued invocation acts only when the target repository's copy record (copy/record.ts, a tag only
+ * this function writes) names exactly this request, takes the deadline, digest and tag kind from that record, and
+ * learns how far the copy got from the target registry itself (blobs are content-addressed), never from the event.
+ */
+export interface CopyContinuation {
+  readonly version: typeof CONTINUATION_VERSION;
+  readonly request: CreateOrUpdateRequest;
+  readonly copy: {
+    /** Invocations in a row that finished no blob (a blob too large for one invocation ends the copy). */
+    readonly stalled?: number;
+    /** Consecutive failed reads of the copy record (carried across hand-overs). */
+    readonly readFailures?: number;
+  };
+}
+
+export type Continuation = BuildContinuation | CopyContinuation;
 
 /** An answerable event that is malformed: answered FAILED (or SUCCESS for a Delete). */
 export interface InvalidEvent {
@@ -95,9 +123,23 @@ function invalid(fields: Fields, url: string, problem: string): InvalidEvent {
 
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}:[A-Za-z0-9-]{1,100}$/;
 
+const isCount = (value: unknown): boolean => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
+
+/** What is wrong with the engine's part of a continuation: a build to wait for, or a copy to go on with. */
+function continuationTargetProblem(value: Fields): string | undefined {
+  if (value.copy !== undefined) {
+    if (value.buildId !== undefined) return 'a continuation names a build or a copy, not both';
+    const copy = value.copy;
+    if (!isPlainObject(copy)) return 'copy is not an object';
+    return isCount(copy.stalled) && isCount(copy.readFailures) ? undefined : 'copy.stalled and copy.readFailures must be counts';
+  }
+  if (typeof value.buildId !== 'string' || !BUILD_ID.test(value.buildId)) return 'buildId is not a CodeBuild build id';
+  return isCount(value.pollFailures) ? undefined : 'pollFailures is not a count';
+}
+
 /**
- * A continuation is answered only after its build vouches for it (lifecycle), so a malformed one is never
- * answered: its ResponseURL may be anyone's.
+ * A continuation is answered only after its build or copy record vouches for it (lifecycle), so a malformed one
+ * is never answered: its ResponseURL may be anyone's.
  */
 function classifyContinuation(value: unknown): IncomingEvent {
   if (!isPlainObject(value) || !isPlainObject(value.request)) return { kind: 'unanswerable', problem: 'continuation event without a request' };
@@ -108,8 +150,7 @@ function classifyContinuation(value: unknown): IncomingEvent {
     requestProblem(request) ??
     (request.RequestType === 'Delete' ? 'a Delete request has no build to wait for' : undefined) ??
     (oversizedField(request) !== undefined ? `continuation request ${oversizedField(request)} is too long` : undefined) ??
-    (typeof value.buildId !== 'string' || !BUILD_ID.test(value.buildId) ? 'buildId is not a CodeBuild build id' : undefined) ??
-    (value.pollFailures !== undefined && !(Number.isSafeInteger(value.pollFailures) && (value.pollFailures as number) >= 0) ? 'pollFailures is not a count' : undefined);
+    continuationTargetProblem(value);
   if (problem !== undefined) return { kind: 'unanswerable', problem: `ignored continuation event: ${problem}` };
   return { kind: 'continuation', continuation: value as unknown as Continuation };
 }

@@ -1,7 +1,7 @@
 // The mirror function's settings: environment variables set by the macro stack (MirrorEnv) plus the
 // account, partition and region it runs in. Every value is validated here, before any of it reaches
 // an AWS call or a CodeBuild environment variable.
-import { type EnvironmentVariables, MirrorEnv } from '../../contract.js';
+import { COPY_ENGINES, type CopyEngineName, DEFAULT_COPY_ENGINE, type EnvironmentVariables, MirrorEnv } from '../../contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, isAccountId, isRegion, repositoryPrefixProblem, urlSuffixForRegion } from '../../reference/index.js';
 import { ECR_SOURCES_ENV, parseEcrSources, type EcrSourcePolicy } from './ecr-sources.js';
 import { MirrorConfigError } from './errors.js';
@@ -31,6 +31,8 @@ export interface MirrorConfig extends MirrorLocation {
   readonly registryEndpoints: ReadonlyMap<string, string>;
   /** Private ECR repositories that may be mirrored (ECR_SOURCE_REPOSITORY_ARNS; unset: any). */
   readonly ecrSources: EcrSourcePolicy;
+  /** Who copies a new image (COPY_ENGINE; unset: codebuild). */
+  readonly copyEngine: CopyEngineName;
 }
 
 const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:([a-z0-9-]+):([0-9]{12}):function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$/;
@@ -106,8 +108,14 @@ export function loadConfig(env: EnvironmentVariables, invokedFunctionArn: unknow
   const ecrSources = parseEcrSources(env[ECR_SOURCES_ENV] ?? '*');
   if (typeof ecrSources === 'string') throw new MirrorConfigError(ECR_SOURCES_ENV, ecrSources);
 
+  const copyEngine = optional(env, MirrorEnv.CopyEngine) ?? DEFAULT_COPY_ENGINE;
+  if (!(COPY_ENGINES as readonly string[]).includes(copyEngine)) {
+    throw new MirrorConfigError(MirrorEnv.CopyEngine, `must be ${COPY_ENGINES.join(' or ')}, not ${JSON.stringify(copyEngine.slice(0, 50))}`);
+  }
+
   return {
     ...location,
+    copyEngine: copyEngine as CopyEngineName,
     ecrSources,
     projectName,
     buildLogGroupName,

@@ -77,6 +77,11 @@ export class BuildError extends MirrorError {
   }
 }
 
+/** The function engine could not copy the image (a blob, a manifest, the read-back), or not in time. */
+export class CopyError extends MirrorError {
+  override readonly name: string = 'CopyError';
+}
+
 /** The repository policy ECR holds is not a policy document this function can merge into. */
 export class PolicyDocumentError extends Error {
   override readonly name = 'PolicyDocumentError';

@@ -5,8 +5,9 @@
 // does, once.
 import { MANAGED_BY_TAG, SOURCE_IMAGE_TAG_KEY } from '../../contract.js';
 import { isImageDigest } from '../../reference/index.js';
-import { continueWait, waitForBuild } from '../build/wait.js';
-import { findStartedBuild, startBuild } from '../build/start.js';
+import { codeBuildEngine } from '../build/engine.js';
+import { continueWait } from '../build/wait.js';
+import { continueCopy, functionEngine } from '../copy/engine.js';
 import { CallTimeoutError } from './budget.js';
 import type { MirrorConfig } from './config.js';
 import { deadlineFor, forInvocation, type InvocationContext, type LifecycleContext } from './timing.js';
@@ -147,13 +148,13 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: Invocation
   try {
     const resolved = await readSourceDigest(plan, ports, ctx);
     if (isImageDigest(resolved.digest)) return resolved.digest;
-    ctx.log.warn('the source digest is not sha256; the build resolves the image itself', { image });
+    ctx.log.warn('the source digest is not sha256; the copy resolves the image itself', { image });
     return undefined;
   } catch (error) {
     refusedRead(image, error);
     if (error instanceof CallTimeoutError) {
       // A registry too slow for this invocation: the build has its own time and network path.
-      ctx.log.warn('the source registry did not answer in time; the build will resolve the image', { image, registry: source.registry, error: error.message });
+      ctx.log.warn('the source registry did not answer in time; the copy will resolve the image', { image, registry: source.registry, error: error.message });
       return undefined;
     }
     const credentials = hasCause(error, RegistryCredentialsError);
@@ -179,7 +180,7 @@ async function resolveSource(plan: CopyPlan, ports: MirrorPorts, ctx: Invocation
     }
     // Unreachable, rate limited, refused despite the secret, or answering oddly: the build has its own
     // network path and credentials, so it resolves the tag itself.
-    ctx.log.warn('could not resolve the source digest; the build will resolve the image', {
+    ctx.log.warn('could not resolve the source digest; the copy will resolve the image', {
       image,
       error: error instanceof RegistryError ? error.message : describeError(error),
     });
@@ -232,8 +233,9 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   // only read), so a request seen for the first time, the common case, waits for the slower of the two only.
   const resolving = resolveSource(plan, ports, ctx);
   resolving.catch(() => undefined); // its failure matters only when no earlier build is found
-  const started = await findStartedBuild(request, plan, ports, invocation);
-  if (started !== undefined) return waitForBuild(started, ports, invocation);
+  const engine = ctx.config.copyEngine === 'function' ? functionEngine : codeBuildEngine;
+  const started = await engine.findStarted(request, plan, ports, invocation);
+  if (started !== undefined) return started();
   const expectedDigest = await resolving;
   await ensureRepository(plan, ports, ctx);
   // The tag is chosen only now: in IMMUTABLE repositories it names the digest just resolved.
@@ -253,9 +255,7 @@ async function mirror(request: CreateOrUpdateRequest, plan: CopyPlan, deadline: 
   if (ports.now() >= deadline) {
     throw new BuildError(undefined, `No time left within the resource's ServiceTimeout to copy ${plan.sourceImage}; raise ServiceTimeout`);
   }
-  const wait = { request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy };
-  const buildId = await startBuild(wait, ports, ctx);
-  return waitForBuild({ ...wait, buildId }, ports, invocation);
+  return engine.start({ request, deadline, ...(expectedDigest !== undefined ? { expectedDigest } : {}), plan: copy }, ports, invocation);
 }
 
 /** `input` is the request's ResourceProperties, parsed (once, by the handler). */
@@ -278,12 +278,14 @@ export async function createOrUpdate(request: CreateOrUpdateRequest, input: Mirr
   }
 }
 
-export async function continueBuild(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
+/** A hand-over event: a build to wait for (whatever the engine is now), or a copy the function goes on with. */
+export async function continueMirror(continuation: Continuation, ports: MirrorPorts, invocation: LifecycleContext): Promise<Outcome> {
   const ctx = forInvocation(invocation, ports);
   try {
-    return await continueWait(continuation, ports, ctx);
+    return 'buildId' in continuation ? await continueWait(continuation, ports, ctx) : await continueCopy(continuation, ports, ctx);
   } catch (error) {
-    ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    if ('buildId' in continuation) ctx.log.error('the build wait failed', { buildId: continuation.buildId, error });
+    else ctx.log.error('the continued copy failed', { error });
     return answered(failureAnswer(continuation.request, error));
   }
 }

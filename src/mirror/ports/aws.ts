@@ -109,6 +109,7 @@ export function createAwsPorts(config: MirrorConfig, options: AwsPortsOptions = 
     async readManifestDigest(ref, call) {
       return (await registryClient().headManifest(ref, call))?.digest;
     },
+    registry: registryClient,
     ...ecrPorts(clients.ecr),
     ...codeBuildPorts(clients.codeBuild),
     ...logsPorts(clients.logs),

@@ -5,7 +5,10 @@ import {
   type ECRClient,
   GetAuthorizationTokenCommand,
   GetRepositoryPolicyCommand,
+  ListTagsForResourceCommand,
   SetRepositoryPolicyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
 import type { CallContext } from '../core/budget.js';
 import { awsErrorName } from '../core/errors.js';
@@ -14,7 +17,9 @@ import { sendOptions } from './sdk.js';
 import type { AwsPorts } from './types.js';
 
 /** The ECR ports over one client (made on first use by `client`). */
-export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureRepository' | 'ensureRepositoryPolicy' | 'imageTags'> {
+export function ecrPorts(
+  client: () => ECRClient,
+): Pick<AwsPorts, 'ensureRepository' | 'ensureRepositoryPolicy' | 'imageTags' | 'repositoryTags' | 'tagRepository' | 'untagRepository'> {
   return {
     async ensureRepository(spec, call) {
       try {
@@ -56,6 +61,19 @@ export function ecrPorts(client: () => ECRClient): Pick<AwsPorts, 'ensureReposit
         if (awsErrorName(error) === 'ImageNotFoundException') return undefined;
         throw error;
       }
+    },
+
+    async repositoryTags(resourceArn, call) {
+      const answer = await client().send(new ListTagsForResourceCommand({ resourceArn }), sendOptions(call));
+      return Object.fromEntries((answer.tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+    },
+
+    async tagRepository(resourceArn, tags, call) {
+      await client().send(new TagResourceCommand({ resourceArn, tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }), sendOptions(call));
+    },
+
+    async untagRepository(resourceArn, keys, call) {
+      await client().send(new UntagResourceCommand({ resourceArn, tagKeys: [...keys] }), sendOptions(call));
     },
   };
 }

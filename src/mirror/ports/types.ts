@@ -6,6 +6,7 @@ import type { ImageReference } from '../../reference/index.js';
 import type { CallContext, Timer } from '../core/budget.js';
 import type { PolicyStatement } from '../core/policy.js';
 import type { CredentialsProvider } from '../registry/credentials.js';
+import type { BlobDescriptor, ManifestResult } from '../registry/media.js';
 import type { AddressRefusal } from '../registry/guard.js';
 import type { PlatformManifest } from '../registry/platform.js';
 import type { PublishedImage } from '../registry/published.js';
@@ -37,11 +38,23 @@ export interface ResponsePorts {
   putResponse(url: string, body: string, timeoutMs: number): Promise<void>;
 }
 
-/** What the lifecycle needs of the registry client (RegistryClient implements it). */
+/** What the lifecycle and the function engine need of the registry client (RegistryClient implements it). */
 export interface RegistryPort {
   resolvePlatform(ref: ImageReference, architecture: Architecture, call?: CallContext): Promise<PlatformManifest>;
   headManifest(ref: ImageReference, call?: CallContext): Promise<{ digest: string; mediaType: string } | undefined>;
   resolvePublished(ref: ImageReference, call?: CallContext): Promise<PublishedImage>;
+  /** The manifest by `ref.digest ?? ref.tag`: its exact bytes, their digest (checked) and media type. */
+  getManifest(ref: ImageReference, call?: CallContext): Promise<ManifestResult>;
+  /** A small blob (a config), read whole and checked against its digest. */
+  readBlob(ref: ImageReference, digest: string, maxBytes: number, call?: CallContext): Promise<Uint8Array>;
+  /** Size of blob `digest` in `ref`'s repository, undefined when it is not there. */
+  blobSize(ref: ImageReference, digest: string, call: CallContext): Promise<number | undefined>;
+  /** Streams a blob from `from`'s repository into `to`'s, checking size and digest on the way (never held whole). */
+  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext): Promise<void>;
+  /** Uploads a blob already in memory (checked when read). */
+  uploadBlob(to: ImageReference, blob: BlobDescriptor, bytes: Uint8Array, call: CallContext): Promise<void>;
+  /** PUTs manifest bytes under `reference` (a tag, or their digest); resolves to the digest the registry reports. */
+  putManifest(to: ImageReference, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, call: CallContext): Promise<string | undefined>;
   /** Why the copy job must not be given `registry` as its source (the buildspec's own address rules), or undefined. */
   copySourceRefusal(registry: string): Promise<AddressRefusal | undefined>;
 }
@@ -137,6 +150,14 @@ export interface AwsPorts {
   tailBuildLog(groupName: string, streamName: string, lines: number, call: CallContext): Promise<string[]>;
   /** Asynchronous (`Event`) invocation of this function with `payload`. */
   invokeSelf(functionArn: string, payload: string, call: CallContext): Promise<void>;
+  /** The tags of an ECR repository (ListTagsForResource); the function engine keeps its copy records there. */
+  repositoryTags(repositoryArn: string, call: CallContext): Promise<Record<string, string>>;
+  /** Adds or replaces tags (TagResource). */
+  tagRepository(repositoryArn: string, tags: Readonly<Record<string, string>>, call: CallContext): Promise<void>;
+  /** Removes tags (UntagResource). */
+  untagRepository(repositoryArn: string, keys: readonly string[], call: CallContext): Promise<void>;
+  /** The registry client: what the function engine copies with (source and target, one client). */
+  registry(): RegistryPort;
 }
 
 export type MirrorPorts = AwsPorts & ResponsePorts & ClockPorts;

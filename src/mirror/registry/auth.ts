@@ -30,8 +30,12 @@ const DEFAULT_TOKEN_SECONDS = 60;
 /** Tokens are renewed this long before they expire, so one never runs out mid-request. */
 const TOKEN_EXPIRY_MARGIN_SECONDS = 10;
 
-function pullScope(repository: string): string {
-  return `repository:${repository}:pull`;
+/** What a request does to the repository: read it, or push to it (the token scope a registry grants). */
+export type Access = 'pull' | 'push';
+
+/** The scope a registry challenges for: `repository:<name>:pull`, or `...:pull,push` for a write. */
+function repositoryScope(repository: string, access: Access): string {
+  return `repository:${repository}:${access === 'push' ? 'pull,push' : 'pull'}`;
 }
 
 function basicHeader(credentials: RegistryCredentials): string {
@@ -51,19 +55,19 @@ export class Authenticator {
   ) {}
 
   /** Authorization to send before any challenge, from what earlier requests to this host learned. */
-  async upFront(target: RegistryTarget, call?: CallContext): Promise<Authorization | undefined> {
+  async upFront(target: RegistryTarget, call?: CallContext, access: Access = 'pull'): Promise<Authorization | undefined> {
     const scheme = this.schemes.get(target.registry);
     if (scheme === 'basic') {
       const credentials = await this.credentialsFor(target, call);
       return credentials !== undefined ? { header: basicHeader(credentials), credentialsUsed: true } : undefined;
     }
-    if (scheme === 'bearer') return this.cachedToken(target.registry, pullScope(target.repository));
+    if (scheme === 'bearer') return this.cachedToken(target.registry, repositoryScope(target.repository, access));
     return undefined;
   }
 
   /** Drops a token the registry no longer accepts. */
-  forget(target: RegistryTarget): void {
-    this.tokens.delete(this.tokenKey(target.registry, pullScope(target.repository)));
+  forget(target: RegistryTarget, access: Access = 'pull'): void {
+    this.tokens.delete(this.tokenKey(target.registry, repositoryScope(target.repository, access)));
   }
 
   /**

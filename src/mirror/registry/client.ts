@@ -3,17 +3,15 @@
 // digest. Only Node built-ins: it runs in the mirror bundle, where credentials (ECR tokens,
 // source registry secrets) come in through a callback wired by the lifecycle's ports.
 import type { Architecture } from '../../contract.js';
-import { canonicalRegistryHost, digestOf, digestProblem, formatImageReference, isDigest, parseImageReference, type ImageReference } from '../../reference/index.js';
+import { digestOf, digestProblem, isDigest, type ImageReference } from '../../reference/index.js';
 import type { CallContext } from '../core/budget.js';
-import { Authenticator, type RegistryTarget } from './auth.js';
-import type { CredentialsProvider } from './credentials.js';
-import { errorForResponse, errorForTransportFailure } from './classify.js';
-import { registryBaseUrl } from './endpoints.js';
-import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError, TransportError } from './errors.js';
-import { type Connector, createPinnedConnector, fetchConnector } from './connect.js';
-import { type AddressRefusal, AddressGuard, endpointHosts, type HostLookup } from './guard.js';
-import { Transport, type HttpResponse, type TransportClock } from './http.js';
+import type { RegistryTarget } from './auth.js';
+import { errorForResponse } from './classify.js';
+import { ManifestShapeError, PlatformNotFoundError, RegistryProtocolError } from './errors.js';
+import type { AddressRefusal } from './guard.js';
 import {
+  type BlobDescriptor,
+  type ManifestResult,
   MANIFEST_ACCEPT,
   MANIFEST_MEDIA_TYPES,
   bareContentType,
@@ -27,82 +25,59 @@ import {
   parseIndex,
 } from './media.js';
 import { availablePlatforms, choosePlatformEntry, formatPlatform, lambdaPlatform, type PlatformManifest, platformRank } from './platform.js';
-import { SecretRedactor } from '../log.js';
 import { publishedImage, type PublishedImage } from './published.js';
+import { REAL_TRANSPORT_CLOCK } from './http.js';
+import { blobSize, copyBlob, putManifest, type StreamOptions, uploadBlob } from './push.js';
+import { DEFAULT_TIMEOUT_MS, isSuccess, RegistrySession, type RegistryClientOptions } from './session.js';
 
-export interface RegistryClientOptions {
-  /** Registry host -> base URL actually used (tests, proxies); see parseEndpointMap for REGISTRY_ENDPOINTS. */
-  endpoints?: ReadonlyMap<string, string>;
-  credentials?: CredentialsProvider;
-  /** Per HTTP request (each redirect hop), body included. Default 15000. */
-  timeoutMs?: number;
-  /** A scripted registry for unit tests (nothing connects); by default requests go out through `connector`. */
-  fetch?: typeof fetch;
-  /** Sends each request to an address the guard approved; default createPinnedConnector() (tests pass their CA). */
-  connector?: Connector;
-  /** Tries per request for 5xx, 429 and network failures, the first included. Default 3; 1 disables retries. */
-  maxAttempts?: number;
-  /** First retry waits this long, each next one twice as long (capped at 5 s). Default 500. */
-  retryDelayMs?: number;
-  /** Hop timeouts and backoff run on this clock (the ports' clock; virtual in tests). Default: real time. */
-  clock?: TransportClock;
-  /** AWS_LAMBDA_RUNTIME_API (`host:port`): never contacted unless its host is mapped in `endpoints`. */
-  runtimeApi?: string | undefined;
-  /** Name resolution for the address guard; defaults to the system resolver. */
-  lookup?: HostLookup;
-}
-
-export interface ManifestResult {
-  /** Digest of exactly `bytes` (the requested digest when asked by digest). */
-  digest: string;
-  mediaType: string;
-  bytes: Uint8Array;
-  json: unknown;
-}
-
-export const DEFAULT_TIMEOUT_MS = 15_000;
-export const DEFAULT_MAX_ATTEMPTS = 3;
-export const DEFAULT_RETRY_DELAY_MS = 500;
-
-function normaliseEndpoints(endpoints: ReadonlyMap<string, string> | undefined): ReadonlyMap<string, string> {
-  const normalised = new Map<string, string>();
-  for (const [host, url] of endpoints ?? []) {
-    const key = canonicalRegistryHost(host);
-    normalised.set(key, url.replace(/\/+$/, ''));
-  }
-  return normalised;
-}
+export type { BlobDescriptor, ManifestResult } from './media.js';
+export { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_DELAY_MS, DEFAULT_TIMEOUT_MS, type RegistryClientOptions } from './session.js';
 
 export class RegistryClient {
-  private readonly endpoints: ReadonlyMap<string, string>;
-  private readonly transport: Transport;
-  private readonly redactor = new SecretRedactor();
-  private readonly auth: Authenticator;
-  private readonly guard: AddressGuard;
+  private readonly session: RegistrySession;
+  private readonly streaming: StreamOptions;
 
   constructor(options: RegistryClientOptions = {}) {
-    this.endpoints = normaliseEndpoints(options.endpoints);
-    this.guard = new AddressGuard({
-      allowedHosts: endpointHosts(this.endpoints),
-      runtimeApi: options.runtimeApi,
-      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-    });
-    this.transport = new Transport({
-      connector: options.fetch !== undefined ? fetchConnector(options.fetch) : (options.connector ?? createPinnedConnector()),
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxAttempts: Math.max(1, Math.floor(options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)),
-      retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
-      ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      guard: this.guard,
-    });
-    this.auth = new Authenticator(options.credentials, this.transport, this.redactor, options.clock ? () => options.clock!.now() : Date.now);
+    this.session = new RegistrySession(options);
+    // A stream stalls when no byte comes for as long as one request may take.
+    const clock = options.clock ?? REAL_TRANSPORT_CLOCK;
+    this.streaming = { idleMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, timer: (ms) => clock.timer(ms), now: () => clock.now() };
+  }
+
+  /** Blob `digest` of `ref`'s repository, read whole and verified (configs: at most `maxBytes`). */
+  readBlob(ref: ImageReference, digest: string, maxBytes: number, call?: CallContext): Promise<Uint8Array> {
+    return this.getBlob(this.target(ref), digest, maxBytes, call);
+  }
+
+  /** Size of blob `digest` in `ref`'s repository; undefined when it is not there. */
+  blobSize(ref: ImageReference, digest: string, call: CallContext): Promise<number | undefined> {
+    return blobSize(this.session, ref, digest, call);
+  }
+
+  /** Streams a blob from `from`'s repository into `to`'s, verified on the way (push.ts). */
+  copyBlob(from: ImageReference, to: ImageReference, blob: BlobDescriptor, call: CallContext): Promise<void> {
+    return copyBlob(this.session, from, to, blob, call, this.streaming);
+  }
+
+  /** Uploads a blob held in memory (a config read with readBlob). */
+  uploadBlob(to: ImageReference, blob: BlobDescriptor, bytes: Uint8Array, call: CallContext): Promise<void> {
+    return uploadBlob(this.session, to, blob, bytes, call);
+  }
+
+  /** PUTs manifest bytes under a tag or their digest. */
+  putManifest(to: ImageReference, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, call: CallContext): Promise<string | undefined> {
+    return putManifest(this.session, to, reference, manifest, call);
   }
 
   /** The manifest (image manifest, index or manifest list) by `ref.digest ?? ref.tag`, verified. */
   async getManifest(ref: ImageReference, call?: CallContext): Promise<ManifestResult> {
     const target = this.target(ref);
-    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'GET', MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, call);
-    if (!isSuccess(response)) throw errorForResponse(target, response, this.redactor, { credentialsUsed, what: 'the manifest' });
+    const { response, credentialsUsed } = await this.session.request(
+      target,
+      { method: 'GET', path: `manifests/${target.reference}`, headers: { accept: MANIFEST_ACCEPT }, maxBytes: MAX_MANIFEST_BYTES },
+      call,
+    );
+    if (!isSuccess(response)) throw errorForResponse(target, response, this.session.redactor, { credentialsUsed, what: 'the manifest' });
 
     const bytes = response.body;
     let json: unknown;
@@ -119,9 +94,13 @@ export class RegistryClient {
   /** Digest and media type without downloading the manifest; undefined when it does not exist (404). */
   async headManifest(ref: ImageReference, call?: CallContext): Promise<{ digest: string; mediaType: string } | undefined> {
     const target = this.target(ref);
-    const { response, credentialsUsed } = await this.request(target, `manifests/${target.reference}`, 'HEAD', MANIFEST_ACCEPT, 0, call);
+    const { response, credentialsUsed } = await this.session.request(
+      target,
+      { method: 'HEAD', path: `manifests/${target.reference}`, headers: { accept: MANIFEST_ACCEPT }, maxBytes: 0 },
+      call,
+    );
     if (response.status === 404) return undefined;
-    if (!isSuccess(response)) throw errorForResponse(target, response, this.redactor, { credentialsUsed, what: 'the manifest' });
+    if (!isSuccess(response)) throw errorForResponse(target, response, this.session.redactor, { credentialsUsed, what: 'the manifest' });
     const headerDigest = response.headers.get('docker-content-digest');
     // The header is optional in the spec, and some proxies send a generic Content-Type on HEAD:
     // then only the body can tell, so read it (with all of getManifest's checks).
@@ -178,7 +157,7 @@ export class RegistryClient {
    * host itself, as the buildspec applies them (REGISTRY_ENDPOINTS changes where this client reads, not where the job does).
    */
   copySourceRefusal(registry: string): Promise<AddressRefusal | undefined> {
-    return this.guard.copySourceRefusal(registry);
+    return this.session.guard.copySourceRefusal(registry);
   }
 
   /** The image as published (what `Platforms: all` copies): an index with its entries, or a single image manifest. */
@@ -188,14 +167,7 @@ export class RegistryClient {
   }
 
   private target(ref: ImageReference): RegistryTarget {
-    // Re-validated here: an ImageReference built by hand must not smuggle "../" or "?" into a URL path.
-    const valid = parseImageReference(formatImageReference(ref));
-    return {
-      registry: valid.registry,
-      repository: valid.repository,
-      reference: valid.digest ?? valid.tag ?? 'latest',
-      baseUrl: registryBaseUrl(valid.registry, this.endpoints),
-    };
+    return this.session.target(ref);
   }
 
   /** Runs a shape check, turning its complaint into a RegistryProtocolError naming the image. */
@@ -227,7 +199,7 @@ export class RegistryClient {
   }
 
   private async getBlob(target: RegistryTarget, digest: string, maxBytes: number, call: CallContext | undefined): Promise<Uint8Array> {
-    const { response, credentialsUsed } = await this.request(target, `blobs/${digest}`, 'GET', '*/*', maxBytes, call);
+    const { response, credentialsUsed } = await this.session.request(target, { method: 'GET', path: `blobs/${digest}`, headers: { accept: '*/*' }, maxBytes }, call);
     if (!isSuccess(response)) {
       if (response.status === 404) {
         throw new RegistryProtocolError(
@@ -235,7 +207,7 @@ export class RegistryClient {
           `the manifest references blob ${digest}, which ${target.registry} does not have (the image is incomplete)`,
         );
       }
-      throw errorForResponse(target, response, this.redactor, { credentialsUsed, what: `blob ${digest}` });
+      throw errorForResponse(target, response, this.session.redactor, { credentialsUsed, what: `blob ${digest}` });
     }
     const problem = digestProblem(response.body, digest);
     if (problem !== undefined) {
@@ -243,46 +215,4 @@ export class RegistryClient {
     }
     return response.body;
   }
-
-  /** One registry request with authentication: up front when the host's scheme is known, else on challenge. */
-  private async request(
-    target: RegistryTarget,
-    path: string,
-    method: 'GET' | 'HEAD',
-    accept: string,
-    maxBytes: number,
-    call: CallContext | undefined,
-  ): Promise<{ response: HttpResponse; credentialsUsed: boolean }> {
-    const url = `${target.baseUrl}/v2/${target.repository}/${path}`;
-    let authorization = await this.auth.upFront(target, call);
-    let response = await this.send(target, url, method, accept, authorization?.header, maxBytes, call);
-    if (response.status === 401) {
-      if (authorization !== undefined) this.auth.forget(target);
-      authorization = await this.auth.answer(response.headers.get('www-authenticate'), target, call);
-      if (authorization !== undefined) response = await this.send(target, url, method, accept, authorization.header, maxBytes, call);
-    }
-    return { response, credentialsUsed: authorization?.credentialsUsed ?? false };
-  }
-
-  private async send(
-    target: RegistryTarget,
-    url: string,
-    method: 'GET' | 'HEAD',
-    accept: string,
-    authorization: string | undefined,
-    maxBytes: number,
-    call: CallContext | undefined,
-  ): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept };
-    if (authorization !== undefined) headers.authorization = authorization;
-    try {
-      return await this.transport.send({ method, url, headers, maxBytes }, call);
-    } catch (error) {
-      throw error instanceof TransportError ? errorForTransportFailure(target, error) : error;
-    }
-  }
-}
-
-function isSuccess(response: HttpResponse): boolean {
-  return response.status >= 200 && response.status <= 299;
 }

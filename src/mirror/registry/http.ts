@@ -10,6 +10,7 @@ import { exponentialBackoffMs } from '../core/timing.js';
 import { realSleep, realTimer } from '../ports/clock.js';
 import { type Connector, openExchange, raceSignal } from './connect.js';
 import { TransportError } from './errors.js';
+import { HopTimer } from './hop-timer.js';
 import type { AddressGuard } from './guard.js';
 
 /** The clock the transport times hops and backoff with (the ports' clock; virtual in tests). */
@@ -33,13 +34,19 @@ export interface TransportOptions {
   readonly guard: AddressGuard;
 }
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
 export interface HttpRequest {
-  readonly method: 'GET' | 'HEAD';
+  readonly method: HttpMethod;
   readonly url: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   /** Larger successful bodies fail with `too-large`; error bodies are cut to this size instead. */
   readonly maxBytes: number;
+  /** Sent as it is. A stream can be sent only once: such a request is neither retried nor redirected. */
+  readonly body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** A successful (2xx) answer's body is handed over unread as `stream` (an error's body is read as usual). */
+  readonly stream?: boolean;
 }
 
 export interface HttpResponse {
@@ -49,6 +56,16 @@ export interface HttpResponse {
   /** The URL that finally answered (after redirects). */
   readonly url: string;
   readonly attempts: number;
+  /** With `stream`, a 2xx answer's body, unread: the caller reads or cancels it; only the call's signal bounds it. */
+  readonly stream?: ReadableStream<Uint8Array> | null;
+}
+
+/**
+ * A request sent once only: a streamed body cannot be sent again, and a PATCH appends to an upload (sent twice, the
+ * blob would hold its bytes twice). Never retried, never redirected.
+ */
+function sentOnce(request: HttpRequest): boolean {
+  return request.method === 'PATCH' || (request.body !== undefined && !(request.body instanceof Uint8Array));
 }
 
 const MAX_REDIRECTS = 5;
@@ -154,7 +171,7 @@ export class Transport {
    */
   async send(request: HttpRequest, call: CallContext = UNBOUNDED): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
-      const last = attempt >= this.options.maxAttempts;
+      const last = attempt >= this.options.maxAttempts || sentOnce(request);
       let response: Omit<HttpResponse, 'attempts'>;
       try {
         response = await this.follow(request, call);
@@ -204,7 +221,8 @@ export class Transport {
       // When the call has less time left than a hop may take, the call's own deadline cuts the hop off: a second
       // timer for the same instant would race it and name the wrong cause.
       const hopMs = this.options.timeoutMs;
-      const timer = hopMs < left ? this.clock.timer(hopMs) : undefined;
+      const timer = hopMs < left ? new HopTimer(this.clock, hopMs) : undefined;
+      const body = timer === undefined ? request.body : timer.startAfter(request.body);
       const signal = timer === undefined ? call.signal : AbortSignal.any([timer.signal, call.signal]);
       const failure = (error: unknown): TransportError =>
         signal.aborted
@@ -213,7 +231,12 @@ export class Transport {
       try {
         let response: Response;
         try {
-          const exchange = openExchange(url, { method: request.method, headers, signal }, this.options.guard, this.options.connector);
+          const exchange = openExchange(
+            url,
+            { method: request.method, headers, signal, ...(body !== undefined ? { body } : {}) },
+            this.options.guard,
+            this.options.connector,
+          );
           response = await raceSignal(exchange, signal, () => failure(signal.reason));
         } catch (error) {
           throw error instanceof TransportError ? error : failure(error);
@@ -222,6 +245,7 @@ export class Transport {
         if (REDIRECT_STATUSES.has(response.status) && location !== null) {
           await response.body?.cancel().catch(() => undefined);
           if (hop >= MAX_REDIRECTS) throw new TransportError('redirect', url.href, `more than ${MAX_REDIRECTS} redirects`, 1);
+          if (sentOnce(request)) throw new TransportError('redirect', url.href, 'an upload was redirected; its streamed body cannot be sent again', 1);
           const next = new URL(location, url);
           if (next.protocol !== 'https:' && next.protocol !== 'http:') {
             throw new TransportError('redirect', url.href, `redirect to an unsupported "${next.protocol}" URL`, 1);
@@ -236,6 +260,9 @@ export class Transport {
           }
           url = next;
           continue;
+        }
+        if (request.stream === true && response.ok) {
+          return { status: response.status, headers: response.headers, body: new Uint8Array(), url: url.href, stream: response.body };
         }
         try {
           const body = request.method === 'HEAD' ? new Uint8Array() : await raceSignal(readBody(response, request.maxBytes, url.href), signal, () => failure(signal.reason));

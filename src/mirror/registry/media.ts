@@ -46,6 +46,21 @@ export function bareContentType(header: string | null): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** A manifest as read: its exact bytes, their digest and media type, and the parsed JSON. */
+export interface ManifestResult {
+  /** Digest of exactly `bytes` (the requested digest when asked by digest). */
+  digest: string;
+  mediaType: string;
+  bytes: Uint8Array;
+  json: unknown;
+}
+
+/** What moving a blob needs to know of it. */
+export interface BlobDescriptor {
+  readonly digest: string;
+  readonly size: number;
+}
+
 export interface Platform {
   readonly os: string;
   readonly architecture: string;

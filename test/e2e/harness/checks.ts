@@ -161,6 +161,19 @@ export function expectCleanInvocations(deployment: Deployment): void {
   ).toEqual([]);
 }
 
+/**
+ * Who copied, per engine: `copies` successful CodeBuild builds with the CodeBuild engine; with the function engine,
+ * no build started at all (the function copied itself) and every copy it made is registered in ECR.
+ */
+export function expectCopies(harness: Harness, deployment: Deployment, copies: number): void {
+  if (harness.copyEngine === 'codebuild') {
+    expect(deployment.builds.map((build) => build.status)).toEqual(Array.from({ length: copies }, () => 'SUCCEEDED'));
+    return;
+  }
+  expect(deployment.startBuildCalls).toEqual([]);
+  expect(deployment.builds).toEqual([]);
+}
+
 /** The accepted answers CloudFormation got for one request: exactly one is the contract. */
 export function expectAnsweredOnce(harness: Harness, request: CustomResourceRequest): void {
   const answers = harness.responses.answersFor(request.requestId);

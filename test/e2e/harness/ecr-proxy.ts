@@ -15,6 +15,8 @@ export interface UploadFault {
   readonly repository?: string;
   /** Let this many blob uploads complete first (so the copy is really mid-way). */
   readonly afterBlobs: number;
+  /** Only the completing PUT of this blob (its bytes were sent: the copy is mid-way whatever the order of uploads). */
+  readonly digest?: string;
   /** HTTP status and registry error code/message of the refusal. */
   readonly status: number;
   readonly code: string;
@@ -120,7 +122,13 @@ export async function startEcrProxy(options: { backendUrl: string; ecr: ECRClien
       const completingBlob = kind === 'blobs' && request.method === 'PUT' && reference.startsWith('uploads/');
       const startingBlob = kind === 'blobs' && request.method === 'POST';
       if (completingBlob || startingBlob) {
-        const fault = faults.find((f) => (f.repository === undefined || f.repository === repository) && (uploadsByRepository.get(repository) ?? 0) >= f.afterBlobs);
+        const uploading = completingBlob ? new URL(request.url ?? '/', 'http://localhost').searchParams.get('digest') : undefined;
+        const fault = faults.find(
+          (f) =>
+            (f.repository === undefined || f.repository === repository) &&
+            (uploadsByRepository.get(repository) ?? 0) >= f.afterBlobs &&
+            (f.digest === undefined || f.digest === uploading),
+        );
         if (fault !== undefined) return refuse(registryError(fault.status, fault.code, fault.message));
       }
     }

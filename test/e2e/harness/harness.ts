@@ -11,6 +11,7 @@
 import { CreateRepositoryCommand } from '@aws-sdk/client-ecr';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { existsSync } from 'node:fs';
+import { type CopyEngineName, DEFAULT_COPY_ENGINE } from '../../../src/contract.js';
 import { generateImage, pushImage, type GeneratedImage, type GenerateImageOptions, type PushedImage } from '../../support/images.js';
 import { ecrClientFor, MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../../support/moto.js';
 import { startRegistry, type LocalRegistry, type RegistryAuth } from '../../support/registry.js';
@@ -54,6 +55,8 @@ export interface SourceImage {
 
 export interface HarnessOptions {
   readonly codeBuild?: Partial<CodeBuildSettings>;
+  /** The macro stack's CopyEngine for every deployment of this harness (default: the template's default). */
+  readonly copyEngine?: CopyEngineName;
   /** The region the stacks, the macro stack and this account's ECR are in (default {@link REGION}). */
   readonly region?: string;
 }
@@ -65,6 +68,8 @@ export function ecrHostOf(region: string): string {
 
 export interface Harness {
   readonly region: string;
+  /** Who copies: the macro stack's CopyEngine, kept across setMacroStackParameters. */
+  readonly copyEngine: CopyEngineName;
   readonly accountId: string;
   /** This account's private ECR in the harness's region (the target registry, behind the ECR proxy). */
   readonly ecrHost: string;
@@ -92,6 +97,8 @@ export interface Harness {
    * stand-in. Re-deploys the mirror function with the current macro stack parameters.
    */
   setMirrorRegistryEndpoint(host: string, url: string | undefined): Promise<void>;
+  /** The local registry standing in for a real host (`quay.io`, ...): its `http://127.0.0.1:PORT`. */
+  registryUrlOf(host: string): string;
   /** The mirror function's timeout (Lambda kills an invocation after it; getRemainingTimeInMillis counts down to it). */
   setMirrorTimeout(ms: number): void;
   /** Generates an image and pushes it to the registry standing in for the reference's host. */
@@ -230,9 +237,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     let macroStack: MacroStack;
     let macroStackParameters: Readonly<Record<string, string>> = {};
     let mirrorTimeoutMs: number | undefined;
+    const copyEngine = options.copyEngine ?? DEFAULT_COPY_ENGINE;
     const deployMacroStack = async (parameters: Readonly<Record<string, string>>): Promise<void> => {
       macroStackParameters = parameters;
-      macroStack = await loadMacroStack({ region, accountId: ACCOUNT_ID, parameters });
+      const withEngine = options.copyEngine !== undefined ? { CopyEngine: options.copyEngine, ...parameters } : parameters;
+      macroStack = await loadMacroStack({ region, accountId: ACCOUNT_ID, parameters: withEngine });
       codeBuild.putProject(macroStack.buildProject);
       const { macroFunction, mirrorFunction } = macroStack;
       lambda.putFunction({
@@ -266,6 +275,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
     return {
       region,
+      copyEngine,
       accountId: ACCOUNT_ID,
       ecrHost,
       moto,
@@ -286,6 +296,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         if (url === undefined) endpointOverrides.delete(host);
         else endpointOverrides.set(host, url);
         await deployMacroStack(macroStackParameters);
+      },
+      registryUrlOf(host) {
+        const entry = registryFor.get(host);
+        if (entry === undefined) throw new HarnessError(`no local registry stands in for ${host}`);
+        return entry.registry.url;
       },
       setMirrorTimeout(ms) {
         mirrorTimeoutMs = ms;

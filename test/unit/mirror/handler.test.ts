@@ -189,7 +189,7 @@ describe('Function: handler (Create)', () => {
     expect(onlyAnswer(s.server, url)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
     const [start] = s.world.codeBuild.commandCalls(StartBuildCommand);
     expect(environmentOf(start!.args[0].input).TARGET_IMAGE!.value).toBe(`${TARGET_REPOSITORY_URI}:${SOURCE_AMD64.replace(':', '-')}`);
-    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual([SOURCE_AMD64.replace(':', '-')]);
+    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.imageTags.get(SOURCE_AMD64)!]).toEqual([SOURCE_AMD64.replace(':', '-')]);
   });
 
   it('with MUTABLE repositories an image already there with any tag is answered at once; an untagged one gets its tag from a build', async () => {
@@ -203,7 +203,7 @@ describe('Function: handler (Create)', () => {
     const untagged = s.newUrl();
     await s.harness.invoke(createEvent(untagged, baseProperties));
     expect(onlyAnswer(s.server, untagged)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${TARGET_REPOSITORY_URI}@${SOURCE_AMD64}` });
-    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.tags.get(SOURCE_AMD64)!]).toEqual(['6.2.0']);
+    expect([...s.world.repositories.get(TARGET_REPOSITORY)!.imageTags.get(SOURCE_AMD64)!]).toEqual(['6.2.0']);
   });
 
   it('keeps a foreign statement of an existing repository policy and writes ours once', async () => {

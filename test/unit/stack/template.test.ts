@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIRROR_FUNCTION_ARN_EXPORT } from '../../../src/cli/help.js';
-import { DEFAULT_SERVICE_TIMEOUT, MACRO_NAME, MacroEnv, MirrorEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../../../src/contract.js';
+import { COPY_ENGINES, DEFAULT_SERVICE_TIMEOUT, MACRO_NAME, MacroEnv, MirrorEnv, SERVICE_TIMEOUT_MAX, SERVICE_TIMEOUT_MIN } from '../../../src/contract.js';
 import { DEFAULT_REPOSITORY_PREFIX, repositoryPrefixProblem } from '../../../src/reference/index.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { TEMPLATE_PATH, parseTemplate } from '../../../scripts/package-stackset.js';
@@ -35,6 +35,8 @@ describe('template.yaml: parameters', () => {
       KmsKeyArn: '',
       RegistryCredentialsSecretArn: '',
       EcrSourceRepositoryArns: '*',
+      CopyEngine: 'codebuild',
+      MirrorMemorySize: 256,
       BuildImage: 'aws/codebuild/standard:7.0',
       BuildComputeType: 'BUILD_GENERAL1_SMALL',
       BuildTimeoutInMinutes: 30,
@@ -131,7 +133,9 @@ describe('template.yaml: functions', () => {
       [MirrorEnv.KmsKeyArn]: ref('KmsKeyArn'),
       [MirrorEnv.RegistryCredentialsSecretArn]: ref('RegistryCredentialsSecretArn'),
       [ECR_SOURCES_ENV]: { 'Fn::Join': [',', ref('EcrSourceRepositoryArns')] },
+      [MirrorEnv.CopyEngine]: ref('CopyEngine'),
     });
+    expect(parameters.CopyEngine!.AllowedValues).toEqual([...COPY_ENGINES]);
     expect(Object.keys(variables)).not.toContain(MirrorEnv.RegistryEndpoints);
     expect(propertiesOf('MirrorFunction').Timeout).toBe(900);
   });
@@ -234,6 +238,33 @@ describe('template.yaml: IAM', () => {
   it("lets the mirror function list its own project's builds (a redelivered request finds its build), nothing more", () => {
     const list = policyStatements(decideResources(template)).filter((s) => s.actions.includes('codebuild:ListBuildsForProject'));
     expect(list.map((s) => [s.resource, s.resources])).toEqual([['MirrorRole', ['<MirrorBuildProject.Arn>']]]);
+  });
+
+  it('passes the least-privilege audit with CopyEngine function', () => {
+    const decided = decideResources(template, { CopyEngine: 'function', RepositoryPrefix: 'team/mirror' });
+    expect(auditPolicies(decided, { pseudo: DEFAULT_PSEUDO, repositoryPrefix: 'team/mirror', registryCredentialsSecretArn: '', kmsKeyArn: '' })).toEqual([]);
+  });
+
+  it('lets the mirror function push only with CopyEngine function, and only under the prefix; the copy job always may', () => {
+    const push = ['ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'];
+    const pushers = (overrides: Record<string, string>) =>
+      policyStatements(decideResources(template, overrides))
+        .filter((s) => s.actions.some((action) => push.includes(action)))
+        .map((s) => [s.resource, s.resources, push.filter((action) => s.actions.includes(action))]);
+    const prefix = ['arn:aws:ecr:eu-west-1:123456789012:repository/sysdig-image-fix/*'];
+    expect(pushers({})).toEqual([['MirrorBuildRole', prefix, push]]);
+    expect(pushers({ CopyEngine: 'codebuild' })).toEqual([['MirrorBuildRole', prefix, push]]);
+    expect(pushers({ CopyEngine: 'function' })).toEqual([
+      ['MirrorRole', prefix, push],
+      ['MirrorBuildRole', prefix, push],
+    ]);
+    // The copy record (a tag on the target repository) is read and removed only by a function that copies.
+    const tagReaders = (overrides: Record<string, string>) =>
+      policyStatements(decideResources(template, overrides))
+        .filter((s) => s.actions.includes('ecr:ListTagsForResource') || s.actions.includes('ecr:UntagResource'))
+        .map((s) => [s.resource, s.resources]);
+    expect(tagReaders({})).toEqual([]);
+    expect(tagReaders({ CopyEngine: 'function' })).toEqual([['MirrorRole', prefix]]);
   });
 
   it('names no role, so CAPABILITY_IAM is enough', () => {

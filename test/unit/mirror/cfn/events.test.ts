@@ -65,4 +65,18 @@ describe('Function: classifyEvent', () => {
     expect(classifyEvent({ sysdigImageFixContinuation: { ...continuation, request: { ...create, ResponseURL: 42 } } }).kind).toBe('unanswerable');
     expect(classifyEvent({ sysdigImageFixContinuation: 'x' }).kind).toBe('unanswerable');
   });
+
+  it('accepts a copy continuation (the request, and counts), and refuses one that names a build too or carries no counts', () => {
+    const copy = { version: 2, request: create, copy: { stalled: 1, readFailures: 0 } };
+    expect(classifyEvent({ sysdigImageFixContinuation: copy })).toEqual({ kind: 'continuation', continuation: copy });
+    expect(classifyEvent({ sysdigImageFixContinuation: { ...copy, copy: {} } }).kind).toBe('continuation');
+    for (const [bad, problem] of [
+      [{ ...copy, buildId: continuation.buildId }, 'a continuation names a build or a copy, not both'],
+      [{ ...copy, copy: 'yes' }, 'copy is not an object'],
+      [{ ...copy, copy: { stalled: -1 } }, 'copy.stalled and copy.readFailures must be counts'],
+      [{ ...copy, copy: { readFailures: 1.5 } }, 'copy.stalled and copy.readFailures must be counts'],
+    ] as const) {
+      expect(classifyEvent({ sysdigImageFixContinuation: bad })).toEqual({ kind: 'unanswerable', problem: `ignored continuation event: ${problem}` });
+    }
+  });
 });

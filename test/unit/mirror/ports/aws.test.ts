@@ -15,6 +15,7 @@ import { createHttpPut } from '../../../../src/mirror/ports/http-put.js';
 import type { RegistryPortOptions } from '../../../../src/mirror/ports/types.js';
 import { unboundedCall } from '../../../support/call-context.js';
 import { serviceError } from '../fixtures/world.js';
+import { readOnlyRegistry } from '../../../support/registry-port.js';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:mirror';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:creds-AbCdEf';
@@ -29,12 +30,12 @@ function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: 
   const ports = createAwsPorts(config(extra), {
     registry: (options) => {
       credentials = options.credentials;
-      return {
+      return readOnlyRegistry({
         resolvePlatform: async () => Promise.reject(new Error('unused')),
         headManifest: async () => undefined,
         resolvePublished: async () => Promise.reject(new Error('unused')),
         copySourceRefusal: async () => undefined,
-      };
+      });
     },
     ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
   });

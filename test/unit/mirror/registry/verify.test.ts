@@ -1,0 +1,82 @@
+// The blob check on its own: what passes, and each way a blob is refused, with the exact bytes that went through.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { BlobMismatch, TransferStalled, unverifiableDigest, VerifyingStream } from '../../../../src/mirror/registry/verify.js';
+import { VirtualClock } from '../fixtures/harness.js';
+
+const BYTES = Buffer.from('0123456789abcdef'.repeat(1000));
+const DIGEST = `sha256:${createHash('sha256').update(BYTES).digest('hex')}`;
+
+function streamOf(chunks: Uint8Array[], stallAfter?: number): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (stallAfter !== undefined && i >= stallAfter) return new Promise(() => undefined);
+      if (i >= chunks.length) controller.close();
+      else controller.enqueue(chunks[i++]!);
+      return undefined;
+    },
+  });
+}
+
+async function drain(verifier: VerifyingStream): Promise<{ bytes: number; error?: unknown }> {
+  let bytes = 0;
+  try {
+    for await (const chunk of verifier.body) bytes += chunk.byteLength;
+    return { bytes };
+  } catch (error) {
+    return { bytes, error };
+  }
+}
+
+function verifier(chunks: Uint8Array[], options: { size?: number; digest?: string; stallAfter?: number; clock?: VirtualClock } = {}): VerifyingStream {
+  const clock = options.clock ?? new VirtualClock();
+  return new VerifyingStream(streamOf(chunks, options.stallAfter), {
+    digest: options.digest ?? DIGEST,
+    size: options.size ?? BYTES.length,
+    idleMs: 15_000,
+    timer: (ms) => clock.timer(ms),
+    now: () => clock.now(),
+  });
+}
+
+const halves = [BYTES.subarray(0, 8000), BYTES.subarray(8000)];
+
+describe('Class: VerifyingStream', () => {
+  it('passes the exact bytes of a blob that matches its descriptor', async () => {
+    const v = verifier(halves);
+    expect(await drain(v)).toEqual({ bytes: BYTES.length });
+    expect(v.failure).toBeUndefined();
+  });
+
+  it('refuses more bytes than the descriptor gives, before passing them on', async () => {
+    const v = verifier(halves, { size: 8000 });
+    const { bytes, error } = await drain(v);
+    expect(bytes).toBe(8000);
+    expect(error).toBeInstanceOf(BlobMismatch);
+    expect((error as Error).message).toBe('more than the 8000 bytes its descriptor gives');
+  });
+
+  it('refuses a blob that ends short, or hashes to another digest, at its end', async () => {
+    const short = await drain(verifier([halves[0]!]));
+    expect((short.error as Error).message).toBe(`8000 bytes, not the ${BYTES.length} its descriptor gives`);
+    const other = `sha256:${'0'.repeat(64)}`;
+    const wrong = await drain(verifier(halves, { digest: other }));
+    expect(wrong.error).toBeInstanceOf(BlobMismatch);
+    expect((wrong.error as Error).message).toBe(`content digest ${DIGEST}`);
+  });
+
+  it('ends a transfer in which no byte moved for the idle time (virtual clock), and keeps no timer', async () => {
+    const clock = new VirtualClock();
+    const v = verifier(halves, { stallAfter: 1, clock });
+    const { bytes, error } = await drain(v);
+    expect(bytes).toBe(8000);
+    expect(error).toBeInstanceOf(TransferStalled);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('says which digests it cannot check', () => {
+    expect(unverifiableDigest(DIGEST)).toBeUndefined();
+    expect(unverifiableDigest(`md5:${'0'.repeat(32)}`)).toBe('digest algorithm "md5" is not supported (sha256, sha384, sha512 are)');
+  });
+});
