@@ -320,12 +320,12 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       it(
         'a copy outlasting the Lambda timeout is handed over to fresh invocations, goes on from what ECR holds, and is answered exactly once',
         async () => {
-          // 24 layers of 96 KiB sent at 32 KiB/s per connection (3 at a time): at least 24 s of transfer whatever the
-          // machine's speed. A 20 s timeout leaves each invocation at most 13 s to copy (2 s kept to answer, a 5 s
-          // hand-over margin), so the copy must hand over at least once; each layer takes 3 s, so every invocation that
-          // gets 3 s finishes some, and none is left without progress.
+          // 24 layers of 96 KiB sent at 96 KiB/s for the whole registry, however many blobs move at once: at least 24 s
+          // of transfer whatever the machine's speed. A 20 s timeout leaves each invocation at most 13 s to copy (2 s kept
+          // to answer, a 5 s hand-over margin), so the copy must hand over at least once; 13 s moves at least one layer
+          // even when six share the rate (6 x 96 KiB take 6 s), so no invocation is left without progress.
           const slow = await harness.pushSource('quay.io/e2e/slow-copy:1.0', { platforms: ['linux/amd64'], layers: 24, layerBytes: 96 * 1024 });
-          const throttled = await startThrottledRegistry(harness.registryUrlOf('quay.io'), 32 * 1024);
+          const throttled = await startThrottledRegistry(harness.registryUrlOf('quay.io'), 96 * 1024);
           await harness.setMirrorRegistryEndpoint('quay.io', throttled.url);
           harness.setMirrorTimeout(20_000);
           let deployment: Deployment;
