@@ -4,7 +4,7 @@
 // connection mid-blob). Every transfer is bounded by the invocation less the hand-over margin and by the resource's
 // deadline: the first ends this invocation's part (the next one goes on), the second fails the copy naming how far
 // it got. A refusal (a blob that does not match its digest, a target that refuses it) ends the copy at once.
-import { CallTimeoutError, type Budget, type CallContext } from '../core/budget.js';
+import { CallTimeoutError, MIN_CALL_MS, type Budget, type CallContext } from '../core/budget.js';
 import { CopyError, describeError } from '../core/errors.js';
 import { describePlatforms, sourceReference, type CopyPlan } from '../core/plan.js';
 import { exponentialBackoffMs, type InvocationContext } from '../core/timing.js';
@@ -152,7 +152,12 @@ class Transfer {
         if (error instanceof CallTimeoutError && error.limit === 'invocation') throw new OutOfInvocation();
         if (error instanceof CallTimeoutError && error.limit === 'deadline') throw this.failure(blob, error, 'deadline');
         const pause = exponentialBackoffMs(attempt, RETRY_BASE_MS);
-        if (!retryable(error) || attempt >= BLOB_ATTEMPTS || deadlineBudget.workLeftMs() < pause) throw this.failure(blob, error, 'refused');
+        // A transient failure with no room left for a retry: what ran out decides. The transport reports a request it
+        // had no time to start as unreachable, so this is also how a blob cut at the end of the invocation hands over.
+        const room = deadlineBudget.limitFor(pause + MIN_CALL_MS);
+        if (retryable(error) && room.limit === 'invocation') throw new OutOfInvocation();
+        if (retryable(error) && room.limit === 'deadline') throw this.failure(blob, error, 'deadline');
+        if (!retryable(error) || attempt >= BLOB_ATTEMPTS) throw this.failure(blob, error, 'refused');
         this.ctx.log.warn('a blob transfer failed; trying again', { digest: blob.digest, attempt, error: describeError(error) });
         await this.ports.sleep(pause, this.stop.signal);
       }
