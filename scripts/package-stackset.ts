@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Document, isScalar, visit, type Scalar } from 'yaml';
 import { parseCfnYaml } from '../src/cli/cfn-yaml.js';
 import type { Json, JsonObject } from '../src/template/types.js';
+import { BuildSpecCompactionError, checkInlineBuildSpecLength, compactBuildSpec } from './buildspec-compact.js';
 import { NOTICES_FILE, noticesForBundles } from './notices.js';
 
 export const SAM_TRANSFORM = 'AWS::Serverless-2016-10-31';
@@ -168,6 +169,21 @@ export function embedBuildSpec(templateText: string, buildSpec: string): string 
     throw new StackSetPackagingError('embedding the buildspec did not reproduce it byte for byte');
   }
   return result;
+}
+
+/**
+ * What the CodeBuild project carries for the buildspec source `source`: its compact form (scripts/buildspec-compact.ts),
+ * refused when CodeBuild would refuse it.
+ */
+export function deployedBuildSpec(source: string): string {
+  try {
+    const compact = compactBuildSpec(source);
+    checkInlineBuildSpecLength(compact, 'the compact form of src/mirror/buildspec.yaml');
+    return compact;
+  } catch (error) {
+    if (error instanceof BuildSpecCompactionError) throw new StackSetPackagingError(error.message, { cause: error });
+    throw error;
+  }
 }
 
 // ------------------------------------------------------------------------------ SAM -> CloudFormation
@@ -354,7 +370,7 @@ function shown(path: string): string {
 export function packageMacroStack(output: string, headerComment: string): PackagedTemplate {
   const templateText = readText(TEMPLATE_PATH, 'run from a checkout of sysdig-image-fix');
   const samTemplate = parseTemplate(templateText);
-  const buildSpec = readText(BUILDSPEC_PATH, 'the buildspec is the source of the CodeBuild job');
+  const buildSpec = deployedBuildSpec(readText(BUILDSPEC_PATH, 'the buildspec is the source of the CodeBuild job'));
   // The packaged template always takes the buildspec from its one source; a stale copy in template.yaml
   // only matters to `sam deploy`, so it is reported, not fatal (the tests fail on it).
   if (embeddedBuildSpec(samTemplate) !== buildSpec) {

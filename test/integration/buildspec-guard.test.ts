@@ -13,9 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ADDRESS_RULES, AddressGuard, describeRefusal, forbiddenAddressReason, IPV4_EMBEDDING_PREFIXES } from '../../src/mirror/registry/guard.js';
 import { runBuildspec, type BuildResult } from '../support/buildspec-runner.js';
+import { buildspecUnderTestPath } from '../support/buildspec-under-test.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
-const BUILDSPEC = new URL('../../src/mirror/buildspec.yaml', import.meta.url).pathname;
+/** The deployed (compact) buildspec: its bash is what CodeBuild runs. */
+const BUILDSPEC = buildspecUnderTestPath();
 const REGION = 'eu-west-1';
 const TARGET = `123456789012.dkr.ecr.${REGION}.amazonaws.com/sysdig-image-fix/x/y:1`;
 

@@ -1,4 +1,4 @@
-// The copy job's install phase, run by the local CodeBuild stand-in from template.yaml's buildspec: skopeo and jq are
+// The copy job's install phase, run by the local CodeBuild stand-in from the deployed buildspec: skopeo and jq are
 // installed only when the image lacks them, and apt's lists and packages come from the directory CodeBuild's local
 // cache keeps (cold build: update + download; warm build: neither). The build image is imitated with a PATH holding
 // only the commands the job uses, and an apt-get stand-in that records its calls and "installs" the real tools.
@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { embeddedBuildSpec, parseTemplate, TEMPLATE_PATH } from '../../scripts/package-stackset.js';
+import { parseTemplate, TEMPLATE_PATH } from '../../scripts/package-stackset.js';
 import { runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
+import { buildspecUnderTest } from '../support/buildspec-under-test.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
-const BUILDSPEC = embeddedBuildSpec(parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')));
+/** The compact form template.yaml carries (test/support/buildspec-under-test.ts). */
+const BUILDSPEC = buildspecUnderTest();
 /** What the job runs besides skopeo and jq (CodeBuild's standard images have all of them). */
 const IMAGE_COMMANDS = ['bash', 'cat', 'mktemp', 'mv', 'rm', 'mkdir', 'find', 'sha256sum', 'cut', 'paste', 'grep', 'getent'];
 

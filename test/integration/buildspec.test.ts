@@ -1,4 +1,5 @@
-// The deployed CodeBuild job (src/mirror/buildspec.yaml, byte for byte) run by the local buildspec runner with the
+// The deployed CodeBuild job (the compact form of src/mirror/buildspec.yaml that template.yaml carries; see
+// test/support/buildspec-under-test.ts) run by the local buildspec runner with the
 // real skopeo between real local registries: a source standing in for quay.io / docker.io, a private source
 // registry, and a target standing in for ECR whose htpasswd user is moto's ECR token. `aws` calls go to moto_server.
 // Expected digests come from the test image generator, and results are read back with the test-side registry reader.
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageReference, targetRepositoryName, targetTag } from '../../src/reference/index.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { runBuildspec, runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
+import { buildspecUnderTestPath } from '../support/buildspec-under-test.js';
 import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
 import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../support/moto.js';
@@ -20,7 +22,7 @@ import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support
 import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
-const BUILDSPEC = new URL('../../src/mirror/buildspec.yaml', import.meta.url).pathname;
+const BUILDSPEC = buildspecUnderTestPath();
 const REGION = 'ap-northeast-1';
 const ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
 /** A private registry host of the kind an organisation would use (mapped to a local registry with htpasswd). */

@@ -54,6 +54,10 @@ describe('Function: embedBuildSpec', () => {
     ['tabs, quotes and YAML indicators', 'a: \'|\' "#" > - ? : \t{}[]\n'],
     ['trailing spaces', 'version: 0.2   \nphases: {}  \n'],
     ['non-ASCII text', 'echo "✓ é 😀"\n'],
+    [
+      'a comment line and a blank line first (the compact form)',
+      '# Compact form of ...\n\nversion: 0.2\nphases:\n  a:\n    commands:\n    - |\n      f() {\n      echo "#"\n      }\n',
+    ],
   ])('carries a buildspec with %s byte for byte', (_, content) => {
     expect(roundTrip(content)).toBe(content);
   });

@@ -10,9 +10,9 @@ import { TOOL_HOOK_TIMEOUT_MS, TOOL_TEST_FOLDERS, TOOL_TEST_TIMEOUT_MS, UNIT_TES
 const ROOT = join(TEMPLATE_PATH, '..');
 /** A suite may set its own per-test limit (the e2e scenarios do), but never a tight one. */
 const EXPLICIT_LIMIT_MIN_MS = 120_000;
-/** Imports that mean a test starts processes or real servers. */
+/** Imports that mean a test starts processes or real servers (the buildspec's compaction asks bash for its proof). */
 const STARTS_PROCESSES =
-  /from '(?:node:child_process|[./]*(?:support\/(?:tools|cfn-lint|sam|registry|moto|processes|buildspec-runner|skopeo-shim|checkout-copy|images)|e2e\/harness\/[\w-]+)\.js)'/;
+  /from '(?:node:child_process|[./]*(?:support\/(?:tools|cfn-lint|sam|registry|moto|processes|buildspec-runner|buildspec-under-test|skopeo-shim|checkout-copy|images)|scripts\/buildspec-compact|e2e\/harness\/[\w-]+)\.js)'/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
