@@ -127,6 +127,7 @@ const PLAIN_FORMS = [
   '2001-1-2',
   '2001-01-02 3:04:05',
   '2020-02-29',
+  '2000-02-29',
   '2001-12-14 21:59:43.1234567 +05:30',
   // strings
   'quay.io/sysdig/serverless-patcher:5.0.1',
@@ -146,7 +147,7 @@ const PLAIN_FORMS = [
   'Inf',
 ];
 /** Values PyYAML refuses to load (a plain `=` or `<<` value, an impossible date, `0x_`): both sides must refuse. */
-const REFUSED_FORMS = ['=', '<<', '2001-02-30', '0x_', '2001-12-14 24:00:00'];
+const REFUSED_FORMS = ['=', '<<', '2001-02-30', '2100-02-29', '1900-02-29', '2023-02-29', '0x_', '2001-12-14 24:00:00'];
 const KEY_FORMS = [
   'Name',
   'Value',
