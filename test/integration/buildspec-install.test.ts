@@ -9,9 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { embeddedBuildSpec, parseTemplate, TEMPLATE_PATH } from '../../scripts/package-stackset.js';
 import { runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
+import { buildspecOverride } from '../support/buildspec-under-test.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
-const BUILDSPEC = embeddedBuildSpec(parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')));
+/** template.yaml's copy, or the mutated one scripts/mutate-buildspec.ts names. */
+const override = buildspecOverride();
+const BUILDSPEC = override !== undefined ? readFileSync(override, 'utf8') : embeddedBuildSpec(parseTemplate(readFileSync(TEMPLATE_PATH, 'utf8')));
 /** What the job runs besides skopeo and jq (CodeBuild's standard images have all of them). */
 const IMAGE_COMMANDS = ['bash', 'cat', 'mktemp', 'mv', 'rm', 'mkdir', 'find', 'sha256sum', 'cut', 'paste', 'grep'];
 

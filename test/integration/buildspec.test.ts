@@ -3,15 +3,17 @@
 // registry, and a target standing in for ECR whose htpasswd user is moto's ECR token. `aws` calls go to moto_server.
 // Expected digests come from the test image generator, and results are read back with the test-side registry reader.
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageReference, targetRepositoryName, targetTag } from '../../src/reference/index.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { runBuildspec, runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
+import { runBuildspec, runBuildspecText, shellQuote, type BuildResult } from '../support/buildspec-runner.js';
+import { buildspecOverride, DEPLOYED_BUILDSPEC } from '../support/buildspec-under-test.js';
 import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
 import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
 import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type EcrCredentials, type LocalMoto } from '../support/moto.js';
@@ -20,7 +22,8 @@ import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support
 import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
-const BUILDSPEC = new URL('../../src/mirror/buildspec.yaml', import.meta.url).pathname;
+/** The deployed buildspec, or the copy scripts/mutate-buildspec.ts names. */
+const BUILDSPEC = buildspecOverride() ?? DEPLOYED_BUILDSPEC;
 const REGION = 'ap-northeast-1';
 const ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com`;
 /** A private registry host of the kind an organisation would use (mapped to a local registry with htpasswd). */
@@ -68,8 +71,11 @@ function targetFor(sourceImage: string): { image: string; repository: string; ta
   return { image: `${ECR_HOST}/${repository}:${tag}`, repository, tag };
 }
 
-/** Runs the buildspec as CodeBuild would with these StartBuild environment overrides. */
-async function runMirror(overrides: Record<string, string>, text?: string): Promise<MirrorRun> {
+/**
+ * Runs the buildspec as CodeBuild would with these StartBuild environment overrides (`text`: another buildspec;
+ * `firstOnPath`: a directory put before the skopeo shim, e.g. with a wrapper that changes the world mid-build).
+ */
+async function runMirror(overrides: Record<string, string>, text?: string, firstOnPath?: string): Promise<MirrorRun> {
   const before = (await fixture.shim.calls()).length;
   const options = {
     env: {
@@ -80,7 +86,7 @@ async function runMirror(overrides: Record<string, string>, text?: string): Prom
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       ...overrides,
     },
-    pathPrepend: fixture.shim.binDir,
+    pathPrepend: firstOnPath === undefined ? fixture.shim.binDir : [firstOnPath, fixture.shim.binDir],
     timeoutMs: BUILD_TIMEOUT_MS,
   };
   const result = text === undefined ? await runBuildspec(BUILDSPEC, options) : await runBuildspecText(text, options, 'buildspec.yaml (probe)');
@@ -828,6 +834,95 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           // Only `skopeo --version` (install) ran: no login, inspect or copy.
           expect(run.calls.map((call) => call.subcommand)).toEqual(['']);
           expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('a source tag that moves while the build copies it (the function could not pin the source)', () => {
+      /**
+       * A directory whose `skopeo` moves `repository:tag` of the source registry to the image `repository:replacement`
+       * just before the build's first copy (a release re-pushed upstream between the build's check and its copy),
+       * then runs the shim as usual.
+       */
+      async function tagMovesBeforeCopy(repository: string, tag: string, replacement: string): Promise<string> {
+        const dir = await mkdtemp(join(fixture.scratch, 'tag-moves-'));
+        const real = spawnSync('sh', ['-c', 'command -v skopeo'], { encoding: 'utf8' }).stdout.trim();
+        const source = `docker://${fixture.source.host}/${repository}`;
+        const script = [
+          '#!/bin/bash',
+          `if [[ " $* " == *" copy "* ]] && mkdir ${shellQuote(join(dir, 'moved'))} 2>/dev/null; then`,
+          `  ${shellQuote(real)} --insecure-policy copy --all --src-tls-verify=false --dest-tls-verify=false ${shellQuote(`${source}:${replacement}`)} ${shellQuote(`${source}:${tag}`)} >&2 || exit 97`,
+          'fi',
+          `exec ${shellQuote(join(fixture.shim.binDir, 'skopeo'))} "$@"`,
+        ].join('\n');
+        await writeFile(join(dir, 'skopeo'), `${script}\n`, { mode: 0o755 });
+        return dir;
+      }
+
+      it(
+        'one platform: what arrived is not the linux/amd64 image the build checked, so the build fails naming both digests',
+        async () => {
+          const checked = await pushSource('team/moving', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const moved = await pushSource('team/moving', 'next', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = 'quay.io/team/moving:1.0';
+          const target = targetFor(sourceImage);
+          const hook = await tagMovesBeforeCopy('team/moving', '1.0', 'next');
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'moved')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          const arrived = moved.platforms['linux/amd64']!.digest;
+          const expected = checked.platforms['linux/amd64']!.digest;
+          expect(arrived).not.toBe(expected);
+          expect(run.result.log).toContain(
+            `ERROR: ${ECR_HOST}/${target.repository}@${arrived} is not the linux/amd64 manifest of ${sourceImage} (${expected}): the copy changed the image.`,
+          );
+          // The mirror function reads IMAGE_DIGEST only from a build that succeeded; none is exported.
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'all platforms: the tag is read once and copied by that digest, so the image copied is the image read',
+        async () => {
+          const read = await pushSource('team/moving-all', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const moved = await pushSource('team/moving-all', 'next', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = 'quay.io/team/moving-all:1.0';
+          const target = targetFor(sourceImage);
+          const hook = await tagMovesBeforeCopy('team/moving-all', '1.0', 'next');
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'moved')), describeRun(run)).toBe(true);
+          expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+          expect(run.result.exported).toEqual({ IMAGE_DIGEST: read.digest });
+          expect((await readManifest(fixture.target.url, target.repository, target.tag, fixture.ecr)).digest).toBe(read.digest);
+          expect(moved.digest).not.toBe(read.digest);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('index entries for another operating system are not linux images', () => {
+      it(
+        'an index whose amd64 entry is a windows image fails for x86_64 by tag, naming what it has; nothing is copied',
+        async () => {
+          const image = generateImage({ platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+          const json = structuredClone(image.index!.json) as { manifests: Array<{ platform: { os: string; architecture: string } }> };
+          json.manifests.find((entry) => entry.platform.architecture === 'amd64')!.platform.os = 'windows';
+          const bytes = Buffer.from(JSON.stringify(json));
+          const top = { ...image.index!, bytes, json, size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+          await pushImage(fixture.source.url, 'team/windows-amd64', '1.0', { ...image, top, index: top, digest: top.digest });
+          const sourceImage = 'quay.io/team/windows-amd64:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/amd64 image; it has: windows/amd64, linux/arm64.`);
+          await expectNothingPushed(run, target.repository);
         },
         TEST_TIMEOUT_MS,
       );
