@@ -20,6 +20,7 @@ import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type 
 import { listRepositories, listTags, readConfig, readManifest, readStoredImage, tryReadManifest } from '../support/oci-reader.js';
 import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support/registry.js';
 import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
 /** The deployed buildspec, or the copy scripts/mutate-buildspec.ts names. */
@@ -34,7 +35,8 @@ const OTHER_REGION_ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${SOURCE_ECR_REGION}.a
 const FIPS_ECR_HOST = `210987654321.dkr.ecr-fips.${REGION}.amazonaws.com`;
 const PATCHER = 'sysdig/serverless-patcher';
 const BUILD_TIMEOUT_MS = 120_000;
-const TEST_TIMEOUT_MS = 150_000;
+/** Only bounds a hang (the builds themselves have BUILD_TIMEOUT_MS): the project's limit for tests that run tools. */
+const TEST_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;
 
 const ARCHITECTURES = [
   { architecture: 'x86_64', platform: 'linux/amd64', other: 'linux/arm64' },

@@ -234,7 +234,7 @@ describe.skipIf(!haveTemplates)('Conformance: real third-party templates through
         ]);
         for (const name of inRegion) findings[name] = { input: inputs.get(name)!, output: outputs.get(name)! };
       }
-    }, 240_000);
+    });
 
     it.each(Object.keys(CASES) as CaseName[])('%s: the input has exactly the named upstream findings', (name) => {
       expect(findings[name].input.map(findingKey).sort()).toEqual(Object.keys(CASES[name].preexisting).sort());

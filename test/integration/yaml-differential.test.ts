@@ -385,7 +385,7 @@ describe.skipIf(!haveTools(TOOLS.cfnLint))('YAML differential: the CLI reads tem
 
   beforeAll(async () => {
     for (const name of Object.keys(corpora) as (keyof typeof corpora)[]) oracle[name] = await readWithCfnLint(corpora[name].map((entry) => entry.text));
-  }, 120_000);
+  });
 
   // Without the real templates their corpus is not compared (the run's summary names them as missing).
   it.each((['real', 'examples', 'edge', 'generated'] as const).filter((name) => name !== 'real' || haveTemplates))(
@@ -439,7 +439,7 @@ describe.skipIf(!haveTools(TOOLS.cfnLint))("YAML read-back: cfn-lint reads the C
       outputs.push({ input, yaml: yaml.stdout, json: JSON.parse(json.stdout) });
     }
     oracle = await readWithCfnLint(outputs.map((output) => output.yaml));
-  }, 120_000);
+  });
 
   it('every output: equal JSON, and the output carries at least one mirror where the input had a foreign image', () => {
     const problems = outputs
