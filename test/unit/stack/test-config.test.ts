@@ -63,7 +63,7 @@ describe('test suite layout and limits', () => {
   it('finds the limits a test sets: after its body, as an option, or through a constant', () => {
     const text = [
       "it('a', async () => {\n  x();\n}, 30_000);",
-      "beforeAll(async () => {\n}, LIMIT_MS);\nconst LIMIT_MS = 240_000;",
+      'beforeAll(async () => {\n}, LIMIT_MS);\nconst LIMIT_MS = 240_000;',
       "it('b', { timeout: 120_000 }, async () => {});",
       "it('c', async () => {\n},\n  SCENARIO_TIMEOUT_MS,\n);\nconst SCENARIO_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;",
       "it('d', async () => {});\nconst BUILD_TIMEOUT_MS = 120_000;",
