@@ -841,25 +841,34 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
     });
 
+    /**
+     * A directory holding a `skopeo` put before the shim on the build's PATH: it runs `lines` (bash; "$SHIM" is the shim,
+     * "$REAL" the real skopeo, "$MARK" a file that does not exist yet) and then, unless they exited, the shim with
+     * the arguments as given. How a test changes the world in the middle of a build.
+     */
+    async function wrappedSkopeo(lines: readonly string[]): Promise<string> {
+      const dir = await mkdtemp(join(fixture.scratch, 'skopeo-wrapper-'));
+      const real = spawnSync('sh', ['-c', 'command -v skopeo'], { encoding: 'utf8' }).stdout.trim();
+      const script = [
+        '#!/bin/bash',
+        'set -o pipefail',
+        `SHIM=${shellQuote(join(fixture.shim.binDir, 'skopeo'))} REAL=${shellQuote(real)} MARK=${shellQuote(join(dir, 'mark'))}`,
+        ...lines,
+        'exec "$SHIM" "$@"',
+      ].join('\n');
+      await writeFile(join(dir, 'skopeo'), `${script}\n`, { mode: 0o755 });
+      return dir;
+    }
+
     describe('a source tag that moves while the build copies it (the function could not pin the source)', () => {
-      /**
-       * A directory whose `skopeo` moves `repository:tag` of the source registry to the image `repository:replacement`
-       * just before the build's first copy (a release re-pushed upstream between the build's check and its copy),
-       * then runs the shim as usual.
-       */
-      async function tagMovesBeforeCopy(repository: string, tag: string, replacement: string): Promise<string> {
-        const dir = await mkdtemp(join(fixture.scratch, 'tag-moves-'));
-        const real = spawnSync('sh', ['-c', 'command -v skopeo'], { encoding: 'utf8' }).stdout.trim();
+      /** Moves `repository:tag` of the source registry to the image `repository:replacement` just before the first copy. */
+      function tagMovesBeforeCopy(repository: string, tag: string, replacement: string): Promise<string> {
         const source = `docker://${fixture.source.host}/${repository}`;
-        const script = [
-          '#!/bin/bash',
-          `if [[ " $* " == *" copy "* ]] && mkdir ${shellQuote(join(dir, 'moved'))} 2>/dev/null; then`,
-          `  ${shellQuote(real)} --insecure-policy copy --all --src-tls-verify=false --dest-tls-verify=false ${shellQuote(`${source}:${replacement}`)} ${shellQuote(`${source}:${tag}`)} >&2 || exit 97`,
+        return wrappedSkopeo([
+          'if [[ " $* " == *" copy "* ]] && mkdir "$MARK" 2>/dev/null; then',
+          `  "$REAL" --insecure-policy copy --all --src-tls-verify=false --dest-tls-verify=false ${shellQuote(`${source}:${replacement}`)} ${shellQuote(`${source}:${tag}`)} >&2 || exit 97`,
           'fi',
-          `exec ${shellQuote(join(fixture.shim.binDir, 'skopeo'))} "$@"`,
-        ].join('\n');
-        await writeFile(join(dir, 'skopeo'), `${script}\n`, { mode: 0o755 });
-        return dir;
+        ]);
       }
 
       it(
@@ -872,7 +881,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           const hook = await tagMovesBeforeCopy('team/moving', '1.0', 'next');
           const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' }, undefined, hook);
 
-          expect(existsSync(join(hook, 'moved')), describeRun(run)).toBe(true);
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
           expect(run.result.status).toBe('FAILED');
           expect(failedPhase(run)).toBe('build');
           const arrived = moved.platforms['linux/amd64']!.digest;
@@ -897,7 +906,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           const hook = await tagMovesBeforeCopy('team/moving-all', '1.0', 'next');
           const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, undefined, hook);
 
-          expect(existsSync(join(hook, 'moved')), describeRun(run)).toBe(true);
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
           expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
           expect(run.result.exported).toEqual({ IMAGE_DIGEST: read.digest });
           expect((await readManifest(fixture.target.url, target.repository, target.tag, fixture.ecr)).digest).toBe(read.digest);
@@ -907,9 +916,56 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       );
     });
 
-    describe('index entries for another operating system are not linux images', () => {
+    describe('what arrived is checked, not trusted', () => {
       it(
-        'an index whose amd64 entry is a windows image fails for x86_64 by tag, naming what it has; nothing is copied',
+        'one platform: a copy that pushed the whole index of a source pinned to it fails, since Lambda needs one image',
+        async () => {
+          const pushed = await pushSource('team/index-pinned', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = `quay.io/team/index-pinned@${pushed.digest}`;
+          const target = targetFor(sourceImage);
+          // A copy that ignores the platform choice and copies everything, as `copy --all` does.
+          const hook = await wrappedSkopeo([
+            'args=()',
+            'for arg in "$@"; do args+=("$arg"); if [ "$arg" = copy ]; then args+=(--all); touch "$MARK"; fi; done',
+            'set -- "${args[@]}"',
+          ]);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain(`ERROR: ${ECR_HOST}/${target.repository}@${pushed.digest} is an image index; Lambda needs a single-platform image.`);
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it.each(['x86_64', 'all'] as const)(
+        'ARCHITECTURE=%s: a target registry that reads back other bytes than the pushed digest fails the build naming both',
+        async (architecture) => {
+          const pushed = await pushSource(`team/read-back-${architecture.replace('_', '-')}`, '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+          const sourceImage = `quay.io/team/read-back-${architecture.replace('_', '-')}:1.0`;
+          const target = targetFor(sourceImage);
+          // Reading a pushed manifest by digest from the target answers one more byte than was pushed.
+          const hook = await wrappedSkopeo([
+            `if [[ " $* " == *" inspect "* && " $* " != *" --config "* && " $* " == *" docker://${ECR_HOST}/"*@sha256:* ]]; then`,
+            '  touch "$MARK"; "$SHIM" "$@" | { cat; echo; }; exit',
+            'fi',
+          ]);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          const digest = architecture === 'all' ? pushed.digest : pushed.platforms['linux/amd64']!.digest;
+          expect(run.result.log).toMatch(
+            new RegExp(`ERROR: ${`${ECR_HOST}/${target.repository}@${digest}`.replaceAll('.', '\\.')} answered a manifest whose digest is sha256:[0-9a-f]{64}`),
+          );
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'index entries for another operating system are not linux images: an amd64 entry for windows fails x86_64 by tag, naming what the index has',
         async () => {
           const image = generateImage({ platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
           const json = structuredClone(image.index!.json) as { manifests: Array<{ platform: { os: string; architecture: string } }> };
@@ -925,6 +981,48 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           expect(failedPhase(run)).toBe('build');
           expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/amd64 image; it has: windows/amd64, linux/arm64.`);
           await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('inputs: what the job refuses says why, and a registry host is one name whatever its letter case', () => {
+      it.each([
+        ['shell characters', (marker: string) => `quay.io/x;touch ${marker}`],
+        ['a valid shape longer than 2048 characters', () => `quay.io/${'a/'.repeat(1100)}b:1`],
+      ])(
+        'a SOURCE_IMAGE with %s is not an image reference, and the message says which characters may appear',
+        async (_case, source) => {
+          const marker = join(fixture.scratch, `PWNED-${randomUUID()}`);
+          const sourceImage = source(marker);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: targetFor(`quay.io/${PATCHER}:5.0.1`).image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('pre_build');
+          expect(run.result.log).toMatch(/ERROR: SOURCE_IMAGE .* is not an image reference \(only letters, digits and \._:\/@\+- may appear\)\./);
+          expect(existsSync(marker)).toBe(false);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        "a credentials secret naming the host in other letter case is the host's entry (host names compare case-insensitively)",
+        async () => {
+          const pushed = await pushImage(
+            fixture.privateSource.url,
+            'team/case-app',
+            '1.0',
+            generateImage({ platforms: ['linux/amd64'], format: 'oci' }),
+            fixture.privateAuth,
+          );
+          const { username, password } = fixture.privateAuth;
+          const secretArn = await createCredentialsSecret({ [PRIVATE_HOST.toUpperCase()]: { username, password } });
+          const sourceImage = `${PRIVATE_HOST}/team/case-app:1.0`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(run.result.log).toContain(`Using credentials for ${PRIVATE_HOST} from the secret`);
         },
         TEST_TIMEOUT_MS,
       );
