@@ -1027,5 +1027,49 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         TEST_TIMEOUT_MS,
       );
     });
+
+    describe('registry credentials stay private to the build phase', () => {
+      /** The buildspec under test with probes: file modes right after the logins, and what is left once the build phase ended. */
+      async function withCredentialProbes(): Promise<string> {
+        const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, { commands: string[] }> };
+        const build = spec.phases.build!.commands;
+        const afterLogin = build.findIndex((command) => command.endsWith('log_in')) + 1;
+        expect(afterLogin).toBeGreaterThan(0);
+        build.splice(afterLogin, 0, `. "$MIRROR_STEPS"; stat -c 'PROBE mode %a %n' "$MIRROR_DIR/auth" "$SRC_AUTH" "$DEST_AUTH" "$MIRROR_DIR"/auth/ecr-token-*`);
+        spec.phases.post_build!.commands.unshift('if [ -e "$MIRROR_DIR/auth" ]; then echo "PROBE auth left: $(ls -A "$MIRROR_DIR/auth")"; else echo "PROBE auth gone"; fi');
+        return stringifyYaml(spec);
+      }
+
+      it.each([
+        ['a build that succeeds', 'team/private-probe-ok', true],
+        ['a build that fails after the logins', 'team/private-probe-missing', false],
+      ] as const)(
+        '%s: the auth files are readable by the build user only, and are gone once the build phase ends',
+        async (_case, repository, exists) => {
+          const { username, password } = fixture.privateAuth;
+          if (exists) await pushImage(fixture.privateSource.url, repository, '1.0', generateImage({ platforms: ['linux/amd64'], format: 'oci' }), fixture.privateAuth);
+          const secretArn = await createCredentialsSecret({ [PRIVATE_HOST]: { username, password } });
+          const sourceImage = `${PRIVATE_HOST}/${repository}:1.0`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror(
+            { SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn },
+            await withCredentialProbes(),
+          );
+
+          expect(run.result.status, describeRun(run)).toBe(exists ? 'SUCCEEDED' : 'FAILED');
+          const modes = [...run.result.log.matchAll(/^PROBE mode (\d+) (.+)$/gm)].map(([, mode, path]) => [path!.replace(/^.*\/auth/, 'auth'), mode]);
+          expect(modes).toEqual([
+            ['auth', '700'],
+            ['auth/source.json', '600'],
+            ['auth/target.json', '600'],
+            [`auth/ecr-token-${REGION}`, '600'],
+          ]);
+          // Output lines only (CodeBuild also echoes each command, probes included).
+          expect(run.result.log).toMatch(/^PROBE auth gone$/m);
+          expect(run.result.log).not.toMatch(/^PROBE auth left/m);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
   },
 );
