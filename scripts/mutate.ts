@@ -2,7 +2,7 @@
 // chosen, at low priority (nice 15) with at most two workers, keeping one incremental file per choice so that
 // a rerun after a change tests only the mutants whose code or tests changed. Without a choice it mutates every
 // configured module (hours on two cores). Options after the targets go to Stryker as they are (e.g.
-// `--concurrency 1`, `--incremental false`). The report: reports/mutation/mutation.html.
+// `--concurrency 1`, `--force` to ignore the incremental file). The report: reports/mutation/mutation.html.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
