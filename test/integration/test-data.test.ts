@@ -2,7 +2,7 @@
 // (a clone on its own): on a laptop they are skipped and named in the run's one summary block, as suites lacking a
 // tool are; under CI=true they fail, each with one line saying what is missing and how to get it (no ENOENT).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,18 +22,24 @@ function runSuites(dir: string, env: Record<string, string>): { status: number |
 }
 
 describe('the real-template suites in a clone without ../shared beside it', () => {
+  let parent: string | undefined;
   let copy: CheckoutCopy;
   let laptop: { status: number | null; output: string };
   let ci: { status: number | null; output: string };
 
   beforeAll(() => {
-    copy = copyCheckout('sif-no-shared-');
+    // A folder of its own around the copy: whatever sits beside other checkouts in /tmp, nothing is beside this one.
+    parent = mkdtempSync(join(tmpdir(), 'sif-alone-'));
+    copy = copyCheckout('checkout-', parent);
     expect(existsSync(join(copy.dir, '..', 'shared', 'real-templates'))).toBe(false);
     laptop = runSuites(copy.dir, {});
     ci = runSuites(copy.dir, { CI: 'true' });
   });
 
-  afterAll(() => copy?.remove());
+  afterAll(() => {
+    copy?.remove();
+    if (parent !== undefined) rmSync(parent, { recursive: true, force: true });
+  });
 
   it('on a laptop: both suites are skipped and named once in the summary, with how to get the templates', () => {
     expect(laptop.status, laptop.output).toBe(0);
