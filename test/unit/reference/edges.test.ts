@@ -6,7 +6,11 @@ import { expected, expectRejected, hex, SHA256, thrownBy } from './fixtures.js';
 
 describe('Function: parseImageReference (messages)', () => {
   it.each([
-    ['the rest is an image: named in the hint', 'https://quay.io/sysdig/agent:1', 'it is a URL, not an image reference: write it without "https://" (quay.io/sysdig/agent:1)'],
+    [
+      'the rest is an image: named in the hint',
+      'https://quay.io/sysdig/agent:1',
+      'it is a URL, not an image reference: write it without "https://" (quay.io/sysdig/agent:1)',
+    ],
     ['the rest is no image: no hint', 'https://example.com/a b', 'it is a URL, not an image reference: write it without "https://"'],
     ['the rest is no image (upper case): no hint', 'https://Example.com/A', 'it is a URL, not an image reference: write it without "https://"'],
     ['the rest is a URL again: no hint', 'https://docker://nginx', 'it is a URL, not an image reference: write it without "https://"'],
