@@ -18,7 +18,8 @@ export function checkDigest(input: string, digest: string): void {
   if (!DIGEST_ALGORITHM.test(algorithm)) {
     throw new InvalidImageReferenceError(input, `digest algorithm "${algorithm}" is invalid`);
   }
-  const expected = DIGEST_HEX_LENGTH[algorithm];
+  // Own keys only: an algorithm named "constructor" is a valid unknown algorithm, not Object's constructor.
+  const expected = Object.hasOwn(DIGEST_HEX_LENGTH, algorithm) ? DIGEST_HEX_LENGTH[algorithm] : undefined;
   if (!DIGEST_HEX.test(hex) || (expected !== undefined && hex.length !== expected)) {
     const want = expected !== undefined ? `${expected} lower-case hex characters` : 'at least 32 lower-case hex characters';
     throw new InvalidImageReferenceError(input, `digest value after "${algorithm}:" must be ${want}`);
@@ -36,7 +37,7 @@ const HASH_OF_ALGORITHM: Readonly<Record<string, string>> = { sha256: 'sha256', 
 
 /** `<algorithm>:<hex>` of the bytes, or undefined when the algorithm is not one this client can compute. */
 export function digestOf(bytes: Uint8Array, algorithm = 'sha256'): string | undefined {
-  const hash = HASH_OF_ALGORITHM[algorithm];
+  const hash = Object.hasOwn(HASH_OF_ALGORITHM, algorithm) ? HASH_OF_ALGORITHM[algorithm] : undefined;
   if (hash === undefined) return undefined;
   return `${algorithm}:${createHash(hash).update(bytes).digest('hex')}`;
 }

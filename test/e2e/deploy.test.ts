@@ -20,8 +20,10 @@ import type { Deployment } from './harness/deploy.js';
 import { ECR_HOST, OTHER_REGION_ECR_HOST, PRIVATE_HOST, startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
 import { startThrottledRegistry } from './harness/throttle.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
-const SCENARIO_TIMEOUT_MS = 180_000;
+/** Only bounds a hang: the project's limit for tests that run tools (a busy host may take minutes). */
+const SCENARIO_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;
 
 const PATCHER = 'quay.io/sysdig/serverless-patcher:5.0.1';
 const PATCHER_REPOSITORY = 'sysdig-image-fix/quay.io/sysdig/serverless-patcher';
@@ -285,20 +287,26 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
         'a build outlasting the Lambda timeout is handed over to fresh invocations and still answered exactly once',
         async () => {
           const slow = await harness.pushSource('quay.io/e2e/slow-build:1.0', MULTI_ARCH_WITH_ATTESTATION);
-          // A timeout shorter than the function's 10 s poll interval: after any poll that finds the build running,
-          // less than one interval is left, so every invocation must hand over to a fresh one.
-          harness.setMirrorTimeout(8_000);
-          const { batchGetHoldMs, provisioningMs } = harness.codeBuild.settings;
+          // The build outlasts the first invocation by construction, not by timing: its buildspec starts only once a
+          // continuation (a fresh invocation the first one handed over to) runs. The timeout is short enough to make
+          // that happen within seconds, and long enough (30 s: every call of the function has seconds of room) that
+          // how fast this host runs decides nothing.
+          harness.setMirrorTimeout(30_000);
+          const { batchGetHoldMs } = harness.codeBuild.settings;
           harness.codeBuild.settings.batchGetHoldMs = 1_000;
-          harness.codeBuild.settings.provisioningMs = 3_000;
+          const continued = (): boolean => harness.lambda.allInvocations().some((invocation) => invocation.source === 'lambda-api' && invocation.invokedAt !== undefined);
+          const releaseHold = harness.codeBuild.beforeBuild(async () => {
+            while (!continued()) await new Promise((resolve) => setTimeout(resolve, 200));
+          });
           let deployment: Deployment;
           try {
             deployment = await harness.deployer.createStack('slow-build', {
               template: lambdaTemplate([{ logicalId: 'SlowFunction', imageUri: slow.reference }]),
             });
           } finally {
+            releaseHold();
             harness.setMirrorTimeout(harness.macroStack().mirrorFunction.timeoutSeconds * 1000);
-            Object.assign(harness.codeBuild.settings, { batchGetHoldMs, provisioningMs });
+            Object.assign(harness.codeBuild.settings, { batchGetHoldMs });
           }
 
           await expectMirroredImage(harness, deployment, 'SlowFunction', {

@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
 import type { GenerateImageOptions } from '../support/images.js';
+import { haveTestData, REAL_TEMPLATES, REAL_TEMPLATES_DIR } from '../support/test-data.js';
 import { inCi } from '../support/tools.js';
 import type { Json, JsonObject } from './harness/intrinsics.js';
 
 export const MACRO = 'SysdigImageFix';
 
 /** The real Sysdig instrumentation template (third-party test data beside the checkout; required under CI). */
-const REAL_INSTRUMENTATION = new URL('../../../shared/real-templates/sysdig-instrumentation-5.0.1.yaml', import.meta.url).pathname;
+const REAL_INSTRUMENTATION = `${REAL_TEMPLATES_DIR}sysdig-instrumentation-5.0.1.yaml`;
 /** The project's own example of the same shape, used when the real template is not there (a laptop). */
 const EXAMPLE_INSTRUMENTATION = new URL('../../examples/sysdig-instrumentation.yaml', import.meta.url).pathname;
 
@@ -26,7 +27,10 @@ export interface InstrumentationTemplate {
 
 export function instrumentationTemplate(): InstrumentationTemplate {
   const real = existsSync(REAL_INSTRUMENTATION);
-  if (!real && inCi) throw new Error(`CI=true but ${REAL_INSTRUMENTATION} is missing (the real-templates folder must sit beside the checkout)`);
+  if (!real && inCi) {
+    haveTestData(REAL_TEMPLATES); // without the folder: the suites' one line naming it and how to get it
+    throw new Error(`CI=true but ${REAL_INSTRUMENTATION} is missing from the real templates`);
+  }
   if (!real) console.warn(`[e2e] ${REAL_INSTRUMENTATION} is missing; deploying the project example instead`);
   const path = real ? REAL_INSTRUMENTATION : EXAMPLE_INSTRUMENTATION;
   const parsed = parseCfnYaml(readFileSync(path, 'utf8')) as JsonObject;
@@ -44,7 +48,7 @@ export function instrumentationTemplate(): InstrumentationTemplate {
 }
 
 /** The real Sysdig orchestrator agent template (an ECS task definition pulling its image from Quay). */
-const REAL_ORCHESTRATOR = new URL('../../../shared/real-templates/sysdig-orchestrator-agent-5.0.1.yaml', import.meta.url).pathname;
+const REAL_ORCHESTRATOR = `${REAL_TEMPLATES_DIR}sysdig-orchestrator-agent-5.0.1.yaml`;
 
 export interface OrchestratorTemplate {
   readonly path: string;
@@ -63,7 +67,10 @@ export interface OrchestratorTemplate {
  */
 export function orchestratorTemplate(): OrchestratorTemplate | undefined {
   if (!existsSync(REAL_ORCHESTRATOR)) {
-    if (inCi) throw new Error(`CI=true but ${REAL_ORCHESTRATOR} is missing (the real-templates folder must sit beside the checkout)`);
+    if (inCi) {
+      haveTestData(REAL_TEMPLATES);
+      throw new Error(`CI=true but ${REAL_ORCHESTRATOR} is missing from the real templates`);
+    }
     console.warn(`[e2e] ${REAL_ORCHESTRATOR} is missing; its scenarios are skipped`);
     return undefined;
   }

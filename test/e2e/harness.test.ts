@@ -208,9 +208,25 @@ describe('Local AWS emulator through the real SDK', () => {
 
     it('kills an invocation at its timeout, as Lambda does', async () => {
       await probeFunction('probe-timeout', 1_000);
-      const invocation = await fx.lambda.invoke('probe-timeout', { sleepMs: 20_000 }, 'lambda-api', 'RequestResponse').finished;
+      const invocation = await fx.lambda.invoke('probe-timeout', { sleepMs: 60_000 }, 'lambda-api', 'RequestResponse').finished;
       expect(invocation.status).toBe('timeout');
-      expect(invocation.endedAt! - invocation.startedAt).toBeLessThan(15_000);
+      expect(invocation.error).toBe('Task timed out after 1.00 seconds');
+      // Killed long before the handler's own end (generous: the host may be busy).
+      expect(invocation.endedAt! - invocation.invokedAt!).toBeLessThan(30_000);
+    });
+
+    it('starts the timeout when the handler is called, not while the bundle loads (init), as Lambda does', async () => {
+      const record = await probeFunction('probe-slow-init', 10_000);
+      // Loading the bundle takes 12 s (blocked, not busy), longer than the whole timeout: the invocation still gets its 10 s.
+      const bundle = join(fx.scratch, 'probe-slow-init.cjs');
+      await writeFile(bundle, `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 12000);\n${await readFile(bundle, 'utf8')}`);
+      const invocation = await fx.lambda.invoke('probe-slow-init', { value: 1 }, 'lambda-api', 'RequestResponse').finished;
+      expect(invocation.status, invocation.error).toBe('ok');
+      expect(invocation.invokedAt! - invocation.startedAt).toBeGreaterThanOrEqual(12_000);
+      const seen = JSON.parse(await readFile(record, 'utf8')) as { remaining: number };
+      // Its first line saw most of the 10 s (a busy host may take a while to get there: 5 s of room).
+      expect(seen.remaining).toBeGreaterThan(5_000);
+      expect(seen.remaining).toBeLessThanOrEqual(10_000);
     });
 
     it('retries a failed asynchronous invocation twice with the same request id, as Lambda does', async () => {

@@ -11,8 +11,10 @@ import { describeDeployment, expectAnsweredOnce, expectMirroredImage, functionOf
 import { startHarness, type Harness, type SourceImage } from './harness/harness.js';
 import type { JsonObject } from './harness/intrinsics.js';
 import { COPY_ENGINES } from '../../src/contract.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
-const SCENARIO_TIMEOUT_MS = 240_000;
+/** Only bounds a hang: the project's limit for tests that run tools (a busy host may take minutes). */
+const SCENARIO_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;
 const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const EXPORT = `${MACRO}-MirrorFunctionArn`;
 
@@ -21,7 +23,7 @@ function cliTransform(harness: Harness, text: string): string {
   const result = spawnSync(process.execPath, [CLI, 'transform', '-', '--region', harness.region, '--account', harness.accountId], {
     input: text,
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: TOOL_TEST_TIMEOUT_MS,
     // No AWS_* variables: the CLI works offline.
     env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
   });

@@ -14,8 +14,10 @@ import { readManifest } from '../support/oci-reader.js';
 import { describeDeployment, expectMirroredImage, functionOf, platformDigest } from './harness/checks.js';
 import type { Deployment } from './harness/deploy.js';
 import { startHarness, type Harness, type SourceImage } from './harness/harness.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
-const SCENARIO_TIMEOUT_MS = 360_000;
+/** Only bounds a hang: the project's limit for tests that run tools. */
+const SCENARIO_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;
 const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const EXPORT = `${MACRO}-MirrorFunctionArn`;
 
@@ -99,7 +101,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
       const cli = spawnSync(process.execPath, [CLI, 'transform', '-', '--region', harness.region, '--account', harness.accountId, '--format', 'json'], {
         input: JSON.stringify(input),
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: TOOL_TEST_TIMEOUT_MS,
         env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
       });
       expect(cli.status, cli.stderr).toBe(0);

@@ -4,15 +4,16 @@
 // registry, and a target standing in for ECR whose htpasswd user is moto's ECR token. `aws` calls go to moto_server.
 // Expected digests come from the test image generator, and results are read back with the test-side registry reader.
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseImageReference, targetRepositoryName, targetTag } from '../../src/reference/index.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { runBuildspec, runBuildspecText, type BuildResult } from '../support/buildspec-runner.js';
+import { runBuildspec, runBuildspecText, shellQuote, type BuildResult } from '../support/buildspec-runner.js';
 import { buildspecUnderTestPath } from '../support/buildspec-under-test.js';
 import { generateImage, pushImage, type GenerateImageOptions, type PlatformKey, type PushedImage } from '../support/images.js';
 import { SINGLE_MANIFEST_TYPES } from '../support/media-types.js';
@@ -20,6 +21,7 @@ import { MOTO_ACCOUNT_ID, MOTO_CREDENTIALS, motoEcrCredentials, startMoto, type 
 import { listRepositories, listTags, readConfig, readManifest, readStoredImage, tryReadManifest } from '../support/oci-reader.js';
 import { startRegistry, type LocalRegistry, type RegistryAuth } from '../support/registry.js';
 import { createSkopeoShim, type SkopeoCall, type SkopeoShim } from '../support/skopeo-shim.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
 const BUILDSPEC = buildspecUnderTestPath();
@@ -33,7 +35,8 @@ const OTHER_REGION_ECR_HOST = `${MOTO_ACCOUNT_ID}.dkr.ecr.${SOURCE_ECR_REGION}.a
 const FIPS_ECR_HOST = `210987654321.dkr.ecr-fips.${REGION}.amazonaws.com`;
 const PATCHER = 'sysdig/serverless-patcher';
 const BUILD_TIMEOUT_MS = 120_000;
-const TEST_TIMEOUT_MS = 150_000;
+/** Only bounds a hang (the builds themselves have BUILD_TIMEOUT_MS): the project's limit for tests that run tools. */
+const TEST_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;
 
 const ARCHITECTURES = [
   { architecture: 'x86_64', platform: 'linux/amd64', other: 'linux/arm64' },
@@ -70,8 +73,11 @@ function targetFor(sourceImage: string): { image: string; repository: string; ta
   return { image: `${ECR_HOST}/${repository}:${tag}`, repository, tag };
 }
 
-/** Runs the buildspec as CodeBuild would with these StartBuild environment overrides. */
-async function runMirror(overrides: Record<string, string>, text?: string): Promise<MirrorRun> {
+/**
+ * Runs the buildspec as CodeBuild would with these StartBuild environment overrides (`text`: another buildspec;
+ * `firstOnPath`: a directory put before the skopeo shim, e.g. with a wrapper that changes the world mid-build).
+ */
+async function runMirror(overrides: Record<string, string>, text?: string, firstOnPath?: string): Promise<MirrorRun> {
   const before = (await fixture.shim.calls()).length;
   const options = {
     env: {
@@ -82,7 +88,7 @@ async function runMirror(overrides: Record<string, string>, text?: string): Prom
       AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       ...overrides,
     },
-    pathPrepend: fixture.shim.binDir,
+    pathPrepend: firstOnPath === undefined ? fixture.shim.binDir : [firstOnPath, fixture.shim.binDir],
     timeoutMs: BUILD_TIMEOUT_MS,
   };
   const result = text === undefined ? await runBuildspec(BUILDSPEC, options) : await runBuildspecText(text, options, 'buildspec.yaml (probe)');
@@ -830,6 +836,237 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.skopeo, TOOLS.htpasswd, TOOLS.m
           // Only `skopeo --version` (install) ran: no login, inspect or copy.
           expect(run.calls.map((call) => call.subcommand)).toEqual(['']);
           expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    /**
+     * A directory holding a `skopeo` put before the shim on the build's PATH: it runs `lines` (bash; "$SHIM" is the shim,
+     * "$REAL" the real skopeo, "$MARK" a file that does not exist yet) and then, unless they exited, the shim with
+     * the arguments as given. How a test changes the world in the middle of a build.
+     */
+    async function wrappedSkopeo(lines: readonly string[]): Promise<string> {
+      const dir = await mkdtemp(join(fixture.scratch, 'skopeo-wrapper-'));
+      const real = spawnSync('sh', ['-c', 'command -v skopeo'], { encoding: 'utf8' }).stdout.trim();
+      const script = [
+        '#!/bin/bash',
+        'set -o pipefail',
+        `SHIM=${shellQuote(join(fixture.shim.binDir, 'skopeo'))} REAL=${shellQuote(real)} MARK=${shellQuote(join(dir, 'mark'))}`,
+        ...lines,
+        'exec "$SHIM" "$@"',
+      ].join('\n');
+      await writeFile(join(dir, 'skopeo'), `${script}\n`, { mode: 0o755 });
+      return dir;
+    }
+
+    describe('a source tag that moves while the build copies it (the function could not pin the source)', () => {
+      /** Moves `repository:tag` of the source registry to the image `repository:replacement` just before the first copy. */
+      function tagMovesBeforeCopy(repository: string, tag: string, replacement: string): Promise<string> {
+        const source = `docker://${fixture.source.host}/${repository}`;
+        return wrappedSkopeo([
+          'if [[ " $* " == *" copy "* ]] && mkdir "$MARK" 2>/dev/null; then',
+          `  "$REAL" --insecure-policy copy --all --src-tls-verify=false --dest-tls-verify=false ${shellQuote(`${source}:${replacement}`)} ${shellQuote(`${source}:${tag}`)} >&2 || exit 97`,
+          'fi',
+        ]);
+      }
+
+      it(
+        'one platform: what arrived is not the linux/amd64 image the build checked, so the build fails naming both digests',
+        async () => {
+          const checked = await pushSource('team/moving', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const moved = await pushSource('team/moving', 'next', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = 'quay.io/team/moving:1.0';
+          const target = targetFor(sourceImage);
+          const hook = await tagMovesBeforeCopy('team/moving', '1.0', 'next');
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          const arrived = moved.platforms['linux/amd64']!.digest;
+          const expected = checked.platforms['linux/amd64']!.digest;
+          expect(arrived).not.toBe(expected);
+          expect(run.result.log).toContain(
+            `ERROR: ${ECR_HOST}/${target.repository}@${arrived} is not the linux/amd64 manifest of ${sourceImage} (${expected}): the copy changed the image.`,
+          );
+          // The mirror function reads IMAGE_DIGEST only from a build that succeeded; none is exported.
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'all platforms: the tag is read once and copied by that digest, so the image copied is the image read',
+        async () => {
+          const read = await pushSource('team/moving-all', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const moved = await pushSource('team/moving-all', 'next', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = 'quay.io/team/moving-all:1.0';
+          const target = targetFor(sourceImage);
+          const hook = await tagMovesBeforeCopy('team/moving-all', '1.0', 'next');
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'all' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status, describeRun(run)).toBe('SUCCEEDED');
+          expect(run.result.exported).toEqual({ IMAGE_DIGEST: read.digest });
+          expect((await readManifest(fixture.target.url, target.repository, target.tag, fixture.ecr)).digest).toBe(read.digest);
+          expect(moved.digest).not.toBe(read.digest);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('what arrived is checked, not trusted', () => {
+      it(
+        'one platform: a copy that pushed the whole index of a source pinned to it fails, since Lambda needs one image',
+        async () => {
+          const pushed = await pushSource('team/index-pinned', '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci', attestation: true });
+          const sourceImage = `quay.io/team/index-pinned@${pushed.digest}`;
+          const target = targetFor(sourceImage);
+          // A copy that ignores the platform choice and copies everything, as `copy --all` does.
+          const hook = await wrappedSkopeo([
+            'args=()',
+            'for arg in "$@"; do args+=("$arg"); if [ "$arg" = copy ]; then args+=(--all); touch "$MARK"; fi; done',
+            'set -- "${args[@]}"',
+          ]);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          expect(run.result.log).toContain(`ERROR: ${ECR_HOST}/${target.repository}@${pushed.digest} is an image index; Lambda needs a single-platform image.`);
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it.each(['x86_64', 'all'] as const)(
+        'ARCHITECTURE=%s: a target registry that reads back other bytes than the pushed digest fails the build naming both',
+        async (architecture) => {
+          const pushed = await pushSource(`team/read-back-${architecture.replace('_', '-')}`, '1.0', { platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+          const sourceImage = `quay.io/team/read-back-${architecture.replace('_', '-')}:1.0`;
+          const target = targetFor(sourceImage);
+          // Reading a pushed manifest by digest from the target answers one more byte than was pushed.
+          const hook = await wrappedSkopeo([
+            `if [[ " $* " == *" inspect "* && " $* " != *" --config "* && " $* " == *" docker://${ECR_HOST}/"*@sha256:* ]]; then`,
+            '  touch "$MARK"; "$SHIM" "$@" | { cat; echo; }; exit',
+            'fi',
+          ]);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: architecture }, undefined, hook);
+
+          expect(existsSync(join(hook, 'mark')), describeRun(run)).toBe(true);
+          expect(run.result.status).toBe('FAILED');
+          const digest = architecture === 'all' ? pushed.digest : pushed.platforms['linux/amd64']!.digest;
+          expect(run.result.log).toMatch(
+            new RegExp(`ERROR: ${`${ECR_HOST}/${target.repository}@${digest}`.replaceAll('.', '\\.')} answered a manifest whose digest is sha256:[0-9a-f]{64}`),
+          );
+          expect(run.result.exported).toEqual({});
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'index entries for another operating system are not linux images: an amd64 entry for windows fails x86_64 by tag, naming what the index has',
+        async () => {
+          const image = generateImage({ platforms: ['linux/amd64', 'linux/arm64'], format: 'oci' });
+          const json = structuredClone(image.index!.json) as { manifests: Array<{ platform: { os: string; architecture: string } }> };
+          json.manifests.find((entry) => entry.platform.architecture === 'amd64')!.platform.os = 'windows';
+          const bytes = Buffer.from(JSON.stringify(json));
+          const top = { ...image.index!, bytes, json, size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+          await pushImage(fixture.source.url, 'team/windows-amd64', '1.0', { ...image, top, index: top, digest: top.digest });
+          const sourceImage = 'quay.io/team/windows-amd64:1.0';
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('build');
+          expect(run.result.log).toContain(`ERROR: ${sourceImage} has no linux/amd64 image; it has: windows/amd64, linux/arm64.`);
+          await expectNothingPushed(run, target.repository);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('inputs: what the job refuses says why, and a registry host is one name whatever its letter case', () => {
+      it.each([
+        ['shell characters', (marker: string) => `quay.io/x;touch ${marker}`],
+        ['a valid shape longer than 2048 characters', () => `quay.io/${'a/'.repeat(1100)}b:1`],
+      ])(
+        'a SOURCE_IMAGE with %s is not an image reference, and the message says which characters may appear',
+        async (_case, source) => {
+          const marker = join(fixture.scratch, `PWNED-${randomUUID()}`);
+          const sourceImage = source(marker);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: targetFor(`quay.io/${PATCHER}:5.0.1`).image, ARCHITECTURE: 'x86_64' });
+
+          expect(run.result.status).toBe('FAILED');
+          expect(failedPhase(run)).toBe('pre_build');
+          expect(run.result.log).toMatch(/ERROR: SOURCE_IMAGE .* is not an image reference \(only letters, digits and \._:\/@\+- may appear\)\./);
+          expect(existsSync(marker)).toBe(false);
+        },
+        TEST_TIMEOUT_MS,
+      );
+
+      it(
+        "a credentials secret naming the host in other letter case is the host's entry (host names compare case-insensitively)",
+        async () => {
+          const pushed = await pushImage(
+            fixture.privateSource.url,
+            'team/case-app',
+            '1.0',
+            generateImage({ platforms: ['linux/amd64'], format: 'oci' }),
+            fixture.privateAuth,
+          );
+          const { username, password } = fixture.privateAuth;
+          const secretArn = await createCredentialsSecret({ [PRIVATE_HOST.toUpperCase()]: { username, password } });
+          const sourceImage = `${PRIVATE_HOST}/team/case-app:1.0`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror({ SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn });
+
+          await expectMirrored(run, target, pushed.platforms['linux/amd64']!, 'linux/amd64');
+          expect(run.result.log).toContain(`Using credentials for ${PRIVATE_HOST} from the secret`);
+        },
+        TEST_TIMEOUT_MS,
+      );
+    });
+
+    describe('registry credentials stay private to the build phase', () => {
+      /** The buildspec under test with probes: file modes right after the logins, and what is left once the build phase ended. */
+      async function withCredentialProbes(): Promise<string> {
+        const spec = parseYaml(await readFile(BUILDSPEC, 'utf8')) as { phases: Record<string, { commands: string[] }> };
+        const build = spec.phases.build!.commands;
+        const afterLogin = build.findIndex((command) => command.endsWith('log_in')) + 1;
+        expect(afterLogin).toBeGreaterThan(0);
+        build.splice(afterLogin, 0, `. "$MIRROR_STEPS"; stat -c 'PROBE mode %a %n' "$MIRROR_DIR/auth" "$SRC_AUTH" "$DEST_AUTH" "$MIRROR_DIR"/auth/ecr-token-*`);
+        spec.phases.post_build!.commands.unshift('if [ -e "$MIRROR_DIR/auth" ]; then echo "PROBE auth left: $(ls -A "$MIRROR_DIR/auth")"; else echo "PROBE auth gone"; fi');
+        return stringifyYaml(spec);
+      }
+
+      it.each([
+        ['a build that succeeds', 'team/private-probe-ok', true],
+        ['a build that fails after the logins', 'team/private-probe-missing', false],
+      ] as const)(
+        '%s: the auth files are readable by the build user only, and are gone once the build phase ends',
+        async (_case, repository, exists) => {
+          const { username, password } = fixture.privateAuth;
+          if (exists) await pushImage(fixture.privateSource.url, repository, '1.0', generateImage({ platforms: ['linux/amd64'], format: 'oci' }), fixture.privateAuth);
+          const secretArn = await createCredentialsSecret({ [PRIVATE_HOST]: { username, password } });
+          const sourceImage = `${PRIVATE_HOST}/${repository}:1.0`;
+          const target = targetFor(sourceImage);
+          const run = await runMirror(
+            { SOURCE_IMAGE: sourceImage, TARGET_IMAGE: target.image, ARCHITECTURE: 'x86_64', REGISTRY_CREDENTIALS_SECRET_ARN: secretArn },
+            await withCredentialProbes(),
+          );
+
+          expect(run.result.status, describeRun(run)).toBe(exists ? 'SUCCEEDED' : 'FAILED');
+          const modes = [...run.result.log.matchAll(/^PROBE mode (\d+) (.+)$/gm)].map(([, mode, path]) => [path!.replace(/^.*\/auth/, 'auth'), mode]);
+          expect(modes).toEqual([
+            ['auth', '700'],
+            ['auth/source.json', '600'],
+            ['auth/target.json', '600'],
+            [`auth/ecr-token-${REGION}`, '600'],
+          ]);
+          // Output lines only (CodeBuild also echoes each command, probes included).
+          expect(run.result.log).toMatch(/^PROBE auth gone$/m);
+          expect(run.result.log).not.toMatch(/^PROBE auth left/m);
         },
         TEST_TIMEOUT_MS,
       );

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const CLI = join(ROOT, 'dist/cli/index.js');
@@ -49,7 +50,7 @@ describe('Command line: the offline commands never load AWS', () => {
       AWS_EC2_METADATA_DISABLED: 'true',
       LOADED_MODULES_FILE: record,
     };
-    const result = spawnSync(process.execPath, ['--require', hook, CLI, ...args], { encoding: 'utf8', env, timeout: 60_000 });
+    const result = spawnSync(process.execPath, ['--require', hook, CLI, ...args], { encoding: 'utf8', env, timeout: TOOL_TEST_TIMEOUT_MS });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr, loaded: JSON.parse(await readFile(record, 'utf8')) };
   }
 

@@ -10,6 +10,7 @@ import { KNOWN_REGIONS } from '../../src/cli/regions.js';
 import type { JsonObject } from '../../src/template/types.js';
 import { lintTemplates } from '../support/cfn-lint.js';
 import { changedLines } from '../support/line-diff.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 import { haveTools, inCi, TOOLS } from '../support/tools.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -26,7 +27,7 @@ interface Run {
 function run(command: string, args: string[], input?: string): Run {
   // No AWS_* variables: the CLI must work offline, without credentials or a configured region.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  const result = spawnSync(command, args, { cwd: ROOT, input, encoding: 'utf8', env, timeout: 60_000 });
+  const result = spawnSync(command, args, { cwd: ROOT, input, encoding: 'utf8', env, timeout: TOOL_TEST_TIMEOUT_MS });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
     console.warn(`[skip] ${buildProblem}`);
   }
   dir = await mkdtemp(join(tmpdir(), 'sif-cli-int-'));
-}, 180_000);
+});
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -210,6 +211,6 @@ describe('CLI bundle (dist/cli/index.js) on the examples', () => {
         [SYSDIG_EXAMPLE]: [],
         [SAM_EXAMPLE]: [],
       });
-    }, 120_000);
+    });
   });
 });

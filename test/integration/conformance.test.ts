@@ -1,6 +1,6 @@
 // Real third-party templates (../shared/real-templates, read-only test data) through the macro
 // handler as CloudFormation would run it, with cfn-lint on every output.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../src/cli/cfn-yaml.js';
@@ -8,16 +8,12 @@ import { reassembleTemplate, splitTransforms, stackParameterValues } from '../..
 import { createMacroHandler } from '../../src/macro/handler.js';
 import type { JsonObject } from '../../src/template/types.js';
 import { findingKey, lintTemplates, type LintFinding } from '../support/cfn-lint.js';
-import { haveTools, inCi, TOOLS } from '../support/tools.js';
+import { haveTestData, REAL_TEMPLATES, REAL_TEMPLATES_DIR } from '../support/test-data.js';
+import { haveTools, TOOLS } from '../support/tools.js';
 
-const TEMPLATES_DIR = new URL('../../../shared/real-templates/', import.meta.url).pathname;
 const ACCOUNT = '123456789012';
 
-const haveTemplates = existsSync(TEMPLATES_DIR);
-if (!haveTemplates) {
-  if (inCi) throw new Error(`CI=true but the real templates folder is missing: ${TEMPLATES_DIR}`);
-  console.warn(`[skip] real templates folder not found: ${TEMPLATES_DIR}`);
-}
+const haveTemplates = haveTestData(REAL_TEMPLATES);
 
 interface Case {
   readonly file: string;
@@ -98,7 +94,7 @@ interface Outcome {
 
 /** Emulates CloudFormation for `Transform: [SysdigImageFix, <the template's own transforms>]`. */
 async function deployThroughMacro(testCase: Case): Promise<Outcome> {
-  const text = readFileSync(join(TEMPLATES_DIR, testCase.file), 'utf8');
+  const text = readFileSync(join(REAL_TEMPLATES_DIR, testCase.file), 'utf8');
   const input = parseCfnYaml(testCase.inputFix ? testCase.inputFix.apply(text) : text) as JsonObject;
   if (testCase.options) input.Metadata = { ...((input.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: testCase.options };
   const { fragment, otherTransforms } = splitTransforms(input);
@@ -238,7 +234,7 @@ describe.skipIf(!haveTemplates)('Conformance: real third-party templates through
         ]);
         for (const name of inRegion) findings[name] = { input: inputs.get(name)!, output: outputs.get(name)! };
       }
-    }, 240_000);
+    });
 
     it.each(Object.keys(CASES) as CaseName[])('%s: the input has exactly the named upstream findings', (name) => {
       expect(findings[name].input.map(findingKey).sort()).toEqual(Object.keys(CASES[name].preexisting).sort());

@@ -11,6 +11,7 @@ import { findingKey, type LintFinding, lintTemplates } from '../support/cfn-lint
 import { samTranslate } from '../support/sam.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 import { reachable } from '../unit/template/mirror-order.arbitraries.js';
+import { TOOL_TEST_TIMEOUT_MS } from '../support/timeouts.js';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -74,7 +75,7 @@ describe.skipIf(!haveTools(TOOLS.cfnLint))('mirror order and conditions: cfn-lin
       Map<string, string[]>,
       Map<string, string[]>,
     ];
-  }, 120_000);
+  }, TOOL_TEST_TIMEOUT_MS);
 
   it('the reproductions get their DependsOn and Condition', () => {
     const cdk = outputs['aws-cdk-lambda-image']!.Resources as JsonObject;
@@ -141,7 +142,7 @@ describe.skipIf(!haveTools(TOOLS.samTranslator) || !haveTools(TOOLS.cfnLint))('m
     results.macroThenSam = (await samTranslate({ ...(await runMacro(template)), Transform: SAM }, { region: REGION, parameterValues })) as JsonObject;
     const { Transform: _done, ...afterSam } = await samTranslate({ ...template, Transform: SAM }, { region: REGION, parameterValues });
     results.samThenMacro = await runMacro(afterSam as JsonObject);
-  }, 120_000);
+  }, TOOL_TEST_TIMEOUT_MS);
 
   it('gives the same mirrors, conditions and waits in both orders', () => {
     expect(mirrorsOf(results.samThenMacro)).toEqual(mirrorsOf(results.macroThenSam));

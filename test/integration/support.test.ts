@@ -106,16 +106,19 @@ describe('Function: generateImage', () => {
   });
 });
 
+/** Waits that only end a hang: a busy host may take seconds to start a shell or reap a process. */
+const HANG_MS = 60_000;
+
 describe('Function: startProcess', () => {
   it('stop() ends the whole process group, children included', async () => {
     const proc = await startProcess('sh', ['-c', 'sleep 300 & echo $!; wait'], { name: 'sleeper' });
-    const childPid = Number(await waitFor(() => proc.output().match(/(\d+)\s*$/m)?.[1], 5_000, { what: 'the sleeper child pid' }));
+    const childPid = Number(await waitFor(() => proc.output().match(/(\d+)\s*$/m)?.[1], HANG_MS, { what: 'the sleeper child pid' }));
     expect(isProcessAlive(proc.pid)).toBe(true);
     expect(isProcessAlive(childPid)).toBe(true);
     await proc.stop();
     expect(proc.exitStatus()).toBeDefined();
     expect(isProcessAlive(proc.pid)).toBe(false);
-    await waitFor(() => !isProcessAlive(childPid), 5_000, { what: `pid ${childPid} to vanish` });
+    await waitFor(() => !isProcessAlive(childPid), HANG_MS, { what: `pid ${childPid} to vanish` });
     expect(isProcessAlive(childPid)).toBe(false);
   });
 

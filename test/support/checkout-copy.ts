@@ -13,8 +13,9 @@ export interface CheckoutCopy {
   remove(): void;
 }
 
-export function copyCheckout(prefix = 'sif-checkout-'): CheckoutCopy {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** `parent`: where the copy is made (default the system's temporary folder). */
+export function copyCheckout(prefix = 'sif-checkout-', parent = tmpdir()): CheckoutCopy {
+  const dir = mkdtempSync(join(parent, prefix));
   try {
     const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: CHECKOUT_ROOT, encoding: 'utf8' });
     // node_modules is linked below; a checkout whose node_modules is itself a link lists it as an untracked file.

@@ -9,7 +9,8 @@ export const MOTO_ACCOUNT_ID = '123456789012';
 /** Dummy credentials moto accepts (it does not check signatures). */
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
-const READY_TIMEOUT_MS = 30_000;
+/** Only ends a hang: moto_server (Python) starts in a few seconds, a busy host may take a minute. */
+const READY_TIMEOUT_MS = 120_000;
 const START_ATTEMPTS = 3;
 
 /** A running moto_server. */

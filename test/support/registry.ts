@@ -13,7 +13,8 @@ import type { RegistryAuth } from './registry-http.js';
 export type { RegistryAuth } from './registry-http.js';
 
 const execFileAsync = promisify(execFile);
-const READY_TIMEOUT_MS = 20_000;
+/** Only ends a hang: the registry starts in well under a second, but a busy host may take far longer. */
+const READY_TIMEOUT_MS = 120_000;
 const START_ATTEMPTS = 3;
 /** Response header carrying a per-instance id, so readiness cannot be confused with another server on the port. */
 const INSTANCE_HEADER = 'X-Test-Registry-Instance';

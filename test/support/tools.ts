@@ -1,8 +1,9 @@
-// Gating for tests that need machine tools (Debian packages, Python modules).
-// On a laptop a missing tool skips the suite, and the run ends with ONE block naming every skipped suite and
-// what it lacks (SkipSummaryReporter, listed in vitest.config.ts); under CI=true a missing tool is a failure.
+// Gating for tests that need machine tools (Debian packages, Python modules) or test data kept outside the
+// repository (test/support/test-data.ts). On a laptop a missing tool skips the suite, and the run ends with ONE block
+// naming every skipped suite and what it lacks (SkipSummaryReporter, listed in vitest.config.ts); under CI=true a
+// missing tool is a failure, with one line saying what is missing and how to get it.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -13,6 +14,29 @@ export interface ToolCheck {
   /** argv that exits 0 when the tool is usable */
   probe: string[];
   install: string;
+}
+
+/** Files some suites read that live outside the repository (test-data.ts); checked without starting a process. */
+export interface DataCheck {
+  name: string;
+  /** Exists when the data is there. */
+  path: string;
+  /** How to get it. */
+  install: string;
+}
+
+/** What a suite may need. */
+export type Need = ToolCheck | DataCheck;
+
+function isData(need: Pick<Need, 'name'> & Partial<Pick<DataCheck, 'path'>>): boolean {
+  return need.path !== undefined;
+}
+
+/** "tools are", "test data is", "tools and test data are": what `needs` are, for messages. */
+function missingWords(needs: readonly { readonly data?: boolean }[]): string {
+  const data = needs.some((need) => need.data === true);
+  const tools = needs.some((need) => need.data !== true);
+  return data && tools ? 'tools and test data are' : data ? 'test data is' : 'tools are';
 }
 
 // Versions are those the suites were written and run against (README, "Test tools").
@@ -35,12 +59,16 @@ export const TOOLS = {
 
 const cache = new Map<string, boolean>();
 
-function available(tool: ToolCheck): boolean {
-  const hit = cache.get(tool.name);
+function available(need: Need): boolean {
+  const hit = cache.get(need.name);
   if (hit !== undefined) return hit;
-  const [cmd, ...args] = tool.probe;
-  const ok = spawnSync(cmd!, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
-  cache.set(tool.name, ok);
+  let ok: boolean;
+  if ('path' in need) ok = existsSync(need.path);
+  else {
+    const [cmd, ...args] = need.probe;
+    ok = spawnSync(cmd!, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  }
+  cache.set(need.name, ok);
   return ok;
 }
 
@@ -49,7 +77,7 @@ export const SKIP_LOG_ENV = 'SYSDIG_IMAGE_FIX_SKIP_LOG';
 
 interface SkipRecord {
   readonly suite: string;
-  readonly tools: ReadonlyArray<{ readonly name: string; readonly install: string }>;
+  readonly tools: ReadonlyArray<{ readonly name: string; readonly install: string; readonly data?: boolean }>;
 }
 
 /** The test file that asked, from the call stack (vitest reports original paths). */
@@ -62,10 +90,10 @@ function callingSuite(): string {
   return 'a suite outside test files';
 }
 
-function recordSkip(missing: readonly ToolCheck[]): boolean {
+function recordSkip(missing: readonly Need[]): boolean {
   const dir = process.env[SKIP_LOG_ENV];
   if (dir === undefined) return false;
-  const record: SkipRecord = { suite: callingSuite(), tools: missing.map(({ name, install }) => ({ name, install })) };
+  const record: SkipRecord = { suite: callingSuite(), tools: missing.map((need) => ({ name: need.name, install: need.install, ...(isData(need) ? { data: true } : {}) })) };
   // One file per worker process; appends of one short line are atomic enough for a summary.
   appendFileSync(join(dir, `skips-${process.pid}.jsonl`), `${JSON.stringify(record)}\n`);
   return true;
@@ -76,18 +104,19 @@ function recordSkip(missing: readonly ToolCheck[]): boolean {
  * instead of silently skipping; elsewhere the skip is recorded for the end-of-run summary (or, outside
  * vitest, printed at once) and the caller skips.
  */
-export function missingTools(...tools: ToolCheck[]): string[] {
-  const missing = tools.filter((t) => !available(t));
+export function missingTools(...needs: Need[]): string[] {
+  const missing = needs.filter((need) => !available(need));
   if (missing.length === 0) return [];
-  const reason = missing.map((t) => `${t.name} (install: ${t.install})`).join(', ');
-  if (inCi) throw new Error(`CI=true but required tools are missing: ${reason}`);
-  if (!recordSkip(missing)) console.warn(`[skip] missing tools: ${reason}`);
-  return missing.map((t) => t.name);
+  const reason = missing.map((need) => `${need.name} (${isData(need) ? 'to get it' : 'install'}: ${need.install})`).join(', ');
+  const words = missingWords(missing.map((need) => ({ data: isData(need) })));
+  if (inCi) throw new Error(`CI=true but required ${words} missing: ${reason}`);
+  if (!recordSkip(missing)) console.warn(`[skip] missing: ${reason}`);
+  return missing.map((need) => need.name);
 }
 
 /** `describe.skipIf(!haveTools(...))` style helper. */
-export function haveTools(...tools: ToolCheck[]): boolean {
-  return missingTools(...tools).length === 0;
+export function haveTools(...needs: Need[]): boolean {
+  return missingTools(...needs).length === 0;
 }
 
 /**
@@ -101,9 +130,12 @@ export function createSkipLog(): string {
   return dir;
 }
 
+/** What a skipped suite lacks: name -> how to get it, and whether it is test data rather than a tool. */
+export type Missing = Map<string, { readonly install: string; readonly data?: boolean }>;
+
 /** Every skipped suite with the tools it lacks, in suite order, merged across workers and calls. */
-export function readSkips(dir: string): Map<string, Map<string, string>> {
-  const suites = new Map<string, Map<string, string>>();
+export function readSkips(dir: string): Map<string, Missing> {
+  const suites = new Map<string, Missing>();
   let files: string[] = [];
   try {
     files = readdirSync(dir).filter((file) => file.endsWith('.jsonl'));
@@ -114,8 +146,8 @@ export function readSkips(dir: string): Map<string, Map<string, string>> {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       const record = JSON.parse(line) as SkipRecord;
-      const tools = suites.get(record.suite) ?? new Map<string, string>();
-      for (const tool of record.tools) tools.set(tool.name, tool.install);
+      const tools: Missing = suites.get(record.suite) ?? new Map();
+      for (const tool of record.tools) tools.set(tool.name, { install: tool.install, ...(tool.data ? { data: true } : {}) });
       suites.set(record.suite, tools);
     }
   }
@@ -123,20 +155,20 @@ export function readSkips(dir: string): Map<string, Map<string, string>> {
 }
 
 /** The one block printed at the end of a run with skipped suites ('' when nothing was skipped). */
-export function skipSummary(suites: ReadonlyMap<string, ReadonlyMap<string, string>>): string {
+export function skipSummary(suites: ReadonlyMap<string, Missing>): string {
   if (suites.size === 0) return '';
   const width = Math.max(...[...suites.keys()].map((suite) => suite.length));
-  const installs = new Map<string, string>();
+  const installs: Missing = new Map();
   const lines = [...suites].map(([suite, tools]) => {
-    for (const [name, install] of tools) installs.set(name, install);
+    for (const [name, how] of tools) installs.set(name, how);
     return `  ${suite.padEnd(width)}  missing ${[...tools.keys()].join(', ')}`;
   });
   return [
     '',
-    `Skipped ${suites.size} suite${suites.size === 1 ? '' : 's'}: tools are missing (under CI=true these fail instead)`,
+    `Skipped ${suites.size} suite${suites.size === 1 ? '' : 's'}: ${missingWords([...installs.values()])} missing (under CI=true these fail instead)`,
     ...lines,
     'Install:',
-    ...[...installs].map(([name, install]) => `  ${name.padEnd(16)} ${install}`),
+    ...[...installs].map(([name, { install }]) => `  ${name.padEnd(16)} ${install}`),
     '',
   ].join('\n');
 }

@@ -1,5 +1,7 @@
 // One Lambda invocation in a fresh Node process, as the nodejs runtime does it: require the bundle (CommonJS,
-// `handler` export), call handler(event, context) with a Lambda-like context, report the outcome on fd 3.
+// `handler` export: the init phase), then call handler(event, context) with a Lambda-like context whose time starts
+// now, as Lambda's invocation timeout starts after init. Reports on fd 3, one JSON line each: `{"started": true}` when
+// the handler is called (the parent's timeout starts then), then the outcome.
 // Started by test/e2e/harness/lambda.ts; the invocation request arrives as JSON on stdin.
 'use strict';
 
@@ -7,7 +9,7 @@ const { writeSync } = require('node:fs');
 
 function report(outcome) {
   try {
-    writeSync(3, JSON.stringify(outcome));
+    writeSync(3, `${JSON.stringify(outcome)}\n`);
   } catch {
     // The parent is gone; nothing to report to.
   }
@@ -18,7 +20,7 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => (input += chunk));
 process.stdin.on('end', async () => {
   const request = JSON.parse(input);
-  const deadline = Number(request.deadline);
+  let deadline = Number.POSITIVE_INFINITY;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: request.functionName,
@@ -36,6 +38,8 @@ process.stdin.on('end', async () => {
   try {
     const module = require(request.bundle);
     if (typeof module.handler !== 'function') throw new Error(`${request.bundle} exports no handler function`);
+    deadline = Date.now() + Number(request.timeoutMs);
+    report({ started: true });
     const result = await module.handler(request.event, context);
     report({ ok: true, result: result === undefined ? null : result });
     process.exit(0);

@@ -1,6 +1,7 @@
 // Lambda stand-in: functions are bundles (dist/<name>/index.js) with an environment and a timeout; every
 // invocation runs in a fresh `node` process (lambda-runtime.cjs) with a Lambda-like context, and is killed when the
-// timeout passes, as Lambda does. `Invoke` over REST (`POST /2015-03-31/functions/<name>/invocations`) with
+// timeout passes, as Lambda does. As in Lambda, the timeout counts from the handler's call: loading the bundle (the
+// init phase, which Lambda bounds separately) does not use it up, so a slow host does not shorten the invocation. `Invoke` over REST (`POST /2015-03-31/functions/<name>/invocations`) with
 // `X-Amz-Invocation-Type: Event` answers 202 at once and runs the function in the background: that is how the
 // mirror function hands a long build over to a fresh invocation of itself. As in Lambda, an asynchronous invocation
 // that fails or times out is retried twice (after short delays here instead of Lambda's minutes), so a handler
@@ -12,6 +13,8 @@ import { AwsServiceError } from './http.js';
 
 const RUNTIME = fileURLToPath(new URL('./lambda-runtime.cjs', import.meta.url));
 const OUTPUT_LIMIT = 4 * 1024 * 1024;
+/** Only a hang: Lambda's own init limit is 10 s, but a loaded test host may take longer to start node and load a bundle. */
+const INIT_LIMIT_MS = 120_000;
 
 export interface LambdaFunction {
   readonly name: string;
@@ -37,6 +40,8 @@ export interface InvocationRecord {
   readonly attempt: number;
   readonly event: unknown;
   readonly startedAt: number;
+  /** When the handler was called (after init): the timeout counts from here. */
+  invokedAt?: number;
   endedAt?: number;
   /** `ok` (handler resolved), `error` (it threw or the process died) or `timeout` (killed at the timeout). */
   status: 'running' | 'ok' | 'error' | 'timeout';
@@ -62,6 +67,11 @@ export class LambdaEmulator {
       runtimeEnvironment: Record<string, string>;
       /** Delays before the two retries of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
       asyncRetryDelaysMs?: readonly [number, number];
+      /**
+       * Lambda kills an invocation at its timeout; with a grace the kill comes this much later (the function still
+       * plans with its timeout: getRemainingTimeInMillis). For tests whose host may run a function's last steps late.
+       */
+      killGraceMs?: number;
     },
   ) {}
 
@@ -118,7 +128,6 @@ export class LambdaEmulator {
     const invokedFunctionArn = nameOrArn.startsWith('arn:') ? nameOrArn : fn.arn;
     const { awsRequestId, attempt } = retry;
     const startedAt = Date.now();
-    const deadline = startedAt + fn.timeoutMs;
     let settle!: (record: InvocationRecord) => void;
     const record: InvocationRecord = {
       id: awsRequestId,
@@ -160,18 +169,34 @@ export class LambdaEmulator {
     };
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
-    let outcome = '';
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => (outcome += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
+    const kill = (why: string): void => {
       record.status = 'timeout';
+      record.error = why;
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
         // Already gone.
       }
-    }, fn.timeoutMs);
+    };
+    // Lambda bounds init at 10 s; a loaded host may load the bundle slower, so here only a hang ends it.
+    let timer = setTimeout(() => kill(`Init did not finish within ${INIT_LIMIT_MS / 1000} seconds`), INIT_LIMIT_MS);
+    let fd3 = '';
+    let outcome = '';
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => {
+      fd3 += chunk.toString('utf8');
+      for (let newline = fd3.indexOf('\n'); newline !== -1; newline = fd3.indexOf('\n')) {
+        const line = fd3.slice(0, newline);
+        fd3 = fd3.slice(newline + 1);
+        if (line === '{"started":true}') {
+          record.invokedAt = Date.now();
+          clearTimeout(timer);
+          timer = setTimeout(() => kill(`Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`), fn.timeoutMs + (this.options.killGraceMs ?? 0));
+        } else outcome = line;
+      }
+    });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (fd3.trim() !== '') outcome = fd3;
       if (child.pid !== undefined) this.children.delete(child.pid);
       record.endedAt = Date.now();
       if (record.status !== 'timeout') {
@@ -184,13 +209,11 @@ export class LambdaEmulator {
           record.status = 'error';
           record.error = `Runtime exited without a result (code ${code}, signal ${signal})`;
         }
-      } else {
-        record.error = `Task timed out after ${(fn.timeoutMs / 1000).toFixed(2)} seconds`;
       }
       if (invocationType === 'Event' && record.status !== 'ok' && attempt < 3) this.scheduleRetry(nameOrArn, event, source, attempt, awsRequestId);
       settle(record);
     });
-    child.stdin!.end(JSON.stringify({ event, bundle: fn.bundle, functionName: fn.name, invokedFunctionArn, awsRequestId, deadline, memoryMb: fn.memoryMb }));
+    child.stdin!.end(JSON.stringify({ event, bundle: fn.bundle, functionName: fn.name, invokedFunctionArn, awsRequestId, timeoutMs: fn.timeoutMs, memoryMb: fn.memoryMb }));
     return record;
   }
 

@@ -6,11 +6,10 @@
 // the invocation's work time in steps shorter than the shortest request the transport starts (MIN_CALL_MS).
 import { describe, expect, it } from 'vitest';
 import { createEvent } from './fixtures/harness.js';
-import { useCopyScenario } from './fixtures/copy-scenario.js';
+import { type CopyFixture, useCopyScenario } from './fixtures/copy-scenario.js';
 import { baseProperties, onlyAnswer } from './fixtures/scenario.js';
-import type { GeneratedImage } from '../../support/images.js';
 
-function layersOf(image: GeneratedImage): Set<string> {
+function layersOf(image: CopyFixture['image']): Set<string> {
   return new Set(Object.values(image.platforms).flatMap((platform) => (platform.json as { layers: { digest: string }[] }).layers.map((layer) => layer.digest)));
 }
 

@@ -8,11 +8,29 @@ import { TEMPLATE_PATH } from '../../../scripts/package-stackset.js';
 import { TOOL_HOOK_TIMEOUT_MS, TOOL_TEST_FOLDERS, TOOL_TEST_TIMEOUT_MS, UNIT_TEST_TIMEOUT_MS } from '../../support/timeouts.js';
 
 const ROOT = join(TEMPLATE_PATH, '..');
-/** A suite may set its own per-test limit (the e2e scenarios do), but never a tight one. */
-const EXPLICIT_LIMIT_MIN_MS = 120_000;
 /** Imports that mean a test starts processes or real servers (the buildspec's compaction asks bash for its proof). */
 const STARTS_PROCESSES =
   /from '(?:node:child_process|[./]*(?:support\/(?:tools|cfn-lint|sam|registry|moto|processes|buildspec-runner|buildspec-under-test|skopeo-shim|checkout-copy|images)|scripts\/buildspec-compact|e2e\/harness\/[\w-]+)\.js)'/;
+
+/**
+ * Per-test or per-hook limits below TOOL_TEST_TIMEOUT_MS that `text` sets: a number (or a constant bound to one)
+ * passed after a test's body, or a `timeout` option. Tool tests only bound a hang, with the project's limit.
+ */
+function shortLimits(file: string, text: string): string[] {
+  const numberOf = (token: string): number | undefined => {
+    if (/^[\d_]+$/.test(token)) return Number(token.replaceAll('_', ''));
+    const bound = new RegExp(`const ${token}\\s*=\\s*([\\d_]+)\\s*;`).exec(text);
+    return bound === null ? undefined : Number(bound[1]!.replaceAll('_', ''));
+  };
+  const shown = (token: string): string => (/^[\d_]+$/.test(token) ? token : `${token} = ${new RegExp(`const ${token}\\s*=\\s*([\\d_]+)`).exec(text)![1]}`);
+  const limits = [...text.matchAll(/\}\s*,\s*([A-Z][A-Z_]*|[\d_]+)\s*,?\s*\)/g), ...text.matchAll(/\btimeout:\s*([A-Z][A-Z_]*|[\d_]+)/g)];
+  return limits
+    .filter((match) => {
+      const value = numberOf(match[1]!);
+      return value !== undefined && value < TOOL_TEST_TIMEOUT_MS;
+    })
+    .map((match) => `${file}: ${match[0].startsWith('timeout') ? 'timeout: ' : ''}${shown(match[1]!)}`);
+}
 
 function testFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
@@ -37,12 +55,19 @@ describe('test suite layout and limits', () => {
     expect(config).toContain('hookTimeout: TOOL_HOOK_TIMEOUT_MS');
   });
 
-  it('no tool test sets itself a limit under two minutes', () => {
-    const shortened = TOOL_TEST_FOLDERS.flatMap((folder) => testFiles(folder)).flatMap((file) =>
-      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/TIMEOUT_MS\s*=\s*([\d_]+)/g)]
-        .filter((match) => Number(match[1]!.replaceAll('_', '')) < EXPLICIT_LIMIT_MIN_MS)
-        .map((match) => `${file}: ${match[0]}`),
-    );
+  it("no tool test sets itself a limit under the project's (it would decide results on a busy machine)", () => {
+    const shortened = TOOL_TEST_FOLDERS.flatMap((folder) => testFiles(folder)).flatMap((file) => shortLimits(file, readFileSync(join(ROOT, file), 'utf8')));
     expect(shortened).toEqual([]);
+  });
+
+  it('finds the limits a test sets: after its body, as an option, or through a constant', () => {
+    const text = [
+      "it('a', async () => {\n  x();\n}, 30_000);",
+      'beforeAll(async () => {\n}, LIMIT_MS);\nconst LIMIT_MS = 240_000;',
+      "it('b', { timeout: 120_000 }, async () => {});",
+      "it('c', async () => {\n},\n  SCENARIO_TIMEOUT_MS,\n);\nconst SCENARIO_TIMEOUT_MS = TOOL_TEST_TIMEOUT_MS;",
+      "it('d', async () => {});\nconst BUILD_TIMEOUT_MS = 120_000;",
+    ].join('\n');
+    expect(shortLimits('x.test.ts', text)).toEqual(['x.test.ts: 30_000', 'x.test.ts: LIMIT_MS = 240_000', 'x.test.ts: timeout: 120_000']);
   });
 });

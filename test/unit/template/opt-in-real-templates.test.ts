@@ -1,26 +1,42 @@
 // The opt-in options (MirrorParameters, Ecs) over the real third-party templates (read-only test data beside the
 // checkout; the options are added here, in code).
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
 import { stackParameterValues } from '../../../src/cli/emulate.js';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
+import { haveTestData, REAL_TEMPLATES, REAL_TEMPLATES_DIR } from '../../support/test-data.js';
 import { context, defaults, expectedMirrorId, expectSuccess, imageOf, mirrorRef, mirrorsOf } from './fixtures.js';
 
-const REAL_TEMPLATES = fileURLToPath(new URL('../../../../shared/real-templates/', import.meta.url));
+const haveTemplates = haveTestData(REAL_TEMPLATES);
 
 function load(name: string, options?: JsonObject): JsonObject {
-  const template = parseCfnYaml(readFileSync(`${REAL_TEMPLATES}${name}`, 'utf8')) as JsonObject;
+  const template = parseCfnYaml(readFileSync(`${REAL_TEMPLATES_DIR}${name}`, 'utf8')) as JsonObject;
   if (options !== undefined) template.Metadata = { ...((template.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: options };
   return template;
 }
 
+/**
+ * The transform of a real template with `options`, made when a test first asks and kept: never while the tests are
+ * collected, which happens even when the real templates are missing and the suite is skipped.
+ */
+function transformedOnce(name: string, options: JsonObject) {
+  let made: ({ input: JsonObject; result: ReturnType<typeof transform> } & ReturnType<typeof expectSuccess>) | undefined;
+  return () => {
+    if (made === undefined) {
+      const input = load(name, options);
+      const result = transform(input, tokyo(input), defaults());
+      made = { input, result, ...expectSuccess(result) };
+    }
+    return made;
+  };
+}
+
 const tokyo = (template: JsonObject) => context({ region: 'ap-northeast-1', templateParameterValues: stackParameterValues(template, new Map()).values });
 
-describe('Function: transform, opt-in options over real templates', () => {
-  describe.each(readdirSync(REAL_TEMPLATES).filter((file) => file.endsWith('.yaml')))('%s', (file) => {
+describe.skipIf(!haveTemplates)('Function: transform, opt-in options over real templates', () => {
+  describe.each(haveTemplates ? readdirSync(REAL_TEMPLATES_DIR).filter((file) => file.endsWith('.yaml')) : [])('%s', (file) => {
     it.each(['ap-northeast-1', 'us-east-1', 'eu-west-1'])('options that are off change nothing, byte for byte (%s)', (region) => {
       const plain = load(file);
       const off = load(file, { Ecs: false, MirrorParameters: [] });
@@ -35,14 +51,12 @@ describe('Function: transform, opt-in options over real templates', () => {
   });
 
   describe('sysdig-instrumentation-5.0.1.yaml with MirrorParameters: [SysdigWorkloadAgentImage]', () => {
-    const input = load('sysdig-instrumentation-5.0.1.yaml', { MirrorParameters: ['SysdigWorkloadAgentImage'] });
-    const result = transform(input, tokyo(input), defaults());
-    const { fragment, sites } = expectSuccess(result);
+    const run = transformedOnce('sysdig-instrumentation-5.0.1.yaml', { MirrorParameters: ['SysdigWorkloadAgentImage'] });
     const patcherMirror = expectedMirrorId({ Ref: 'SysdigServerlessPatcherImage' }, 'x86_64');
     const agentMirror = expectedMirrorId({ Ref: 'SysdigWorkloadAgentImage' }, 'all');
-    const resources = fragment.Resources as JsonObject;
 
     it('mirrors the patcher for x86_64 as without the option, and the workload agent as published', () => {
+      const { fragment, sites, result } = run();
       expect(Object.keys(mirrorsOf(fragment))).toEqual([patcherMirror, agentMirror]);
       expect(imageOf(fragment, 'ServerlessPatcherLambda')).toEqual(mirrorRef(patcherMirror));
       expect(mirrorsOf(fragment)[agentMirror]!.Properties).toEqual({
@@ -61,7 +75,8 @@ describe('Function: transform, opt-in options over real templates', () => {
     });
 
     it('SYSDIG_WORKLOAD_AGENT_IMAGE reads the agent mirror; nothing else changes', () => {
-      const patcher = resources.ServerlessPatcherLambda as JsonObject;
+      const { input, fragment } = run();
+      const patcher = (fragment.Resources as JsonObject).ServerlessPatcherLambda as JsonObject;
       const variables = ((patcher.Properties as JsonObject).Environment as JsonObject).Variables as JsonObject;
       expect(variables.SYSDIG_WORKLOAD_AGENT_IMAGE).toEqual(mirrorRef(agentMirror));
       // Undo the two rewrites and drop the mirrors: what is left is the input.
@@ -75,18 +90,18 @@ describe('Function: transform, opt-in options over real templates', () => {
     });
 
     it('is idempotent', () => {
+      const { input, fragment } = run();
       expect(JSON.stringify(expectSuccess(transform(fragment, tokyo(input), defaults())).fragment)).toBe(JSON.stringify(fragment));
     });
   });
 
   describe('sysdig-orchestrator-agent-5.0.1.yaml with Ecs: true', () => {
-    const input = load('sysdig-orchestrator-agent-5.0.1.yaml', { Ecs: true });
-    const result = transform(input, tokyo(input), defaults());
-    const { fragment, sites } = expectSuccess(result);
+    const run = transformedOnce('sysdig-orchestrator-agent-5.0.1.yaml', { Ecs: true });
     const mirror = expectedMirrorId({ Ref: 'SysdigOrchestratorAgentImage' }, 'x86_64');
-    const containers = (((fragment.Resources as JsonObject).SysdigOrchestratorAgent as JsonObject).Properties as JsonObject).ContainerDefinitions as Json[];
 
     it('mirrors the task image for X86_64 (no RuntimePlatform) and rewrites it', () => {
+      const { fragment, sites } = run();
+      const containers = (((fragment.Resources as JsonObject).SysdigOrchestratorAgent as JsonObject).Properties as JsonObject).ContainerDefinitions as Json[];
       expect(Object.keys(mirrorsOf(fragment))).toEqual([mirror]);
       expect((containers[0] as JsonObject).Image).toEqual(mirrorRef(mirror));
       expect(mirrorsOf(fragment)[mirror]!.Properties).toMatchObject({ SourceImage: { Ref: 'SysdigOrchestratorAgentImage' }, Architecture: 'x86_64' });
@@ -96,11 +111,11 @@ describe('Function: transform, opt-in options over real templates', () => {
     });
 
     it('does not warn: the execution role has the managed AmazonECSTaskExecutionRolePolicy', () => {
-      expect(result.warnings).toEqual([]);
+      expect(run().result.warnings).toEqual([]);
     });
 
     it('warns when that role loses the managed policy', () => {
-      const stripped = structuredClone(input);
+      const stripped = structuredClone(run().input);
       const role = (stripped.Resources as JsonObject).SysdigOrchestratorAgentExecutionRole as JsonObject;
       delete (role.Properties as JsonObject).ManagedPolicyArns;
       const warned = transform(stripped, tokyo(stripped), defaults());
@@ -110,6 +125,7 @@ describe('Function: transform, opt-in options over real templates', () => {
     });
 
     it('is idempotent', () => {
+      const { input, fragment } = run();
       expect(JSON.stringify(expectSuccess(transform(fragment, tokyo(input), defaults())).fragment)).toBe(JSON.stringify(fragment));
     });
   });

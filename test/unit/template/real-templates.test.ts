@@ -1,16 +1,14 @@
 // The transform over real third-party templates (read-only test data beside the checkout).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCfnYaml } from '../../../src/cli/cfn-yaml.js';
 import { transform } from '../../../src/template/transform.js';
 import type { JsonObject, TransformContext } from '../../../src/template/types.js';
+import { haveTestData, REAL_TEMPLATES, REAL_TEMPLATES_DIR } from '../../support/test-data.js';
 import { context, defaults, expectedMirrorId, expressionMirror, expectSuccess, imageOf, mirrorRef, mirrorsOf, withoutTransformChanges } from './fixtures.js';
 
-const REAL_TEMPLATES = fileURLToPath(new URL('../../../../shared/real-templates/', import.meta.url));
-
 function load(name: string): JsonObject {
-  return parseCfnYaml(readFileSync(`${REAL_TEMPLATES}${name}`, 'utf8')) as JsonObject;
+  return parseCfnYaml(readFileSync(`${REAL_TEMPLATES_DIR}${name}`, 'utf8')) as JsonObject;
 }
 
 function transformed(name: string, ctx: TransformContext) {
@@ -22,7 +20,7 @@ function transformed(name: string, ctx: TransformContext) {
   return { input, ...result };
 }
 
-describe('Function: transform over real templates', () => {
+describe.skipIf(!haveTestData(REAL_TEMPLATES))('Function: transform over real templates', () => {
   describe.each([
     ['sysdig-instrumentation-5.0.1.yaml', '5.0.1'],
     ['sysdig-instrumentation-4.0.0.yaml', '4.0.0'],
