@@ -33,6 +33,7 @@ export function canonicalRegistryHost(host: string): string {
 }
 /** The only characters any accepted reference contains (none of them means anything to a shell). */
 const ALLOWED_CHARACTER = /^[A-Za-z0-9._:/@+-]$/;
+const ALLOWED_CHARACTERS = /^[A-Za-z0-9._:/@+-]*$/;
 /** `[addr]` or `[addr]:port` as the first component: an IPv6 registry address. */
 const IPV6_DOMAIN = /^\[[^\]/]*\](?::[^/]*)?\//;
 /** Docker refuses a bare 64-hex name: it is an image ID, not a repository. */
@@ -45,6 +46,8 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Characters no reference can contain; reported by name so the message shows the real problem. */
 function describeForbidden(input: string): string | undefined {
+  // One test of the whole string first: references are checked for every site, and nearly all are fine.
+  if (ALLOWED_CHARACTERS.test(input)) return undefined;
   let position = 0;
   // Iterate by code point so a character outside the BMP is shown whole, not as half a surrogate pair.
   for (const ch of input) {

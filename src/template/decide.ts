@@ -106,21 +106,32 @@ interface Deciding {
   readonly env: TransformRun;
   /** The site's problems so far (the outcome carries them). */
   readonly problems: TransformError[];
-  readonly failed: (shown: string, problem: TransformError) => SiteOutcome;
+  /** The site's value is an intrinsic (not a literal string). */
+  readonly isExpression: boolean;
+  /** The template parameters the site's value is built from (none for a literal). */
+  readonly parameters: readonly string[];
 }
 
-function fromValue(value: Json, { site, options, env, problems, failed }: Deciding): Sourced {
-  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
+/** The outcome of a site that failed with `problem` (added to the site's problems), reported as `shown`. */
+function failed({ site, problems, parameters }: Deciding, shown: string, problem: TransformError): SiteOutcome {
+  problems.push(problem);
+  return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
+}
+
+function fromValue(value: Json, deciding: Deciding): Sourced {
+  const { site, options, env, problems, isExpression, parameters } = deciding;
   const origin = originOf(parameters, env.context);
   const from = origin ? { origin } : {};
   if (typeof value !== 'string') {
     const shown = compactJson(value);
-    return { outcome: failed(shown, new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, from)) };
+    return {
+      outcome: failed(deciding, shown, new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, from)),
+    };
   }
   const classified = env.classifyImage(value, options.repositoryPrefix);
   if (classified.kind === 'invalid') {
     const { error } = classified;
-    return { outcome: failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...from })) };
+    return { outcome: failed(deciding, quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...from })) };
   }
   const image = classified.image;
   if (classified.kind === 'keep') {
@@ -131,15 +142,14 @@ function fromValue(value: Json, { site, options, env, problems, failed }: Decidi
   }
   if (classified.kind === 'unmappable') {
     const { error } = classified;
-    return { outcome: failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...from })) };
+    return { outcome: failed(deciding, image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...from })) };
   }
   // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
   // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
   // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
-  const source: MirrorSource =
-    intrinsicOf(site.expression) !== undefined
-      ? { kind: 'expression', expression: site.expression, image }
-      : { kind: 'literal', image, repositoryName: classified.repositoryName };
+  const source: MirrorSource = isExpression
+    ? { kind: 'expression', expression: site.expression, image }
+    : { kind: 'literal', image, repositoryName: classified.repositoryName };
   return { source, verdict: 'mirror', image };
 }
 
@@ -168,16 +178,14 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'no-value' && !later) return kept(site, compactJson(site.expression), options, env, problems);
 
-  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
-  const failed = (shown: string, problem: TransformError): SiteOutcome => {
-    problems.push(problem);
-    return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
-  };
+  const isExpression = intrinsicOf(site.expression) !== undefined;
+  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
+  const deciding: Deciding = { site, options, env, problems, isExpression, parameters };
   // Not known now: the mirror function resolves the original expression's value at deploy time and decides then.
   const sourced: Sourced =
     // A literal is checked even where the function is a Zip function now: no other value can reach it.
-    evaluation.kind === 'value' && (!zipNow || intrinsicOf(site.expression) === undefined)
-      ? fromValue(evaluation.value, { site, options, env, problems, failed })
+    evaluation.kind === 'value' && (!zipNow || !isExpression)
+      ? fromValue(evaluation.value, deciding)
       : { source: { kind: 'expression', expression: site.expression }, verdict: 'deploy-time', image: compactJson(site.expression) };
   if ('outcome' in sourced) return sourced.outcome;
   const { source, verdict, image } = sourced;
@@ -187,7 +195,7 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
     architecture = architectureOf(site, options, env);
   } catch (error) {
     if (!(error instanceof InvalidArchitectureError)) throw error;
-    return failed(image, error);
+    return failed(deciding, image, error);
   }
   const mirror = env.nameMirror(source, architecture);
   const request = mirrorRequest(site, { source, architecture, options, mirror }, when);

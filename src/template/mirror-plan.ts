@@ -178,11 +178,13 @@ export function planMirrors(
 function plannedMirror(id: string, group: readonly MirrorRequest[], serviceToken: Json, refreshToken: Json | undefined): PlannedMirror {
   const when = or(...group.map((request) => request.when ?? ALWAYS));
   const first = group[0]!;
-  const resource = (condition: string | undefined) => mirrorResource(first, when, condition, serviceToken, refreshToken);
-  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: resource(undefined), requests: group, when };
-  if (when.kind === 'condition') return { logicalId: id, resource: resource(when.name), requests: group, when };
+  if (when.kind === 'always' || when.kind === 'never' || when.kind === 'condition') {
+    const resource = mirrorResource(first, when, when.kind === 'condition' ? when.name : undefined, serviceToken, refreshToken);
+    return { logicalId: id, resource, requests: group, when };
+  }
   const name = mirrorConditionName(id);
-  return { logicalId: id, resource: resource(name), requests: group, when, condition: { name, body: conditionFunction(when) } };
+  const resource = mirrorResource(first, when, name, serviceToken, refreshToken);
+  return { logicalId: id, resource, requests: group, when, condition: { name, body: conditionFunction(when) } };
 }
 
 /** The requests of each mirror, by its logical id, in template order. */

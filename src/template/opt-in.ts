@@ -80,7 +80,8 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
     problems.push(...outcome.problems);
     if (outcome.request) candidates.push(outcome.request);
   }
-  const excluded = new Set(sites.map((site) => siteKey(site.logicalId, site.path)));
+  // Without a parameter to mirror there is no use to rewrite: the site keys are not even built.
+  const excluded = new Set(candidates.length > 0 ? sites.map((site) => siteKey(site.logicalId, site.path)) : []);
   const mirrors = new Map(candidates.map((request) => [request.logicalId, request.mirror.logicalId]));
   const rewritten = rewriteParameterUses(env.template, { mirrors, excluded: (logicalId, path) => excluded.has(siteKey(logicalId, path)) });
   const resources = getOwn(env.template, 'Resources');

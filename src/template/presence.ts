@@ -42,11 +42,19 @@ export function not(formula: Formula): Formula {
 }
 
 function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
-  const [unit, zero] = kind === 'and' ? [ALWAYS, NEVER] : [NEVER, ALWAYS];
-  // The common cases (an unconditional site, or one condition) without building anything.
-  const others = members.filter((member) => member.kind !== unit.kind);
-  if (others.length === 0) return unit;
-  if (others.length === 1 && others[0]!.kind !== kind) return others[0]!;
+  const unit = kind === 'and' ? ALWAYS : NEVER;
+  const zero = kind === 'and' ? NEVER : ALWAYS;
+  // The common cases (an unconditional site, or one condition) without building anything: the one member that is
+  // not the unit, when there is at most one.
+  let other: Formula | undefined;
+  let others = 0;
+  for (const member of members) {
+    if (member.kind === unit.kind) continue;
+    other = member;
+    others += 1;
+  }
+  if (others === 0) return unit;
+  if (others === 1 && other!.kind !== kind) return other!;
   const flat = new Map<string, Formula>();
   for (const member of members) {
     if (member.kind === zero.kind) return zero;
@@ -158,17 +166,18 @@ export function readingMirror(expression: Json, reference: Json, depth = 0): Jso
 
 /** Whether every value the expression can yield (past `Fn::If`, `AWS::NoValue` aside) satisfies `test`, and one does. */
 export function everyValue(expression: Json, test: (value: Json) => boolean): boolean {
-  let values = 0;
-  const all = (value: Json, depth: number): boolean => {
-    if (isNoValue(value)) return true;
-    const branches = depth <= MAX_EVALUATION_DEPTH ? ifArguments(value) : undefined;
-    if (branches === undefined) {
-      values += 1;
-      return test(value);
-    }
-    return all(branches[1], depth + 1) && all(branches[2], depth + 1);
-  };
-  return all(expression, 0) && values > 0;
+  return valuesPassing(expression, test, 0) > 0;
+}
+
+/** How many values the expression can yield (as everyValue counts them), or -1 when one of them fails `test`. */
+function valuesPassing(value: Json, test: (value: Json) => boolean, depth: number): number {
+  if (isNoValue(value)) return 0;
+  const branches = depth <= MAX_EVALUATION_DEPTH ? ifArguments(value) : undefined;
+  if (branches === undefined) return test(value) ? 1 : -1;
+  const whenTrue = valuesPassing(branches[1], test, depth + 1);
+  if (whenTrue < 0) return -1;
+  const whenFalse = valuesPassing(branches[2], test, depth + 1);
+  return whenFalse < 0 ? -1 : whenTrue + whenFalse;
 }
 
 /** The condition names a formula mentions. */
