@@ -90,18 +90,33 @@ export type MirrorNamer = (source: MirrorSource, architecture: MirrorPlatform) =
  * transform's time. One namer per transform run (no state survives a run).
  */
 export function createMirrorNamer(): MirrorNamer {
-  const identities = new Map<string, MirrorIdentity>();
+  // By architecture, then by source, each under its lookupKey; spellings that differ only in key order get
+  // separate entries holding the same identity.
+  const identities = new Map<string, Map<string, MirrorIdentity>>();
   return (source, architecture) => {
-    // Plain JSON is a cheap lookup key; spellings that differ only in key order get separate entries
-    // holding the same identity.
-    const lookup = JSON.stringify([identifyingSource(source), expressionOf(architecture)]);
-    let identity = identities.get(lookup);
+    const architectureKey = lookupKey(expressionOf(architecture));
+    let bySource = identities.get(architectureKey);
+    if (bySource === undefined) {
+      bySource = new Map();
+      identities.set(architectureKey, bySource);
+    }
+    const sourceKey = lookupKey(identifyingSource(source));
+    let identity = bySource.get(sourceKey);
     if (identity === undefined) {
       identity = mirrorIdentity(source, architecture);
-      identities.set(lookup, identity);
+      bySource.set(sourceKey, identity);
     }
     return identity;
   };
+}
+
+/**
+ * A cheap key that tells values apart: a string as it is (most sources and architectures are; JSON for every site
+ * was a measured cost), anything else as its JSON, each behind its own tag so that a string never meets the JSON of
+ * an expression.
+ */
+export function lookupKey(value: Json): string {
+  return typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`;
 }
 
 export function mirrorReference(mirrorLogicalId: string): JsonObject {
