@@ -203,12 +203,11 @@ export function parseImageReference(input: string): ImageReference {
   if (tag !== undefined) checkTag(input, tag);
   if (digest !== undefined) checkDigest(input, digest);
 
-  return {
-    registry,
-    repository,
-    ...(tag !== undefined ? { tag } : digest === undefined ? { tag: DEFAULT_TAG } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
+  // Optional fields set only when present (spreads of conditional literals were a measured cost of the transform).
+  const reference: { -readonly [K in keyof ImageReference]: ImageReference[K] } = { registry, repository };
+  if (tag !== undefined || digest === undefined) reference.tag = tag ?? DEFAULT_TAG;
+  if (digest !== undefined) reference.digest = digest;
+  return reference;
 }
 
 export type ParseResult = { ok: true; reference: ImageReference } | { ok: false; error: InvalidImageReferenceError };

@@ -141,23 +141,23 @@ export const mirrorConditionName = (mirrorLogicalId: string): string => `${mirro
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
 function mirrorResource(first: MirrorRequest, when: Formula, condition: string | undefined, serviceToken: Json, refreshToken: Json | undefined): JsonObject {
   const { source, architecture, options } = first;
-  const properties: JsonObject = {
-    [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
-    [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
-    // Expressions as they evaluate while the mirror exists (its identity is still the site's whole expression).
-    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(reachableUnder(source.expression, when)),
-    // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
-    ...(architecture.kind === 'all'
-      ? { [MirrorProperty.Platforms]: ALL_PLATFORMS }
-      : { [MirrorProperty.Architecture]: cloneJson(reachableUnder(expressionOf(architecture), when)) }),
-    ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
-    ...(refreshToken !== undefined ? { [MirrorProperty.RefreshToken]: cloneJson(refreshToken) } : {}),
-  };
-  return {
-    Type: MIRROR_RESOURCE_TYPE,
-    ...(condition !== undefined ? { Condition: condition } : {}),
-    Properties: properties,
-  };
+  // Built property by property, in the order written (spreads of conditional literals, once per mirror, were a
+  // measured cost).
+  const properties: JsonObject = {};
+  properties[MirrorProperty.ServiceToken] = cloneJson(serviceToken);
+  properties[MirrorProperty.ServiceTimeout] = options.serviceTimeout;
+  // Expressions as they evaluate while the mirror exists (its identity is still the site's whole expression).
+  properties[MirrorProperty.SourceImage] = source.kind === 'literal' ? source.image : cloneJson(reachableUnder(source.expression, when));
+  // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
+  if (architecture.kind === 'all') properties[MirrorProperty.Platforms] = ALL_PLATFORMS;
+  else properties[MirrorProperty.Architecture] = cloneJson(reachableUnder(expressionOf(architecture), when));
+  if (source.kind === 'literal') properties[MirrorProperty.RepositoryName] = source.repositoryName;
+  else properties[MirrorProperty.RepositoryPrefix] = options.repositoryPrefix;
+  if (refreshToken !== undefined) properties[MirrorProperty.RefreshToken] = cloneJson(refreshToken);
+  const resource: JsonObject = { Type: MIRROR_RESOURCE_TYPE };
+  if (condition !== undefined) resource.Condition = condition;
+  resource.Properties = properties;
+  return resource;
 }
 
 /**
@@ -231,6 +231,8 @@ function checkGroup(id: string, group: readonly MirrorRequest[], problems: Trans
       );
       continue;
     }
+    // Sites without options of their own share one options object: nothing to compare.
+    if (other.options === first.options) continue;
     for (const [option, a, b] of [
       ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
       ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],
