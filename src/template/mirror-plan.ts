@@ -92,33 +92,45 @@ export type MirrorNamer = (source: MirrorSource, architecture: MirrorPlatform) =
  * transform's time. One namer per transform run (no state survives a run).
  */
 export function createMirrorNamer(): MirrorNamer {
-  // By architecture, then by source, each under its lookupKey; spellings that differ only in key order get
-  // separate entries holding the same identity.
-  const identities = new Map<string, Map<string, MirrorIdentity>>();
+  // By architecture, then by source; spellings that differ only in key order get separate entries holding the
+  // same identity.
+  const identities: ByValue<ByValue<MirrorIdentity>> = byValue();
   return (source, architecture) => {
-    const architectureKey = lookupKey(expressionOf(architecture));
-    let bySource = identities.get(architectureKey);
+    const architectureValue = expressionOf(architecture);
+    let bySource = lookUp(identities, architectureValue);
     if (bySource === undefined) {
-      bySource = new Map();
-      identities.set(architectureKey, bySource);
+      bySource = byValue();
+      remember(identities, architectureValue, bySource);
     }
-    const sourceKey = lookupKey(identifyingSource(source));
-    let identity = bySource.get(sourceKey);
+    const sourceValue = identifyingSource(source);
+    let identity = lookUp(bySource, sourceValue);
     if (identity === undefined) {
       identity = mirrorIdentity(source, architecture);
-      bySource.set(sourceKey, identity);
+      remember(bySource, sourceValue, identity);
     }
     return identity;
   };
 }
 
 /**
- * A cheap key that tells values apart: a string as it is (most sources and architectures are; JSON for every site
- * was a measured cost), anything else as its JSON, each behind its own tag so that a string never meets the JSON of
- * an expression.
+ * Entries by JSON value: a string under itself (most sources and architectures are strings, the same string for
+ * every site of one image, and JSON for every site was a measured cost), anything else under its JSON, in a map of
+ * its own, so that a string never meets the JSON of an expression.
  */
-export function lookupKey(value: Json): string {
-  return typeof value === 'string' ? `s${value}` : `j${JSON.stringify(value)}`;
+interface ByValue<T> {
+  readonly strings: Map<string, T>;
+  readonly others: Map<string, T>;
+}
+
+const byValue = <T>(): ByValue<T> => ({ strings: new Map(), others: new Map() });
+
+function lookUp<T>(map: ByValue<T>, value: Json): T | undefined {
+  return typeof value === 'string' ? map.strings.get(value) : map.others.get(JSON.stringify(value));
+}
+
+function remember<T>(map: ByValue<T>, value: Json, entry: T): void {
+  if (typeof value === 'string') map.strings.set(value, entry);
+  else map.others.set(JSON.stringify(value), entry);
 }
 
 export function mirrorReference(mirrorLogicalId: string): JsonObject {

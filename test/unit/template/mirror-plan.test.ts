@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MirrorPlatform } from '../../../src/template/architecture.js';
-import { createMirrorNamer, lookupKey, type MirrorSource, mirrorLogicalId } from '../../../src/template/mirror-plan.js';
+import { createMirrorNamer, type MirrorSource, mirrorLogicalId } from '../../../src/template/mirror-plan.js';
 import type { Json } from '../../../src/template/types.js';
 import { canonicalJson } from '../../../src/values.js';
 
@@ -68,28 +68,6 @@ describe('Function: createMirrorNamer', () => {
     expect(text.logicalId).toBe(literal.logicalId);
     // Likewise an architecture expression that is the string x86_64 and the literal x86_64.
     expect(name({ kind: 'expression', expression: { Ref: 'Image' } }, { kind: 'expression', expression: 'x86_64' })).toEqual(expressed);
-  });
-});
-
-describe('Function: lookupKey', () => {
-  it('tells apart any two values that are not the same JSON', () => {
-    fc.assert(
-      fc.property(fc.jsonValue() as fc.Arbitrary<Json>, fc.jsonValue() as fc.Arbitrary<Json>, (a, b) => {
-        expect(lookupKey(a) === lookupKey(b)).toBe(JSON.stringify(a) === JSON.stringify(b));
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('never gives a string the key of an expression', () => {
-    fc.assert(
-      fc.property(fc.string(), fc.jsonValue() as fc.Arbitrary<Json>, (text, value) => {
-        fc.pre(typeof value !== 'string');
-        expect(lookupKey(text)).not.toBe(lookupKey(value));
-        expect(lookupKey(JSON.stringify(value))).not.toBe(lookupKey(value));
-      }),
-      { numRuns: 500 },
-    );
   });
 });
 
