@@ -45,12 +45,12 @@ export function report(site: ImageSite, verdict: Verdict, image: string, archite
   return result;
 }
 
-/** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
-function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
-  if (parameters.length === 0) return undefined;
+/** `{origin: 'from Parameters.Img.Default'}`, `{origin: 'built from parameter A, parameter B'}`: where a bad value came from. */
+function originOf(parameters: readonly string[], context: TransformContext): { origin?: string } {
+  if (parameters.length === 0) return {};
   const origins = context.parameterOrigins ?? {};
   const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
-  return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
+  return { origin: `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}` };
 }
 
 /**
@@ -88,8 +88,12 @@ function kept(site: ImageSite, image: string, options: ResourceOptions, env: Tra
 }
 
 /** A site's request for its mirror, with when it needs it and what its resource waits for. */
-function mirrorRequest(site: ImageSite, mirrored: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>, when: Formula): MirrorRequest {
-  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, ...mirrored };
+function mirrorRequest(
+  site: ImageSite,
+  { source, architecture, options, mirror }: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>,
+  when: Formula,
+): MirrorRequest {
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
   if (when.kind !== 'always') request.when = when;
   const dependsOn = dependsOnOf(site.resource);
   if (dependsOn.length > 0) request.dependsOn = dependsOn;
@@ -120,18 +124,26 @@ function failed({ site, problems, parameters }: Deciding, shown: string, problem
 
 function fromValue(value: Json, deciding: Deciding): Sourced {
   const { site, options, env, problems, isExpression, parameters } = deciding;
-  const origin = originOf(parameters, env.context);
-  const from = origin ? { origin } : {};
   if (typeof value !== 'string') {
     const shown = compactJson(value);
     return {
-      outcome: failed(deciding, shown, new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, from)),
+      outcome: failed(
+        deciding,
+        shown,
+        new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, originOf(parameters, env.context)),
+      ),
     };
   }
   const classified = env.classifyImage(value, options.repositoryPrefix);
   if (classified.kind === 'invalid') {
     const { error } = classified;
-    return { outcome: failed(deciding, quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...from })) };
+    return {
+      outcome: failed(
+        deciding,
+        quoteForMessage(value),
+        new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...originOf(parameters, env.context) }),
+      ),
+    };
   }
   const image = classified.image;
   if (classified.kind === 'keep') {
@@ -142,7 +154,9 @@ function fromValue(value: Json, deciding: Deciding): Sourced {
   }
   if (classified.kind === 'unmappable') {
     const { error } = classified;
-    return { outcome: failed(deciding, image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...from })) };
+    return {
+      outcome: failed(deciding, image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...originOf(parameters, env.context) })),
+    };
   }
   // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
   // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
@@ -163,7 +177,7 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   // When the site runs an image at all: its value is not removed (Fn::If/AWS::NoValue) and its PackageType is Image.
   const imageWhen = and(presenceOf(site.expression), imageWhenPackage(site.packageType));
   // No image now (a Zip PackageType, AWS::NoValue), but maybe in a deployment with other parameter values.
-  const later = conditionNames(imageWhen).some((name) => env.resolver.conditionVaries(name));
+  const later = imageWhen.kind !== 'always' && conditionNames(imageWhen).some((name) => env.resolver.conditionVaries(name));
   const packageType = site.packageType === undefined ? undefined : env.resolver.evaluate(site.packageType);
   const zipNow = packageType?.kind === 'value' && packageType.value === 'Zip';
   if (zipNow && !later) return { problems };
