@@ -125,7 +125,7 @@ export function checkTaskRoles(template: JsonObject, requests: readonly MirrorRe
   if (!isJsonObject(resources)) return { problems: [], warnings: [] };
   const images = new Map<string, string[]>();
   const add = (logicalId: string, path: readonly string[]) => {
-    if (getOwn(getOwn(resources, logicalId), 'Type') !== TASK_DEFINITION || !isContainerImage(path)) return;
+    if (!isContainerImage(path) || getOwn(getOwn(resources, logicalId), 'Type') !== TASK_DEFINITION) return;
     const list = images.get(logicalId) ?? [];
     const where = `ContainerDefinitions[${path[2]}].Image`;
     if (!list.includes(where)) list.push(where);

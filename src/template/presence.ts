@@ -141,15 +141,21 @@ function when(expression: Json, leaf: (value: Json) => Formula, depth = 0): Form
   return or(and(named(condition), when(whenTrue, leaf, depth + 1)), and(not(named(condition)), when(whenFalse, leaf, depth + 1)));
 }
 
+/** A leaf value is present unless it is `AWS::NoValue`. */
+const presentLeaf = (leaf: Json): Formula => (isNoValue(leaf) ? NEVER : ALWAYS);
+
 /** When the value is present (not removed by an `AWS::NoValue` branch). */
 export function presenceOf(expression: Json): Formula {
-  return when(expression, (leaf) => (isNoValue(leaf) ? NEVER : ALWAYS));
+  return when(expression, presentLeaf);
 }
+
+/** A leaf PackageType runs an image unless it is `Zip`. */
+const imageLeaf = (leaf: Json): Formula => (leaf === 'Zip' ? NEVER : ALWAYS);
 
 /** When a function with this `PackageType` runs an image (absent, an unknown value: always; `Zip`: never). */
 export function imageWhen(packageType: Json | undefined): Formula {
   if (packageType === undefined) return ALWAYS;
-  return when(packageType, (leaf) => (leaf === 'Zip' ? NEVER : ALWAYS));
+  return when(packageType, imageLeaf);
 }
 
 /**

@@ -89,18 +89,18 @@ export function placeMirrors(output: JsonObject, mirrors: readonly PlannedMirror
   for (const mirror of mirrors) {
     const resource = finished(mirror, order);
     const id = mirror.logicalId;
-    const sites = siteNamesOf(mirror.requests);
     if (!hasOwn(resources, id)) setOwn(resources, id, resource);
     else if (!jsonEquals(getOwn(resources, id), resource)) {
-      const message = `Resource ${id}: this logical id is taken, but ${sites} need it for ${describeMirror(mirror.requests[0]!)}; rename the existing resource`;
+      const message = `Resource ${id}: this logical id is taken, but ${siteNamesOf(mirror.requests)} need it for ${describeMirror(mirror.requests[0]!)}; rename the existing resource`;
       problems.push(new MirrorConflictError(message, id));
     }
-    if (mirror.condition !== undefined) problems.push(...placeCondition(output, mirror, sites));
+    if (mirror.condition !== undefined) problems.push(...placeCondition(output, mirror));
   }
   return problems;
 }
 
-function placeCondition(output: JsonObject, mirror: PlannedMirror, sites: string): TransformError[] {
+/** The mirror's Conditions entry (see placeMirrors); its sites are named only in a message. */
+function placeCondition(output: JsonObject, mirror: PlannedMirror): TransformError[] {
   const { name, body } = mirror.condition!;
   const existing = getOwn(output, 'Conditions');
   if (existing !== undefined && !isJsonObject(existing)) {
@@ -109,7 +109,7 @@ function placeCondition(output: JsonObject, mirror: PlannedMirror, sites: string
   const conditions = existing === undefined ? {} : copyObject(existing);
   if (hasOwn(conditions, name)) {
     if (jsonEquals(getOwn(conditions, name), body)) return [];
-    const message = `Template: condition ${name} is taken, but ${describeMirror(mirror.requests[0]!)} (for ${sites}) needs that name for when it exists; rename the condition`;
+    const message = `Template: condition ${name} is taken, but ${describeMirror(mirror.requests[0]!)} (for ${siteNamesOf(mirror.requests)}) needs that name for when it exists; rename the condition`;
     return [new MirrorConflictError(message, undefined)];
   }
   setOwn(conditions, name, body);
