@@ -25,13 +25,16 @@ export function dependsOnOf(resource: Json | undefined): string[] {
 /** The resource a `${...}` placeholder or a GetAtt string names: the part before the first dot. */
 const resourcePart = (name: string): string => (name.includes('.') ? name.slice(0, name.indexOf('.')) : name);
 
+/** The logical ids a dependency can name. */
+type Names = Pick<ReadonlySet<string>, 'has'>;
+
 /** Adds `name` to `found` when it is one of `names` (a module function: a closure per call was a measured cost). */
-function addName(found: Set<string>, names: ReadonlySet<string>, name: unknown): void {
+function addName(found: Set<string>, names: Names, name: unknown): void {
   if (typeof name === 'string' && names.has(name)) found.add(name);
 }
 
 /** Names of `names` that a value refers to (Ref, Fn::GetAtt, Fn::Sub placeholders). Iterative: any depth. */
-function referencedNames(value: Json, names: ReadonlySet<string>): Set<string> {
+function referencedNames(value: Json, names: Names): Set<string> {
   const found = new Set<string>();
   const stack: Json[] = [value];
   while (stack.length > 0) {
@@ -85,15 +88,17 @@ function reaches(graph: DependencyGraph, from: string, to: string): boolean {
 interface DependencyGraph {
   readonly resources: JsonObject;
   readonly mirrors: ReadonlyMap<string, JsonObject>;
-  /** Every logical id a dependency can name. */
-  readonly names: ReadonlySet<string>;
+  /** Every logical id a dependency can name: the template's resources and the planned mirrors. */
+  readonly names: Names;
   /** The dependencies read so far, with the edges accepted since. */
   readonly edges: Map<string, Set<string>>;
 }
 
 function dependencyGraph(resources: JsonObject, mirrors: readonly PlannedMirror[]): DependencyGraph {
-  const names = new Set([...Object.keys(resources), ...mirrors.map((m) => m.logicalId)]);
-  return { resources, mirrors: new Map(mirrors.map((m) => [m.logicalId, m.resource])), names, edges: new Map() };
+  const byId = new Map(mirrors.map((m) => [m.logicalId, m.resource]));
+  // Looked up, not listed: a set of every logical id cost more than the searches that read it.
+  const names: Names = { has: (name) => byId.has(name) || hasOwn(resources, name) };
+  return { resources, mirrors: byId, names, edges: new Map() };
 }
 
 /** The node's dependencies, read from its resource the first time (none for a name that is no resource). */

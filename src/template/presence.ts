@@ -49,6 +49,8 @@ function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
   let other: Formula | undefined;
   let others = 0;
   for (const member of members) {
+    // A zero decides it, whatever else is there (before any identity is made).
+    if (member.kind === zero.kind) return zero;
     if (member.kind === unit.kind) continue;
     other = member;
     others += 1;
@@ -57,7 +59,6 @@ function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
   if (others === 1 && other!.kind !== kind) return other!;
   const flat = new Map<string, Formula>();
   for (const member of members) {
-    if (member.kind === zero.kind) return zero;
     if (member.kind === unit.kind) continue;
     for (const part of member.kind === kind ? member.of : [member]) flat.set(identity(part), part);
   }
