@@ -103,7 +103,7 @@ function mirrorRequest(
 /** Where the site's image comes from, how it is reported, or the outcome that ends the decision. */
 type Sourced = { readonly source: MirrorSource; readonly verdict: Verdict; readonly image: string } | { readonly outcome: SiteOutcome };
 
-/** A value resolved now: validated and classified (kept, or mirrored under its normalised name or expression). */
+/** What deciding one site carries (a module function taking it, not a closure per site: those were a measured cost). */
 interface Deciding {
   readonly site: ImageSite;
   readonly options: ResourceOptions;
@@ -122,6 +122,7 @@ function failed({ site, problems, parameters }: Deciding, shown: string, problem
   return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
 }
 
+/** A value resolved now: validated and classified (kept, or mirrored under its normalised name or expression). */
 function fromValue(value: Json, deciding: Deciding): Sourced {
   const { site, options, env, problems, isExpression, parameters } = deciding;
   if (typeof value !== 'string') {
