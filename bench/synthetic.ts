@@ -1,7 +1,8 @@
 // Synthetic templates for benchmarks: N image functions with the mix of sources the macro meets in
 // practice (Quay, Docker Hub short names, other- and same-region ECR, parameters, Sub, If,
-// FindInMap, values known only at deploy time), duplicates, conditions, SAM functions and bulk
-// (roles, environment variables, tags) around them. Deterministic: same N, same template.
+// FindInMap, values known only at deploy time), duplicates, conditions, DependsOn (which their mirrors
+// must follow), SAM functions and bulk (roles, environment variables, tags) around them.
+// Deterministic: same N, same template.
 import type { Json, JsonObject } from '../src/template/types.js';
 
 export const BENCH_REGION = 'ap-northeast-1';
@@ -82,6 +83,8 @@ function imageFunction(i: number): JsonObject {
         },
       };
   if (i % 3 === 0) resource.Condition = 'IsProd';
+  // A tenth wait for their table (a mirrored ECR image: its mirror waits for the table too).
+  if (i % 10 === 3) resource.DependsOn = `Table${Math.floor(i / 10)}`;
   return resource;
 }
 

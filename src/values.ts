@@ -14,11 +14,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
   if (isPlainObject(value)) {
-    const entries = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-    return `{${entries.join(',')}}`;
+    // One loop building the text (the transform names every mirror with it; filter/map/join was twice as slow).
+    let entries = '';
+    for (const key of Object.keys(value).sort()) {
+      if (value[key] === undefined) continue;
+      entries += `${entries === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(value[key])}`;
+    }
+    return `{${entries}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

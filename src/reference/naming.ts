@@ -32,8 +32,8 @@ function collapseSeparators(component: string): string {
  * holds (`docker.io/library/nginx`, `host.example_5000/x`).
  */
 export function targetPath(ref: ImageReference): string {
-  const host = collapseSeparators(ref.registry.toLowerCase().replace(':', '_'));
-  return [host, ...ref.repository.split('/').map(collapseSeparators)].join('/');
+  // One pass over the whole path: a run of separators never spans a "/", so this is each part collapsed.
+  return collapseSeparators(`${ref.registry.toLowerCase().replace(':', '_')}/${ref.repository}`);
 }
 
 /** Target ECR repository name for a source image. Throws UnmappableImageError when it cannot fit ECR. */

@@ -45,12 +45,12 @@ export function report(site: ImageSite, verdict: Verdict, image: string, archite
   return result;
 }
 
-/** `from Parameters.Img.Default`, `built from parameter A, parameter B`: where a bad value came from. */
-function originOf(parameters: readonly string[], context: TransformContext): string | undefined {
-  if (parameters.length === 0) return undefined;
+/** `{origin: 'from Parameters.Img.Default'}`, `{origin: 'built from parameter A, parameter B'}`: where a bad value came from. */
+function originOf(parameters: readonly string[], context: TransformContext): { origin?: string } {
+  if (parameters.length === 0) return {};
   const origins = context.parameterOrigins ?? {};
   const described = parameters.map((name) => (Object.hasOwn(origins, name) ? origins[name]! : `parameter ${name}`));
-  return `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}`;
+  return { origin: `${parameters.length === 1 ? 'from' : 'built from'} ${described.join(', ')}` };
 }
 
 /**
@@ -88,8 +88,12 @@ function kept(site: ImageSite, image: string, options: ResourceOptions, env: Tra
 }
 
 /** A site's request for its mirror, with when it needs it and what its resource waits for. */
-function mirrorRequest(site: ImageSite, mirrored: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>, when: Formula): MirrorRequest {
-  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, ...mirrored };
+function mirrorRequest(
+  site: ImageSite,
+  { source, architecture, options, mirror }: Pick<MirrorRequest, 'source' | 'architecture' | 'options' | 'mirror'>,
+  when: Formula,
+): MirrorRequest {
+  const request: Mutable<MirrorRequest> = { logicalId: site.logicalId, path: site.path, source, architecture, options, mirror };
   if (when.kind !== 'always') request.when = when;
   const dependsOn = dependsOnOf(site.resource);
   if (dependsOn.length > 0) request.dependsOn = dependsOn;
@@ -99,28 +103,48 @@ function mirrorRequest(site: ImageSite, mirrored: Pick<MirrorRequest, 'source' |
 /** Where the site's image comes from, how it is reported, or the outcome that ends the decision. */
 type Sourced = { readonly source: MirrorSource; readonly verdict: Verdict; readonly image: string } | { readonly outcome: SiteOutcome };
 
-/** A value resolved now: validated and classified (kept, or mirrored under its normalised name or expression). */
+/** What deciding one site carries (a module function taking it, not a closure per site: those were a measured cost). */
 interface Deciding {
   readonly site: ImageSite;
   readonly options: ResourceOptions;
   readonly env: TransformRun;
   /** The site's problems so far (the outcome carries them). */
   readonly problems: TransformError[];
-  readonly failed: (shown: string, problem: TransformError) => SiteOutcome;
+  /** The site's value is an intrinsic (not a literal string). */
+  readonly isExpression: boolean;
+  /** The template parameters the site's value is built from (none for a literal). */
+  readonly parameters: readonly string[];
 }
 
-function fromValue(value: Json, { site, options, env, problems, failed }: Deciding): Sourced {
-  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
-  const origin = originOf(parameters, env.context);
-  const from = origin ? { origin } : {};
+/** The outcome of a site that failed with `problem` (added to the site's problems), reported as `shown`. */
+function failed({ site, problems, parameters }: Deciding, shown: string, problem: TransformError): SiteOutcome {
+  problems.push(problem);
+  return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
+}
+
+/** A value resolved now: validated and classified (kept, or mirrored under its normalised name or expression). */
+function fromValue(value: Json, deciding: Deciding): Sourced {
+  const { site, options, env, problems, isExpression, parameters } = deciding;
   if (typeof value !== 'string') {
     const shown = compactJson(value);
-    return { outcome: failed(shown, new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, from)) };
+    return {
+      outcome: failed(
+        deciding,
+        shown,
+        new InvalidImageError(site.logicalId, shown, `it resolves to ${describeValue(value, { article: true })}, not a string`, originOf(parameters, env.context)),
+      ),
+    };
   }
   const classified = env.classifyImage(value, options.repositoryPrefix);
   if (classified.kind === 'invalid') {
     const { error } = classified;
-    return { outcome: failed(quoteForMessage(value), new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...from })) };
+    return {
+      outcome: failed(
+        deciding,
+        quoteForMessage(value),
+        new InvalidImageError(site.logicalId, quoteForMessage(value), error.reason, { cause: error, ...originOf(parameters, env.context) }),
+      ),
+    };
   }
   const image = classified.image;
   if (classified.kind === 'keep') {
@@ -131,15 +155,16 @@ function fromValue(value: Json, { site, options, env, problems, failed }: Decidi
   }
   if (classified.kind === 'unmappable') {
     const { error } = classified;
-    return { outcome: failed(image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...from })) };
+    return {
+      outcome: failed(deciding, image, new UnmappableSiteError(site.logicalId, quoteForMessage(image), error.reason, { cause: error, ...originOf(parameters, env.context) })),
+    };
   }
   // An intrinsic (e.g. `!Ref SysdigServerlessPatcherImage`) stays the SourceImage: the parameter stays in use as
   // the user wrote it (otherwise cfn-lint reports W2001 "Parameter ... not used"), and the mirror follows the value
   // CloudFormation passes when the stack is deployed with other parameter values. A literal string is normalised.
-  const source: MirrorSource =
-    intrinsicOf(site.expression) !== undefined
-      ? { kind: 'expression', expression: site.expression, image }
-      : { kind: 'literal', image, repositoryName: classified.repositoryName };
+  const source: MirrorSource = isExpression
+    ? { kind: 'expression', expression: site.expression, image }
+    : { kind: 'literal', image, repositoryName: classified.repositoryName };
   return { source, verdict: 'mirror', image };
 }
 
@@ -153,7 +178,7 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   // When the site runs an image at all: its value is not removed (Fn::If/AWS::NoValue) and its PackageType is Image.
   const imageWhen = and(presenceOf(site.expression), imageWhenPackage(site.packageType));
   // No image now (a Zip PackageType, AWS::NoValue), but maybe in a deployment with other parameter values.
-  const later = conditionNames(imageWhen).some((name) => env.resolver.conditionVaries(name));
+  const later = imageWhen.kind !== 'always' && conditionNames(imageWhen).some((name) => env.resolver.conditionVaries(name));
   const packageType = site.packageType === undefined ? undefined : env.resolver.evaluate(site.packageType);
   const zipNow = packageType?.kind === 'value' && packageType.value === 'Zip';
   if (zipNow && !later) return { problems };
@@ -168,16 +193,14 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
   const evaluation = env.resolver.evaluate(site.expression);
   if (evaluation.kind === 'no-value' && !later) return kept(site, compactJson(site.expression), options, env, problems);
 
-  const parameters = intrinsicOf(site.expression) !== undefined ? env.resolver.parameters(site.expression) : [];
-  const failed = (shown: string, problem: TransformError): SiteOutcome => {
-    problems.push(problem);
-    return { report: report(site, 'failed', shown, undefined, undefined, parameters), problems };
-  };
+  const isExpression = intrinsicOf(site.expression) !== undefined;
+  const parameters = isExpression ? env.resolver.parameters(site.expression) : [];
+  const deciding: Deciding = { site, options, env, problems, isExpression, parameters };
   // Not known now: the mirror function resolves the original expression's value at deploy time and decides then.
   const sourced: Sourced =
     // A literal is checked even where the function is a Zip function now: no other value can reach it.
-    evaluation.kind === 'value' && (!zipNow || intrinsicOf(site.expression) === undefined)
-      ? fromValue(evaluation.value, { site, options, env, problems, failed })
+    evaluation.kind === 'value' && (!zipNow || !isExpression)
+      ? fromValue(evaluation.value, deciding)
       : { source: { kind: 'expression', expression: site.expression }, verdict: 'deploy-time', image: compactJson(site.expression) };
   if ('outcome' in sourced) return sourced.outcome;
   const { source, verdict, image } = sourced;
@@ -187,7 +210,7 @@ export function decideSite(site: ImageSite, env: TransformRun, parsed?: Resource
     architecture = architectureOf(site, options, env);
   } catch (error) {
     if (!(error instanceof InvalidArchitectureError)) throw error;
-    return failed(image, error);
+    return failed(deciding, image, error);
   }
   const mirror = env.nameMirror(source, architecture);
   const request = mirrorRequest(site, { source, architecture, options, mirror }, when);

@@ -25,12 +25,17 @@ export function dependsOnOf(resource: Json | undefined): string[] {
 /** The resource a `${...}` placeholder or a GetAtt string names: the part before the first dot. */
 const resourcePart = (name: string): string => (name.includes('.') ? name.slice(0, name.indexOf('.')) : name);
 
+/** The logical ids a dependency can name. */
+type Names = Pick<ReadonlySet<string>, 'has'>;
+
+/** Adds `name` to `found` when it is one of `names` (a module function: a closure per call was a measured cost). */
+function addName(found: Set<string>, names: Names, name: unknown): void {
+  if (typeof name === 'string' && names.has(name)) found.add(name);
+}
+
 /** Names of `names` that a value refers to (Ref, Fn::GetAtt, Fn::Sub placeholders). Iterative: any depth. */
-function referencedNames(value: Json, names: ReadonlySet<string>): Set<string> {
+function referencedNames(value: Json, names: Names): Set<string> {
   const found = new Set<string>();
-  const add = (name: unknown) => {
-    if (typeof name === 'string' && names.has(name)) found.add(name);
-  };
   const stack: Json[] = [value];
   while (stack.length > 0) {
     const current = stack.pop()!;
@@ -40,15 +45,16 @@ function referencedNames(value: Json, names: ReadonlySet<string>): Set<string> {
     }
     if (!isJsonObject(current)) continue;
     const intrinsic = intrinsicOf(current);
-    if (intrinsic?.[0] === 'Ref') add(intrinsic[1]);
-    else if (intrinsic?.[0] === 'Fn::GetAtt') add(Array.isArray(intrinsic[1]) ? intrinsic[1][0] : typeof intrinsic[1] === 'string' ? resourcePart(intrinsic[1]) : undefined);
-    else if (intrinsic?.[0] === 'Fn::Sub') {
+    if (intrinsic?.[0] === 'Ref') addName(found, names, intrinsic[1]);
+    else if (intrinsic?.[0] === 'Fn::GetAtt') {
+      addName(found, names, Array.isArray(intrinsic[1]) ? intrinsic[1][0] : typeof intrinsic[1] === 'string' ? resourcePart(intrinsic[1]) : undefined);
+    } else if (intrinsic?.[0] === 'Fn::Sub') {
       const arg = intrinsic[1];
       const [text, variables] = typeof arg === 'string' ? [arg, undefined] : Array.isArray(arg) ? [arg[0], arg[1]] : [undefined, undefined];
       if (typeof text === 'string') {
         for (const match of text.matchAll(SUB_PLACEHOLDER)) {
           const variable = placeholderVariable(match[1]!);
-          if (variable !== undefined && !hasOwn(variables, variable)) add(resourcePart(variable));
+          if (variable !== undefined && !hasOwn(variables, variable)) addName(found, names, resourcePart(variable));
         }
       }
     }
@@ -57,14 +63,14 @@ function referencedNames(value: Json, names: ReadonlySet<string>): Set<string> {
   return found;
 }
 
-/** Whether `to` can be reached from `from` along the edges. */
-function reaches(edges: ReadonlyMap<string, Set<string>>, from: string, to: string): boolean {
+/** Whether `to` can be reached from `from` along the graph's edges. */
+function reaches(graph: DependencyGraph, from: string, to: string): boolean {
   const seen = new Set([from]);
   const queue = [from];
   while (queue.length > 0) {
     const node = queue.pop()!;
     if (node === to) return true;
-    for (const next of edges.get(node) ?? []) {
+    for (const next of dependenciesOf(graph, node)) {
       if (!seen.has(next)) {
         seen.add(next);
         queue.push(next);
@@ -74,18 +80,37 @@ function reaches(edges: ReadonlyMap<string, Set<string>>, from: string, to: stri
   return false;
 }
 
-/** Each resource's dependencies (DependsOn and references); planned mirrors as they will be written. */
-function dependencyGraph(resources: JsonObject, mirrors: readonly PlannedMirror[]): Map<string, Set<string>> {
-  const names = new Set([...Object.keys(resources), ...mirrors.map((m) => m.logicalId)]);
-  const edges = new Map<string, Set<string>>();
-  const node = (id: string, resource: Json) => {
-    const dependencies = referencedNames(resource, names);
-    for (const name of dependsOnOf(resource)) if (names.has(name)) dependencies.add(name);
-    edges.set(id, dependencies);
-  };
-  for (const id of Object.keys(resources)) node(id, resources[id] as Json);
-  for (const mirror of mirrors) node(mirror.logicalId, mirror.resource);
-  return edges;
+/**
+ * Each resource's dependencies (DependsOn and references), planned mirrors as they will be written (a mirror's over
+ * a resource of the same logical id). A resource's are read when a search first reaches it: reading every resource
+ * of the template up front cost as much as the rest of the transform, and a search rarely goes far.
+ */
+interface DependencyGraph {
+  readonly resources: JsonObject;
+  readonly mirrors: ReadonlyMap<string, JsonObject>;
+  /** Every logical id a dependency can name: the template's resources and the planned mirrors. */
+  readonly names: Names;
+  /** The dependencies read so far, with the edges accepted since. */
+  readonly edges: Map<string, Set<string>>;
+}
+
+function dependencyGraph(resources: JsonObject, mirrors: readonly PlannedMirror[]): DependencyGraph {
+  const byId = new Map(mirrors.map((m) => [m.logicalId, m.resource]));
+  // Looked up, not listed: a set of every logical id cost more than the searches that read it.
+  const names: Names = { has: (name) => byId.has(name) || hasOwn(resources, name) };
+  return { resources, mirrors: byId, names, edges: new Map() };
+}
+
+/** The node's dependencies, read from its resource the first time (none for a name that is no resource). */
+function dependenciesOf(graph: DependencyGraph, id: string): Set<string> {
+  let dependencies = graph.edges.get(id);
+  if (dependencies === undefined) {
+    const resource = graph.mirrors.get(id) ?? (hasOwn(graph.resources, id) ? getOwn(graph.resources, id)! : undefined);
+    dependencies = resource === undefined ? new Set() : referencedNames(resource, graph.names);
+    for (const name of dependsOnOf(resource)) if (graph.names.has(name)) dependencies.add(name);
+    graph.edges.set(id, dependencies);
+  }
+  return dependencies;
 }
 
 /** What one mirror's sites wait for, each with the first site that does, in template order. */
@@ -97,6 +122,11 @@ function candidates(mirror: PlannedMirror): Map<string, string> {
   return found;
 }
 
+/** How a warning about a wait the mirror cannot take begins (made only for a warning: describing the mirror costs). */
+function waitSubject(site: string, name: string, mirror: PlannedMirror): string {
+  return `Resource ${site}: it waits for ${name} (DependsOn), but its ${describeMirror(mirror.requests[0]!)} cannot`;
+}
+
 /**
  * The DependsOn of each planned mirror, decided in plan order over the output template (`resources`: the sites
  * already read their mirrors), each accepted edge joining the graph the next decision sees.
@@ -104,7 +134,7 @@ function candidates(mirror: PlannedMirror): Map<string, string> {
 export function orderMirrors(resources: JsonObject, mirrors: readonly PlannedMirror[]): MirrorOrder {
   const wanted = mirrors.map((mirror) => [mirror, candidates(mirror)] as const).filter(([, found]) => found.size > 0);
   if (wanted.length === 0) return { dependsOn: new Map(), warnings: [] };
-  const edges = dependencyGraph(resources, mirrors);
+  const graph = dependencyGraph(resources, mirrors);
   const dependsOn = new Map<string, string[]>();
   const warnings: TransformProblem[] = [];
   for (const [mirror, found] of wanted) {
@@ -113,23 +143,22 @@ export function orderMirrors(resources: JsonObject, mirrors: readonly PlannedMir
       const target = getOwn(resources, name);
       if (target === undefined) continue; // The site names no resource: CloudFormation reports that template error itself.
       const condition = getOwn(target, 'Condition');
-      const subject = `Resource ${site}: it waits for ${name} (DependsOn), but its ${describeMirror(mirror.requests[0]!)} cannot`;
       if (typeof condition === 'string' && !implies(mirror.when, condition)) {
         warnings.push({
           logicalId: site,
-          message: `${subject}: ${name} has Condition ${condition}, and the mirror may exist when ${name} does not; give them the same Condition, or make ${name} unconditional`,
+          message: `${waitSubject(site, name, mirror)}: ${name} has Condition ${condition}, and the mirror may exist when ${name} does not; give them the same Condition, or make ${name} unconditional`,
         });
         continue;
       }
-      if (reaches(edges, name, mirror.logicalId)) {
+      if (reaches(graph, name, mirror.logicalId)) {
         warnings.push({
           logicalId: site,
-          message: `${subject}: ${name} reads that mirror itself (directly or through other resources), so waiting for it would be a circular dependency`,
+          message: `${waitSubject(site, name, mirror)}: ${name} reads that mirror itself (directly or through other resources), so waiting for it would be a circular dependency`,
         });
         continue;
       }
       accepted.push(name);
-      edges.get(mirror.logicalId)!.add(name);
+      dependenciesOf(graph, mirror.logicalId).add(name);
     }
     if (accepted.length > 0) dependsOn.set(mirror.logicalId, accepted);
   }

@@ -73,7 +73,9 @@ function identifyingSource(source: MirrorSource): Json {
 }
 
 function mirrorIdentity(source: MirrorSource, architecture: MirrorPlatform): MirrorIdentity {
-  const key = canonicalJson({ source: identifyingSource(source), architecture: expressionOf(architecture) });
+  // canonicalJson({source, architecture}) written with its two keys in their sorted order (no object to build and
+  // sort for every mirror); the namer's tests hold it to that.
+  const key = `{"architecture":${canonicalJson(expressionOf(architecture))},"source":${canonicalJson(identifyingSource(source))}}`;
   // `ImageMirror` + the first 8 hex of sha256 of the canonical {source, architecture}.
   return { key, logicalId: MIRROR_LOGICAL_ID_PREFIX + createHash('sha256').update(key).digest('hex').slice(0, 8) };
 }
@@ -90,18 +92,45 @@ export type MirrorNamer = (source: MirrorSource, architecture: MirrorPlatform) =
  * transform's time. One namer per transform run (no state survives a run).
  */
 export function createMirrorNamer(): MirrorNamer {
-  const identities = new Map<string, MirrorIdentity>();
+  // By architecture, then by source; spellings that differ only in key order get separate entries holding the
+  // same identity.
+  const identities: ByValue<ByValue<MirrorIdentity>> = byValue();
   return (source, architecture) => {
-    // Plain JSON is a cheap lookup key; spellings that differ only in key order get separate entries
-    // holding the same identity.
-    const lookup = JSON.stringify([identifyingSource(source), expressionOf(architecture)]);
-    let identity = identities.get(lookup);
+    const architectureValue = expressionOf(architecture);
+    let bySource = lookUp(identities, architectureValue);
+    if (bySource === undefined) {
+      bySource = byValue();
+      remember(identities, architectureValue, bySource);
+    }
+    const sourceValue = identifyingSource(source);
+    let identity = lookUp(bySource, sourceValue);
     if (identity === undefined) {
       identity = mirrorIdentity(source, architecture);
-      identities.set(lookup, identity);
+      remember(bySource, sourceValue, identity);
     }
     return identity;
   };
+}
+
+/**
+ * Entries by JSON value: a string under itself (most sources and architectures are strings, the same string for
+ * every site of one image, and JSON for every site was a measured cost), anything else under its JSON, in a map of
+ * its own, so that a string never meets the JSON of an expression.
+ */
+interface ByValue<T> {
+  readonly strings: Map<string, T>;
+  readonly others: Map<string, T>;
+}
+
+const byValue = <T>(): ByValue<T> => ({ strings: new Map(), others: new Map() });
+
+function lookUp<T>(map: ByValue<T>, value: Json): T | undefined {
+  return typeof value === 'string' ? map.strings.get(value) : map.others.get(JSON.stringify(value));
+}
+
+function remember<T>(map: ByValue<T>, value: Json, entry: T): void {
+  if (typeof value === 'string') map.strings.set(value, entry);
+  else map.others.set(JSON.stringify(value), entry);
 }
 
 export function mirrorReference(mirrorLogicalId: string): JsonObject {
@@ -126,23 +155,23 @@ export const mirrorConditionName = (mirrorLogicalId: string): string => `${mirro
 /** A new resource: the values taken from the template are copied, so no object appears twice in the output. */
 function mirrorResource(first: MirrorRequest, when: Formula, condition: string | undefined, serviceToken: Json, refreshToken: Json | undefined): JsonObject {
   const { source, architecture, options } = first;
-  const properties: JsonObject = {
-    [MirrorProperty.ServiceToken]: cloneJson(serviceToken),
-    [MirrorProperty.ServiceTimeout]: options.serviceTimeout,
-    // Expressions as they evaluate while the mirror exists (its identity is still the site's whole expression).
-    [MirrorProperty.SourceImage]: source.kind === 'literal' ? source.image : cloneJson(reachableUnder(source.expression, when)),
-    // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
-    ...(architecture.kind === 'all'
-      ? { [MirrorProperty.Platforms]: ALL_PLATFORMS }
-      : { [MirrorProperty.Architecture]: cloneJson(reachableUnder(expressionOf(architecture), when)) }),
-    ...(source.kind === 'literal' ? { [MirrorProperty.RepositoryName]: source.repositoryName } : { [MirrorProperty.RepositoryPrefix]: options.repositoryPrefix }),
-    ...(refreshToken !== undefined ? { [MirrorProperty.RefreshToken]: cloneJson(refreshToken) } : {}),
-  };
-  return {
-    Type: MIRROR_RESOURCE_TYPE,
-    ...(condition !== undefined ? { Condition: condition } : {}),
-    Properties: properties,
-  };
+  // Built property by property, in the order written (spreads of conditional literals, once per mirror, were a
+  // measured cost).
+  const properties: JsonObject = {};
+  properties[MirrorProperty.ServiceToken] = cloneJson(serviceToken);
+  properties[MirrorProperty.ServiceTimeout] = options.serviceTimeout;
+  // Expressions as they evaluate while the mirror exists (its identity is still the site's whole expression).
+  properties[MirrorProperty.SourceImage] = source.kind === 'literal' ? source.image : cloneJson(reachableUnder(source.expression, when));
+  // A whole-image mirror has Platforms instead of Architecture (the contract makes them exclusive).
+  if (architecture.kind === 'all') properties[MirrorProperty.Platforms] = ALL_PLATFORMS;
+  else properties[MirrorProperty.Architecture] = cloneJson(reachableUnder(expressionOf(architecture), when));
+  if (source.kind === 'literal') properties[MirrorProperty.RepositoryName] = source.repositoryName;
+  else properties[MirrorProperty.RepositoryPrefix] = options.repositoryPrefix;
+  if (refreshToken !== undefined) properties[MirrorProperty.RefreshToken] = cloneJson(refreshToken);
+  const resource: JsonObject = { Type: MIRROR_RESOURCE_TYPE };
+  if (condition !== undefined) resource.Condition = condition;
+  resource.Properties = properties;
+  return resource;
 }
 
 /**
@@ -178,11 +207,13 @@ export function planMirrors(
 function plannedMirror(id: string, group: readonly MirrorRequest[], serviceToken: Json, refreshToken: Json | undefined): PlannedMirror {
   const when = or(...group.map((request) => request.when ?? ALWAYS));
   const first = group[0]!;
-  const resource = (condition: string | undefined) => mirrorResource(first, when, condition, serviceToken, refreshToken);
-  if (when.kind === 'always' || when.kind === 'never') return { logicalId: id, resource: resource(undefined), requests: group, when };
-  if (when.kind === 'condition') return { logicalId: id, resource: resource(when.name), requests: group, when };
+  if (when.kind === 'always' || when.kind === 'never' || when.kind === 'condition') {
+    const resource = mirrorResource(first, when, when.kind === 'condition' ? when.name : undefined, serviceToken, refreshToken);
+    return { logicalId: id, resource, requests: group, when };
+  }
   const name = mirrorConditionName(id);
-  return { logicalId: id, resource: resource(name), requests: group, when, condition: { name, body: conditionFunction(when) } };
+  const resource = mirrorResource(first, when, name, serviceToken, refreshToken);
+  return { logicalId: id, resource, requests: group, when, condition: { name, body: conditionFunction(when) } };
 }
 
 /** The requests of each mirror, by its logical id, in template order. */
@@ -214,6 +245,8 @@ function checkGroup(id: string, group: readonly MirrorRequest[], problems: Trans
       );
       continue;
     }
+    // Sites without options of their own share one options object: nothing to compare.
+    if (other.options === first.options) continue;
     for (const [option, a, b] of [
       ['RepositoryPrefix', first.options.repositoryPrefix, other.options.repositoryPrefix],
       ['ServiceTimeout', first.options.serviceTimeout, other.options.serviceTimeout],

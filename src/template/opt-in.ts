@@ -80,7 +80,8 @@ export function mirrorParameters(options: TemplateOptions, env: ParameterSiteEnv
     problems.push(...outcome.problems);
     if (outcome.request) candidates.push(outcome.request);
   }
-  const excluded = new Set(sites.map((site) => siteKey(site.logicalId, site.path)));
+  // Without a parameter to mirror there is no use to rewrite: the site keys are not even built.
+  const excluded = new Set(candidates.length > 0 ? sites.map((site) => siteKey(site.logicalId, site.path)) : []);
   const mirrors = new Map(candidates.map((request) => [request.logicalId, request.mirror.logicalId]));
   const rewritten = rewriteParameterUses(env.template, { mirrors, excluded: (logicalId, path) => excluded.has(siteKey(logicalId, path)) });
   const resources = getOwn(env.template, 'Resources');
@@ -124,7 +125,7 @@ export function checkTaskRoles(template: JsonObject, requests: readonly MirrorRe
   if (!isJsonObject(resources)) return { problems: [], warnings: [] };
   const images = new Map<string, string[]>();
   const add = (logicalId: string, path: readonly string[]) => {
-    if (getOwn(getOwn(resources, logicalId), 'Type') !== TASK_DEFINITION || !isContainerImage(path)) return;
+    if (!isContainerImage(path) || getOwn(getOwn(resources, logicalId), 'Type') !== TASK_DEFINITION) return;
     const list = images.get(logicalId) ?? [];
     const where = `ContainerDefinitions[${path[2]}].Image`;
     if (!list.includes(where)) list.push(where);

@@ -42,14 +42,23 @@ export function not(formula: Formula): Formula {
 }
 
 function combine(kind: 'and' | 'or', members: readonly Formula[]): Formula {
-  const [unit, zero] = kind === 'and' ? [ALWAYS, NEVER] : [NEVER, ALWAYS];
-  // The common cases (an unconditional site, or one condition) without building anything.
-  const others = members.filter((member) => member.kind !== unit.kind);
-  if (others.length === 0) return unit;
-  if (others.length === 1 && others[0]!.kind !== kind) return others[0]!;
+  const unit = kind === 'and' ? ALWAYS : NEVER;
+  const zero = kind === 'and' ? NEVER : ALWAYS;
+  // The common cases (an unconditional site, or one condition) without building anything: the one member that is
+  // not the unit, when there is at most one.
+  let other: Formula | undefined;
+  let others = 0;
+  for (const member of members) {
+    // A zero decides it, whatever else is there (before any identity is made).
+    if (member.kind === zero.kind) return zero;
+    if (member.kind === unit.kind) continue;
+    other = member;
+    others += 1;
+  }
+  if (others === 0) return unit;
+  if (others === 1 && other!.kind !== kind) return other!;
   const flat = new Map<string, Formula>();
   for (const member of members) {
-    if (member.kind === zero.kind) return zero;
     if (member.kind === unit.kind) continue;
     for (const part of member.kind === kind ? member.of : [member]) flat.set(identity(part), part);
   }
@@ -133,15 +142,21 @@ function when(expression: Json, leaf: (value: Json) => Formula, depth = 0): Form
   return or(and(named(condition), when(whenTrue, leaf, depth + 1)), and(not(named(condition)), when(whenFalse, leaf, depth + 1)));
 }
 
+/** A leaf value is present unless it is `AWS::NoValue`. */
+const presentLeaf = (leaf: Json): Formula => (isNoValue(leaf) ? NEVER : ALWAYS);
+
 /** When the value is present (not removed by an `AWS::NoValue` branch). */
 export function presenceOf(expression: Json): Formula {
-  return when(expression, (leaf) => (isNoValue(leaf) ? NEVER : ALWAYS));
+  return when(expression, presentLeaf);
 }
+
+/** A leaf PackageType runs an image unless it is `Zip`. */
+const imageLeaf = (leaf: Json): Formula => (leaf === 'Zip' ? NEVER : ALWAYS);
 
 /** When a function with this `PackageType` runs an image (absent, an unknown value: always; `Zip`: never). */
 export function imageWhen(packageType: Json | undefined): Formula {
   if (packageType === undefined) return ALWAYS;
-  return when(packageType, (leaf) => (leaf === 'Zip' ? NEVER : ALWAYS));
+  return when(packageType, imageLeaf);
 }
 
 /**
@@ -158,17 +173,18 @@ export function readingMirror(expression: Json, reference: Json, depth = 0): Jso
 
 /** Whether every value the expression can yield (past `Fn::If`, `AWS::NoValue` aside) satisfies `test`, and one does. */
 export function everyValue(expression: Json, test: (value: Json) => boolean): boolean {
-  let values = 0;
-  const all = (value: Json, depth: number): boolean => {
-    if (isNoValue(value)) return true;
-    const branches = depth <= MAX_EVALUATION_DEPTH ? ifArguments(value) : undefined;
-    if (branches === undefined) {
-      values += 1;
-      return test(value);
-    }
-    return all(branches[1], depth + 1) && all(branches[2], depth + 1);
-  };
-  return all(expression, 0) && values > 0;
+  return valuesPassing(expression, test, 0) > 0;
+}
+
+/** How many values the expression can yield (as everyValue counts them), or -1 when one of them fails `test`. */
+function valuesPassing(value: Json, test: (value: Json) => boolean, depth: number): number {
+  if (isNoValue(value)) return 0;
+  const branches = depth <= MAX_EVALUATION_DEPTH ? ifArguments(value) : undefined;
+  if (branches === undefined) return test(value) ? 1 : -1;
+  const whenTrue = valuesPassing(branches[1], test, depth + 1);
+  if (whenTrue < 0) return -1;
+  const whenFalse = valuesPassing(branches[2], test, depth + 1);
+  return whenFalse < 0 ? -1 : whenTrue + whenFalse;
 }
 
 /** The condition names a formula mentions. */

@@ -33,6 +33,11 @@ export function refreshTokenOf(first: MirrorRequest, context: TransformContext):
   return context.refreshToken ?? { Ref: REFRESH_TOKEN_PARAMETER };
 }
 
+/** Whether a mirror's RefreshToken is the generated parameter (most mirrors have no RefreshToken at all). */
+function readsRefreshParameter(token: Json | undefined): boolean {
+  return token !== undefined && jsonEquals(token, { Ref: REFRESH_TOKEN_PARAMETER });
+}
+
 /**
  * When refreshing mirrors read the generated parameter (no token in the context), the template gets that parameter,
  * and a warning says it must change on every deployment. A parameter or resource of that name that is not ours is a
@@ -43,8 +48,9 @@ export function addRefreshParameter(
   mirrors: readonly PlannedMirror[],
   context: TransformContext,
 ): { template: JsonObject; problems: TransformError[]; warnings: TransformProblem[] } {
-  const readers = mirrors.filter((mirror) => jsonEquals(getOwn(getOwn(mirror.resource, 'Properties'), 'RefreshToken'), { Ref: REFRESH_TOKEN_PARAMETER }));
-  if (context.refreshToken !== undefined || readers.length === 0) return { template, problems: [], warnings: [] };
+  if (context.refreshToken !== undefined) return { template, problems: [], warnings: [] };
+  const readers = mirrors.filter((mirror) => readsRefreshParameter(getOwn(getOwn(mirror.resource, 'Properties'), 'RefreshToken')));
+  if (readers.length === 0) return { template, problems: [], warnings: [] };
   const parameters = getOwn(template, 'Parameters');
   const existing = getOwn(parameters, REFRESH_TOKEN_PARAMETER);
   if ((existing !== undefined && !jsonEquals(existing, REFRESH_PARAMETER)) || hasOwn(getOwn(template, 'Resources'), REFRESH_TOKEN_PARAMETER)) {

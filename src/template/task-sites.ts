@@ -18,7 +18,13 @@ const CPU_ARCHITECTURES: Readonly<Record<string, Architecture>> = { X86_64: 'x86
 export function taskDefinitions(template: JsonObject): [string, JsonObject][] {
   const resources = getOwn(template, 'Resources');
   if (!isJsonObject(resources)) return [];
-  return Object.entries(resources).filter((entry): entry is [string, JsonObject] => isJsonObject(entry[1]) && getOwn(entry[1], 'Type') === TASK_DEFINITION);
+  // A loop over the keys: Object.entries made a pair for every resource of the template, and most are not task definitions.
+  const found: [string, JsonObject][] = [];
+  for (const logicalId of Object.keys(resources)) {
+    const resource = resources[logicalId];
+    if (isJsonObject(resource) && getOwn(resource, 'Type') === TASK_DEFINITION) found.push([logicalId, resource]);
+  }
+  return found;
 }
 
 /**

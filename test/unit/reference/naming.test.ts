@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_REPOSITORY_PREFIX,
@@ -5,9 +6,11 @@ import {
   UnmappableImageError,
   parseImageReference,
   repositoryPrefixProblem,
+  targetPath,
   targetRepositoryName,
   targetTag,
 } from '../../../src/reference/index.js';
+import { validReference } from './arbitraries.js';
 import { SHA256, SHA256_HEX, SHA512, expected, hex, thrownBy } from './fixtures.js';
 
 /** Asserts that mapping `image` with `prefix` fails with UnmappableImageError whose reason contains `reason`. */
@@ -78,6 +81,29 @@ describe('Function: targetRepositoryName', () => {
     const error = thrownBy(() => targetRepositoryName(parseImageReference('quay.io/x:1'), 'Bad'));
     expect((error as UnmappableImageError).image).toBe('quay.io/x:1');
     expect((error as UnmappableImageError).message).toContain('cannot mirror "quay.io/x:1"');
+  });
+});
+
+describe('Function: targetPath', () => {
+  it('is the lower-cased host (its port after "_") and the repository, each part with its separator runs collapsed to the first', () => {
+    // Part by part, as an independent statement of the rule.
+    const collapsed = (part: string) => part.replace(/[._-]{2,}/g, (run) => run[0]!);
+    fc.assert(
+      fc.property(validReference, ({ input }) => {
+        const reference = parseImageReference(input);
+        const parts = [reference.registry.toLowerCase().replace(':', '_'), ...reference.repository.split('/')];
+        expect(targetPath(reference)).toBe(parts.map(collapsed).join('/'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    ['xn--bcher-kva.example:5000/a__b/c---d', 'xn-bcher-kva.example_5000/a_b/c-d'],
+    ['Quay.IO/x', 'quay.io/x'],
+    ['nginx', 'docker.io/library/nginx'],
+  ])('%s -> %s', (image, path) => {
+    expect(targetPath(parseImageReference(image))).toBe(path);
   });
 });
 

@@ -74,6 +74,28 @@ describe('Mirror order: DependsOn', () => {
     expect(result.warnings.map((w) => w.logicalId)).toEqual(['F2']);
   });
 
+  it("counts a wait it accepted for one mirror when it decides the next (the graph a search reads includes the first mirror's DependsOn)", () => {
+    // F1 (image A) waits for X, which reads F3 (image B); F2 (image B) waits for Y, which reads F4 (image A, waiting for
+    // nothing). The mirror of A may wait for X; the mirror of B may not wait for Y: Y -> F4 -> mirror A -> X -> F3 ->
+    // mirror B would be a cycle, and only through the wait just accepted.
+    const topic = (reads: string) => ({ Type: 'AWS::SNS::Topic', Properties: { DisplayName: getAtt(reads, 'Arn') } });
+    const input = template({
+      X: topic('F3'),
+      Y: topic('F4'),
+      F1: { ...lambdaFunction(QUAY_IMAGE), DependsOn: 'X' },
+      F2: { ...lambdaFunction('nginx:1.27'), DependsOn: 'Y' },
+      F3: lambdaFunction('nginx:1.27'),
+      F4: lambdaFunction(QUAY_IMAGE),
+    });
+    const result = expectSuccess(run(input));
+    const resources = result.fragment.Resources as JsonObject;
+    const [a, b] = [expectedMirrorId(QUAY_IMAGE, 'x86_64'), expectedMirrorId('docker.io/library/nginx:1.27', 'x86_64')];
+    expect((resources[a] as JsonObject).DependsOn).toEqual(['X']);
+    expect((resources[b] as JsonObject).DependsOn).toBeUndefined();
+    expect(result.warnings).toEqual([{ logicalId: 'F2', message: expect.stringContaining(`Resource F2: it waits for Y (DependsOn), but its image mirror ${b}`) }]);
+    expect(result.warnings[0]!.message).toContain('circular dependency');
+  });
+
   it('does not wait for a resource whose Condition the mirror does not imply', () => {
     const conditions = { Conditions: { Prod: equals(ref('AWS::StackName'), 'prod') } };
     const input = template({ Topic: { Type: 'AWS::SNS::Topic', Condition: 'Prod' }, F: { ...lambdaFunction(QUAY_IMAGE), DependsOn: 'Topic' } }, conditions);
