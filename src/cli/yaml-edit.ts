@@ -100,16 +100,34 @@ class Editor {
     this.edits.push({ start, end, text: written });
   }
 
+  /**
+   * A value on a line below its key (`Key:`, `# note`, `value`) is rewritten on its own line, so the comment lines
+   * between stay where they are; properties left on the key's line (`Key: !Sub`) go with the old value. False when
+   * the new text could not stand there (the old value is not indented past the key: a block sequence at its column).
+   */
+  private replaceBelowKey(start: number, old: Node, value: Json, keyColumn: number): boolean {
+    const nextLine = this.afterLine(start);
+    const at = this.tokens.start(old, nextLine);
+    if (this.column(at) <= keyColumn) return false;
+    const propsEnd = this.tokens.propsEnd(start, nextLine);
+    if (propsEnd !== undefined) this.edits.push({ start, end: propsEnd, text: '' });
+    const end = old.range![1];
+    const text = replacementText(value, old, { text: this.text, style: this.style, flow: false }, this.column(at));
+    this.push(at, end, this.withComments(text, at, end));
+    return true;
+  }
+
   /** The value of a block mapping pair, from its `:` (the old value may start on the next line). */
   private replacePairValue(pair: Pair, value: Json): void {
     const start = this.colonOf(pair);
     const old = pair.value as Node | null;
+    const keyColumn = this.column((pair.key as Node).range![0]);
     if (old?.range && this.lineStart(old.range[0]) === this.lineStart(start) && isInline(value, old)) {
       this.replaceNode(old, value, false);
       return;
     }
+    if (old?.range && old.range[0] >= this.afterLine(start) && this.replaceBelowKey(start, old, value, keyColumn)) return;
     const end = old?.range ? old.range[1] : start;
-    const keyColumn = this.column((pair.key as Node).range![0]);
     const context = { text: this.text, style: this.style, flow: false };
     if (isInline(value, old)) {
       const comments = this.tokens.comments(start, end);

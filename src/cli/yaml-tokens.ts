@@ -54,15 +54,23 @@ export class SourceTokens {
     return found;
   }
 
-  /** Where `node` begins in the text, its properties (tag, anchor) included. */
-  start(node: Node): number {
+  /** Where `node` begins in the text, its properties (tag, anchor) included; those before `notBefore` left out. */
+  start(node: Node, notBefore = 0): number {
     let start = node.range![0];
-    for (let index = this.lastBefore(start); index >= 0; index--) {
+    for (let index = this.lastBefore(start); index >= 0 && this.tokens[index]!.start >= notBefore; index--) {
       const token = this.tokens[index]!;
       if (token.kind === 'props') start = token.start;
       else if (token.kind === 'other') break;
     }
     return start;
+  }
+
+  /** The end of the last property (tag, anchor) that starts inside [start, end), or undefined. */
+  propsEnd(start: number, end: number): number | undefined {
+    for (let index = this.lastBefore(end); index >= 0 && this.tokens[index]!.start >= start; index--) {
+      if (this.tokens[index]!.kind === 'props') return this.tokens[index]!.end;
+    }
+    return undefined;
   }
 
   /** The properties written before `node` (`!Sub`, `&a !Ref`), or the empty string. */

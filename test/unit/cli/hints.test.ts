@@ -4,12 +4,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Json, JsonObject } from '../../../src/template/types.js';
+import { haveTestData, REAL_TEMPLATES, REAL_TEMPLATES_DIR } from '../../support/test-data.js';
 import { lambdaImageFunction, samImageFunction, stringParameter, templateWith } from '../macro/fixtures.js';
 import { runCli } from './run-cli.js';
 
 const FLAGS = ['--region', 'eu-west-1', '--account', '123456789012', '--mirror-function-arn', 'arn:aws:lambda:eu-west-1:123456789012:function:mirror'];
 const PRIVATE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1';
-const ORCHESTRATOR = readFileSync(fileURLToPath(new URL('../../../../shared/real-templates/sysdig-orchestrator-agent-5.0.1.yaml', import.meta.url)), 'utf8');
+const HAVE_REAL_TEMPLATES = haveTestData(REAL_TEMPLATES);
+const ORCHESTRATOR = HAVE_REAL_TEMPLATES ? readFileSync(`${REAL_TEMPLATES_DIR}sysdig-orchestrator-agent-5.0.1.yaml`, 'utf8') : '';
 const ORCHESTRATOR_PARAMETERS = ['SysdigAccessKey=k', 'VPC=vpc-1', 'SubnetA=subnet-1', 'SubnetB=subnet-2', 'NetworkType=Private'].flatMap((pair) => ['--parameter', pair]);
 
 const lines = (text: string, prefix: string) => text.split('\n').filter((line) => line.startsWith(prefix));
@@ -28,14 +30,14 @@ describe('task definitions without Ecs: true', () => {
     'task definitions are left as they are unless Metadata.SysdigImageFix.Ecs is true (ECS pulls from other registries itself; set Ecs: true ' +
     "in the template's or the task definition's Metadata.SysdigImageFix when its tasks have no route to them, e.g. in private subnets)";
 
-  it("Sysdig's orchestrator template: scan says no sites were found and why, naming the option", async () => {
+  it.skipIf(!HAVE_REAL_TEMPLATES)("Sysdig's orchestrator template: scan says no sites were found and why, naming the option", async () => {
     const run = await runCli(['scan', '-', ...FLAGS, ...ORCHESTRATOR_PARAMETERS], { stdin: ORCHESTRATOR });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('no image sites found\n');
     expect(lines(run.stderr, 'note: SysdigOrchestratorAgent')).toEqual([ECS_NOTE]);
   });
 
-  it.each([
+  it.skipIf(!HAVE_REAL_TEMPLATES).each([
     ['Ecs: true (the task definition is a site)', 'SysdigImageFix: {Ecs: true}'],
     ['Ecs: false (the template chose)', 'SysdigImageFix: {Ecs: false}'],
   ])('says nothing with %s', async (_case, metadata) => {

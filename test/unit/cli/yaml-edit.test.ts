@@ -80,8 +80,9 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
       .replace('ImageUri: !Ref WorkerImage   # keep me', `ImageUri: !GetAtt ${ids[0]}.ImageUri   # keep me`)
       .replace('Code: {ImageUri: quay.io/example-org/report-builder:2.3.0}', `Code: {ImageUri: !GetAtt ${ids[1]}.ImageUri}`)
       .replace(
-        '                ImageUri:\n                    Fn::Sub: "ghcr.io/example-org/nightly:${AWS::Region}"\n',
-        `                ImageUri: !GetAtt ${ids[2]}.ImageUri\n`,
+        // A value on its own line below the key is rewritten there (the smallest span).
+        '                    Fn::Sub: "ghcr.io/example-org/nightly:${AWS::Region}"\n',
+        `                    !GetAtt ${ids[2]}.ImageUri\n`,
       )
       .replace(
         '                Statement: []\n',
