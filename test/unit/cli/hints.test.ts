@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { lambdaImageFunction, samImageFunction, stringParameter, templateWith } from '../macro/fixtures.js';
+import { REAL_TEMPLATES_DIR } from '../../support/test-data.js';
 import { runCli } from './run-cli.js';
 
 const FLAGS = ['--region', 'eu-west-1', '--account', '123456789012', '--mirror-function-arn', 'arn:aws:lambda:eu-west-1:123456789012:function:mirror'];
 const PRIVATE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:1';
-const ORCHESTRATOR = readFileSync(fileURLToPath(new URL('../../../../shared/real-templates/sysdig-orchestrator-agent-5.0.1.yaml', import.meta.url)), 'utf8');
+const ORCHESTRATOR = readFileSync(`${REAL_TEMPLATES_DIR}sysdig-orchestrator-agent-5.0.1.yaml`, 'utf8');
 const ORCHESTRATOR_PARAMETERS = ['SysdigAccessKey=k', 'VPC=vpc-1', 'SubnetA=subnet-1', 'SubnetB=subnet-2', 'NetworkType=Private'].flatMap((pair) => ['--parameter', pair]);
 
 const lines = (text: string, prefix: string) => text.split('\n').filter((line) => line.startsWith(prefix));

@@ -5,11 +5,11 @@
 // change it; the line diff between input and output must change no other line, and the output, read back by the
 // CLI's reader, must equal the JSON output.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCfnYaml } from '../../../src/cli/cfn-yaml.js';
 import { lineDiff } from '../../support/line-diff.js';
+import { REAL_TEMPLATES_DIR } from '../../support/test-data.js';
 import { runCli } from './run-cli.js';
 
 const RUNS = Number(process.env.YAML_EDIT_PROPERTY_RUNS ?? 150);
@@ -317,7 +317,7 @@ describe('YAML output over the input text (examples)', () => {
 
 describe("Sysdig's orchestrator agent template (../shared/real-templates), Ecs: true", () => {
   it('changes the one Image line, and adds the Ecs option and the mirror; nothing else', async () => {
-    const original = readFileSync(fileURLToPath(new URL('../../../../shared/real-templates/sysdig-orchestrator-agent-5.0.1.yaml', import.meta.url)), 'utf8');
+    const original = readFileSync(`${REAL_TEMPLATES_DIR}sysdig-orchestrator-agent-5.0.1.yaml`, 'utf8');
     // The option goes into the template's Metadata (the only edit to the input).
     const input = original.replace('\nMetadata:\n', '\nMetadata:\n  SysdigImageFix: {Ecs: true}\n');
     expect(input).not.toBe(original);
