@@ -336,7 +336,7 @@ describe('Class: Transport (answers read)', () => {
 
   it('cuts an error answer to its first maxBytes bytes instead of failing, declared or not', async () => {
     const text = `${'e'.repeat(600)}${'f'.repeat(600)}`;
-    for (const headers of [{}, { 'content-length': String(text.length) }]) {
+    for (const headers of [{}, { 'content-length': String(text.length) }] as Record<string, string>[]) {
       const registry = scripted(status(404, headers, text));
       const response = await transport(registry.fetch).transport.send(request({ maxBytes: 700 }));
       expect(response.status).toBe(404);
