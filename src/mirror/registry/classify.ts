@@ -61,13 +61,14 @@ export function readRegistryAnswer(response: Pick<HttpResponse, 'headers' | 'bod
   let messages: string[] = [];
   if (Array.isArray(record.errors)) {
     const entries = record.errors.filter(isPlainObject);
-    codes = strings(entries.map((entry) => entry.code)).map((code) => code.toUpperCase());
+    // Redacted before upper-casing: a secret echoed as a code must not survive in capitals.
+    codes = strings(entries.map((entry) => entry.code)).flatMap((code) => clean(code, redactor)?.toUpperCase() ?? []);
     messages = strings(entries.map((entry) => entry.message));
   } else {
     messages = strings([record.details, record.error_description ?? record.error, record.message]);
   }
   const message = clean([...new Set(messages)].join('; '), redactor);
-  return { codes: codes.map((code) => clean(code, redactor) ?? code), ...(message !== undefined ? { message } : {}) };
+  return { codes, ...(message !== undefined ? { message } : {}) };
 }
 
 export interface ClassifyOptions {

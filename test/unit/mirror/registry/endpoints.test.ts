@@ -69,3 +69,71 @@ describe('Function: registryBaseUrl', () => {
     expect(registryBaseUrl('ghcr.io', endpoints)).toBe('https://ghcr.io');
   });
 });
+
+describe('Function: parseEndpointMap (what a key and a URL may be)', () => {
+  const NOT_A_HOST = 'is not a registry host name (as in an image reference, e.g. "quay.io" or "registry.example.com:5000")';
+  const problem = (json: string): string => {
+    try {
+      parseEndpointMap(json);
+    } catch (error) {
+      expect(error).toBeInstanceOf(RegistryConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected parseEndpointMap to throw');
+  };
+
+  it.each(['quay.io:1', 'quay.io:65535', 'a', 'my-registry.example.com:5000', '10.0.0.1:5000', 'a1.b-2.c'])('accepts the key %s', (key) => {
+    expect([...parseEndpointMap(JSON.stringify({ [key]: 'https://proxy.example' })).keys()]).toEqual([key]);
+  });
+
+  it.each([
+    ['', NOT_A_HOST],
+    [':5000', NOT_A_HOST],
+    ['quay.io.', NOT_A_HOST],
+    ['-quay.io', NOT_A_HOST],
+    ['quay-.io', NOT_A_HOST],
+    ['quay_io', NOT_A_HOST],
+    ['quay.io:0', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:65536', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:123456', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:50a', 'has a port that is not a number from 1 to 65535'],
+  ])('refuses the key %j', (key, reason) => {
+    expect(problem(JSON.stringify({ [key]: 'https://proxy.example' }))).toBe(`environment variable REGISTRY_ENDPOINTS: key ${JSON.stringify(key)} ${reason}`);
+  });
+
+  it('refuses a host given twice once keys are normalised, naming it', () => {
+    expect(problem('{"quay.io": "https://a.example", "QUAY.IO": "https://b.example"}')).toBe(
+      'environment variable REGISTRY_ENDPOINTS: registry "QUAY.IO" is given more than once',
+    );
+  });
+
+  it.each([
+    ['a fragment', 'https://proxy.example/#x', 'must not have a query or fragment'],
+    ['a user name alone', 'https://user@proxy.example', 'contains user information; registry credentials belong in the credentials secret, not in the URL'],
+    ['a password alone', 'https://:pw@proxy.example', 'contains user information; registry credentials belong in the credentials secret, not in the URL'],
+    ['a relative URL', '/v2', 'is not an absolute URL'],
+  ])('refuses a URL with %s, without echoing it', (_case, url, reason) => {
+    const message = problem(JSON.stringify({ 'quay.io': url }));
+    expect(message).toBe(`environment variable REGISTRY_ENDPOINTS: the URL for "quay.io" ${reason}`);
+  });
+
+  it('names a value that is not a string by its kind, and cuts a long key', () => {
+    expect(problem('{"quay.io": ["https://a"]}')).toBe('environment variable REGISTRY_ENDPOINTS: the value for "quay.io" must be a URL string, not object');
+    expect(problem('{"quay.io": null}')).toContain('must be a URL string, not null');
+    expect(problem(JSON.stringify({ [`${'a'.repeat(150)} b`]: 'https://a' }))).toContain(`key ${JSON.stringify('a'.repeat(100))} is not`);
+  });
+
+  it('quotes the JSON error and shows an example', () => {
+    expect(problem('{')).toMatch(
+      /^environment variable REGISTRY_ENDPOINTS is not valid JSON \(.+\); expected an object such as \{"quay.io": "https:\/\/quay-proxy.example.com"\}$/,
+    );
+    expect(problem('null')).toBe(
+      'environment variable REGISTRY_ENDPOINTS must be a JSON object mapping registry hosts to base URLs, such as {"quay.io": "https://quay-proxy.example.com"}',
+    );
+  });
+
+  it('keeps a path and drops every trailing slash', () => {
+    expect([...parseEndpointMap('{"quay.io": "https://proxy.example/base///"}').values()]).toEqual(['https://proxy.example/base']);
+  });
+});

@@ -80,3 +80,74 @@ describe('Class: VerifyingStream', () => {
     expect(unverifiableDigest(`md5:${'0'.repeat(32)}`)).toBe('digest algorithm "md5" is not supported (sha256, sha384, sha512 are)');
   });
 });
+
+describe('Class: VerifyingStream (the idle watch and the digests it computes)', () => {
+  /** Chunks handed over `gapMs` apart on the virtual clock (the clock's timers move it when everything waits). */
+  function paced(chunks: Uint8Array[], gapMs: number, clock: VirtualClock): ReadableStream<Uint8Array> {
+    let i = 0;
+    return new ReadableStream({
+      async pull(controller) {
+        await new Promise<void>((resolve) => clock.timer(gapMs).signal.addEventListener('abort', () => resolve(), { once: true }));
+        if (i >= chunks.length) controller.close();
+        else controller.enqueue(chunks[i++]!);
+      },
+    });
+  }
+
+  function watched(source: ReadableStream<Uint8Array>, clock: VirtualClock, onStall?: () => void): VerifyingStream {
+    return new VerifyingStream(source, {
+      digest: DIGEST,
+      size: BYTES.length,
+      idleMs: 15_000,
+      timer: (ms) => clock.timer(ms),
+      now: () => clock.now(),
+      ...(onStall !== undefined ? { onStall } : {}),
+    });
+  }
+
+  const tenths = Array.from({ length: 10 }, (_, i) => BYTES.subarray(i * 1600, (i + 1) * 1600));
+
+  it('lets a slow transfer go on as long as no gap reaches the idle time, however long it takes in all', async () => {
+    const clock = new VirtualClock(0);
+    const v = watched(paced(tenths, 14_999, clock), clock);
+
+    expect(await drain(v)).toEqual({ bytes: BYTES.length });
+    expect(clock.now()).toBeGreaterThan(150_000);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('ends at the first gap of the idle time, saying so, and tells whoever sends the body on', async () => {
+    const clock = new VirtualClock(0);
+    let told = 0;
+    const v = watched(paced(tenths, 15_000, clock), clock, () => told++);
+
+    const { bytes, error } = await drain(v);
+
+    expect(bytes).toBeLessThan(BYTES.length);
+    expect(error).toBeInstanceOf(TransferStalled);
+    expect((error as Error).message).toBe('no byte moved for 15000 ms mid-blob');
+    expect(v.failure).toBe(error);
+    expect(told).toBe(1);
+    expect(clock.now()).toBe(15_000);
+  });
+
+  it('counts the bytes that passed', async () => {
+    const clock = new VirtualClock(0);
+    const v = watched(paced(tenths, 1_000, clock), clock);
+    await drain(v);
+    expect(v.received).toBe(BYTES.length);
+  });
+
+  it.each(['sha384', 'sha512'])('computes %s digests', async (algorithm) => {
+    const digest = `${algorithm}:${createHash(algorithm).update(BYTES).digest('hex')}`;
+    expect(unverifiableDigest(digest)).toBeUndefined();
+    expect(await drain(verifier(halves, { digest }))).toEqual({ bytes: BYTES.length });
+    const wrong = `${algorithm}:${'0'.repeat(algorithm === 'sha384' ? 96 : 128)}`;
+    expect(((await drain(verifier(halves, { digest: wrong }))).error as Error).message).toBe(`content digest ${digest}`);
+  });
+
+  it('says which algorithm it cannot check, cut to 20 characters, also for a digest without one', () => {
+    expect(unverifiableDigest(`${'x'.repeat(30)}:abc`)).toBe(`digest algorithm "${'x'.repeat(20)}" is not supported (sha256, sha384, sha512 are)`);
+    expect(unverifiableDigest('abc')).toBe('digest algorithm "" is not supported (sha256, sha384, sha512 are)');
+  });
+});

@@ -1,0 +1,150 @@
+// The last steps of a function copy as CloudFormation sees them: ECR refusing a child manifest or the tagged one (in
+// ECR's words, or, for a tag IMMUTABLE keeps, saying what to do about it), and a pushed manifest that does not read
+// back as it was pushed. In-memory registries (copy-scenario.ts) whose ECR is scripted per test.
+import { describe, expect, it } from 'vitest';
+import { MirrorEnv } from '../../../../src/contract.js';
+import { MediaType } from '../../../support/media-types.js';
+import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { createEvent } from '../fixtures/harness.js';
+import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
+import { AMD64, content, image } from '../registry/fake-registry.js';
+
+function registryError(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
+}
+
+describe('CopyEngine function: pushing the manifests', () => {
+  const { s, copy } = useCopyScenario();
+
+  /** ECR refuses a manifest PUT under `reference` with `answer`; every other step as before. */
+  function refuseManifest(reference: (reference: string) => boolean, answer: () => Response): void {
+    const rules = copy.ecr.refuse;
+    copy.ecr.refuse = (step, repository, ref) => (step === 'manifest' && reference(ref) ? answer() : rules(step, repository, ref));
+  }
+
+  async function answerFor(properties: Readonly<Record<string, string>>, harness = s.harness) {
+    const url = s.newUrl();
+    await harness.invoke(createEvent(url, properties));
+    return onlyAnswer(s.server, url);
+  }
+
+  it('a child manifest ECR refuses fails the copy naming it, in ECR’s words, before the tag is pushed', async () => {
+    const child = copy.image.children[1]!.digest;
+    refuseManifest(
+      (reference) => reference === child,
+      () => registryError(400, 'MANIFEST_INVALID', 'manifest invalid'),
+    );
+
+    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' });
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`ECR refused manifest ${child} of ${SOURCE} (all platforms): `);
+    expect(answer.Reason).toContain('(HTTP 400; registry says "MANIFEST_INVALID: manifest invalid")');
+    expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([copy.image.children[0]!.digest]);
+  });
+
+  it('a tag ECR refuses for another reason than a taken tag fails in ECR’s words, whether the tag can be read or holds another image', async () => {
+    const target = `${TARGET_REPOSITORY_URI}:${SOURCE_TAG}`;
+    refuseManifest(
+      (reference) => reference === SOURCE_TAG,
+      () => registryError(403, 'DENIED', 'not authorized to perform ecr:PutImage'),
+    );
+
+    const unread = await answerFor(baseProperties);
+    expect(unread.Status).toBe('FAILED');
+    expect(unread.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
+    expect(unread.Reason).toContain('registry says "DENIED: not authorized to perform ecr:PutImage"');
+    expect(unread.Reason).toContain('ecr:PutImage, ecr:BatchCheckLayerAvailability');
+
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(SOURCE_TAG, arm64.digest);
+    const other = await answerFor(baseProperties);
+    expect(other.Status).toBe('FAILED');
+    expect(other.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
+    expect(other.Reason).not.toContain('IMMUTABLE');
+  });
+
+  it('IMMUTABLE: a content tag holding other content says something else was pushed under it, and what to do', async () => {
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
+    const amd64 = copy.image.platforms['linux/amd64']!;
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
+    const tag = `sha256-${amd64.digest.slice('sha256:'.length)}`;
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(tag, arm64.digest);
+
+    const answer = await answerFor(baseProperties, harness);
+
+    expect(answer.Reason).toBe(
+      `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${tag} already exists and holds ${arm64.digest}, not the ` +
+        `linux/amd64 image of ${SOURCE} (${amd64.digest}), and the repository's tags are IMMUTABLE: something else was pushed under this tag. ` +
+        "Delete that tag from the repository, or set the macro stack's ImageTagMutability to MUTABLE.",
+    );
+  });
+
+  it('IMMUTABLE: a source tag mirrored before that has moved since says so, and what to do (the source read by the copy itself)', async () => {
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
+    const amd64 = copy.image.platforms['linux/amd64']!;
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(`${SOURCE_TAG}-amd64`, arm64.digest);
+    // The source's first manifest reads fail (the lifecycle cannot resolve it and leaves that to the copy).
+    const handle = copy.quay.handle.bind(copy.quay);
+    let failures = 3;
+    copy.quay.handle = async (url, init) => (url.pathname.includes('/manifests/') && failures-- > 0 ? registryError(503, 'UNAVAILABLE', 'try later') : handle(url, init));
+
+    const answer = await answerFor(baseProperties, harness);
+
+    expect(answer.Reason).toBe(
+      `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}-amd64 already exists and holds ${arm64.digest}, not ` +
+        `the linux/amd64 image of ${SOURCE} (${amd64.digest}), and the repository's tags are IMMUTABLE: the source tag was mirrored before and has moved ` +
+        "since. Delete that tag from the repository, or use a new source tag or pin the source by digest, or set the macro stack's ImageTagMutability to MUTABLE.",
+    );
+  });
+
+  it('IMMUTABLE, all platforms: names the published image', async () => {
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
+    const tag = `sha256-${copy.image.digest.slice('sha256:'.length)}`;
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(tag, arm64.digest);
+
+    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' }, harness);
+
+    expect(answer.Reason).toContain(`holds ${arm64.digest}, not the published image of ${SOURCE} (${copy.image.digest}), and the repository's tags are IMMUTABLE`);
+  });
+
+  it('refuses a pushed manifest that reads back with another media type', async () => {
+    // A manifest whose body does not declare its type (OCI allows it): only the Content-Type says what it is.
+    const { config } = image(AMD64);
+    const manifest = content(MediaType.OciManifest, {
+      schemaVersion: 2,
+      config: { mediaType: config.mediaType, digest: config.digest, size: config.bytes.length },
+      layers: [],
+    });
+    const source = copy.quay.repository(SOURCE_REPOSITORY);
+    source.manifests.set(manifest.digest, { bytes: manifest.bytes, mediaType: manifest.mediaType });
+    source.blobs.set(config.digest, config.bytes);
+    source.tags.set(SOURCE_TAG, manifest.digest);
+    const stored = copy.ecr.onManifestStored;
+    copy.ecr.onManifestStored = (repository, reference, digest) => {
+      stored(repository, reference, digest);
+      const pushed = copy.ecr.repository(repository).manifests.get(digest)!;
+      copy.ecr.repository(repository).manifests.set(digest, { ...pushed, mediaType: MediaType.DockerManifest });
+    };
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(
+      `${TARGET_REPOSITORY_URI}@${manifest.digest} answered media type ${MediaType.DockerManifest}, not the ${MediaType.OciManifest} that was pushed for ${SOURCE}`,
+    );
+  });
+});
