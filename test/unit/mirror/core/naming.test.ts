@@ -187,14 +187,15 @@ describe('Function: planMirror (what the macro writes)', () => {
       },
     },
   });
-  const realTemplates = (): JsonObject[] => readdirSync(REAL_TEMPLATES_DIR)
-    .filter((file) => file.endsWith('.yaml'))
-    .map((file) => {
-      const template = parseCfnYaml(readFileSync(`${REAL_TEMPLATES_DIR}${file}`, 'utf8')) as JsonObject;
-      const parameters = Object.keys((template.Parameters as JsonObject | undefined) ?? {}).filter((name) => /Image/.test(name));
-      template.Metadata = { ...((template.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: { Ecs: true, MirrorParameters: parameters } };
-      return template;
-    });
+  const realTemplates = (): JsonObject[] =>
+    readdirSync(REAL_TEMPLATES_DIR)
+      .filter((file) => file.endsWith('.yaml'))
+      .map((file) => {
+        const template = parseCfnYaml(readFileSync(`${REAL_TEMPLATES_DIR}${file}`, 'utf8')) as JsonObject;
+        const parameters = Object.keys((template.Parameters as JsonObject | undefined) ?? {}).filter((name) => /Image/.test(name));
+        template.Metadata = { ...((template.Metadata as JsonObject | undefined) ?? {}), SysdigImageFix: { Ecs: true, MirrorParameters: parameters } };
+        return template;
+      });
 
   /** Transforms `template` as the macro does and plans each injected mirror from the properties CloudFormation then sends; returns how many. */
   function planEveryMirror(template: JsonObject): number {
@@ -226,6 +227,10 @@ describe('Function: planMirror (what the macro writes)', () => {
   });
 
   it.skipIf(!haveTestData(REAL_TEMPLATES))('takes every name and prefix the macro writes for the real templates, with Ecs and MirrorParameters on', () => {
-    expect(realTemplates().map(planEveryMirror).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(6);
+    expect(
+      realTemplates()
+        .map(planEveryMirror)
+        .reduce((a, b) => a + b, 0),
+    ).toBeGreaterThanOrEqual(6);
   });
 });
