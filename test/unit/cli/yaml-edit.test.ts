@@ -200,3 +200,126 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     }
   });
 });
+
+/** The edited text of `input` for `output`; when there is one, it reads back as `output`. */
+function edited(input: string, output: Json): string | undefined {
+  const text = editYamlTemplate(readCfnYaml(input), output);
+  if (text !== undefined) expect(readCfnYaml(text).value).toEqual(output);
+  return text;
+}
+
+// Each case: the user's text, the JSON the transform returns for it, and the whole text written (every byte that
+// is not part of the changed value stays as it was).
+describe('Function: editYamlTemplate (each way of writing a value: the whole text written)', () => {
+  it.each<[string, string, Json, string]>([
+    ['spaces after the colon and a comment stay', 'a:   x  # c\n', { a: 'y' }, 'a:   y  # c\n'],
+    ['a space before the colon stays', 'a : x\nb: 1\n', { a: 'y', b: 1 }, 'a : y\nb: 1\n'],
+    ['a tab before the colon stays', 'a\t: x\n', { a: 'y' }, 'a\t: y\n'],
+    ['a text without a final line break gets none', 'a: 1\nb: x', { a: 1, b: 'y' }, 'a: 1\nb: y'],
+    ['the anchor of a rewritten value goes with the old value', 'a: &old x\nb: 1\n', { a: 'y', b: 1 }, 'a: y\nb: 1\n'],
+    ['a short tag whose function changes is written anew', 'a: !Ref X  # c\n', { a: { 'Fn::Sub': 'y' } }, 'a: !Sub y  # c\n'],
+    ['a short tag that becomes a string goes', 'a: !Ref X\n', { a: 'y' }, 'a: y\n'],
+    ['a standard tag (not an intrinsic) goes with its value', 'a: !!str 1\n', { a: '2' }, 'a: "2"\n'],
+    ['a short tag keeps its anchor when only its string changes', 'a: &n !Base64 5\n', { a: { 'Fn::Base64': 'x' } }, 'a: &n !Base64 x\n'],
+    ['a short tag whose argument stops being a string is written anew', "a: !Base64 'a'\n", { a: { 'Fn::Base64': 5 } }, 'a:\n  Fn::Base64: 5\n'],
+    ['a short-form !GetAtt (read as a list) whose resource changes', 'a: !GetAtt Old.Arn  # c\n', { a: { 'Fn::GetAtt': ['New', 'Arn'] } }, 'a: !GetAtt New.Arn  # c\n'],
+  ])('a value on its key line: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['a plain value on the next line stays there', 'a:\n  x\nb: 1\n', { a: 'y', b: 1 }, 'a:\n  y\nb: 1\n'],
+    [
+      'a block mapping replacing it is indented like the input (four spaces)',
+      'Top:\n    a:\n        # note\n        x\n',
+      { Top: { a: { y: { z: 1 } } } },
+      'Top:\n    a:\n        # note\n        y:\n            z: 1\n',
+    ],
+    [
+      'its comments, joined, follow an intrinsic that replaces it',
+      "a:\n  Fn::Join:  # one\n    - ''\n    - [x]  # two\nb: 1\n",
+      { a: { 'Fn::GetAtt': ['M', 'ImageUri'] }, b: 1 },
+      'a:\n  !GetAtt M.ImageUri  # one # two\nb: 1\n',
+    ],
+    [
+      'a block sequence at the key column replaced by a scalar: on the key line, with the comments',
+      'a:  # c\n- x  # one\n- y\nb: 1\n',
+      { a: 'z', b: 1 },
+      'a: z  # c # one\nb: 1\n',
+    ],
+    ['a block sequence at the key column replaced by a scalar, no comments', 'a:\n- x\n- y\nb: 1\n', { a: 'z', b: 1 }, 'a: z\nb: 1\n'],
+    [
+      'a block sequence at the key column replaced by a mapping: the comments before it stay on the key line',
+      'a:  # one\n# two\n- x\nb: 1\n',
+      { a: { k: 'v' }, b: 1 },
+      'a: # one # two\n  k: v\nb: 1\n',
+    ],
+    ['a block sequence at the key column replaced by a mapping, no comments', 'a:\n- x\n- y\nb: 1\n', { a: { k: 'v' }, b: 1 }, 'a:\n  k: v\nb: 1\n'],
+  ])('a value below its key: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['a block mapping', 'a: x\nb: 1\n', { a: { c: 1, d: 2 }, b: 1 }, 'a:\n  c: 1\n  d: 2\nb: 1\n'],
+    ['a block sequence (indented, the default)', 'a: x\nb: 1\n', { a: [1, 2], b: 1 }, 'a:\n  - 1\n  - 2\nb: 1\n'],
+    ['a nested mapping, four-space indentation', 'Top:\n    a: x\n', { Top: { a: { b: { c: 1 } } } }, 'Top:\n    a:\n        b:\n            c: 1\n'],
+    ['a sequence where the input indents sequences', 'L:\n  - 1\nTop:\n  a: x\n', { L: [1], Top: { a: ['p', 'q'] } }, 'L:\n  - 1\nTop:\n  a:\n    - p\n    - q\n'],
+    ['a sequence where the input does not indent sequences', 'L:\n- 1\nTop:\n  a: x\n', { L: [1], Top: { a: ['p', 'q'] } }, 'L:\n- 1\nTop:\n  a:\n  - p\n  - q\n'],
+    ['a mapping where the input does not indent sequences', 'L:\n- 1\nTop:\n  a: x\n', { L: [1], Top: { a: { b: 1 } } }, 'L:\n- 1\nTop:\n  a:\n    b: 1\n'],
+    ['an empty value', 'a:\nb: 1\n', { a: { x: 1 }, b: 1 }, 'a:\n  x: 1\nb: 1\n'],
+  ])('a scalar becoming a collection: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['the same function: its argument is edited in place', "a:\n  Fn::Sub: 'x-${A}'  # c\n", { a: { 'Fn::Sub': 'x-${B}' } }, "a:\n  Fn::Sub: 'x-${B}'  # c\n"],
+    ['a long-form intrinsic becoming a string', 'a:\n  Fn::Sub: x\n', { a: 'plain' }, 'a:\n  plain\n'],
+    ['a mapping becoming an intrinsic: written whole, in short form', 'm:\n  a: 1\n', { m: { Ref: 'X' } }, 'm:\n  !Ref X\n'],
+    ['a long-form intrinsic becoming a mapping: written whole', 'm:\n  Fn::Sub: x  # sub\n', { m: { 'Fn::Sub': 'x', b: 1 } }, 'm:\n  Fn::Sub: x\n  b: 1\n'],
+  ])('intrinsics: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['an entry removed: the mapping is rewritten', 'm: {a: 1, b: 2}  # c\n', { m: { a: 1 } }, 'm: {a: 1}  # c\n'],
+    ['a value changed: the spacing and quoting of the rest stay', 'm: { a: "1",   b: x }  # c\n', { m: { a: '1', b: 'y' } }, 'm: { a: "1",   b: y }  # c\n'],
+    ['entries added before the closing brace, in flow style', 'm: {a: 1}\n', { m: { a: 1, b: { c: [1, 2] }, d: 'x, y' } }, 'm: {a: 1, b: {c: [1, 2]}, d: "x, y"}\n'],
+    ['an entry added to a nested flow mapping', 'm: {n: {a: 1}}\n', { m: { n: { a: 1, b: 2 } } }, 'm: {n: {a: 1, b: 2}}\n'],
+    ['an entry added to an empty flow mapping', 'm: {}\n', { m: { a: 1 } }, 'm: {a: 1}\n'],
+    ['a tagged value replaced by a string that needs quotes in flow', 'm: {a: !Ref X, b: 1}\n', { m: { a: 'x, y', b: 1 } }, 'm: {a: "x, y", b: 1}\n'],
+  ])('flow mappings: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['after entries with no blank line between: none', 'a: 1\nb: 2\n', { a: 1, b: 2, c: 3 }, 'a: 1\nb: 2\nc: 3\n'],
+    ['after entries with blank lines between: one before each', 'a: 1\n\nb: 2\n', { a: 1, b: 2, c: 3 }, 'a: 1\n\nb: 2\n\nc: 3\n'],
+    ['a blank line before the first entry only: none', 'm:\n\n  a: 1\n  b: 2\n', { m: { a: 1, b: 2, c: 3 } }, 'm:\n\n  a: 1\n  b: 2\n  c: 3\n'],
+    ['to a text without a final line break', 'a: 1', { a: 1, b: 2 }, 'a: 1\nb: 2\n'],
+    ['where the next entry, removed, began', 'm:\n  a: 1\nn: 2\n', { m: { a: 1, b: 2 } }, 'm:\n  a: 1\n  b: 2\n'],
+  ])('new mapping entries: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json, string]>([
+    ['the last entry of a text without a final line break removed', 'a: 1\nb: 2', { a: 1 }, 'a: 1\n'],
+    ['keys that are one JSON key (1 and "1"): the mapping is written whole', 'm:\n  1: a\n  "1": b\n', { m: { '1': 'c' } }, 'm:\n  "1": c\n'],
+    ['a sequence item removed', 'l:\n- a\n- b\n- c\n', { l: ['a', 'c'] }, 'l:\n- a\n- c\n'],
+    ['a sequence that is not the old one less some items: written whole', 'l:\n- a\n- b\n- c\n', { l: ['a', 'x'] }, 'l:\n- a\n- x\n'],
+    ['every sequence item removed', 'l:\n- a\n- b\n', { l: [] }, 'l: []\n'],
+    ['a null item removed from the end', 'l:\n- a\n- b\n- null\n', { l: ['a', 'b'] }, 'l:\n- a\n- b\n'],
+    ['an empty sequence item filled', 'l:\n- \n- b\n', { l: ['x', 'b'] }, 'l:\n- x\n- b\n'],
+  ])('mappings and sequences: %s', (_case, input, output, expected) => {
+    expect(edited(input, output)).toBe(expected);
+  });
+
+  it.each<[string, string, Json]>([
+    ['an explicit `? key` entry', '? a\n: x\n', { a: 'y' }],
+    ['a rewritten anchor that an alias still uses', 'a: &n x\nb: *n\n', { a: 'y', b: 'x' }],
+    ['a flow entry without a value', 'm: {a}\n', { m: { a: 'x' } }],
+    ['an empty document', '', { a: 1 }],
+    ['a document of comments only', '# nothing yet\n', { a: 1 }],
+  ])('gives no text (the caller writes the template afresh) for %s', (_case, input, output) => {
+    expect(edited(input, output)).toBeUndefined();
+  });
+});
