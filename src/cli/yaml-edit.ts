@@ -122,12 +122,14 @@ class Editor {
     const start = this.colonOf(pair);
     const old = pair.value as Node | null;
     const keyColumn = this.column((pair.key as Node).range![0]);
-    if (old?.range && this.lineStart(old.range[0]) === this.lineStart(start) && isInline(value, old)) {
+    // `key:` with nothing after it but a comment: the new value takes the rest of the line, the comment kept.
+    const empty = isScalar(old) && old.range![0] === old.range![1] && this.lineStart(old.range![0]) === this.lineStart(start);
+    if (!empty && old?.range && this.lineStart(old.range[0]) === this.lineStart(start) && isInline(value, old)) {
       this.replaceNode(old, value, false);
       return;
     }
-    if (old?.range && old.range[0] >= this.afterLine(start) && this.replaceBelowKey(start, old, value, keyColumn)) return;
-    const end = old?.range ? old.range[1] : start;
+    if (!empty && old?.range && old.range[0] >= this.afterLine(start) && this.replaceBelowKey(start, old, value, keyColumn)) return;
+    const end = empty ? this.afterLine(start) : old?.range ? old.range[1] : start;
     const context = { text: this.text, style: this.style, flow: false };
     if (isInline(value, old)) {
       const comments = this.tokens.comments(start, end);
@@ -135,7 +137,7 @@ class Editor {
       return;
     }
     // A block collection replacing a value: the comments that followed the `:` stay on the key's line.
-    const comments = this.tokens.comments(start, old?.range ? this.tokens.start(old) : end);
+    const comments = this.tokens.comments(start, old?.range && !empty ? this.tokens.start(old) : end);
     const childColumn = keyColumn + (isSeq(templateNode(value)) && !this.style.indentSeq ? 0 : this.style.indent);
     const text = replacementText(value, old, context, childColumn);
     this.push(start, end, `${comments.length > 0 ? ` ${comments.join(' ')}` : ''}\n${' '.repeat(childColumn)}${text}`);

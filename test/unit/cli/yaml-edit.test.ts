@@ -174,6 +174,40 @@ describe('Function: editYamlTemplate (through the CLI)', () => {
     expect(output.Transform).toBeUndefined();
   });
 
+  it('fills an empty Parameters section, its comment kept, with the refresh token parameter (Refresh: true)', async () => {
+    const input = [
+      'Transform: SysdigImageFix',
+      'Metadata:',
+      '  SysdigImageFix: {Refresh: true}',
+      'Parameters:  # none yet',
+      'Resources:',
+      '  Fn:',
+      '    Type: AWS::Lambda::Function',
+      '    Properties:',
+      '      PackageType: Image',
+      '      Code: {ImageUri: quay.io/a/b:1}',
+      '',
+    ].join('\n');
+    const run = await transformYaml(input);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('written afresh');
+    const mirror = /^ {2}(ImageMirror[0-9a-f]{8}):$/m.exec(run.stdout)![1]!;
+    const parameter = (parseCfnYaml(run.stdout) as { Parameters: JsonObject }).Parameters.SysdigImageFixRefreshToken as JsonObject;
+    expect(run.stdout.slice(0, run.stdout.indexOf('\n  Fn:\n'))).toBe(
+      [
+        'Metadata:',
+        '  SysdigImageFix: {Refresh: true}',
+        'Parameters: # none yet',
+        '  SysdigImageFixRefreshToken:',
+        '    Type: String',
+        '    MinLength: 1',
+        `    Description: ${JSON.stringify(parameter.Description)}`,
+        'Resources:',
+      ].join('\n'),
+    );
+    expect(run.stdout).toContain(`      Code: {ImageUri: !GetAtt ${mirror}.ImageUri}\n`);
+  });
+
   it("writes new lines with the input's line endings (CRLF)", async () => {
     const input =
       'Transform: SysdigImageFix\r\nResources:\r\n  A:\r\n    Type: AWS::Lambda::Function\r\n    Properties:\r\n      PackageType: Image\r\n      Code:\r\n        ImageUri: nginx\r\n';
@@ -222,12 +256,16 @@ describe('Function: editYamlTemplate (each way of writing a value: the whole tex
     ['a standard tag (not an intrinsic) goes with its value', 'a: !!str 1\n', { a: '2' }, 'a: "2"\n'],
     ['a short tag keeps its anchor when only its string changes', 'a: &n !Base64 5\n', { a: { 'Fn::Base64': 'x' } }, 'a: &n !Base64 x\n'],
     ['a short tag whose argument stops being a string is written anew', "a: !Base64 'a'\n", { a: { 'Fn::Base64': 5 } }, 'a:\n  Fn::Base64: 5\n'],
+    ['an empty value gets one', 'a:\nb: 1\n', { a: 'x', b: 1 }, 'a: x\nb: 1\n'],
+    ['an empty value with a comment gets one before the comment', 'a:  # none yet\nb: 1\n', { a: 'x', b: 1 }, 'a: x  # none yet\nb: 1\n'],
+    ['an empty value at the end of a text without a final line break', 'a: 1\nb:', { a: 1, b: 'x' }, 'a: 1\nb: x'],
     ['a short-form !GetAtt (read as a list) whose resource changes', 'a: !GetAtt Old.Arn  # c\n', { a: { 'Fn::GetAtt': ['New', 'Arn'] } }, 'a: !GetAtt New.Arn  # c\n'],
   ])('a value on its key line: %s', (_case, input, output, expected) => {
     expect(edited(input, output)).toBe(expected);
   });
 
   it.each<[string, string, Json, string]>([
+    ['an empty value whose tag is on the next line: the new value replaces the tag there', 'a:\n  !Ref\nb: 1\n', { a: 'x', b: 1 }, 'a:\n  x\nb: 1\n'],
     ['a plain value on the next line stays there', 'a:\n  x\nb: 1\n', { a: 'y', b: 1 }, 'a:\n  y\nb: 1\n'],
     [
       'a block mapping replacing it is indented like the input (four spaces)',
@@ -267,6 +305,8 @@ describe('Function: editYamlTemplate (each way of writing a value: the whole tex
     ['a sequence where the input does not indent sequences', 'L:\n- 1\nTop:\n  a: x\n', { L: [1], Top: { a: ['p', 'q'] } }, 'L:\n- 1\nTop:\n  a:\n  - p\n  - q\n'],
     ['a mapping where the input does not indent sequences', 'L:\n- 1\nTop:\n  a: x\n', { L: [1], Top: { a: { b: 1 } } }, 'L:\n- 1\nTop:\n  a:\n    b: 1\n'],
     ['an empty value', 'a:\nb: 1\n', { a: { x: 1 }, b: 1 }, 'a:\n  x: 1\nb: 1\n'],
+    ['an empty value with a comment: the comment stays on the key line', 'a:  # none yet\nb: 1\n', { a: { x: 1 }, b: 1 }, 'a: # none yet\n  x: 1\nb: 1\n'],
+    ['an empty value with a comment, Windows line endings', 'a:  # none yet\r\nb: 1\r\n', { a: { x: 1 }, b: 1 }, 'a: # none yet\r\n  x: 1\r\nb: 1\r\n'],
   ])('a scalar becoming a collection: %s', (_case, input, output, expected) => {
     expect(edited(input, output)).toBe(expected);
   });
