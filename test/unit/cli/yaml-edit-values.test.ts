@@ -27,6 +27,12 @@ describe('Function: editYamlTemplate (a string replacing a block scalar)', () =>
       'R:\n  Script: |\n      echo new\n\n      line 3\n',
     ],
     ['the indentation of the first line with content', 'R:\n  Script: |\n\n      echo old\n', 'echo new\n', 'R:\n  Script: |\n      echo new\n'],
+    [
+      'the indentation of the first line with content, not of a line of spaces before it',
+      'R:\n  Script: |\n    \n      echo old\n',
+      'echo new\n',
+      'R:\n  Script: |\n      echo new\n',
+    ],
     ['folded, strip chomping', 'R:\n  Text: >-\n     some words\n', 'other words', 'R:\n  Text: >-\n     other words\n'],
     ['literal, keep chomping', 'R:\n  Text: |+\n     some words\n\n', 'other\n\n', 'R:\n  Text: |+\n     other\n\n'],
     ['a sequence item', 'R:\n  - |\n    a\n', 'b\n', 'R:\n  - |\n    b\n'],

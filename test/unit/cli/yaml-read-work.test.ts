@@ -108,7 +108,20 @@ describe('Function: firstOutside', () => {
         expect(meter.steps).toBe(looked + quoted.filter(([, end]) => end <= last).length);
         expect(meter.steps).toBeLessThanOrEqual(offsets.length + quoted.length);
       }),
-      { seed: 16, numRuns: 300 },
+      // And an offset at the very end of a range (outside it: the range is passed first).
+      {
+        seed: 16,
+        numRuns: 300,
+        examples: [
+          [
+            [5, 9],
+            [
+              [1, 5],
+              [6, 8],
+            ],
+          ],
+        ],
+      },
     );
   });
 });
