@@ -15,13 +15,13 @@ export interface ReplaceContext {
   readonly underTag?: boolean;
 }
 
-/** A string that replaces a string keeps the old scalar's style; the yaml library falls back when it cannot. */
+/**
+ * A string that replaces a string keeps the old scalar's style; the yaml library falls back when it cannot. (Inside a
+ * flow collection the old scalar is never a block scalar.)
+ */
 function newNode(value: Json, old: Node | null, flow: boolean, underTag = false): Node {
   const node = templateNode(value, flow);
-  if (typeof value === 'string' && isScalar(old) && (old.tag === undefined || underTag) && typeof old.value === 'string' && old.type !== undefined) {
-    const block = old.type === Scalar.BLOCK_LITERAL || old.type === Scalar.BLOCK_FOLDED;
-    if (!(block && flow)) (node as Scalar).type = old.type;
-  }
+  if (typeof value === 'string' && isScalar(old) && (old.tag === undefined || underTag) && typeof old.value === 'string') (node as Scalar).type = old.type;
   return node;
 }
 
@@ -35,13 +35,12 @@ function flowText(node: Node, style: Required<WriteOptions>): string {
 
 /** The indentation of an old block scalar's content lines, from its first non-empty line. */
 function contentIndent(text: string, old: Node): number | undefined {
-  if (!isScalar(old) || (old.type !== Scalar.BLOCK_LITERAL && old.type !== Scalar.BLOCK_FOLDED)) return undefined;
   const body = text.slice(old.range![0], old.range![1]).split(/\r?\n/).slice(1);
   const line = body.find((candidate) => candidate.trim().length > 0);
   return line === undefined ? undefined : line.length - line.trimStart().length;
 }
 
-/** A block scalar (`|`, `>`) re-indented to the old one's content indentation; undefined when it needs an indicator. */
+/** A block scalar (`|`, `>`) re-indented to the old block scalar's content indentation; undefined when it needs an indicator. */
 function blockScalarText(node: Node, old: Node, context: ReplaceContext, column: number): string | undefined {
   const written = nodeText(node, context.style);
   const [header, ...body] = written.split('\n');

@@ -73,12 +73,6 @@ export class SourceTokens {
     return undefined;
   }
 
-  /** The properties written before `node` (`!Sub`, `&a !Ref`), or the empty string. */
-  props(node: Node): string {
-    const start = this.start(node);
-    return this.text.slice(start, node.range![0]).trimEnd();
-  }
-
   /** The comments that start inside [start, end), in order. */
   comments(start: number, end: number): string[] {
     const found: string[] = [];

@@ -2,11 +2,11 @@
 // quadratic). Counted, never timed: the reader's meter counts its steps (nodes visited, aliases looked up, line
 // breaks placed), and the yaml library's whole-document walk for an alias must never run.
 import fc from 'fast-check';
-import { Alias } from 'yaml';
+import { Alias, LineCounter, parseDocument, visit } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_ALIASED_NODES, parseCfnYaml, readCfnYaml, type ReadMeter } from '../../../src/cli/cfn-yaml.js';
 import { CfnYamlError } from '../../../src/cli/errors.js';
-import { firstOutside } from '../../../src/cli/yaml-index.js';
+import { firstOutside, indexAliases, refuseYaml11LineBreaks } from '../../../src/cli/yaml-index.js';
 import { YAML_SHAPES, type YamlShape } from '../../support/yaml-shapes.js';
 
 function stepsToRead(text: string): number {
@@ -95,15 +95,60 @@ describe('Function: firstOutside', () => {
     return pairs;
   });
 
-  it('answers as checking every offset against every range would, in at most one step per offset and per range', () => {
+  it('answers as checking every offset against every range would, in one step per offset it looks at and per range it passes', () => {
     fc.assert(
       fc.property(sortedOffsets, ranges, (offsets, quoted) => {
         const meter: ReadMeter = { steps: 0 };
         const expected = offsets.find((offset) => !quoted.some(([start, end]) => offset > start && offset < end));
         expect(firstOutside(offsets, quoted, meter)).toBe(expected);
+        expect(firstOutside(offsets, quoted)).toBe(expected);
+        // Looked at: the offsets up to the answer; passed: the ranges that end at or before the last of those.
+        const looked = expected === undefined ? offsets.length : offsets.indexOf(expected) + 1;
+        const last = offsets[looked - 1] ?? -1;
+        expect(meter.steps).toBe(looked + quoted.filter(([, end]) => end <= last).length);
         expect(meter.steps).toBeLessThanOrEqual(offsets.length + quoted.length);
       }),
-      { seed: 16, numRuns: 300 },
+      // And an offset at the very end of a range (outside it: the range is passed first).
+      {
+        seed: 16,
+        numRuns: 300,
+        examples: [
+          [
+            [5, 9],
+            [
+              [1, 5],
+              [6, 8],
+            ],
+          ],
+        ],
+      },
     );
+  });
+});
+
+describe('Function: indexAliases, refuseYaml11LineBreaks (counted work)', () => {
+  const TEXT = 'a: &x [1, "two", {k: v}]\nb: *x\nc: "line\u2028separator"\nd: [\'p\', "q"]\n';
+
+  function nodesIn(text: string): number {
+    let nodes = 0;
+    visit(parseDocument(text), {
+      Node() {
+        nodes += 1;
+      },
+    });
+    return nodes;
+  }
+
+  it('indexing the aliases counts one step for each node of the document (one visit)', () => {
+    const meter: ReadMeter = { steps: 0 };
+    indexAliases(parseDocument(TEXT), new LineCounter(), meter);
+    expect(meter.steps).toBe(nodesIn(TEXT));
+  });
+
+  it('checking the line breaks counts each node it visits for quotes, each line break and each quoted scalar it passes', () => {
+    const meter: ReadMeter = { steps: 0 };
+    refuseYaml11LineBreaks(TEXT, parseDocument(TEXT), new LineCounter(), meter);
+    // One line break, inside the second of four quoted scalars: the first is passed before it.
+    expect(meter.steps).toBe(nodesIn(TEXT) + 1 + 1);
   });
 });
