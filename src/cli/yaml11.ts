@@ -184,7 +184,17 @@ export function yaml11ScalarTags(): ScalarTag[] {
 /** Tags of the yaml library's own schema that CloudFormation templates may use. */
 const LIBRARY_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:merge']);
 
+/**
+ * The library's merge key takes the string "<<" for itself when writing, and writes it plain: a `<<` value that
+ * PyYAML cannot load, a `<<` key that merges. Only the key the reader made (a symbol) is a merge key; the string is
+ * quoted like every other string a 1.1 reader would resolve.
+ */
+function mergeKeyOnly(tag: ScalarTag | CollectionTag): ScalarTag | CollectionTag {
+  if (tag.tag !== 'tag:yaml.org,2002:merge') return tag;
+  return { ...tag, identify: (value: unknown) => typeof value === 'symbol' && value.description === '<<' } as ScalarTag;
+}
+
 /** The schema of templates: the yaml library's collections, strings and merge key, then the 1.1 scalars above. */
 export function templateTags(libraryTags: readonly (ScalarTag | CollectionTag)[]): (ScalarTag | CollectionTag)[] {
-  return [...libraryTags.filter((tag) => LIBRARY_TAGS.has(tag.tag)), ...yaml11ScalarTags()];
+  return [...libraryTags.filter((tag) => LIBRARY_TAGS.has(tag.tag)).map(mergeKeyOnly), ...yaml11ScalarTags()];
 }
