@@ -14,6 +14,7 @@ const FLOAT =
   /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
+const MERGE = /^<<$/;
 /** What PyYAML's resolver takes for a timestamp (a date needs two-digit month and day; a time, any). */
 const TIMESTAMP =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
@@ -24,6 +25,14 @@ const TIMESTAMP_PARTS =
 const VALUE_INDICATOR = /^=$/;
 
 type OnError = (message: string) => void;
+
+/**
+ * Python's re.match(pattern, text): its `$` also matches before a line break that ends the text. (A lone line break
+ * is not the empty text: PyYAML picks the patterns to try by the text's first character.)
+ */
+function pythonMatch(pattern: RegExp, text: string): RegExpExecArray | null {
+  return pattern.exec(text) ?? (text.length > 1 && text.endsWith('\n') ? pattern.exec(text.slice(0, -1)) : null);
+}
 
 /** Characters beyond ASCII that Python's str.isspace() takes: int() and float() read them as spaces. */
 const PYTHON_SPACE = /[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
@@ -126,7 +135,7 @@ const pad = (value: number, width: number) => String(value).padStart(width, '0')
  * `2001-12-14T21:59:43.100000-05:00`. Values Python refuses (month 13, February 30, hour 24) are errors.
  */
 export function constructTimestamp(source: string, onError: OnError): string {
-  const match = TIMESTAMP_PARTS.exec(source);
+  const match = pythonMatch(TIMESTAMP_PARTS, source);
   if (match === null) {
     onError(`${JSON.stringify(source)} is not a timestamp`);
     return source;
@@ -164,16 +173,40 @@ export function floatKey(value: number): string {
   return String(value);
 }
 
-export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'str';
+export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'merge' | 'str';
 
-/** What PyYAML's resolver makes of an untagged plain scalar. */
+const RESOLVED: readonly (readonly [RegExp, PlainScalarType])[] = [
+  [NULL, 'null'],
+  [BOOL, 'bool'],
+  [FLOAT, 'float'],
+  [INT, 'int'],
+  [TIMESTAMP, 'timestamp'],
+  [VALUE_INDICATOR, 'value'],
+  [MERGE, 'merge'],
+];
+
+/**
+ * What PyYAML's resolver makes of a plain scalar, or of any scalar under the non-specific tag `!`: the first of its
+ * patterns that matches, each with Python's `$` (`! "12\n"` is an int).
+ */
 export function plainScalarType(source: string): PlainScalarType {
-  if (NULL.test(source)) return 'null';
-  if (BOOL.test(source)) return 'bool';
-  if (FLOAT.test(source)) return 'float';
-  if (INT.test(source)) return 'int';
-  if (TIMESTAMP.test(source)) return 'timestamp';
-  return VALUE_INDICATOR.test(source) ? 'value' : 'str';
+  return RESOLVED.find(([pattern]) => pythonMatch(pattern, source) !== null)?.[1] ?? 'str';
+}
+
+/**
+ * A scalar under the non-specific tag `!`, of any style: PyYAML resolves its text as if it were plain. A text that
+ * resolves to `=` or `<<` is not a value (PyYAML has no constructor for either); as a mapping key, `=` is that string.
+ */
+export function constructNonSpecific(source: string, key: boolean, onError: OnError): null | boolean | number | string {
+  const type = plainScalarType(source);
+  if (!key && (type === 'value' || type === 'merge')) {
+    onError(`! ${JSON.stringify(source)} reads as a plain ${type === 'value' ? '=' : '<<'}, which is not a value in YAML 1.1 (PyYAML cannot load it)`);
+  }
+  if (type === 'null') return null;
+  if (type === 'bool') return constructBool(source, onError);
+  if (type === 'int') return constructInt(source, onError);
+  if (type === 'float') return constructFloat(source, onError);
+  return type === 'timestamp' ? constructTimestamp(source, onError) : source;
 }
 
 const TAG = {

@@ -49,9 +49,12 @@ describe('Function: readCfnYaml (YAML 1.1 scalars, as cfn-lint reads them)', () 
     ['a: 2001-02-30\n', 'timestamp "2001-02-30" is not a calendar date at line 1, column 4'],
     ['a: 2001-12-14 24:00:00\n', 'timestamp "2001-12-14 24:00:00" is not a time of day at line 1, column 4'],
     ['b: 1\na: 2001-12-14 21:59:43 +24\n', 'timestamp "2001-12-14 21:59:43 +24" has a time zone offset of a day or more at line 2, column 4'],
+    ['a: ! "="\n', '! "=" reads as a plain =, which is not a value in YAML 1.1 (PyYAML cannot load it) at line 1, column 6'],
+    ['a: ! <<\n', '! "<<" reads as a plain <<, which is not a value in YAML 1.1 (PyYAML cannot load it) at line 1, column 6'],
   ])('refuses %j saying why: %s', (text, message) => {
     const error = refusal(text);
     expect(error).toBeInstanceOf(CfnYamlError);
-    expect((error as Error).message.split('\n')[0]).toBe(`${message}:`);
+    // The yaml library's own errors end their first line with a colon (its excerpt of the text follows).
+    expect((error as Error).message.split('\n')[0]!.replace(/:$/, '')).toBe(message);
   });
 });
