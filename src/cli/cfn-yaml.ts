@@ -24,7 +24,7 @@ import {
 } from 'yaml';
 import type { Json, JsonObject } from '../template/types.js';
 import { CfnYamlError } from './errors.js';
-import { constructNonSpecific, floatKey, plainScalarType, templateTags } from './yaml11.js';
+import { constructNonSpecific, floatKey, plainScalarType, templateTags, timestampIdentity } from './yaml11.js';
 import { aliasTargets, indexAliases, type ReadMeter, refuseYaml11LineBreaks } from './yaml-index.js';
 
 export type { ReadMeter } from './yaml-index.js';
@@ -144,7 +144,7 @@ function keyOf(walk: Walk, node: Node | null): { json: string; identity: string 
     // Python compares keys by value (1 == 1.0 == True), and a NaN equals nothing, not even itself.
     return { json, identity: Number.isNaN(value) ? `nan:${walk.nanKeys++}` : `n:${value}` };
   }
-  if (typeof value === 'string') return { json: value, identity: `${scalarType(target) === 'timestamp' ? 't' : 's'}:${value}` };
+  if (typeof value === 'string') return { json: value, identity: scalarType(target) === 'timestamp' ? timestampIdentity(value) : `s:${value}` };
   return fail(walk, node, `a mapping key must be a string, number or boolean`);
 }
 

@@ -165,12 +165,35 @@ export function constructTimestamp(source: string, onError: OnError): string {
   return `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction !== 0 ? `.${pad(fraction, 6)}` : ''}${zone}`;
 }
 
-/** Python's `repr` of a float, as json.dumps writes float mapping keys (`1.0`, `Infinity`). */
+/**
+ * Python's `repr` of a float, as json.dumps writes float mapping keys: `1.0`, `0.0001`, `1e-05`, `1.5e+16`, `NaN`,
+ * `-Infinity`. The digits are the shortest that read back (JavaScript and Python agree on them); Python writes them
+ * with an exponent when it is below -4 or above 15.
+ */
 export function floatKey(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value < 0 ? '-Infinity' : 'Infinity';
-  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${Object.is(value, -0) ? '-0' : value}.0`;
-  return String(value);
+  const [mantissa, power] = Math.abs(value).toExponential().split('e') as [string, string];
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(power);
+  if (exponent < -4 || exponent > 15) return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${pad(Math.abs(exponent), 2)}`;
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  return `${sign}${digits.slice(0, exponent + 1).padEnd(exponent + 1, '0')}.${digits.slice(exponent + 1) || '0'}`;
+}
+
+/**
+ * The identity of a timestamp mapping key as Python compares keys: a date by its day, a time without a zone by its
+ * fields, a time with one by the instant it names (`10:00:00+01:00` is `09:00:00Z`); `iso` is constructTimestamp's.
+ */
+export function timestampIdentity(iso: string): string {
+  const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{6})?([-+])(\d\d):(\d\d)$/.exec(iso);
+  if (match === null) return `t:${iso}`;
+  const offset = (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10]));
+  const instant = new Date(0);
+  instant.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  instant.setUTCHours(Number(match[4]), Number(match[5]) - offset, Number(match[6]));
+  return `tz:${instant.getTime()}${match[7] ?? ''}`;
 }
 
 export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'merge' | 'str';
