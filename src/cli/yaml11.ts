@@ -67,9 +67,9 @@ function pythonInt(text: string, radix: 2 | 8 | 10 | 16): number | undefined {
   return match[1] === '-' ? -value : value;
 }
 
-/** Python's float(text): a sign, then a decimal number (exponent sign optional), `inf`, `infinity` or `nan`. */
+/** Python's float(text) of a lowercase text: a sign, a decimal number (exponent sign optional), `inf`, `infinity`, `nan`. */
 function pythonFloat(text: string): number | undefined {
-  const match = /^([-+]?)(?:((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)|(inf|infinity)|nan)$/i.exec(pythonNumberText(text));
+  const match = /^([-+]?)(?:((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)|(inf|infinity)|nan)$/.exec(pythonNumberText(text));
   if (match === null) return undefined;
   const value = match[2] !== undefined ? Number(match[2]) : match[3] !== undefined ? Infinity : NaN;
   return match[1] === '-' ? -value : value;
