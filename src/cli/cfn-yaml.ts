@@ -19,13 +19,12 @@ import {
   type CollectionTag,
   type DocumentOptions,
   type Node,
-  type ParseOptions,
   type SchemaOptions,
   type ScalarTag,
 } from 'yaml';
 import type { Json, JsonObject } from '../template/types.js';
 import { CfnYamlError } from './errors.js';
-import { floatKey, plainScalarType, templateTags, yaml11ScalarTags } from './yaml11.js';
+import { constructNonSpecific, floatKey, plainScalarType, templateTags, timestampIdentity } from './yaml11.js';
 import { aliasTargets, indexAliases, type ReadMeter, refuseYaml11LineBreaks } from './yaml-index.js';
 
 export type { ReadMeter } from './yaml-index.js';
@@ -101,13 +100,9 @@ function fail(walk: Walk, node: Node | null | undefined, message: string, detail
   throw new CfnYamlError(`${message}${position === '' ? '' : ` ${position}`}${detail}`);
 }
 
-const PLAIN_DEFAULT_TAGS = yaml11ScalarTags().filter((tag) => tag.default === true);
-
-/** What a plain scalar means under the 1.1 rules (for `! value`, the non-specific tag, which PyYAML resolves). */
-function resolvePlain(source: string, walk: Walk, node: Node): Json {
-  const tag = PLAIN_DEFAULT_TAGS.find((candidate) => candidate.test?.test(source));
-  if (tag === undefined) return source;
-  return tag.resolve(source, (message) => fail(walk, node, message), {} as ParseOptions) as Json;
+/** A scalar under the non-specific tag `!`, of any style: PyYAML resolves its text as if it were plain. */
+function resolveNonSpecific(walk: Walk, node: Scalar, key: boolean): Json {
+  return constructNonSpecific(String(node.source), key, (message) => fail(walk, node, message));
 }
 
 function isPlain(node: Scalar): boolean {
@@ -126,10 +121,10 @@ function aliasTarget(walk: Walk, alias: Alias): Node {
   return aliasTargets(walk.document)?.get(alias) ?? fail(walk, alias, `unknown alias *${alias.source}`);
 }
 
-/** The 1.1 type of a scalar: its explicit `!!type`, or what its plain text resolves to. */
+/** The 1.1 type of a scalar: its explicit `!!type`, or what its text resolves to (plain, or under the tag `!`). */
 function scalarType(node: Scalar): string {
-  if (node.tag !== undefined) return node.tag.replace('tag:yaml.org,2002:', '');
-  return isPlain(node) ? plainScalarType(String(node.source)) : 'str';
+  if (node.tag !== undefined && node.tag !== '!') return node.tag.replace('tag:yaml.org,2002:', '');
+  return isPlain(node) || node.tag === '!' ? plainScalarType(String(node.source)) : 'str';
 }
 
 /** A mapping key as its JSON key (json.dumps: `true`, `493`, `1.0`), plus how Python compares keys. */
@@ -141,7 +136,7 @@ function keyOf(walk: Walk, node: Node | null): { json: string; identity: string 
   if (target.tag !== undefined && intrinsicNameOfTag(target.tag) !== undefined) {
     fail(walk, node, `a mapping key cannot be the intrinsic function ${target.tag}`);
   }
-  const value = target.tag === '!' && isPlain(target) ? resolvePlain(String(target.source), walk, target) : (target.value as unknown);
+  const value = target.tag === '!' ? resolveNonSpecific(walk, target, true) : (target.value as unknown);
   if (value === null || value === undefined) fail(walk, node, `null key ${JSON.stringify(String(target.source ?? ''))} is not allowed`);
   if (typeof value === 'boolean') return { json: String(value), identity: `n:${Number(value)}` };
   if (typeof value === 'number') {
@@ -149,7 +144,7 @@ function keyOf(walk: Walk, node: Node | null): { json: string; identity: string 
     // Python compares keys by value (1 == 1.0 == True), and a NaN equals nothing, not even itself.
     return { json, identity: Number.isNaN(value) ? `nan:${walk.nanKeys++}` : `n:${value}` };
   }
-  if (typeof value === 'string') return { json: value, identity: `${scalarType(target) === 'timestamp' ? 't' : 's'}:${value}` };
+  if (typeof value === 'string') return { json: value, identity: scalarType(target) === 'timestamp' ? timestampIdentity(value) : `s:${value}` };
   return fail(walk, node, `a mapping key must be a string, number or boolean`);
 }
 
@@ -158,9 +153,9 @@ export function jsonKey(source: CfnYamlDocument, key: Node | null): string {
   return keyOf(newWalk(source.document, source.lineCounter, source.text.length), key).json;
 }
 
-/** A plain `<<` key: PyYAML's merge (the yaml library resolves it to a symbol). */
+/** A plain `<<` key (the yaml library resolves it to a symbol), or one under the tag `!`: PyYAML's merge. */
 function isMergeKey(node: unknown): boolean {
-  return isScalar(node) && typeof node.value === 'symbol';
+  return isScalar(node) && (typeof node.value === 'symbol' || (node.tag === '!' && plainScalarType(String(node.source)) === 'merge'));
 }
 
 /**
@@ -252,7 +247,7 @@ function convert(walk: Walk, node: Node | null | undefined): Json {
       }
       return wrapIntrinsic(node.tag, text);
     }
-    if (node.tag === '!' && isPlain(node)) return resolvePlain(String(node.source), walk, node);
+    if (node.tag === '!') return resolveNonSpecific(walk, node, false);
     const value = node.value as unknown;
     if (isPlain(node) && node.tag === undefined && (value === '=' || value === '<<')) {
       fail(walk, node, `a plain ${value} is not a value in YAML 1.1 (PyYAML cannot load it); quote it: "${value}"`);

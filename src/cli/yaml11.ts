@@ -4,6 +4,8 @@
 //   `0755` is 493, `084828588479` stays a string (8 and 9 are not octal), `yes`/`off` are booleans but `y`/`n` are
 //   strings, `1_000` is 1000, `0x1F` 31, `1:20` 80 (base 60), `.5` a float but `1e3` a string (1.1 floats need a
 //   dot), `~` null, and a timestamp becomes the ISO 8601 text of Python's `isoformat()` (a date stays `2010-09-09`).
+// Under an explicit `!!int` or `!!float` the digits are Python's int() and float(): spaces around them, a second sign,
+// a `0o` or repeated `0x` prefix, other scripts' digits, `inf` and `nan` are all taken.
 // The same tests decide which strings the writer must quote, so what we write reads back as what we meant.
 import type { CollectionTag, ScalarTag } from 'yaml';
 
@@ -12,6 +14,7 @@ const FLOAT =
   /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
+const MERGE = /^<<$/;
 /** What PyYAML's resolver takes for a timestamp (a date needs two-digit month and day; a time, any). */
 const TIMESTAMP =
   /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
@@ -23,9 +26,59 @@ const VALUE_INDICATOR = /^=$/;
 
 type OnError = (message: string) => void;
 
-function digitsOf(text: string, radix: number): number | undefined {
-  const pattern = radix === 2 ? /^[01]+$/ : radix === 8 ? /^[0-7]+$/ : radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/;
-  return pattern.test(text) ? parseInt(text, radix) : undefined;
+/**
+ * Python's re.match(pattern, text): its `$` also matches before a line break that ends the text. (A lone line break
+ * is not the empty text: PyYAML picks the patterns to try by the text's first character.)
+ */
+function pythonMatch(pattern: RegExp, text: string): RegExpExecArray | null {
+  return pattern.exec(text) ?? (text.length > 1 && text.endsWith('\n') ? pattern.exec(text.slice(0, -1)) : null);
+}
+
+/** Characters beyond ASCII that Python's str.isspace() takes: int() and float() read them as spaces. */
+const PYTHON_SPACE = /[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/** A decimal digit of any script as its ASCII digit: Unicode encodes each set of ten in one run, from 0 to 9. */
+function asciiDigit(digit: string): string {
+  const code = digit.codePointAt(0)!;
+  let zero = code;
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero -= 1;
+  return String((code - zero) % 10);
+}
+
+/** The text Python's int() and float() parse: other scripts' digits and spaces as ASCII ones, no spaces around. */
+function pythonNumberText(text: string): string {
+  const ascii = text.replace(/\P{ASCII}/gu, (char) => (PYTHON_SPACE.test(char) ? ' ' : DECIMAL_DIGIT.test(char) ? asciiDigit(char) : char));
+  return ascii.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '');
+}
+
+/** Python's int(text, radix): a sign, the radix's own prefix (`0x` for 16), digits. */
+const INT_TEXT: Readonly<Record<2 | 8 | 10 | 16, RegExp>> = {
+  2: /^([-+]?)(?:0[bB])?([01]+)$/,
+  8: /^([-+]?)(?:0[oO])?([0-7]+)$/,
+  10: /^([-+]?)([0-9]+)$/,
+  16: /^([-+]?)(?:0[xX])?([0-9a-fA-F]+)$/,
+};
+
+function pythonInt(text: string, radix: 2 | 8 | 10 | 16): number | undefined {
+  const match = INT_TEXT[radix].exec(pythonNumberText(text));
+  if (match === null) return undefined;
+  const value = parseInt(match[2]!, radix);
+  return match[1] === '-' ? -value : value;
+}
+
+/** Python's float(text) of a lowercase text: a sign, a decimal number (exponent sign optional), `inf`, `infinity`, `nan`. */
+function pythonFloat(text: string): number | undefined {
+  const match = /^([-+]?)(?:((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)|(inf|infinity)|nan)$/.exec(pythonNumberText(text));
+  if (match === null) return undefined;
+  const value = match[2] !== undefined ? Number(match[2]) : match[3] !== undefined ? Infinity : NaN;
+  return match[1] === '-' ? -value : value;
+}
+
+/** Base 60 (`1:20:30`): each part read by `part`; undefined when one cannot be. */
+function sexagesimal(text: string, part: (text: string) => number | undefined): number | undefined {
+  const parts = text.split(':').map(part);
+  return parts.some((value) => value === undefined) ? undefined : parts.reduce<number>((total, value) => total * 60 + value!, 0);
 }
 
 /** PyYAML `construct_yaml_int`: underscores dropped, `0b`, `0x`, leading-zero octal, base-60 with `:`. */
@@ -35,13 +88,10 @@ export function constructInt(source: string, onError: OnError): number {
   if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
   let value: number | undefined;
   if (text === '0') value = 0;
-  else if (text.startsWith('0b')) value = digitsOf(text.slice(2), 2);
-  else if (text.startsWith('0x')) value = digitsOf(text.slice(2), 16);
-  else if (text.startsWith('0')) value = digitsOf(text, 8);
-  else if (text.includes(':')) {
-    const parts = text.split(':').map((part) => digitsOf(part, 10));
-    value = parts.some((part) => part === undefined) ? undefined : parts.reduce<number>((total, part) => total * 60 + part!, 0);
-  } else value = digitsOf(text, 10);
+  else if (text.startsWith('0b')) value = pythonInt(text.slice(2), 2);
+  else if (text.startsWith('0x')) value = pythonInt(text.slice(2), 16);
+  else if (text.startsWith('0')) value = pythonInt(text, 8);
+  else value = sexagesimal(text, (part) => pythonInt(part, 10));
   if (value === undefined) {
     onError(`${JSON.stringify(source)} is not an integer`);
     return NaN;
@@ -56,9 +106,11 @@ export function constructFloat(source: string, onError: OnError): number {
   if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
   if (text === '.inf') return sign * Infinity;
   if (text === '.nan') return NaN;
-  const number = (part: string) => (/^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?$/.test(part) ? Number(part) : NaN);
-  const value = text.includes(':') ? text.split(':').reduce((total, part) => total * 60 + number(part), 0) : number(text);
-  if (Number.isNaN(value)) onError(`${JSON.stringify(source)} is not a floating point number`);
+  const value = sexagesimal(text, pythonFloat);
+  if (value === undefined) {
+    onError(`${JSON.stringify(source)} is not a floating point number`);
+    return NaN;
+  }
   return sign * value;
 }
 
@@ -83,7 +135,7 @@ const pad = (value: number, width: number) => String(value).padStart(width, '0')
  * `2001-12-14T21:59:43.100000-05:00`. Values Python refuses (month 13, February 30, hour 24) are errors.
  */
 export function constructTimestamp(source: string, onError: OnError): string {
-  const match = TIMESTAMP_PARTS.exec(source);
+  const match = pythonMatch(TIMESTAMP_PARTS, source);
   if (match === null) {
     onError(`${JSON.stringify(source)} is not a timestamp`);
     return source;
@@ -113,24 +165,71 @@ export function constructTimestamp(source: string, onError: OnError): string {
   return `${date}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${fraction !== 0 ? `.${pad(fraction, 6)}` : ''}${zone}`;
 }
 
-/** Python's `repr` of a float, as json.dumps writes float mapping keys (`1.0`, `Infinity`). */
+/**
+ * Python's `repr` of a float, as json.dumps writes float mapping keys: `1.0`, `0.0001`, `1e-05`, `1.5e+16`, `NaN`,
+ * `-Infinity`. The digits are the shortest that read back (JavaScript and Python agree on them); Python writes them
+ * with an exponent when it is below -4 or above 15.
+ */
 export function floatKey(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value < 0 ? '-Infinity' : 'Infinity';
-  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${Object.is(value, -0) ? '-0' : value}.0`;
-  return String(value);
+  const [mantissa, power] = Math.abs(value).toExponential().split('e') as [string, string];
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(power);
+  if (exponent < -4 || exponent > 15) return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${pad(Math.abs(exponent), 2)}`;
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  return `${sign}${digits.slice(0, exponent + 1).padEnd(exponent + 1, '0')}.${digits.slice(exponent + 1) || '0'}`;
 }
 
-export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'str';
+/**
+ * The identity of a timestamp mapping key as Python compares keys: a date by its day, a time without a zone by its
+ * fields, a time with one by the instant it names (`10:00:00+01:00` is `09:00:00Z`); `iso` is constructTimestamp's.
+ */
+export function timestampIdentity(iso: string): string {
+  const match = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d{6})?([-+])(\d\d):(\d\d)$/.exec(iso);
+  if (match === null) return `t:${iso}`;
+  const offset = (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10]));
+  const instant = new Date(0);
+  instant.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  instant.setUTCHours(Number(match[4]), Number(match[5]) - offset, Number(match[6]));
+  return `tz:${instant.getTime()}${match[7] ?? ''}`;
+}
 
-/** What PyYAML's resolver makes of an untagged plain scalar. */
+export type PlainScalarType = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'value' | 'merge' | 'str';
+
+const RESOLVED: readonly (readonly [RegExp, PlainScalarType])[] = [
+  [NULL, 'null'],
+  [BOOL, 'bool'],
+  [FLOAT, 'float'],
+  [INT, 'int'],
+  [TIMESTAMP, 'timestamp'],
+  [VALUE_INDICATOR, 'value'],
+  [MERGE, 'merge'],
+];
+
+/**
+ * What PyYAML's resolver makes of a plain scalar, or of any scalar under the non-specific tag `!`: the first of its
+ * patterns that matches, each with Python's `$` (`! "12\n"` is an int).
+ */
 export function plainScalarType(source: string): PlainScalarType {
-  if (NULL.test(source)) return 'null';
-  if (BOOL.test(source)) return 'bool';
-  if (FLOAT.test(source)) return 'float';
-  if (INT.test(source)) return 'int';
-  if (TIMESTAMP.test(source)) return 'timestamp';
-  return VALUE_INDICATOR.test(source) ? 'value' : 'str';
+  return RESOLVED.find(([pattern]) => pythonMatch(pattern, source) !== null)?.[1] ?? 'str';
+}
+
+/**
+ * A scalar under the non-specific tag `!`, of any style: PyYAML resolves its text as if it were plain. A text that
+ * resolves to `=` or `<<` is not a value (PyYAML has no constructor for either); as a mapping key, `=` is that string.
+ */
+export function constructNonSpecific(source: string, key: boolean, onError: OnError): null | boolean | number | string {
+  const type = plainScalarType(source);
+  if (!key && (type === 'value' || type === 'merge')) {
+    onError(`! ${JSON.stringify(source)} reads as a plain ${type === 'value' ? '=' : '<<'}, which is not a value in YAML 1.1 (PyYAML cannot load it)`);
+  }
+  if (type === 'null') return null;
+  if (type === 'bool') return constructBool(source, onError);
+  if (type === 'int') return constructInt(source, onError);
+  if (type === 'float') return constructFloat(source, onError);
+  return type === 'timestamp' ? constructTimestamp(source, onError) : source;
 }
 
 const TAG = {
@@ -184,7 +283,17 @@ export function yaml11ScalarTags(): ScalarTag[] {
 /** Tags of the yaml library's own schema that CloudFormation templates may use. */
 const LIBRARY_TAGS = new Set(['tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:str', 'tag:yaml.org,2002:merge']);
 
+/**
+ * The library's merge key takes the string "<<" for itself when writing, and writes it plain: a `<<` value that
+ * PyYAML cannot load, a `<<` key that merges. Only the key the reader made (a symbol) is a merge key; the string is
+ * quoted like every other string a 1.1 reader would resolve.
+ */
+function mergeKeyOnly(tag: ScalarTag | CollectionTag): ScalarTag | CollectionTag {
+  if (tag.tag !== 'tag:yaml.org,2002:merge') return tag;
+  return { ...tag, identify: (value: unknown) => typeof value === 'symbol' && value.description === '<<' } as ScalarTag;
+}
+
 /** The schema of templates: the yaml library's collections, strings and merge key, then the 1.1 scalars above. */
 export function templateTags(libraryTags: readonly (ScalarTag | CollectionTag)[]): (ScalarTag | CollectionTag)[] {
-  return [...libraryTags.filter((tag) => LIBRARY_TAGS.has(tag.tag)), ...yaml11ScalarTags()];
+  return [...libraryTags.filter((tag) => LIBRARY_TAGS.has(tag.tag)).map(mergeKeyOnly), ...yaml11ScalarTags()];
 }

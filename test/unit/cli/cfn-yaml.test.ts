@@ -237,6 +237,13 @@ describe('Function: stringifyCfnYaml', () => {
     expect(parseCfnYaml(text)).toEqual(strings);
   });
 
+  it('quotes the string "<<", which written plain is a merge key (or, as a value, a text PyYAML cannot load)', () => {
+    const template = { '<<': { a: 1 }, b: '<<', c: ['<<'], d: { 'Fn::Join': ['', ['<<']] } };
+    const text = stringifyCfnYaml(template);
+    expect(text).toBe('"<<":\n  a: 1\nb: "<<"\nc:\n  - "<<"\nd: !Join ["", ["<<"]]\n');
+    expect(parseCfnYaml(text)).toEqual(template);
+  });
+
   it('writes numbers so that they read back as numbers', () => {
     const numbers = { a: 3600, b: 0.5, c: 1e-7, d: 1e21, e: -2 };
     expect(parseCfnYaml(stringifyCfnYaml(numbers))).toEqual(numbers);
