@@ -80,3 +80,94 @@ describe('Function: classifyEvent', () => {
     }
   });
 });
+
+describe('Function: classifyEvent (what is answered, and what is only logged)', () => {
+  const httpsUrlOf = (length: number): string => `https://h.example/${'p'.repeat(length - 'https://h.example/'.length)}`;
+
+  it('says why an event cannot be answered at all', () => {
+    expect(classifyEvent(null)).toEqual({ kind: 'unanswerable', problem: 'the event is null, not an object' });
+    expect(classifyEvent(['x'])).toEqual({ kind: 'unanswerable', problem: 'the event is a list, not an object' });
+    const { ResponseURL: _, ...withoutUrl } = create;
+    expect(classifyEvent(withoutUrl)).toEqual({ kind: 'unanswerable', problem: 'the event has no ResponseURL' });
+    for (const url of ['ftp://h.example/x', 'not a url', '', 42, null]) {
+      expect(classifyEvent({ ...create, ResponseURL: url })).toEqual({ kind: 'unanswerable', problem: 'the event ResponseURL is not an http(s) URL' });
+    }
+  });
+
+  it('refuses a ResponseURL that is not a string even when it reads as a URL (a list of one URL)', () => {
+    expect(classifyEvent({ ...create, ResponseURL: [URL_] })).toEqual({ kind: 'unanswerable', problem: 'the event ResponseURL is not an http(s) URL' });
+  });
+
+  it('answers a ResponseURL of up to 8192 characters and no longer', () => {
+    expect(classifyEvent({ ...create, ResponseURL: httpsUrlOf(8192) }).kind).toBe('create-or-update');
+    expect(classifyEvent({ ...create, ResponseURL: httpsUrlOf(8193) })).toEqual({ kind: 'unanswerable', problem: 'the event ResponseURL is not an http(s) URL' });
+  });
+
+  it('echoes fields up to their CloudFormation maximum and no longer', () => {
+    expect(classifyEvent({ ...create, RequestId: 'r'.repeat(256), LogicalResourceId: 'L'.repeat(255) }).kind).toBe('create-or-update');
+    expect(classifyEvent({ ...create, RequestId: 'r'.repeat(257) })).toEqual({
+      kind: 'unanswerable',
+      problem: "the event RequestId is longer than any CloudFormation request's",
+    });
+  });
+
+  it('answers a request with an empty echoed field as invalid, naming the field', () => {
+    expect(classifyEvent({ ...create, StackId: '', LogicalResourceId: 7 })).toEqual({
+      kind: 'invalid',
+      target: { ResponseURL: URL_, StackId: '', RequestId: 'req-1', LogicalResourceId: '' },
+      requestType: 'Create',
+      physicalResourceId: undefined,
+      problem: 'Invalid CloudFormation request: the Create request has no StackId, LogicalResourceId',
+    });
+  });
+
+  it('names a missing or unknown RequestType, quoting at most 40 characters of it', () => {
+    const { RequestType: _, ...untyped } = create;
+    expect(classifyEvent(untyped)).toMatchObject({
+      kind: 'invalid',
+      requestType: undefined,
+      problem: 'Invalid CloudFormation request: RequestType is missing; expected Create, Update or Delete',
+    });
+    expect(classifyEvent({ ...create, RequestType: 42, PhysicalResourceId: 'p' })).toMatchObject({ kind: 'invalid', requestType: undefined, physicalResourceId: 'p' });
+    expect(classifyEvent({ ...create, RequestType: `Remove${'x'.repeat(100)}` })).toMatchObject({
+      kind: 'invalid',
+      requestType: `Remove${'x'.repeat(100)}`,
+      problem: `Invalid CloudFormation request: RequestType "Remove${'x'.repeat(34)}"; expected Create, Update or Delete`,
+    });
+  });
+
+  it('answers a Delete without ResourceProperties, and one with an empty or non-string PhysicalResourceId as invalid with no physical id', () => {
+    const { ResourceProperties: _, ...bare } = create;
+    const del = { ...bare, RequestType: 'Delete', PhysicalResourceId: 'p' };
+    expect(classifyEvent(del)).toEqual({ kind: 'delete', request: del });
+    for (const physicalId of ['', 42]) {
+      expect(classifyEvent({ ...del, PhysicalResourceId: physicalId })).toMatchObject({
+        kind: 'invalid',
+        requestType: 'Delete',
+        physicalResourceId: undefined,
+        problem: 'Invalid CloudFormation request: the Delete request has no PhysicalResourceId',
+      });
+    }
+    expect(classifyEvent({ ...create, ResourceProperties: [] })).toMatchObject({
+      kind: 'invalid',
+      problem: 'Invalid CloudFormation request: the Create request has no ResourceProperties',
+    });
+  });
+
+  it('ignores a continuation without a request, or that is not an object, saying so', () => {
+    for (const damaged of ['x', { version: 2, buildId: continuation.buildId }, { ...continuation, request: 'r' }]) {
+      expect(classifyEvent({ sysdigImageFixContinuation: damaged })).toEqual({ kind: 'unanswerable', problem: 'continuation event without a request' });
+    }
+  });
+
+  it.each([
+    ['text before the project name', ` ;${continuation.buildId}`],
+    ['text after the build uuid', `${continuation.buildId} ; x`],
+    ['a list of one build id', [continuation.buildId]],
+  ])('ignores a continuation whose build id has %s', (_label, buildId) => {
+    expect(classifyEvent({ sysdigImageFixContinuation: { ...continuation, buildId } })).toEqual({
+      kind: 'unanswerable',
+      problem: 'ignored continuation event: buildId is not a CodeBuild build id',
+    });
+  });
+});
