@@ -24,7 +24,7 @@ import {
 } from 'yaml';
 import type { Json, JsonObject } from '../template/types.js';
 import { CfnYamlError } from './errors.js';
-import { constructNonSpecific, floatKey, plainScalarType, templateTags, timestampIdentity } from './yaml11.js';
+import { constructExactInt, constructNonSpecific, floatKey, plainScalarType, templateTags, timestampIdentity } from './yaml11.js';
 import { aliasTargets, indexAliases, type ReadMeter, refuseYaml11LineBreaks } from './yaml-index.js';
 
 export type { ReadMeter } from './yaml-index.js';
@@ -140,9 +140,12 @@ function keyOf(walk: Walk, node: Node | null): { json: string; identity: string 
   if (value === null || value === undefined) fail(walk, node, `null key ${JSON.stringify(String(target.source ?? ''))} is not allowed`);
   if (typeof value === 'boolean') return { json: String(value), identity: `n:${Number(value)}` };
   if (typeof value === 'number') {
-    const json = scalarType(target) === 'float' ? floatKey(value) : String(value);
-    // Python compares keys by value (1 == 1.0 == True), and a NaN equals nothing, not even itself.
-    return { json, identity: Number.isNaN(value) ? `nan:${walk.nanKeys++}` : `n:${value}` };
+    // Python's integers are exact (a key keeps every digit) and keys compare by value: 1 == 1.0 == True, but
+    // 2**53 + 1 != 2.0**53; a NaN equals nothing, not even itself.
+    const type = scalarType(target);
+    const exact = type === 'int' ? constructExactInt(String(target.source), () => undefined) : Number.isInteger(value) ? BigInt(value) : undefined;
+    const json = type === 'float' ? floatKey(value) : String(exact ?? value);
+    return { json, identity: Number.isNaN(value) ? `nan:${walk.nanKeys++}` : `n:${exact ?? value}` };
   }
   if (typeof value === 'string') return { json: value, identity: scalarType(target) === 'timestamp' ? timestampIdentity(value) : `s:${value}` };
   return fail(walk, node, `a mapping key must be a string, number or boolean`);

@@ -4,10 +4,11 @@
 //   `0755` is 493, `084828588479` stays a string (8 and 9 are not octal), `yes`/`off` are booleans but `y`/`n` are
 //   strings, `1_000` is 1000, `0x1F` 31, `1:20` 80 (base 60), `.5` a float but `1e3` a string (1.1 floats need a
 //   dot), `~` null, and a timestamp becomes the ISO 8601 text of Python's `isoformat()` (a date stays `2010-09-09`).
-// Under an explicit `!!int` or `!!float` the digits are Python's int() and float(): spaces around them, a second sign,
-// a `0o` or repeated `0x` prefix, other scripts' digits, `inf` and `nan` are all taken.
+// Under an explicit `!!int` or `!!float` the digits are Python's int() and float() (yaml11-numbers.ts): spaces around
+// them, a second sign, a `0o` or repeated `0x` prefix, other scripts' digits, `inf` and `nan` are all taken.
 // The same tests decide which strings the writer must quote, so what we write reads back as what we meant.
 import type { CollectionTag, ScalarTag } from 'yaml';
+import { pythonInt, sexagesimalFloat, sexagesimalInt } from './yaml11-numbers.js';
 
 const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const FLOAT =
@@ -34,69 +35,28 @@ function pythonMatch(pattern: RegExp, text: string): RegExpExecArray | null {
   return pattern.exec(text) ?? (text.length > 1 && text.endsWith('\n') ? pattern.exec(text.slice(0, -1)) : null);
 }
 
-/** Characters beyond ASCII that Python's str.isspace() takes: int() and float() read them as spaces. */
-const PYTHON_SPACE = /[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u;
-const DECIMAL_DIGIT = /\p{Nd}/u;
-
-/** A decimal digit of any script as its ASCII digit: Unicode encodes each set of ten in one run, from 0 to 9. */
-function asciiDigit(digit: string): string {
-  const code = digit.codePointAt(0)!;
-  let zero = code;
-  while (DECIMAL_DIGIT.test(String.fromCodePoint(zero - 1))) zero -= 1;
-  return String((code - zero) % 10);
-}
-
-/** The text Python's int() and float() parse: other scripts' digits and spaces as ASCII ones, no spaces around. */
-function pythonNumberText(text: string): string {
-  const ascii = text.replace(/\P{ASCII}/gu, (char) => (PYTHON_SPACE.test(char) ? ' ' : DECIMAL_DIGIT.test(char) ? asciiDigit(char) : char));
-  return ascii.replace(/^[\t\n\v\f\r ]+|[\t\n\v\f\r ]+$/g, '');
-}
-
-/** Python's int(text, radix): a sign, the radix's own prefix (`0x` for 16), digits. */
-const INT_TEXT: Readonly<Record<2 | 8 | 10 | 16, RegExp>> = {
-  2: /^([-+]?)(?:0[bB])?([01]+)$/,
-  8: /^([-+]?)(?:0[oO])?([0-7]+)$/,
-  10: /^([-+]?)([0-9]+)$/,
-  16: /^([-+]?)(?:0[xX])?([0-9a-fA-F]+)$/,
-};
-
-function pythonInt(text: string, radix: 2 | 8 | 10 | 16): number | undefined {
-  const match = INT_TEXT[radix].exec(pythonNumberText(text));
-  if (match === null) return undefined;
-  const value = parseInt(match[2]!, radix);
-  return match[1] === '-' ? -value : value;
-}
-
-/** Python's float(text) of a lowercase text: a sign, a decimal number (exponent sign optional), `inf`, `infinity`, `nan`. */
-function pythonFloat(text: string): number | undefined {
-  const match = /^([-+]?)(?:((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?)|(inf|infinity)|nan)$/.exec(pythonNumberText(text));
-  if (match === null) return undefined;
-  const value = match[2] !== undefined ? Number(match[2]) : match[3] !== undefined ? Infinity : NaN;
-  return match[1] === '-' ? -value : value;
-}
-
-/** Base 60 (`1:20:30`): each part read by `part`; undefined when one cannot be. */
-function sexagesimal(text: string, part: (text: string) => number | undefined): number | undefined {
-  const parts = text.split(':').map(part);
-  return parts.some((value) => value === undefined) ? undefined : parts.reduce<number>((total, value) => total * 60 + value!, 0);
-}
-
-/** PyYAML `construct_yaml_int`: underscores dropped, `0b`, `0x`, leading-zero octal, base-60 with `:`. */
-export function constructInt(source: string, onError: OnError): number {
+/**
+ * PyYAML `construct_yaml_int`, exactly: underscores dropped, `0b`, `0x`, leading-zero octal, base-60 with `:`, the
+ * digits read by Python's int(). Undefined (after `onError`) when it is not an integer.
+ */
+export function constructExactInt(source: string, onError: OnError): bigint | undefined {
   let text = source.replace(/_/g, '');
-  const sign = text.startsWith('-') ? -1 : 1;
+  const sign = text.startsWith('-') ? -1n : 1n;
   if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
-  let value: number | undefined;
-  if (text === '0') value = 0;
+  let value: bigint | undefined;
+  if (text === '0') value = 0n;
   else if (text.startsWith('0b')) value = pythonInt(text.slice(2), 2);
   else if (text.startsWith('0x')) value = pythonInt(text.slice(2), 16);
   else if (text.startsWith('0')) value = pythonInt(text, 8);
-  else value = sexagesimal(text, (part) => pythonInt(part, 10));
-  if (value === undefined) {
-    onError(`${JSON.stringify(source)} is not an integer`);
-    return NaN;
-  }
-  return sign * value;
+  else value = sexagesimalInt(text);
+  if (value === undefined) onError(`${JSON.stringify(source)} is not an integer`);
+  return value === undefined ? undefined : sign * value;
+}
+
+/** PyYAML `construct_yaml_int` as a JavaScript number (the nearest one past 2^53). */
+export function constructInt(source: string, onError: OnError): number {
+  const value = constructExactInt(source, onError);
+  return value === undefined ? NaN : Number(value);
 }
 
 /** PyYAML `construct_yaml_float`. */
@@ -106,7 +66,7 @@ export function constructFloat(source: string, onError: OnError): number {
   if (text.startsWith('-') || text.startsWith('+')) text = text.slice(1);
   if (text === '.inf') return sign * Infinity;
   if (text === '.nan') return NaN;
-  const value = sexagesimal(text, pythonFloat);
+  const value = sexagesimalFloat(text);
   if (value === undefined) {
     onError(`${JSON.stringify(source)} is not a floating point number`);
     return NaN;
