@@ -43,6 +43,7 @@ describe('Function: readCfnYaml (YAML 1.1 scalars, as cfn-lint reads them)', () 
   // What the user reads when a scalar cannot be constructed: the scalar as written and where it is.
   it.each([
     ['a: !!int 0b12\n', '"0b12" is not an integer at line 1, column 4'],
+    ['a: !!int 1:x\n', '"1:x" is not an integer at line 1, column 4'],
     ['a: !!float 1.5x\n', '"1.5x" is not a floating point number at line 1, column 4'],
     ['a: !!bool y\n', '"y" is not a boolean at line 1, column 4'],
     ['a: !!timestamp abc\n', '"abc" is not a timestamp at line 1, column 4'],
