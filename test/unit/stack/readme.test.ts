@@ -22,6 +22,12 @@ describe('README.md', () => {
     expect(headings).toEqual(['## What it is', '## Quick start (offline, no AWS account)', "## Sysdig's templates in three steps", '## Documentation']);
   });
 
+  it('shows the commands a newcomer starts with: npm ci, npm start and npm test', () => {
+    const commands = README.split('\n').map((line) => line.replace(/^\s*\$\s*/, '').trim());
+    for (const command of ['npm ci', 'npm test']) expect(commands).toContain(command);
+    expect(commands.some((command) => command.startsWith('npm start'))).toBe(true);
+  });
+
   it('links every page of docs/ (or the docs page that owns it) and the CHANGELOG', () => {
     const pages = readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md'));
     const fromReadme = new Set(linksOf(README));
