@@ -5,11 +5,9 @@
 // answer names what failed, and a refused source leaves nothing tagged. Then whole copies across hand-overs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTINUATION_KEY } from '../../../src/mirror/cfn/events.js';
-import { createHttpPut } from '../../../src/mirror/ports/http-put.js';
-import type { ResponsePorts } from '../../../src/mirror/ports/types.js';
 import { RECORD_KEY_PREFIX } from '../../../src/mirror/copy/record.js';
 import { SOURCE_TAG, useCopyScenario } from './fixtures/copy-scenario.js';
-import { createEvent, type VirtualClock } from './fixtures/harness.js';
+import { createEvent, recordingPut, type RecordedPut } from './fixtures/harness.js';
 import { baseProperties, onlyAnswer, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { BLACK_HOLE, ECR_HOST } from './fixtures/world.js';
 
@@ -46,19 +44,6 @@ const NAMED: Partial<Record<Fault, RegExp>> = {
   'Lambda invoke black hole': /Could not hand the copy of .* over to a new invocation of the mirror function/,
 };
 
-interface Put {
-  readonly at: number;
-  readonly body: string;
-}
-
-function recordingPut(clock: VirtualClock, puts: Put[]): ResponsePorts['putResponse'] {
-  const real = createHttpPut();
-  return (url, body, timeoutMs) => {
-    puts.push({ at: clock.now(), body });
-    return real(url, body, timeoutMs);
-  };
-}
-
 const rows: string[] = [];
 
 /** The image's layer digests (the blobs that stream; a config is read whole). */
@@ -67,7 +52,7 @@ function layersOf(image: { platforms: Record<string, { json: unknown } | undefin
 }
 
 describe('Fault matrix, CopyEngine function: one answer or one hand-over before the budget', () => {
-  const puts: Put[] = [];
+  const puts: RecordedPut[] = [];
   const { s, copy } = useCopyScenario({ putResponse: (clock) => recordingPut(clock, puts) });
 
   afterAll(() => console.log(`function engine: fault x budget -> outcome (virtual time)\n${rows.join('\n')}`));

@@ -8,9 +8,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../../src/mirror/registry/client.js';
-import { createHttpPut } from '../../../src/mirror/ports/http-put.js';
 import type { RegistryFactory, ResponsePorts } from '../../../src/mirror/ports/types.js';
-import { createEvent, type VirtualClock } from './fixtures/harness.js';
+import { createEvent, recordingPut, type RecordedPut, type VirtualClock } from './fixtures/harness.js';
 import { baseProperties, SOURCE, SOURCE_AMD64, TARGET_REPOSITORY, useScenario } from './fixtures/scenario.js';
 import { ACCOUNT, BLACK_HOLE, REGION } from './fixtures/world.js';
 import { MediaType } from '../../support/media-types.js';
@@ -75,22 +74,8 @@ function silentRegistry(): RegistryFactory {
   return (options) => new RegistryClient({ ...options, fetch: silentFetch, lookup: async () => ['203.0.113.7'] });
 }
 
-interface Put {
-  readonly at: number;
-  readonly body: string;
-}
-
-/** The real PUT to the local response server, each attempt's virtual start recorded. */
-function recordingPut(clock: VirtualClock, puts: Put[]): ResponsePorts['putResponse'] {
-  const real = createHttpPut();
-  return (url, body, timeoutMs) => {
-    puts.push({ at: clock.now(), body });
-    return real(url, body, timeoutMs);
-  };
-}
-
 /** A ResponseURL that accepts and never answers: each attempt costs its whole timeout (virtual). */
-function blackHolePut(clock: VirtualClock, puts: Put[]): ResponsePorts['putResponse'] {
+function blackHolePut(clock: VirtualClock, puts: RecordedPut[]): ResponsePorts['putResponse'] {
   return async (_url, body, timeoutMs) => {
     puts.push({ at: clock.now(), body });
     await clock.sleep(timeoutMs);
@@ -144,7 +129,7 @@ describe('Fault matrix: one answer or one hand-over before the budget, whatever 
   for (const fault of FAULTS) {
     for (const budgetMs of BUDGETS_MS) {
       it(`${fault}, ${budgetMs / 1000} s budget`, async () => {
-        const puts: Put[] = [];
+        const puts: RecordedPut[] = [];
         const steps: { op: string; at: number }[] = [];
         const registry = fault === 'registry slow per hop' ? slowRegistry : fault === 'registry black hole' ? () => silentRegistry() : undefined;
         const harness = s.reconfigure({
