@@ -20,7 +20,7 @@ import type { DeployedFunction } from '../test/e2e/harness/deploy.js';
 import { ECR_HOST, startHarness, type Harness } from '../test/e2e/harness/harness.js';
 import { startRegistry } from '../test/support/registry.js';
 import { TOOLS } from '../test/support/tools.js';
-import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
+import { elapsedMs, median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
 const ROUNDS = 5;
 /** Two platforms x 2 layers x 50 MiB, plus configs and attestations: ~200 MB. */
@@ -55,10 +55,6 @@ const METRICS = [
 type MetricKey = (typeof METRICS)[number]['key'];
 
 const metricsOf = (values: Partial<Record<MetricKey, number>>): BenchMetric[] => metricsWithValues(METRICS, values);
-
-function elapsedMs(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
 /** `[Container] 2026/01/02 03:04:05.678000 ...` -> epoch ms (the runner writes CodeBuild's UTC timestamps). */
 function containerTime(line: string): number | undefined {

@@ -18,7 +18,7 @@ import { startHarness } from '../test/e2e/harness/harness.js';
 import { pollTimings } from '../test/e2e/poll-timing.js';
 import { TOOLS } from '../test/support/tools.js';
 import { commandDurations } from './copy.js';
-import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
+import { elapsedMs, median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
 const BUILDS = 5;
 export const ANSWER_DELAY_GOAL_MS = 2_000;
@@ -107,7 +107,7 @@ function measureApt(): Partial<Record<MetricKey, number>> {
         { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
       );
       if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: ${result.stderr}`);
-      return Number(process.hrtime.bigint() - start) / 1e6;
+      return elapsedMs(start);
     };
     const install = ['install', '-y', '--download-only', '--reinstall', 'skopeo', 'jq'];
     const coldMs = apt('update') + apt(...install);

@@ -16,7 +16,7 @@ import { functionCopy } from '../test/support/function-copy.js';
 import { generateImage, pushImage } from '../test/support/images.js';
 import { startRegistry, type LocalRegistry } from '../test/support/registry.js';
 import { TOOLS } from '../test/support/tools.js';
-import { median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
+import { elapsedMs, median, metricsWithValues, missingBenchTools, type BenchMetric, type BenchSection } from './types.js';
 
 const ROUNDS = 7;
 /** One platform, 4 layers of 50 MiB: ~200 MB, published as an index with a buildx attestation. */
@@ -41,10 +41,6 @@ const METRICS = [
 ] as const satisfies ReadonlyArray<Omit<BenchMetric, 'value'>>;
 
 type MetricKey = (typeof METRICS)[number]['key'];
-
-function elapsedMs(start: bigint): number {
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
 function skopeo(args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, type BenchMetric, type BenchSection } from './types.js';
+import { elapsedMs, median, type BenchMetric, type BenchSection } from './types.js';
 
 export const MACRO_BUNDLE = new URL('../dist/macro/index.js', import.meta.url).pathname;
 export const MACRO_BUNDLE_GOAL_BYTES = 100 * 1024;
@@ -14,7 +14,7 @@ const COLD_RUNS = 9;
 function coldRequireMs(file: string): number {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  const elapsed = elapsedMs(start);
   if (result.status !== 0) throw new Error(`requiring ${file} failed: ${result.stderr}`);
   return elapsed;
 }

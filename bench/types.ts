@@ -22,6 +22,11 @@ export interface BenchSection {
   run(): Promise<readonly BenchMetric[]>;
 }
 
+/** Milliseconds since `start` (`process.hrtime.bigint()`). */
+export function elapsedMs(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of no values');
   const sorted = [...values].sort((a, b) => a - b);
@@ -33,7 +38,7 @@ export function median(values: readonly number[]): number {
 export function timeOnce(fn: () => unknown): number {
   const start = process.hrtime.bigint();
   fn();
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  return elapsedMs(start);
 }
 
 /**
