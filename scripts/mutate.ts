@@ -1,4 +1,4 @@
-// `npm run mutate [-- <file or folder> ...] [-- <stryker options>]`: StrykerJS (stryker.config.mjs) on the files
+// `npm run mutate -- [<file or folder> ...] [<stryker options>]`: StrykerJS (stryker.config.mjs) on the files
 // chosen, at low priority (nice 15) with at most two workers, keeping one incremental file per choice so that
 // a rerun after a change tests only the mutants whose code or tests changed. Without a choice it mutates every
 // configured module (hours on two cores). Options after the targets go to Stryker as they are (e.g.
@@ -29,11 +29,14 @@ export function mutateGlob(target: string, root = ROOT): string {
   return path;
 }
 
-/** Stryker's arguments for `argv` (targets first, then Stryker options). */
+/**
+ * Stryker's arguments for `argv` (targets first, then Stryker options). A lone `--` between them is a separator
+ * (`npm run mutate -- src/template -- --ignoreStatic`), not an option: Stryker would read it as its config file.
+ */
 export function strykerArguments(argv: readonly string[], root = ROOT): string[] {
   const firstOption = argv.findIndex((arg) => arg.startsWith('-'));
   const targets = firstOption === -1 ? argv : argv.slice(0, firstOption);
-  const options = firstOption === -1 ? [] : argv.slice(firstOption);
+  const options = firstOption === -1 ? [] : argv.slice(firstOption).filter((arg) => arg !== '--');
   if (targets.length === 0) return ['run', ...options];
   const globs = targets.map((target) => mutateGlob(target, root));
   const slug = globs

@@ -42,6 +42,13 @@ describe('npm run mutate: targets', () => {
     ]);
     expect(strykerArguments([])).toEqual(['run']);
   });
+
+  it('takes a lone -- between the targets and the options as a separator, not as an option for Stryker', () => {
+    const expected = ['run', '--mutate', 'src/template/**/*.ts', '--incrementalFile', 'reports/mutation/incremental/src-template.json', '--ignoreStatic'];
+    expect(strykerArguments(['src/template', '--', '--ignoreStatic'])).toEqual(expected);
+    expect(strykerArguments(['src/template', '--ignoreStatic'])).toEqual(expected);
+    expect(strykerArguments(['--', '--force'])).toEqual(['run', '--force']);
+  });
 });
 
 describe('npm run mutate:buildspec: the mutant list', () => {
