@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { createMacroHandler, type MacroResponse } from '../../../src/macro/handler.js';
 import type { Json } from '../../../src/template/types.js';
 import { ACCOUNT, MACRO_ENV, REGION, mirrorIds, recordingLog } from './fixtures.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
-const RUNS = 2500;
+const RUNS = propertyRuns(2500);
 
 const PARAMETER_NAMES = ['PatcherImage', 'Tag', 'Repo', 'Region', 'Missing'] as const;
 const CONDITION_NAMES = ['IsProd', 'IsArm', 'Undeclared'] as const;

@@ -7,8 +7,10 @@ import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { context, defaults, expectSuccess } from './fixtures.js';
 import { CONDITIONS, FUNCTIONS, generated } from './mirror-order.arbitraries.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
-const RUNS = Math.max(200, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 200));
+const FULL_RUNS = Math.max(200, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 200));
+const RUNS = propertyRuns(FULL_RUNS);
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 type Assignment = Readonly<Record<string, boolean>>;
@@ -154,7 +156,7 @@ describe('Property: mirrors follow the order and conditions of their sites', () 
         for (const warning of result.warnings) seen.add(warning.message.includes('circular') ? 'cycle avoided' : 'conditional target avoided');
       }),
       // A fixed seed: whether every case is reached must not depend on the run (a cycle is rare at 200 random runs).
-      { numRuns: Math.max(RUNS, 600), seed: 20261205 },
+      { numRuns: Math.max(FULL_RUNS, 600), seed: 20261205 },
     );
     expect([...seen].sort()).toEqual(['combined condition', 'conditional target avoided', 'cycle avoided', 'site condition', 'unconditional', 'waits', 'waits for nothing']);
   });

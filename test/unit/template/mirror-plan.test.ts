@@ -7,6 +7,7 @@ import type { MirrorPlatform } from '../../../src/template/architecture.js';
 import { createMirrorNamer, type MirrorSource, mirrorLogicalId } from '../../../src/template/mirror-plan.js';
 import type { Json } from '../../../src/template/types.js';
 import { canonicalJson } from '../../../src/values.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
 const image = fc.constantFrom('quay.io/a/b:1', 'docker.io/library/nginx:1.27', 'sdocker.io/library/nginx:1.27', 'j"quay.io/a/b:1"', '{"Ref":"Image"}');
 const expression = fc.oneof(
@@ -38,7 +39,7 @@ describe('Function: createMirrorNamer', () => {
         const name = createMirrorNamer();
         for (const [s, p] of sites) expect(name(s, p).logicalId).toBe(mirrorLogicalId(s, p));
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -53,7 +54,7 @@ describe('Function: createMirrorNamer', () => {
         expect(name(s2, p2).key === first.key).toBe(identity(s1, p1) === identity(s2, p2));
         expect(first.key).toBe(identity(s1, p1));
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 

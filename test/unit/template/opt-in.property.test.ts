@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
 import { context, defaults, expectedMirrorId, expectSuccess, imageOf, lambdaFunction, mirrorRef, mirrorsOf, ref, stringParameter, template } from './fixtures.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
-const RUNS = Math.max(300, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 300));
+const RUNS = propertyRuns(Math.max(300, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 300)));
 const MIRROR = expectedMirrorId(ref('Agent'), 'all');
 const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
 

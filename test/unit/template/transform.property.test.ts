@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject, SiteReport, TransformContext, TransformDefaults, TransformResult } from '../../../src/template/types.js';
 import { equals, getAtt, ifThen, imageOf, isBranchChoiceOf, mirrorRef, NO_VALUE, readsMirrorWhereItHadAnImage, ref, sub, withoutTransformChanges } from './fixtures.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
 // TEMPLATE_PROPERTY_RUNS raises the count for a longer bug hunt; 500 is the floor the suite runs with.
-const RUNS = Math.max(500, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 500));
+const FULL_RUNS = Math.max(500, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 500));
+const RUNS = propertyRuns(FULL_RUNS);
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ID = /^ImageMirror[0-9a-f]{8}$/;
@@ -302,7 +304,7 @@ describe('Function: transform (properties over random templates)', () => {
         for (const site of result.sites) seen.add(site.verdict);
       }),
       // A fixed seed: whether every verdict is reached must not depend on the run.
-      { numRuns: RUNS, seed: 20261205 },
+      { numRuns: FULL_RUNS, seed: 20261205 },
     );
     expect([...seen].sort()).toEqual(['deploy-time', 'failed', 'keep', 'mirror', 'ok', 'skip']);
   });
