@@ -4,6 +4,7 @@
 // configured module (hours on two cores). Options after the targets go to Stryker as they are (e.g.
 // `--concurrency 1`, `--force` to ignore the incremental file). The report: reports/mutation/mutation.html.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,20 @@ export function mutateGlob(target: string, root = ROOT): string {
   return path;
 }
 
+/** Longest incremental file name kept readable; file systems refuse names over 255 bytes. */
+const MAX_SLUG = 120;
+
+/** The incremental file's name for these globs: readable, and for a long choice cut and told apart by a hash. */
+function incrementalSlug(globs: readonly string[]): string {
+  const slug = globs
+    .join('+')
+    .replace(/\/\*\*\/\*\.ts/g, '')
+    .replace(/[^A-Za-z0-9.+-]+/g, '-');
+  if (slug.length <= MAX_SLUG) return slug;
+  const hash = createHash('sha256').update(globs.join(',')).digest('hex').slice(0, 12);
+  return `${slug.slice(0, MAX_SLUG - hash.length - 1)}-${hash}`;
+}
+
 /**
  * Stryker's arguments for `argv` (targets first, then Stryker options). A lone `--` between them is a separator
  * (`npm run mutate -- src/template -- --ignoreStatic`), not an option: Stryker would read it as its config file.
@@ -39,10 +54,7 @@ export function strykerArguments(argv: readonly string[], root = ROOT): string[]
   const options = firstOption === -1 ? [] : argv.slice(firstOption).filter((arg) => arg !== '--');
   if (targets.length === 0) return ['run', ...options];
   const globs = targets.map((target) => mutateGlob(target, root));
-  const slug = globs
-    .join('+')
-    .replace(/\/\*\*\/\*\.ts/g, '')
-    .replace(/[^A-Za-z0-9.+-]+/g, '-');
+  const slug = incrementalSlug(globs);
   return ['run', '--mutate', globs.join(','), '--incrementalFile', `reports/mutation/incremental/${slug}.json`, ...options];
 }
 

@@ -43,6 +43,22 @@ describe('npm run mutate: targets', () => {
     expect(strykerArguments([])).toEqual(['run']);
   });
 
+  it('names the incremental file of a long choice within what a file system takes, one name per choice', () => {
+    const files = ['decide', 'mirror-plan', 'mirror-order', 'transform', 'rewrite', 'sites', 'task-sites', 'execution-role', 'quotas'];
+    const incrementalFile = (targets: string[]) => {
+      const args = strykerArguments(targets);
+      return args[args.indexOf('--incrementalFile') + 1] ?? '';
+    };
+    const all = incrementalFile(files.map((file) => `src/template/${file}.ts`));
+    const fewer = incrementalFile(files.slice(1).map((file) => `src/template/${file}.ts`));
+    for (const name of [all, fewer]) {
+      expect(Buffer.byteLength(name.split('/').at(-1) ?? '')).toBeLessThanOrEqual(255);
+      expect(name).toMatch(/^reports\/mutation\/incremental\/src-template-/);
+    }
+    expect(all).not.toBe(fewer);
+    expect(incrementalFile(files.map((file) => `src/template/${file}.ts`))).toBe(all);
+  });
+
   it('takes a lone -- between the targets and the options as a separator, not as an option for Stryker', () => {
     const expected = ['run', '--mutate', 'src/template/**/*.ts', '--incrementalFile', 'reports/mutation/incremental/src-template.json', '--ignoreStatic'];
     expect(strykerArguments(['src/template', '--', '--ignoreStatic'])).toEqual(expected);
