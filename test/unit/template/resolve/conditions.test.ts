@@ -88,6 +88,18 @@ describe('Function: createResolver, condition', () => {
     });
   });
 
+  it('reads a body of two keys as a value, not a condition function, naming no condition', () => {
+    expect(outcome({ 'Fn::Equals': ['a', 'a'], Extra: 1 })).toEqual(unknown('{"Fn::Equals":["a","a"],"Extra":1} is not a condition'));
+    // Neither depends on B, so B's reference back to them is no cycle.
+    const resolver = resolverWith({
+      ByCondition: { Condition: 'B', Extra: 1 },
+      ByIf: { 'Fn::If': ['B', true, false], Extra: 1 },
+      B: { 'Fn::Or': [{ Condition: 'ByCondition' }, { Condition: 'ByIf' }] },
+    });
+    expect(resolver.condition('ByCondition')).toEqual(unknown('{"Condition":"B","Extra":1} is not a condition'));
+    expect(resolver.condition('ByIf')).toEqual(unknown('{"Fn::If":["B",true,false],"Extra":1} is not a condition'));
+  });
+
   describe('a value in a condition position (Ref, Fn::If)', () => {
     it.each<[string, Json, boolean]>([
       ['a parameter holding "true"', ref('Flag'), true],
@@ -170,6 +182,12 @@ describe('Function: createResolver, conditionVaries', () => {
     ['Undeclared', 'is not declared'],
   ])('%s may differ in another deployment: it %s', (name) => {
     expect(varies(name)).toBe(true);
+  });
+  // Without remembering the conditions seen, this would walk 10^15 paths.
+  it('reads each condition once however often it is referenced', () => {
+    const layered: JsonObject = { D0: TRUE };
+    for (let i = 1; i < 16; i++) layered[`D${i}`] = { 'Fn::And': Array.from({ length: 10 }, () => ({ Condition: `D${i - 1}` })) };
+    expect(resolverWith(layered).conditionVaries('D15')).toBe(false);
   });
   it.each(['Constant', 'ThroughConstant', 'ThroughIfOfConstant', 'Diamond'])('%s, of constants only, is the same in every deployment', (name) => {
     expect(varies(name)).toBe(false);
