@@ -24,7 +24,8 @@ describe('Function: createResolver, evaluate', () => {
   describe('values', () => {
     it('evaluates lists and objects member by member, dropping AWS::NoValue members', () => {
       expect(evaluate(['a', NO_VALUE, ref('Env')])).toEqual(value(['a', 'prod']));
-      expect(evaluate({ a: NO_VALUE, b: ref('Env'), c: 1 })).toEqual(value({ b: 'prod', c: 1 }));
+      // Strictly: a member removed is no key at all (not a key holding undefined).
+      expect(evaluate({ a: NO_VALUE, b: ref('Env'), c: 1 })).toStrictEqual(value({ b: 'prod', c: 1 }));
     });
     it('passes on the reason of a member that cannot be evaluated', () => {
       expect(evaluate(['a', ref('NoDefault')])).toEqual(unknown(NO_DEFAULT));
@@ -46,6 +47,15 @@ describe('Function: createResolver, evaluate', () => {
     it(`evaluates a value nested ${MAX_EVALUATION_DEPTH} levels deep and refuses one level more`, () => {
       expect(evaluate(nested(MAX_EVALUATION_DEPTH, ref('Env')))).toEqual(value(nested(MAX_EVALUATION_DEPTH, 'prod')));
       expect(evaluate(nested(MAX_EVALUATION_DEPTH + 1, 'x'))).toEqual(unknown(`expression nested more than ${MAX_EVALUATION_DEPTH} levels deep`));
+    });
+    it(`evaluates an object nested ${MAX_EVALUATION_DEPTH} levels deep and refuses one level more`, () => {
+      const inObjects = (levels: number, leaf: Json): Json => {
+        let expression = leaf;
+        for (let i = 0; i < levels; i++) expression = { k: expression };
+        return expression;
+      };
+      expect(evaluate(inObjects(MAX_EVALUATION_DEPTH, ref('Env')))).toEqual(value(inObjects(MAX_EVALUATION_DEPTH, 'prod')));
+      expect(evaluate(inObjects(MAX_EVALUATION_DEPTH + 1, 'x'))).toEqual(unknown(`expression nested more than ${MAX_EVALUATION_DEPTH} levels deep`));
     });
     it('says which intrinsics are known only at deploy time', () => {
       expect(evaluate({ 'Fn::GetAtt': ['Bucket', 'Arn'] })).toEqual(unknown('Fn::GetAtt is known only at deploy time'));
@@ -163,6 +173,38 @@ describe('Function: createResolver, evaluate', () => {
       ['a condition known only at deploy time', ['Later', 'a', 'b'], 'AWS::StackName is known only at deploy time'],
     ])('refuses %s, saying why', (_case, arg, reason) => {
       expect(evaluate({ 'Fn::If': arg })).toEqual(unknown(reason));
+    });
+  });
+
+  describe('nesting through each argument', () => {
+    /**
+     * [what, the expression around `inner`, the innermost value (which every level yields too), how many levels first
+     * go past the limit]: each function counts one level, each argument one more, each list or object one more.
+     */
+    const THROUGH: [string, (inner: Json) => Json, Json, number][] = [
+      ['a Sub variable', (inner) => sub('${V}', { V: inner }), 'a', 21],
+      ['a Join delimiter', (inner) => ({ 'Fn::Join': [inner, ['-']] }), '-', 20],
+      ['a Join list', (inner) => ({ 'Fn::Join': ['', [inner]] }), 'a', 14],
+      ['a Select index', (inner) => ({ 'Fn::Select': [inner, ['0']] }), '0', 20],
+      ['a Select list', (inner) => ({ 'Fn::Select': ['0', [inner]] }), 'a', 14],
+      ['a Split delimiter', (inner) => ({ 'Fn::Join': ['', [{ 'Fn::Select': ['0', { 'Fn::Split': [inner, ',a'] }] }, ',']] }), ',', 6],
+      ['a Split source', (inner) => ({ 'Fn::Select': ['0', { 'Fn::Split': [',', inner] }] }), 'a', 11],
+      ['a FindInMap map name', (inner) => findInMap(inner, 'M', 'M'), 'M', 21],
+      ['a FindInMap key', (inner) => findInMap('M', inner, 'M'), 'M', 21],
+      ['a FindInMap second key', (inner) => findInMap('M', 'M', inner), 'M', 21],
+      ['a FindInMap DefaultValue', (inner) => findInMap('M', 'M', 'Missing', { DefaultValue: inner }), 'a', 21],
+      ['an Fn::If branch', (inner) => ifThen('IsProd', inner, 'b'), 'a', 21],
+    ];
+    const chain = (levels: number, around: (inner: Json) => Json, leaf: Json): Json => {
+      let expression = leaf;
+      for (let i = 0; i < levels; i++) expression = around(expression);
+      return expression;
+    };
+    const deep = (expression: Json) =>
+      createResolver(template({}, { Mappings: { M: { M: { M: 'M' } } }, Conditions: CONDITIONS, Parameters: PARAMETERS }), context()).evaluate(expression);
+    it.each(THROUGH)('counts the levels through %s', (_case, around, leaf, past) => {
+      expect(deep(chain(past - 1, around, leaf))).toEqual(value(leaf));
+      expect(deep(chain(past, around, leaf))).toEqual(unknown(`expression nested more than ${MAX_EVALUATION_DEPTH} levels deep`));
     });
   });
 });
