@@ -94,31 +94,42 @@ describe('Module: presence, implies', () => {
 });
 
 describe('Module: presence, depth', () => {
-  /** `inner` under `levels` Fn::Ifs (its true branch), so that it is read at depth `levels`. */
-  const under = (levels: number, inner: Json): Json => {
+  type Side = 'true' | 'false';
+  /** `inner` under `levels` Fn::Ifs over B (on the given branch), so that it is read at depth `levels`. */
+  const under = (levels: number, inner: Json, side: Side): Json => {
     let expression = inner;
-    for (let i = 0; i < levels; i++) expression = ifThen('B', expression, 'y');
+    for (let i = 0; i < levels; i++) expression = side === 'true' ? ifThen('B', expression, 'y') : ifThen('B', 'y', expression);
     return expression;
   };
-  const innermost = (expression: Json): Json => {
-    const branch = (expression as { 'Fn::If': Json[] })['Fn::If'][1]!;
-    return typeof branch === 'object' && branch !== null && 'Fn::If' in branch ? innermost(branch) : expression;
+  const innermost = (expression: Json, side: Side): Json => {
+    const branch = (expression as { 'Fn::If': Json[] })['Fn::If'][side === 'true' ? 1 : 2]!;
+    return typeof branch === 'object' && branch !== null && 'Fn::If' in branch ? innermost(branch, side) : expression;
   };
   const removable = ifThen('A', NO_VALUE, 'x');
-  it(`follows an Fn::If ${MAX_EVALUATION_DEPTH} levels deep, as the resolver does`, () => {
-    const deepest = under(MAX_EVALUATION_DEPTH, removable);
+  const taken = (side: Side) => (side === 'true' ? B : not(B));
+  const last = (side: Side, value: Json) => (side === 'true' ? ifThen('B', value, 'y') : ifThen('B', 'y', value));
+  it.each<Side>(['true', 'false'])(`follows an Fn::If ${MAX_EVALUATION_DEPTH} levels deep through the %s branch, as the resolver does`, (side) => {
+    const deepest = under(MAX_EVALUATION_DEPTH, removable, side);
     expect(presenceOf(deepest).kind).toBe('or');
-    expect(imageWhen(under(MAX_EVALUATION_DEPTH, ifThen('A', 'Zip', 'Image'))).kind).toBe('or');
-    expect(innermost(readingMirror(deepest, 'M'))).toEqual(ifThen('A', NO_VALUE, 'M'));
+    expect(imageWhen(under(MAX_EVALUATION_DEPTH, ifThen('A', 'Zip', 'Image'), side)).kind).toBe('or');
+    expect(innermost(readingMirror(deepest, 'M'), side)).toEqual(ifThen('A', NO_VALUE, 'M'));
     expect(everyValue(deepest, (value) => typeof value === 'string')).toBe(true);
-    expect(innermost(reachableUnder(deepest, ALWAYS))).toEqual(ifThen('B', 'x', 'y'));
+    expect(innermost(reachableUnder(deepest, ALWAYS), side)).toEqual(last(side, 'x'));
+    // Where the formula decides B, the branch taken replaces each Fn::If.
+    expect(reachableUnder(deepest, taken(side))).toBe('x');
   });
-  it('reads an Fn::If one level deeper as a value', () => {
-    const deeper = under(MAX_EVALUATION_DEPTH + 1, removable);
+  it.each<Side>(['true', 'false'])('reads an Fn::If one level deeper through the %s branch as a value', (side) => {
+    const deeper = under(MAX_EVALUATION_DEPTH + 1, removable, side);
     expect(presenceOf(deeper)).toEqual(ALWAYS);
-    expect(imageWhen(under(MAX_EVALUATION_DEPTH + 1, ifThen('A', 'Zip', 'Image')))).toEqual(ALWAYS);
+    expect(imageWhen(under(MAX_EVALUATION_DEPTH + 1, ifThen('A', 'Zip', 'Image'), side))).toEqual(ALWAYS);
     expect(readingMirror(deeper, 'M')).toBe('M');
+    // Under one more Fn::If that removes the value: the Fn::Ifs are followed down to the limit, and no deeper.
+    const removedElsewhere = ifThen('C', under(MAX_EVALUATION_DEPTH, removable, side), NO_VALUE);
+    const reading = readingMirror(removedElsewhere, 'M') as { 'Fn::If': Json[] };
+    expect(reading['Fn::If'][2]).toEqual(NO_VALUE);
+    expect(innermost(reading['Fn::If'][1]!, side)).toEqual(ifThen('B', 'M', 'M'));
     expect(everyValue(deeper, (value) => typeof value === 'string')).toBe(false);
-    expect(innermost(reachableUnder(deeper, ALWAYS))).toEqual(removable);
+    expect(innermost(reachableUnder(deeper, ALWAYS), side)).toEqual(removable);
+    expect(reachableUnder(deeper, taken(side))).toEqual(removable);
   });
 });

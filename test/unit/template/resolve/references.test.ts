@@ -94,7 +94,10 @@ describe('Function: createResolver, Ref', () => {
 describe('Function: createResolver, parameters', () => {
   const parameters = (expression: Json, values: JsonObject = {}) =>
     createResolver(
-      template({ Bucket: { Type: 'AWS::S3::Bucket' } }, { Parameters: PARAMETERS, Conditions: { Yes: { 'Fn::Equals': ['a', 'a'] } } }),
+      template(
+        { Bucket: { Type: 'AWS::S3::Bucket' } },
+        { Parameters: PARAMETERS, Conditions: { Yes: { 'Fn::Equals': ['a', 'a'] }, Later: { 'Fn::Equals': [ref('AWS::StackName'), 'a'] } } },
+      ),
       context({ templateParameterValues: values }),
     ).parameters(expression);
   it('counts a name the event gives a value for, unless it is a resource or a pseudo parameter', () => {
@@ -115,11 +118,19 @@ describe('Function: createResolver, parameters', () => {
     expect(parameters({ 'Fn::If': [ref('List'), ref('Untyped'), ref('OddType')] })).toEqual(['List', 'Untyped', 'OddType']);
     expect(parameters({ 'Fn::If': ['Yes', ref('Untyped'), ref('OddType')] })).toEqual(['Untyped']);
   });
-  it('finds parameters nested up to the evaluation limit, not past it', () => {
+  /** [what, the expression around `inner`, how many levels first go past the limit (as evaluate counts them)]. */
+  it.each<[string, (inner: Json) => Json, number]>([
+    ['a list', (inner) => [inner], 41],
+    ['an object value', (inner) => ({ k: inner }), 41],
+    ['the variables of a Sub', (inner) => ({ 'Fn::Sub': ['x', { V: inner }] }), 21],
+    ['the branch a known condition takes', (inner) => ({ 'Fn::If': ['Yes', inner, 'b'] }), 41],
+    ['a branch of an unknown condition', (inner) => ({ 'Fn::If': ['Later', 'b', inner] }), 21],
+    ['the argument of another function', (inner) => ({ 'Fn::Base64': inner }), 41],
+  ])('finds parameters nested through %s up to the evaluation limit, not past it', (_case, around, past) => {
     let expression: Json = ref('Untyped');
-    for (let i = 0; i < 40; i++) expression = [expression];
+    for (let i = 1; i < past; i++) expression = around(expression);
     expect(parameters(expression)).toEqual(['Untyped']);
-    expect(parameters([expression])).toEqual([]);
+    expect(parameters(around(expression))).toEqual([]);
   });
 });
 
