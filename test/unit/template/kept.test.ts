@@ -53,6 +53,10 @@ describe('Function: registryParameters', () => {
     expect(registryParameters({ 'Fn::FindInMap': ['Images', ref('Key'), 'Image'] }, ['Key'], env, DEFAULT_REPOSITORY_PREFIX)).toEqual(['Key']);
     expect(registryParameters({ 'Fn::Split': [',', sub(`${ECR}/api:\${Key}`)] }, ['Key'], env, DEFAULT_REPOSITORY_PREFIX)).toEqual(['Key']);
   });
+  it('tries a parameter declared without a Type as the String it is', () => {
+    expect(movable(sub('${Registry}/api:1'), { Registry: { Default: ECR } })).toEqual(['Registry']);
+    expect(movable(sub('${Registry}/api:1'), { Registry: { Default: ECR, AllowedValues: [ECR, OTHER_ECR] } })).toEqual([]);
+  });
   it('keeps the other parameters at their values while it tries one', () => {
     const parameters = { Registry: { Type: 'String' }, Tag: { Type: 'String' } };
     expect(movable(sub('${Registry}/api:${Tag}'), parameters, { Registry: ECR, Tag: '2' })).toEqual(['Registry']);
