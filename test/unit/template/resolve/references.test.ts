@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createResolver } from '../../../../src/template/resolve/resolver.js';
 import type { Json, JsonObject, TransformContext } from '../../../../src/template/types.js';
-import { context, ref, template } from '../fixtures.js';
+import { context, ref, sub, template } from '../fixtures.js';
 
 const PARAMETERS: JsonObject = {
   Untyped: { Default: 'v' },
@@ -112,6 +112,10 @@ describe('Function: createResolver, parameters', () => {
     expect(parameters({ 'Fn::Sub': [ref('Untyped'), { V: ref('OddType') }] })).toEqual(['OddType']);
     expect(parameters({ 'Fn::Sub': ['${Untyped}', 'x'] })).toEqual(['Untyped']);
     expect(parameters({ 'Fn::Sub': 7 })).toEqual([]);
+  });
+  it('reads no variable from an escaped placeholder, whatever the parameters are named', () => {
+    const resolver = createResolver(template({}, { Parameters: { undefined: { Type: 'String' } } }), context());
+    expect(resolver.parameters(sub('${!Literal}'))).toEqual([]);
   });
   it('reads every member of a malformed Fn::If', () => {
     expect(parameters({ 'Fn::If': ['Yes', ref('Untyped')] })).toEqual(['Untyped']);
