@@ -121,6 +121,11 @@ describe('Function: createResolver, parameters', () => {
     expect(parameters({ 'Fn::If': ['Yes', ref('Untyped')] })).toEqual(['Untyped']);
     expect(parameters({ 'Fn::If': [ref('List'), ref('Untyped'), ref('OddType')] })).toEqual(['List', 'Untyped', 'OddType']);
     expect(parameters({ 'Fn::If': ['Yes', ref('Untyped'), ref('OddType')] })).toEqual(['Untyped']);
+    expect(parameters({ 'Fn::If': ['Yes', 'a', 'b', ref('Untyped')] })).toEqual(['Untyped']);
+  });
+  it('reads every argument of another function, even one whose first argument names a condition', () => {
+    expect(parameters({ 'Fn::FindInMap': ['Yes', 'k', ref('Untyped')] })).toEqual(['Untyped']);
+    expect(parameters({ 'Fn::FindInMap': ['Yes', 'k', 's', { DefaultValue: ref('OddType') }] })).toEqual(['OddType']);
   });
   /** [what, the expression around `inner`, how many levels first go past the limit (as evaluate counts them)]. */
   it.each<[string, (inner: Json) => Json, number]>([
