@@ -29,6 +29,7 @@ describe('Function: createResolver, Ref', () => {
     it.each<[string, Partial<TransformContext>]>([
       ['empty', { region: '', accountId: '' }],
       ['absent', { region: undefined as unknown as string, accountId: undefined as unknown as string }],
+      ['not strings (a forged event)', { region: 5 as unknown as string, accountId: 5 as unknown as string }],
     ])('says what is not known when they are %s', (_case, ctx) => {
       expect(evaluate(ref('AWS::Region'), ctx)).toEqual(unknown('the stack region is not known'));
       expect(evaluate(ref('AWS::AccountId'), ctx)).toEqual(unknown('the stack account is not known'));
