@@ -48,7 +48,7 @@ function conditionExpression(scope: Scope, expression: Json, depth: number): Con
     }
     case 'Fn::And':
     case 'Fn::Or': {
-      if (!Array.isArray(arg) || arg.length === 0) return unknownCondition(`${name} takes a list of scope.conditions`);
+      if (!Array.isArray(arg) || arg.length === 0) return unknownCondition(`${name} takes a list of conditions`);
       // A single decisive member settles the outcome even when another member is unknown.
       const decisive = name === 'Fn::Or';
       let firstUnknown: ConditionOutcome | undefined;
@@ -148,6 +148,9 @@ export function conditionVaries(scope: Scope, name: string): boolean {
       } else if (isJsonObject(value)) {
         if (hasOwn(value, 'Ref')) return true;
         if (typeof value.Condition === 'string') pending.push(value.Condition);
+        // An Fn::If in a condition takes the outcome of the condition it names.
+        const ifArgs = getOwn(value, 'Fn::If');
+        if (Array.isArray(ifArgs) && typeof ifArgs[0] === 'string') pending.push(ifArgs[0]);
         for (const key of Object.keys(value)) stack.push(value[key] as Json);
       }
     }

@@ -13,7 +13,8 @@ function splitList(text: string): string[] {
 }
 
 function pseudo(scope: Scope, name: string): Evaluation | undefined {
-  const region = typeof scope.context.region === 'string' && scope.context.region !== '' ? scope.context.region : undefined;
+  // An empty region is as unknown as none: every use below tests it for truth.
+  const region = typeof scope.context.region === 'string' ? scope.context.region : undefined;
   switch (name) {
     case 'AWS::NoValue':
       return NO_VALUE;

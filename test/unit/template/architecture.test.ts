@@ -4,7 +4,7 @@ import { architectureSource, chooseArchitecture } from '../../../src/template/ar
 import { findImageSites } from '../../../src/template/sites.js';
 import { InvalidArchitectureError } from '../../../src/template/errors.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { context, equals, ifThen, lambdaFunction, NO_VALUE, ref, samFunction, template } from './fixtures.js';
+import { context, equals, ifThen, lambdaFunction, NO_VALUE, REGION, ref, samFunction, template } from './fixtures.js';
 
 describe('Function: chooseArchitecture', () => {
   const PARAMETERS: JsonObject = {
@@ -103,5 +103,47 @@ describe('Function: chooseArchitecture', () => {
   });
   it('names Globals when the bad value comes from there', () => {
     expect(() => choose(samFunction('a'), { Function: { Architectures: ['ppc'] } })).toThrow(/Resource F: Globals\.Function\.Architectures/);
+  });
+});
+
+describe('Function: chooseArchitecture, Fn::If and lists with removed members', () => {
+  const PARAMETERS: JsonObject = { Arch: { Type: 'String', Default: 'arm64' }, One: { Type: 'String' }, Other: { Type: 'String' } };
+  const CONDITIONS: JsonObject = { UseArm: equals(ref('Arch'), 'arm64'), Later: equals(ref('AWS::StackName'), 'x') };
+  const MAPPINGS: JsonObject = { Archs: { [REGION]: { List: ['arm64'] } } };
+  function choose(architectures: Json, values: JsonObject = {}) {
+    const t = template({ F: lambdaFunction('a', { architectures }) }, { Parameters: PARAMETERS, Conditions: CONDITIONS, Mappings: MAPPINGS });
+    const [site] = findImageSites(t);
+    return chooseArchitecture(site!, architectureSource(site!, t), createResolver(t, context({ templateParameterValues: values })));
+  }
+  const DEPLOY_TIME = (e: Json) => ({ kind: 'expression', expression: { 'Fn::Select': [0, e] } });
+
+  it('follows a known condition with both branches valid, resolved to the branch taken', () => {
+    const both = ifThen('UseArm', ['arm64'], ['x86_64']);
+    expect(choose(both)).toEqual({ kind: 'expression', expression: ifThen('UseArm', 'arm64', 'x86_64'), resolved: 'arm64' });
+    expect(choose(both, { Arch: 'x' })).toEqual({ kind: 'expression', expression: ifThen('UseArm', 'arm64', 'x86_64'), resolved: 'x86_64' });
+  });
+  it('resolves a known condition to the value of a branch that is itself an expression', () => {
+    expect(choose(ifThen('UseArm', [ref('Arch')], ['x86_64']))).toEqual({ kind: 'expression', expression: ifThen('UseArm', ref('Arch'), 'x86_64'), resolved: 'arm64' });
+  });
+  it('keeps an unknown condition over two deploy-time branches as it is', () => {
+    expect(choose(ifThen('Later', [ref('One')], [ref('Other')]))).toEqual({ kind: 'expression', expression: ifThen('Later', ref('One'), ref('Other')) });
+    expect(choose(ifThen('Later', [ref('One')], ['arm64']))).toEqual({ kind: 'expression', expression: ifThen('Later', ref('One'), 'arm64') });
+  });
+  it('reads another intrinsic of three arguments as that intrinsic, not as a condition', () => {
+    const mapped = { 'Fn::FindInMap': ['Archs', ref('AWS::Region'), 'List'] };
+    expect(choose(mapped)).toEqual({ kind: 'expression', expression: { 'Fn::Select': [0, mapped] }, resolved: 'arm64' });
+  });
+  it.each<[string, Json]>([
+    ['two arguments', { 'Fn::If': ['UseArm', ['arm64']] }],
+    ['a condition that is not a name', { 'Fn::If': [1, ['arm64'], ['arm64']] }],
+    ['a string', { 'Fn::If': 'abc' }],
+  ])('leaves a malformed Fn::If (%s) to CloudFormation, which refuses it', (_case, malformed) => {
+    expect(choose(malformed)).toEqual(DEPLOY_TIME(malformed));
+  });
+  it('selects from a list whose removed members leave one architecture, as CloudFormation does', () => {
+    // One member or the other is removed whatever UseArm is: the first member left is the architecture.
+    const list = [ifThen('UseArm', 'arm64', NO_VALUE), ifThen('UseArm', NO_VALUE, 'x86_64')];
+    expect(choose(list)).toEqual({ kind: 'expression', expression: { 'Fn::Select': [0, list] }, resolved: 'arm64' });
+    expect(choose([NO_VALUE, 'arm64'])).toEqual({ kind: 'expression', expression: { 'Fn::Select': [0, [NO_VALUE, 'arm64']] }, resolved: 'arm64' });
   });
 });
