@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { context, defaults, expectedMirrorId, expectSuccess, mirrorRef, stringParameter } from './fixtures.js';
+import { context, defaults, expectedMirrorId, expectFailure, expectSuccess, lambdaFunction, mirrorRef, QUAY_IMAGE, stringParameter } from './fixtures.js';
 
 const AGENT = 'quay.io/sysdig/agent:1';
 
@@ -26,5 +26,25 @@ describe('Placing mirrors', () => {
     expect(JSON.stringify(input)).toBe(snapshot);
     // Transformed again, the same template.
     expect(JSON.stringify(expectSuccess(transform(fragment as Json, context(), defaults())).fragment)).toBe(JSON.stringify(fragment));
+  });
+
+  describe("a mirror's own condition (its sites have different Conditions)", () => {
+    const id = expectedMirrorId(QUAY_IMAGE, 'x86_64');
+    const sites = { A: lambdaFunction(QUAY_IMAGE, { condition: 'InA' }), B: lambdaFunction(QUAY_IMAGE, { condition: 'InB' }) };
+
+    it('is refused, naming the mirror and the condition, when Conditions is not an object', () => {
+      expect(expectFailure(transform({ Conditions: ['InA'], Resources: sites } as JsonObject, context(), defaults()))).toEqual([
+        { message: `Template: Conditions must be an object of conditions by name (image mirror ${id} (${QUAY_IMAGE}, "x86_64") needs condition ${id}Needed)` },
+      ]);
+    });
+
+    it('goes into a Conditions section of its own when the template has none', () => {
+      const { fragment } = expectSuccess(transform({ Resources: sites }, context(), defaults()));
+      expect(fragment.Conditions).toEqual({ [`${id}Needed`]: { 'Fn::Or': [{ Condition: 'InA' }, { Condition: 'InB' }] } });
+      expect(((fragment.Resources as JsonObject)[id] as JsonObject).Condition).toBe(`${id}Needed`);
+      // Given the entry (and the mirror) it would write, with the sites as written before: reused as they are.
+      const again = { Conditions: fragment.Conditions, Resources: { ...sites, [id]: (fragment.Resources as JsonObject)[id] } } as JsonObject;
+      expect(expectSuccess(transform(again, context(), defaults())).fragment).toEqual({ Conditions: fragment.Conditions, Resources: fragment.Resources });
+    });
   });
 });
