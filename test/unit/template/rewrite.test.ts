@@ -48,3 +48,18 @@ describe('Placing mirrors', () => {
     });
   });
 });
+
+describe('Problems found while placing mirrors', () => {
+  it('are reported together with the problems found before (before: only once the others were fixed)', () => {
+    const id = expectedMirrorId(QUAY_IMAGE, 'x86_64');
+    const input = { Resources: { [id]: { Type: 'AWS::S3::Bucket' }, F: lambdaFunction(QUAY_IMAGE), Bad: lambdaFunction('s3://bucket/app') } } as JsonObject;
+    expect(expectFailure(transform(input, context(), defaults())).map((problem) => problem.logicalId)).toEqual(['Bad', id]);
+  });
+
+  it('are not followed by a resource count of a template they left unfinished', () => {
+    const id = expectedMirrorId(QUAY_IMAGE, 'x86_64');
+    const queues = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`Q${i}`, { Type: 'AWS::SQS::Queue' }]));
+    const input = { Resources: { ...queues, [id]: { Type: 'AWS::S3::Bucket' }, F: lambdaFunction(QUAY_IMAGE), G: lambdaFunction('nginx:1') } } as JsonObject;
+    expect(expectFailure(transform(input, context(), defaults())).map((problem) => problem.logicalId)).toEqual([id]);
+  });
+});
