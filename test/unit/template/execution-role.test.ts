@@ -54,6 +54,8 @@ describe('Execution role of a mirrored task definition', () => {
       ['a GetAtt of three parts', { 'Fn::GetAtt': ['R', 'Arn', 'x'] }],
       ['a literal ARN', 'arn:aws:iam::123456789012:role/R'],
       ['another intrinsic', { 'Fn::ImportValue': 'R' }],
+      ['another intrinsic whose argument reads like a GetAtt', { 'Fn::Sub': 'R.Arn' }],
+      ['another intrinsic whose argument reads like a GetAtt list', { 'Fn::Join': ['R', 'Arn'] }],
       ['a resource that is no role', ref('Q')],
     ])('and says nothing about a role it cannot read: %s', (_, reference) => {
       expect(warningsOf({ R: role(), Q: { Type: 'AWS::SQS::Queue' }, T: taskDefinition(reference) })).toEqual([]);
@@ -108,6 +110,11 @@ describe('Execution role of a mirrored task definition', () => {
       // The same policy attached to another role of the template grants R nothing.
       const other = JSON.parse(JSON.stringify(withDocument(PULL)).replaceAll('"Ref":"R"', '"Ref":"Other"')) as JsonObject;
       expect(warningsOf({ R: role(), Other: role(), P: other, T: taskDefinition(ref('R')) }).map((w) => w.logicalId)).toEqual(['T']);
+    });
+
+    it('counts a policy attached to several roles, the task role among them', () => {
+      const policy = { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'p', Roles: [ref('Other'), ref('R')], PolicyDocument: { Statement: [allow(PULL)] } } };
+      expect(warningsOf({ R: role(), Other: role(), P: policy, T: taskDefinition(ref('R')) })).toEqual([]);
     });
 
     it('does not count a resource of another type that holds a policy document and names the role', () => {
