@@ -63,3 +63,46 @@ describe('Problems found while placing mirrors', () => {
     expect(expectFailure(transform(input, context(), defaults())).map((problem) => problem.logicalId)).toEqual([id]);
   });
 });
+
+describe('A transform that cannot start', () => {
+  it.each<[string, unknown, string]>([
+    ['null', null, 'null'],
+    ['a list', [], 'a list'],
+    ['a string', 'Resources: {}', 'a string'],
+    ['a number', 3, 'a number'],
+    ['missing', undefined, 'undefined'],
+  ])('says what the fragment is when it is %s, with no sites and no warnings', (_, fragment, shown) => {
+    expect(transform(fragment, context(), defaults())).toStrictEqual({
+      ok: false,
+      errors: [{ message: `Template: the fragment is ${shown}, not a template object` }],
+      sites: [],
+      warnings: [],
+    });
+  });
+
+  it('turns an exception outside any site into one internal error of the template', () => {
+    const hostile = {
+      ...context(),
+      get transformParameters(): unknown {
+        throw new Error('boom');
+      },
+    };
+    expect(transform({ Resources: { F: lambdaFunction(QUAY_IMAGE) } }, hostile, defaults())).toStrictEqual({
+      ok: false,
+      errors: [{ message: 'Template: internal error in the SysdigImageFix transform (Error: boom); please report this with the template' }],
+      sites: [],
+      warnings: [],
+    });
+  });
+
+  it('reports a site whose decision threw as failed', () => {
+    const hostile = {
+      ...context(),
+      get region(): string {
+        throw new Error('boom');
+      },
+    };
+    const result = transform({ Resources: { F: lambdaFunction(QUAY_IMAGE) } }, hostile, defaults());
+    expect(result.sites).toStrictEqual([{ logicalId: 'F', resourceType: 'AWS::Lambda::Function', image: QUAY_IMAGE, verdict: 'failed' }]);
+  });
+});

@@ -43,4 +43,12 @@ describe('Task definition sites', () => {
       },
     ]);
   });
+
+  it('mirrors the whole image for a CpuArchitecture not known at transform time', () => {
+    const input = template(
+      { T: task({ RuntimePlatform: { CpuArchitecture: { Ref: 'Cpu' } }, ContainerDefinitions: [{ Name: 'a', Image: QUAY_IMAGE }] }) },
+      { Metadata: { SysdigImageFix: { Ecs: true } }, Parameters: { Cpu: { Type: 'String' } } },
+    );
+    expect(expectSuccess(transform(input, context(), defaults())).sites.map((site) => site.architecture)).toEqual(['all']);
+  });
 });
