@@ -8,6 +8,7 @@ import {
   defaults,
   equals,
   expectedMirrorId,
+  expectFailure,
   expectSuccess,
   ifThen,
   lambdaFunction,
@@ -63,5 +64,32 @@ describe('A function that is a Zip function under the values known now', () => {
         parameters: ['Image'],
       },
     ]);
+  });
+});
+
+describe('A site whose value is wrong', () => {
+  it('says what the value resolves to, with its article', () => {
+    expect(expectFailure(transform(template({ F: lambdaFunction(42), G: lambdaFunction({ a: 1 }) }), context(), defaults())).map((p) => p.message)).toEqual([
+      'Resource F: image 42 is not a valid image reference: it resolves to a number, not a string',
+      'Resource G: image {"a":1} is not a valid image reference: it resolves to an object, not a string',
+    ]);
+  });
+
+  it('names where an image too long to mirror came from', () => {
+    const long = `quay.io/${'a'.repeat(240)}/b:1`;
+    const input = template({ F: lambdaFunction(ref('Image')) }, { Parameters: { Image: stringParameter(long) } });
+    const [problem] = expectFailure(transform(input, context({ parameterOrigins: { Image: 'Parameters.Image.Default' } }), defaults()));
+    expect(problem!.message).toMatch(/^Resource F: cannot mirror image ".*" \(from Parameters\.Image\.Default\)/);
+  });
+});
+
+describe('A function that is a Zip function now under nested conditions', () => {
+  it('is mirrored when any condition that decides it can change with the parameter values', () => {
+    const packageType = ifThen('Never', 'Zip', ifThen('UseImage', 'Image', 'Zip'));
+    const input = template(
+      { Fn: lambdaFunction(QUAY_IMAGE, { properties: { PackageType: packageType } }) },
+      { Parameters: { Mode: stringParameter('zip') }, Conditions: { Never: equals('a', 'b'), UseImage: equals(ref('Mode'), 'image') } },
+    );
+    expect(run(input).sites.map((site) => site.verdict)).toEqual(['mirror']);
   });
 });
