@@ -40,6 +40,8 @@ export interface DescribeStyle {
 /** `null`, `a list`, `an object`, `string`, ...: the kind of a value that was not what was expected. */
 export function describeValue(value: unknown, style: DescribeStyle = {}): string {
   if (value === null) return 'null';
+  // No article: "a undefined" is not English (a macro event without a fragment).
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return style.list ?? 'a list';
   if (typeof value === 'string' && style.quoteStringsUpTo !== undefined) {
     return `"${value.length > style.quoteStringsUpTo ? `${value.slice(0, style.quoteStringsUpTo)}…` : value}"`;

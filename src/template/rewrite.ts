@@ -89,8 +89,14 @@ function finished(mirror: PlannedMirror, order: MirrorOrder): JsonObject {
  */
 export function placeMirrors(output: JsonObject, mirrors: readonly PlannedMirror[], order: MirrorOrder): TransformError[] {
   const problems: TransformError[] = [];
-  const resources = getOwn(output, 'Resources');
-  if (!isJsonObject(resources)) return problems;
+  if (mirrors.length === 0) return problems;
+  // A template without Resources (absent or empty, `Resources:`; any other non-object was refused) can still have
+  // mirrors: those of parameters that only its Outputs read. They get the section.
+  let resources = getOwn(output, 'Resources');
+  if (!isJsonObject(resources)) {
+    resources = {};
+    setOwn(output, 'Resources', resources);
+  }
   for (const mirror of mirrors) {
     const resource = finished(mirror, order);
     const id = mirror.logicalId;

@@ -89,6 +89,7 @@ function inject(input: JsonObject, template: JsonObject, requests: readonly Mirr
   const order = orderMirrors(getOwn(output, 'Resources') as JsonObject, plan.mirrors);
   warnings.push(...order.warnings);
   problems.push(...placeMirrors(output, plan.mirrors, order));
+  // Counted only on a template that is whole (a mirror that could not be placed would be missing from the count).
   if (problems.length === 0) problems.push(...checkQuotas(output, input));
   return output;
 }
@@ -117,8 +118,10 @@ function run(fragment: unknown, context: TransformContext, defaults: TransformDe
   const refresh = addRefreshParameter(parameters.template, plan.mirrors, context);
   problems.push(...refresh.problems);
   warnings.push(...refresh.warnings);
-  const output = problems.length === 0 ? inject(template, refresh.template, requests, plan, problems, warnings) : undefined;
-  if (output === undefined || problems.length > 0) {
+  // Injected even when problems were found: placing the mirrors finds problems of its own (a taken logical id or
+  // condition name), reported together with the others.
+  const output = inject(template, refresh.template, requests, plan, problems, warnings);
+  if (problems.length > 0) {
     // Every site a problem names has failed, whatever verdict it would otherwise have had; nothing is injected.
     const failed = new Set(problems.map((problem) => problem.logicalId));
     sites.forEach((site, index) => {

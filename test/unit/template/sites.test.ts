@@ -27,6 +27,10 @@ describe('Function: findImageSites', () => {
       NotAnObject: 'AWS::Lambda::Function',
       NullResource: null,
       CodeString: { Type: 'AWS::Lambda::Function', Properties: { Code: 'x' } },
+      // Another resource type with a Lambda-like Code.ImageUri is not a function.
+      Deployer: { Type: 'Custom::Deployer', Properties: { PackageType: 'Image', Code: { ImageUri: QUAY_IMAGE } } },
+      // `sam build` fills ImageUri from the Dockerfile Metadata: no image to mirror yet.
+      SamBuilt: { Type: 'AWS::Serverless::Function', Metadata: { Dockerfile: 'Dockerfile' }, Properties: { PackageType: 'Image' } },
     } as JsonObject);
     expect(findImageSites(t)).toEqual([]);
   });
@@ -59,6 +63,11 @@ describe('Function: findImageSites', () => {
     expect(site!.condition).toBe('IsProd');
   });
 
+  it('carries no Condition that is not a condition name', () => {
+    const resource = { ...lambdaFunction('a'), Condition: ['IsProd'] } as JsonObject;
+    expect(findImageSites(template({ F: resource }))[0]).not.toHaveProperty('condition');
+  });
+
   it('returns nothing without a Resources object', () => {
     expect(findImageSites({})).toEqual([]);
     expect(findImageSites({ Resources: [] as Json } as JsonObject)).toEqual([]);
@@ -76,5 +85,12 @@ describe('Function: readsFromMirror', () => {
     expect(readsFromMirror({ 'Fn::GetAtt': ['Other', 'ImageUri'] }, t)).toBe(false);
     expect(readsFromMirror({ 'Fn::GetAtt': ['ImageMirror00000000', 'ImageUri'] }, t)).toBe(false);
     expect(readsFromMirror('ImageMirrorabcdef01.ImageUri', t)).toBe(false);
+  });
+  it('rejects GetAtt shapes that name no mirror attribute', () => {
+    const named = template({ ImageMirrorabcdef01: { Type: 'Custom::ImageMirror', Properties: {} }, ImageUr: { Type: 'Custom::ImageMirror', Properties: {} } });
+    expect(readsFromMirror({ 'Fn::GetAtt': ['ImageMirrorabcdef01', 'ImageUri', 'x'] }, named)).toBe(false);
+    expect(readsFromMirror({ 'Fn::GetAtt': [['ImageMirrorabcdef01'], 'ImageUri'] }, named)).toBe(false);
+    // A string without a dot names no attribute (not resource "ImageUr" and attribute "ImageUri").
+    expect(readsFromMirror({ 'Fn::GetAtt': 'ImageUri' }, named)).toBe(false);
   });
 });
