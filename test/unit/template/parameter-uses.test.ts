@@ -79,10 +79,13 @@ describe('MirrorParameters: where a use is rewritten', () => {
   });
 
   it('in a placeholder with spaces, and in a Sub whose text is not a string (its parts are walked)', () => {
-    const input = template({ S: consumer(sub('${ Agent }')), N: consumer({ 'Fn::Sub': [ref('Agent'), {}] }) }, SECTIONS);
+    const three: Json = { 'Fn::Sub': ['${Agent}', { V: ref('Agent') }, 'x'] };
+    const input = template({ S: consumer(sub('${ Agent }')), N: consumer({ 'Fn::Sub': [ref('Agent'), {}] }), T: consumer(three) }, SECTIONS);
     const { fragment } = expectSuccess(run(input));
     expect(consumedValue(fragment, 'S')).toEqual(sub(`\${${MIRROR}.ImageUri}`));
     expect(consumedValue(fragment, 'N')).toEqual({ 'Fn::Sub': [mirrorRef(MIRROR), {}] });
+    // Not the list form (three items): only the Refs in it are uses, its text is a plain string there.
+    expect(consumedValue(fragment, 'T')).toEqual({ 'Fn::Sub': ['${Agent}', { V: mirrorRef(MIRROR) }, 'x'] });
   });
 
   it('leaves an entry that is not an object, and a section that is not one, as they are', () => {
