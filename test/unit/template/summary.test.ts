@@ -30,6 +30,11 @@ describe('formatProblems: the failure message', () => {
     expect(over).toBe(header + part(1, 1_000) + part(2, 1_000) + part(3, 1_000) + untold(2));
   });
 
+  it('never drops the first problem, however long: it is cut to 1,000 characters', () => {
+    const problems = [problem(50_000), ...Array.from({ length: 5 }, () => problem(1_000, 'y'))];
+    expect(formatProblems(problems)).toBe(`SysdigImageFix found 6 problems: (1) ${'x'.repeat(999)}… (2) ${'y'.repeat(1_000)} (3) ${'y'.repeat(1_000)}${untold(3)}`);
+  });
+
   it('keeps the last problem when it ends exactly at 4,096 characters (nothing left to count)', () => {
     const header = 'SysdigImageFix found 5 problems:';
     const before = header.length + 3 * ' (1) '.length + 3_000;
