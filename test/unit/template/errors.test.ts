@@ -1,7 +1,22 @@
 // The words of the transform's errors that no template reaches on purpose: an internal error (a bug, reported as a
 // problem instead of thrown) and a logical id longer than CloudFormation allows.
 import { describe, expect, it } from 'vitest';
-import { InternalTransformError, InvalidImageError, MalformedTemplateError, ownerLabel } from '../../../src/template/errors.js';
+import {
+  InternalTransformError,
+  InvalidArchitectureError,
+  InvalidImageError,
+  InvalidOptionError,
+  MalformedTemplateError,
+  MirrorConflictError,
+  MissingExecutionRoleError,
+  MissingMirrorFunctionError,
+  ownerLabel,
+  ParameterMirrorError,
+  type TransformError,
+  UnmappableSiteError,
+} from '../../../src/template/errors.js';
+import { transform } from '../../../src/template/transform.js';
+import { context, defaults, expectFailure, lambdaFunction, QUAY_IMAGE, template } from './fixtures.js';
 
 describe('transform errors', () => {
   it('an internal error names the resource or the template, and the cause', () => {
@@ -11,7 +26,8 @@ describe('transform errors', () => {
       message: 'Resource F: internal error in the SysdigImageFix transform (TypeError: x is undefined); please report this with the template',
     });
     expect(onResource.cause).toBeInstanceOf(TypeError);
-    expect(new InternalTransformError(undefined, 'thrown text').toProblem()).toEqual({
+    // No logicalId key at all for a template-wide problem (not one set to undefined).
+    expect(new InternalTransformError(undefined, 'thrown text').toProblem()).toStrictEqual({
       message: 'Template: internal error in the SysdigImageFix transform (thrown text); please report this with the template',
     });
     expect(ownerLabel(undefined)).toBe('Template');
@@ -31,5 +47,33 @@ describe('transform errors', () => {
     expect(error.message).toBe(`Template: ${'y'.repeat(989)}…`);
     expect(error.toProblem()).toEqual({ message: error.message });
     expect(error.name).toBe('MalformedTemplateError');
+  });
+
+  it('a function Architectures Lambda refuses says how to fix it', () => {
+    expect(expectFailure(transform(template({ F: lambdaFunction(QUAY_IMAGE, { architectures: ['ppc'] }) }), context(), defaults()))).toEqual([
+      {
+        logicalId: 'F',
+        message: expect.stringMatching(
+          /^Resource F: Architectures \["ppc"\] is not valid: .+\. Use a one-element list, \[x86_64\] or \[arm64\], or set Metadata\.SysdigImageFix\.Architecture on the resource$/,
+        ),
+      },
+    ]);
+  });
+
+  it.each<[string, () => TransformError]>([
+    ['MalformedTemplateError', () => new MalformedTemplateError('x')],
+    ['InvalidImageError', () => new InvalidImageError('F', 'i', 'r')],
+    ['UnmappableSiteError', () => new UnmappableSiteError('F', 'i', 'r')],
+    ['InvalidArchitectureError', () => new InvalidArchitectureError('F', 'w', 'v', 'r')],
+    ['ParameterMirrorError', () => new ParameterMirrorError('P', 'd')],
+    ['MissingExecutionRoleError', () => new MissingExecutionRoleError('T', ['i'])],
+    ['InvalidOptionError', () => new InvalidOptionError('o', undefined, 'd')],
+    ['MirrorConflictError', () => new MirrorConflictError('m', undefined)],
+    ['MissingMirrorFunctionError', () => new MissingMirrorFunctionError(['F'])],
+    ['InternalTransformError', () => new InternalTransformError(undefined, 'x')],
+  ])('%s says its kind where an error is shown (a stack trace, a caller that logs it)', (name, create) => {
+    const error = create();
+    expect(error.name).toBe(name);
+    expect(String(error)).toBe(`${name}: ${error.message}`);
   });
 });

@@ -24,7 +24,7 @@ describe('ServiceTimeout: a whole number of seconds from 1 to 3600, or its digit
     expect(mirrorProperties(withResourceOptions({ ServiceTimeout: value })).ServiceTimeout).toBe(seconds);
   });
 
-  it.each<Json>(['00000600', ' 600', '600 ', '6e2', '0x10', '', '1.0', 3601, '3601', 0, '0', true, null])('refuses %j', (value) => {
+  it.each<Json>(['00000600', ' 600', '600 ', '6e2', '0x10', '', '1.0', 3601, '3601', 0, '0', true, null, ['600']])('refuses %j', (value) => {
     expect(messages(withResourceOptions({ ServiceTimeout: value }))).toEqual([
       `Resource F: option Metadata.SysdigImageFix.ServiceTimeout ${JSON.stringify(value)} is not valid; allowed values: an integer from 1 to 3600 (seconds; a number or a numeric string)`,
     ]);
@@ -59,6 +59,13 @@ describe('RepositoryPrefix', () => {
     expect(messages(withResourceOptions({ RepositoryPrefix: '' }))[0]).toMatch(
       /^Resource F: option Metadata\.SysdigImageFix\.RepositoryPrefix "" is not valid: it must not be empty; allowed values: a private ECR repository name prefix such as sysdig-image-fix$/,
     );
+  });
+
+  it('says how long a prefix may be', () => {
+    expect(messages(withResourceOptions({ RepositoryPrefix: 'a'.repeat(201) }))).toEqual([
+      `Resource F: option Metadata.SysdigImageFix.RepositoryPrefix "${'a'.repeat(200)}…" is not valid: it is 201 characters; keep it to at most 200 so image ` +
+        "paths fit ECR's 256; allowed values: a private ECR repository name prefix such as sysdig-image-fix",
+    ]);
   });
 
   it('a macro default that is not a string is refused, and the built-in prefix used meanwhile', () => {
@@ -109,6 +116,12 @@ describe('one block with several problems', () => {
     const longer = { a: 'x'.repeat(193) };
     expect(messages(withResourceOptions({ Architecture: longer }))).toEqual([
       `Resource F: option Metadata.SysdigImageFix.Architecture ${JSON.stringify(longer).slice(0, 200)}… is not valid; allowed values: x86_64, arm64`,
+    ]);
+  });
+
+  it('shows a long string value quoted, cut inside the quotes', () => {
+    expect(messages(withResourceOptions({ Architecture: 'x'.repeat(300) }))).toEqual([
+      `Resource F: option Metadata.SysdigImageFix.Architecture "${'x'.repeat(200)}…" is not valid; allowed values: x86_64, arm64`,
     ]);
   });
 
