@@ -31,7 +31,7 @@ describe('MirrorParameters: the report of each parameter', () => {
   it('a failed parameter is reported without an architecture or mirror', () => {
     const result = run({ C: consumer(ref('Agent')) }, { Agent: stringParameter('Not An Image') });
     expect(result.ok).toBe(false);
-    expect(siteOf(result.sites, 'Agent')).toEqual({
+    expect(siteOf(result.sites, 'Agent')).toStrictEqual({
       logicalId: 'Agent',
       resourceType: 'Parameter',
       location: 'Parameters.Agent',
@@ -42,7 +42,7 @@ describe('MirrorParameters: the report of each parameter', () => {
 
   it('a kept parameter names itself as the one that moves the registry (the CLI says so), and has no mirror', () => {
     const result = expectSuccess(run({ C: consumer(ref('Agent')) }, { Agent: stringParameter(PRIVATE_ECR_IMAGE) }));
-    expect(siteOf(result.sites, 'Agent')).toEqual({
+    expect(siteOf(result.sites, 'Agent')).toStrictEqual({
       logicalId: 'Agent',
       resourceType: 'Parameter',
       location: 'Parameters.Agent',
@@ -56,7 +56,7 @@ describe('MirrorParameters: the report of each parameter', () => {
   it('a parameter without value is mirrored at deploy time, reported as the Ref the mirror reads', () => {
     const result = expectSuccess(run({ C: consumer(ref('Agent')) }, { Agent: stringParameter() }, [{ Name: 'Agent', Architecture: 'arm64' }]));
     const id = expectedMirrorId(ref('Agent'), 'arm64');
-    expect(siteOf(result.sites, 'Agent')).toEqual({
+    expect(siteOf(result.sites, 'Agent')).toStrictEqual({
       logicalId: 'Agent',
       resourceType: 'Parameter',
       location: 'Parameters.Agent',
@@ -78,7 +78,7 @@ describe('MirrorParameters: the report of each parameter', () => {
           'was injected for it',
       },
     ]);
-    expect(siteOf(result.sites, 'Agent')).toEqual({
+    expect(siteOf(result.sites, 'Agent')).toStrictEqual({
       logicalId: 'Agent',
       resourceType: 'Parameter',
       location: 'Parameters.Agent',
@@ -116,9 +116,18 @@ describe('MirrorParameters: what the problem says', () => {
       `Parameter Agnet (MirrorParameters): there is no such parameter; the template declares ${long.slice(0, 63)}…, Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8 and 2 more`,
     ]);
     expect(messages(run({}, {}, ['Agnet']))).toEqual(['Parameter Agnet (MirrorParameters): there is no such parameter; the template declares no parameters']);
+    // Reported as failed, with no image to show.
+    expect(siteOf(run({}, {}, ['Agnet']).sites, 'Agnet')).toStrictEqual({
+      logicalId: 'Agnet',
+      resourceType: 'Parameter',
+      location: 'Parameters.Agnet',
+      image: '-',
+      verdict: 'failed',
+    });
   });
 
   it('names a Type that is not a string by what it is', () => {
+    expect(siteOf(run({}, { Agent: { Type: 5 } }).sites, 'Agent')).toMatchObject({ image: '-', verdict: 'failed' });
     expect(messages(run({}, { Agent: { Type: 5 } }))).toEqual([
       'Parameter Agent (MirrorParameters): its Type is a number; only a String parameter holds one image reference',
     ]);
