@@ -68,6 +68,15 @@ describe('MirrorParameters: the report of each parameter', () => {
     expect(mirrorsOf(result.fragment)[id]!.Properties).toMatchObject({ SourceImage: ref('Agent'), Architecture: 'arm64' });
   });
 
+  it('a parameter mirrored at deploy time follows its tag with Refresh', () => {
+    const input = template(
+      { C: consumer(ref('Agent')) },
+      { Parameters: { Agent: stringParameter() }, Metadata: { SysdigImageFix: { MirrorParameters: ['Agent'], Refresh: true } } },
+    );
+    const { fragment } = expectSuccess(transform(input, context({ refreshToken: 'deployment-2' }), defaults()));
+    expect(mirrorsOf(fragment)[AGENT_MIRROR]!.Properties).toMatchObject({ SourceImage: ref('Agent'), RefreshToken: 'deployment-2' });
+  });
+
   it('a parameter nothing else reads is reported as kept, with neither mirror nor registry parameters', () => {
     const result = expectSuccess(run({ Other: consumer('x') }));
     expect(result.warnings).toEqual([
