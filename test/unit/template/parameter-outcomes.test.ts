@@ -167,9 +167,9 @@ describe('MirrorParameters: the mirror waits for what its readers wait for', () 
     expect(mirrorsOf(result.fragment)[AGENT_MIRROR]!.DependsOn).toEqual(['Setup', 'Other']);
   });
 
-  it('an output that reads it adds no DependsOn', () => {
+  it('an output that reads it adds no DependsOn, even named like a resource that has one (as SAM templates do)', () => {
     const input = template(
-      { Setup: consumer('x'), A: consumer(ref('Agent')) },
+      { Setup: consumer('x'), A: consumer(ref('Agent')), O: consumer('y', { DependsOn: 'Setup' }) },
       { Parameters: { Agent: stringParameter(AGENT) }, Metadata: { SysdigImageFix: { MirrorParameters: ['Agent'] } }, Outputs: { O: { Value: ref('Agent') } } },
     );
     const result = expectSuccess(transform(input, context(), defaults()));
