@@ -212,6 +212,25 @@ describe('MirrorParameters: task definitions that read the mirror need an execut
     expect(((result.fragment.Resources as JsonObject).L as JsonObject).Properties).toMatchObject({ ContainerDefinitions: [{ Image: mirrorRef(AGENT_MIRROR) }] });
   });
 
+  it('asks nothing for an Image under another key of the task definition', () => {
+    const elsewhere = {
+      ...task([{ Name: 'a', Image: 'public.ecr.aws/x/y:1' }], { Volumes: [{ Name: 'v', Image: ref('Agent') }] }),
+      Metadata: { ContainerDefinitions: [{ Image: ref('Agent') }], Containers: [{ Image: ref('Agent') }] },
+    };
+    const result = expectSuccess(run({ T: elsewhere, C: consumer(ref('Agent')) }));
+    expect(((result.fragment.Resources as JsonObject).T as JsonObject).Metadata).toEqual({
+      ContainerDefinitions: [{ Image: mirrorRef(AGENT_MIRROR) }],
+      Containers: [{ Image: mirrorRef(AGENT_MIRROR) }],
+    });
+  });
+
+  it('a template whose Resources is not an object is refused for that alone', () => {
+    const result = run([] as unknown as JsonObject);
+    expect(expectFailure(result)).toEqual([{ message: 'Template: Resources must be an object of resources by logical id' }]);
+    // The parameter's own warning, and nothing from the execution-role check.
+    expect(result.warnings).toEqual([{ logicalId: 'Agent', message: expect.stringContaining('nothing uses it outside image sites') }]);
+  });
+
   it('an output reading the parameter asks for no role', () => {
     const input = template(
       { T: task([{ Name: 'a', Image: 'public.ecr.aws/x/y:1' }]), C: consumer(ref('Agent')) },
