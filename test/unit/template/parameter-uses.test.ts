@@ -35,6 +35,8 @@ describe('MirrorParameters: the output transformed again', () => {
     ['another attribute of the mirror', { 'Fn::GetAtt': [MIRROR, 'RepositoryUri'] }],
     ['another attribute, written as a string', { 'Fn::GetAtt': `${MIRROR}.RepositoryUri` }],
     ['ImageUri of another resource', { 'Fn::GetAtt': 'Other.ImageUri' }],
+    ['its Platform, written as a string (as long as ".ImageUri")', { 'Fn::GetAtt': `${MIRROR}.Platform` }],
+    ['its Platform in Fn::Sub', sub(`\${${MIRROR}.Platform}`)],
     ['a GetAtt with three arguments', { 'Fn::GetAtt': [MIRROR, 'ImageUri', 'x'] }],
     ['ImageUri of another resource in Fn::Sub', sub('${Other.ImageUri}')],
     ['a placeholder starting with a dot', sub('${.ImageUri}')],
