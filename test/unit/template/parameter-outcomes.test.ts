@@ -201,13 +201,29 @@ describe('MirrorParameters: task definitions that read the mirror need an execut
     ]);
   });
 
+  it('finds the use inside any intrinsic of the Image: both forms of Fn::Sub, its variables, Fn::Join', () => {
+    const containers: JsonObject[] = [
+      { Name: 'a', Image: sub('${Agent}', { Unused: 'x' }) },
+      { Name: 'b', Image: sub('${Image}', { Image: ref('Agent') }) },
+      { Name: 'c', Image: { 'Fn::Join': ['', [ref('Agent')]] } },
+      { Name: 'd', Image: { 'Fn::Sub': [ref('Agent'), {}, 'x'] } },
+    ];
+    const [problem] = expectFailure(run({ T: task(containers) }));
+    expect(problem!.message).toMatch(
+      /^Resource T: ContainerDefinitions\[0\]\.Image, ContainerDefinitions\[1\]\.Image, ContainerDefinitions\[2\]\.Image, ContainerDefinitions\[3\]\.Image would come from private ECR/,
+    );
+  });
+
   it('asks nothing of a task definition that reads it elsewhere than an Image, nor of another type with the same shape', () => {
-    const elsewhere = task([{ Name: 'a', Image: 'public.ecr.aws/x/y:1', Environment: [{ Name: 'AGENT', Value: ref('Agent') }] }]);
+    const elsewhere = task([
+      { Name: 'a', Image: 'public.ecr.aws/x/y:1', Environment: [{ Name: 'AGENT', Value: ref('Agent') }] },
+      { Name: 'b', Image: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } },
+    ]);
     const lookalike = {
       Type: 'Custom::Tasks',
       Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f', ContainerDefinitions: [{ Image: ref('Agent') }] },
     };
-    const result = expectSuccess(run({ T: elsewhere, L: lookalike }));
+    const result = expectSuccess(run({ T: elsewhere, L: lookalike, Repo: { Type: 'AWS::ECR::Repository' } }));
     expect(result.warnings).toEqual([]);
     expect(((result.fragment.Resources as JsonObject).L as JsonObject).Properties).toMatchObject({ ContainerDefinitions: [{ Image: mirrorRef(AGENT_MIRROR) }] });
   });
