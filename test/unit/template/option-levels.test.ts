@@ -127,6 +127,16 @@ describe('Refresh without a token from the macro (the CLI): the generated parame
   it('adds the Parameters section when the template has none, and no parameter when no mirror refreshes', () => {
     const added = expectSuccess(transform(refreshing({ A: lambdaFunction(QUAY_IMAGE) }), context(), defaults()));
     expect(added.fragment.Parameters).toEqual({ [REFRESH_TOKEN_PARAMETER]: REFRESH_PARAMETER });
+    // What the deployer reads: a String that must be given (no Default), saying when to change it.
+    expect(added.fragment.Parameters).toStrictEqual({
+      [REFRESH_TOKEN_PARAMETER]: {
+        Type: 'String',
+        MinLength: 1,
+        Description:
+          "Any value that differs from the previous deployment's (e.g. the time): mirrors with SysdigImageFix Refresh re-read their source tags " +
+          'when it changes. The same value as last time re-reads nothing.',
+      },
+    });
     const pinned = `quay.io/org/a@sha256:${'ab'.repeat(32)}`;
     const none = transform(refreshing({ A: lambdaFunction(pinned) }), context(), defaults());
     expect(expectSuccess(none).fragment.Parameters).toBeUndefined();
