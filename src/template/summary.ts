@@ -27,9 +27,9 @@ export function formatProblems(problems: readonly TransformProblem[]): string {
     const after = problems.length - index - 1;
     // Room is kept for saying how many are left untold, should the next problem not fit.
     const reserve = after > 0 ? untold(after).length : 0;
-    if (message.length + next.length + reserve <= MAX_FAILURE_MESSAGE_CHARS) message += next;
-    else if (index === 0) return message + capText(next, MAX_FAILURE_MESSAGE_CHARS - message.length - reserve) + (after > 0 ? untold(after) : '');
-    else return message + untold(problems.length - index);
+    // The first problem always fits: it is at most MAX_PROBLEM_CHARS, a quarter of the message.
+    if (message.length + next.length + reserve > MAX_FAILURE_MESSAGE_CHARS) return message + untold(problems.length - index);
+    message += next;
   }
   return message;
 }

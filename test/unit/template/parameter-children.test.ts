@@ -47,6 +47,20 @@ describe('Options: MirrorParameters passed to child templates', () => {
     expect(result.warnings.map((w) => w.logicalId)).toEqual(['Child']);
   });
 
+  it('warns only for a use in the child template’s Parameters, not elsewhere in the resource, nor for another type with Parameters', () => {
+    const stack = {
+      Type: 'AWS::CloudFormation::Stack',
+      Metadata: { Parameters: { Image: ref('Agent') } },
+      Properties: { TemplateURL: 'https://s3.amazonaws.com/bucket/child.yaml', Tags: [{ Key: 'image', Value: ref('Agent') }] },
+    };
+    const custom = { Type: 'Custom::Thing', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f', Parameters: { Image: ref('Agent') } } };
+    const result = expectSuccess(run({ Stack: stack, Custom: custom }));
+    expect(result.warnings).toEqual([]);
+    expect(((result.fragment.Resources as JsonObject).Custom as JsonObject).Properties).toMatchObject({
+      Parameters: { Image: mirrorRef(expectedMirrorId(ref('Agent'), 'all')) },
+    });
+  });
+
   it('mirrors one platform for {Name, Architecture}, with no warning', () => {
     const result = expectSuccess(run({ Child: nested({ PatcherImage: ref('Agent') }) }, [{ Name: 'Agent', Architecture: 'arm64' }]));
     const id = expectedMirrorId(ref('Agent'), 'arm64');
