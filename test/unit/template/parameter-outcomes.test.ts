@@ -141,7 +141,7 @@ describe('MirrorParameters: what the problem says', () => {
       'Parameter Agent (MirrorParameters): its Type is a number; only a String parameter holds one image reference',
     ]);
     expect(messages(run({}, { Agent: { Default: AGENT } }))).toEqual([
-      'Parameter Agent (MirrorParameters): its Type is a undefined; only a String parameter holds one image reference',
+      'Parameter Agent (MirrorParameters): its Type is undefined; only a String parameter holds one image reference',
     ]);
   });
 
