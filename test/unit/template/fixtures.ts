@@ -227,3 +227,8 @@ export function withoutTransformChanges(output: JsonObject, input: JsonObject): 
   }
   return JSON.stringify(copy);
 }
+
+/** Sysdig's workload agent image, the value MirrorParameters tests give the parameter `Agent`. */
+export const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
+/** The whole-index mirror of the parameter `Agent`. */
+export const AGENT_MIRROR = expectedMirrorId(ref('Agent'), 'all');

@@ -4,12 +4,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { context, defaults, expectedMirrorId, expectSuccess, imageOf, lambdaFunction, mirrorRef, mirrorsOf, ref, stringParameter, template } from './fixtures.js';
+import {
+  context,
+  defaults,
+  expectedMirrorId,
+  expectSuccess,
+  imageOf,
+  lambdaFunction,
+  mirrorRef,
+  mirrorsOf,
+  ref,
+  stringParameter,
+  template,
+  AGENT,
+  AGENT_MIRROR as MIRROR,
+} from './fixtures.js';
 import { propertyRuns } from '../../support/property-runs.js';
 
 const RUNS = propertyRuns(Math.max(300, Number(process.env.TEMPLATE_PROPERTY_RUNS ?? 300)));
-const MIRROR = expectedMirrorId(ref('Agent'), 'all');
-const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
 
 /** A piece of template and what it must become; `uses` counts the rewritten uses in it. */
 interface Piece {

@@ -4,9 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { context, defaults, expectedMirrorId, expectFailure, expectSuccess, mirrorRef, mirrorsOf, ref, siteOf, stringParameter, sub, template } from './fixtures.js';
-
-const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
+import { context, defaults, expectedMirrorId, expectFailure, expectSuccess, mirrorRef, mirrorsOf, ref, siteOf, stringParameter, sub, template, AGENT } from './fixtures.js';
 
 function run(resources: JsonObject, mirrorParameters: Json = ['Agent']) {
   const input = template(resources, { Parameters: { Agent: stringParameter(AGENT) }, Metadata: { SysdigImageFix: { MirrorParameters: mirrorParameters } } });

@@ -20,10 +20,10 @@ import {
   stringParameter,
   sub,
   template,
+  AGENT,
+  AGENT_MIRROR,
 } from './fixtures.js';
 
-const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
-const AGENT_MIRROR = expectedMirrorId(ref('Agent'), 'all');
 const options = (extra: JsonObject = {}) => ({ Metadata: { SysdigImageFix: { MirrorParameters: ['Agent'], ...extra } } });
 
 /** A resource that reads `value` in one property (an ECS service-like consumer of the parameter). */

@@ -17,10 +17,10 @@ import {
   stringParameter,
   sub,
   template,
+  AGENT,
+  AGENT_MIRROR,
 } from './fixtures.js';
 
-const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
-const AGENT_MIRROR = expectedMirrorId(ref('Agent'), 'all');
 const consumer = (value: Json, extra: JsonObject = {}): JsonObject => ({ Type: 'AWS::SSM::Parameter', ...extra, Properties: { Type: 'String', Value: value } });
 
 function run(resources: JsonObject, parameters: JsonObject = { Agent: stringParameter(AGENT) }, names: Json = ['Agent'], ctx: Partial<TransformContext> = {}) {

@@ -3,10 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { transform } from '../../../src/template/transform.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { context, defaults, expectedMirrorId, expectSuccess, mirrorRef, mirrorsOf, ref, stringParameter, sub, template } from './fixtures.js';
+import { context, defaults, expectSuccess, mirrorRef, mirrorsOf, ref, stringParameter, sub, template, AGENT, AGENT_MIRROR as MIRROR } from './fixtures.js';
 
-const AGENT = 'quay.io/sysdig/workload-agent:5.0.1';
-const MIRROR = expectedMirrorId(ref('Agent'), 'all');
 const consumer = (value: Json, extra: JsonObject = {}): JsonObject => ({ Type: 'AWS::SSM::Parameter', ...extra, Properties: { Type: 'String', Value: value } });
 const consumedValue = (fragment: JsonObject, id: string): Json => (((fragment.Resources as JsonObject)[id] as JsonObject).Properties as JsonObject).Value!;
 const SECTIONS = { Parameters: { Agent: stringParameter(AGENT) }, Metadata: { SysdigImageFix: { MirrorParameters: ['Agent'] } } };
