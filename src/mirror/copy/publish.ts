@@ -2,11 +2,16 @@
 // media types (an index's children by digest first, since a registry takes an index only with its children; then the
 // top manifest under the target tag), and read the pushed manifest back by its digest, as the buildspec's verify
 // steps do. IMMUTABLE repositories behave as with the job: a tag already holding the same content is fine (ECR refuses
-// even an identical re-push); a tag holding other content fails naming both digests.
+// even an identical re-push); a tag holding other content fails naming both digests. A manifest refused for naming a
+// blob the registry does not know is pushed again after a pause (MANIFEST_ATTEMPTS in all): every blob was in the
+// target a moment before, so the registry is still settling one that another copy of the same image wrote at the same
+// time (two mirrors of one image in a stack, or in two stacks). Seen with the reference registry, whose concurrent
+// writes of one blob leave it unreadable for a moment.
 import { parseImageReference, type ImageReference } from '../../reference/index.js';
+import { MIN_CALL_MS } from '../core/budget.js';
 import { CopyError, describeError } from '../core/errors.js';
 import { describePlatforms, isAllPlatforms, type CopyPlan } from '../core/plan.js';
-import type { InvocationContext } from '../core/timing.js';
+import { exponentialBackoffMs, type InvocationContext } from '../core/timing.js';
 import type { MirrorPorts } from '../ports/types.js';
 import { isImageManifestMediaType } from '../registry/media.js';
 import { RegistryPushError } from '../registry/push.js';
@@ -14,6 +19,11 @@ import type { ImageToCopy, ManifestCopy } from './image.js';
 
 /** How ECR (and the ECR stand-in) say that a tag of an IMMUTABLE repository cannot move. */
 const TAG_TAKEN = /already exists|cannot be overwritten|ImageTagAlreadyExists|TAG_INVALID/i;
+/** How registries say that a manifest names a blob they do not have (distribution's codes and words, ECR's exception). */
+const BLOB_UNKNOWN = /BLOB_UNKNOWN|blob unknown|LayersNotFound/i;
+/** Pushes of one manifest refused for an unknown blob, 1 s then 2 s apart. */
+const MANIFEST_ATTEMPTS = 3;
+const MANIFEST_RETRY_BASE_MS = 1_000;
 
 function targetOf(plan: CopyPlan): { repository: ImageReference; tag: string } {
   const target = parseImageReference(plan.targetImage);
@@ -39,10 +49,26 @@ function tagTakenReason(plan: CopyPlan, held: string, expected: string): string 
   );
 }
 
+function refusedForUnknownBlob(error: unknown): error is RegistryPushError {
+  return error instanceof RegistryPushError && BLOB_UNKNOWN.test(`${error.registryCode ?? ''} ${error.registryMessage ?? ''}`);
+}
+
 async function put(repository: ImageReference, reference: string, manifest: ManifestCopy, ports: MirrorPorts, ctx: InvocationContext): Promise<void> {
-  await ctx.budget.call(`ECR (pushing manifest ${reference})`, ctx.timing.awsCallTimeoutMs, (call) =>
-    ports.registry().putManifest(repository, reference, { bytes: manifest.bytes, mediaType: manifest.mediaType }, call),
-  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.budget.call(`ECR (pushing manifest ${reference})`, ctx.timing.awsCallTimeoutMs, (call) =>
+        ports.registry().putManifest(repository, reference, { bytes: manifest.bytes, mediaType: manifest.mediaType }, call),
+      );
+      return;
+    } catch (error) {
+      if (!refusedForUnknownBlob(error) || attempt >= MANIFEST_ATTEMPTS) throw error;
+      const pause = exponentialBackoffMs(attempt, MANIFEST_RETRY_BASE_MS);
+      // No room for the pause and another push: the refusal is the answer.
+      if (ctx.budget.limitFor(pause + MIN_CALL_MS).limit !== 'call') throw error;
+      ctx.log.warn('the target refused a manifest naming a blob it does not have yet; pushing it again', { reference, attempt, error: describeError(error) });
+      await ports.sleep(pause);
+    }
+  }
 }
 
 /** The top manifest under the tag; a refusal is fine only when the tag already holds exactly this manifest. */

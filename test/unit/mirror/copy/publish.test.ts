@@ -1,6 +1,7 @@
 // The last steps of a function copy as CloudFormation sees them: ECR refusing a child manifest or the tagged one (in
-// ECR's words, or, for a tag IMMUTABLE keeps, saying what to do about it), and a pushed manifest that does not read
-// back as it was pushed. In-memory registries (copy-scenario.ts) whose ECR is scripted per test.
+// ECR's words, or, for a tag IMMUTABLE keeps, saying what to do about it), a manifest refused for a blob the target
+// is still settling (another copy of the same image writing it at the same moment: pushed again), and a pushed
+// manifest that does not read back as it was pushed. In-memory registries (copy-scenario.ts) whose ECR is scripted per test.
 import { describe, expect, it } from 'vitest';
 import { MirrorEnv } from '../../../../src/contract.js';
 import { MediaType } from '../../../support/media-types.js';
@@ -20,6 +21,30 @@ describe('CopyEngine function: pushing the manifests', () => {
   function refuseManifest(reference: (reference: string) => boolean, answer: () => Response): void {
     const rules = copy.ecr.refuse;
     copy.ecr.refuse = (step, repository, ref) => (step === 'manifest' && reference(ref) ? answer() : rules(step, repository, ref));
+  }
+
+  /** What docker-registry 2.8 answered in CI when another copy of the same image was writing the same blob. */
+  const blobSettling = (): Response =>
+    new Response(
+      JSON.stringify({
+        errors: [
+          { code: 'DIGEST_INVALID', message: 'provided digest did not match uploaded content' },
+          { code: 'MANIFEST_BLOB_UNKNOWN', message: 'blob unknown to registry', detail: 'sha256:0' },
+        ],
+      }),
+      { status: 400, headers: { 'content-type': 'application/json' } },
+    );
+
+  /** ECR refuses the first `times` pushes under `reference` with `answer`; returns the count of pushes tried there. */
+  function refuseFirst(reference: string, times: number, answer: () => Response): { tries: number } {
+    const seen = { tries: 0 };
+    const rules = copy.ecr.refuse;
+    copy.ecr.refuse = (step, repository, ref) => {
+      if (step !== 'manifest' || ref !== reference) return rules(step, repository, ref);
+      seen.tries++;
+      return seen.tries <= times ? answer() : rules(step, repository, ref);
+    };
+    return seen;
   }
 
   async function answerFor(properties: Readonly<Record<string, string>>, harness = s.harness) {
@@ -64,6 +89,65 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(other.Status).toBe('FAILED');
     expect(other.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
     expect(other.Reason).not.toContain('IMMUTABLE');
+  });
+
+  it('a tagged manifest refused twice for a blob the target does not know yet is pushed again, 1 s then 2 s later, and the copy succeeds', async () => {
+    const pushes = refuseFirst(SOURCE_TAG, 2, blobSettling);
+    const sleepsBefore = s.harness.clock.sleeps.length;
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(pushes.tries).toBe(3);
+    expect(s.harness.clock.sleeps.slice(sleepsBefore)).toEqual(expect.arrayContaining([1_000, 2_000]));
+    expect(copy.ecr.repository(TARGET_REPOSITORY).tags.get(SOURCE_TAG)).toBe(copy.image.platforms['linux/amd64']!.digest);
+    expect(s.harness.logText()).toContain('pushing it again');
+  });
+
+  it('a child manifest refused once for an unknown blob (ECR’s LayersNotFoundException) is pushed again; the whole image is published', async () => {
+    const child = copy.image.children[0]!.digest;
+    const pushes = refuseFirst(child, 1, () => registryError(400, 'LayersNotFoundException', 'Layers with digests [sha256:0] required for pushing image were not found'));
+
+    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' });
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(pushes.tries).toBe(2);
+    expect(copy.ecr.repository(TARGET_REPOSITORY).manifests.has(copy.image.digest)).toBe(true);
+  });
+
+  it('a manifest refused for an unknown blob on every push fails after 3 pushes, in the registry’s words', async () => {
+    const pushes = refuseFirst(SOURCE_TAG, Number.POSITIVE_INFINITY, blobSettling);
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(pushes.tries).toBe(3);
+    expect(answer.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}: `);
+    expect(answer.Reason).toContain('blob unknown to registry');
+  });
+
+  it('a manifest refused for any other reason is pushed once: no pause, no second push', async () => {
+    const pushes = refuseFirst(SOURCE_TAG, Number.POSITIVE_INFINITY, () => registryError(400, 'MANIFEST_INVALID', 'manifest invalid'));
+    const sleepsBefore = s.harness.clock.sleeps.length;
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain('MANIFEST_INVALID: manifest invalid');
+    expect(pushes.tries).toBe(1);
+    expect(s.harness.clock.sleeps.slice(sleepsBefore)).not.toContain(1_000);
+  });
+
+  it('no pause is taken that would leave no time for the push after it: the refusal is the answer at once', async () => {
+    const pushes = refuseFirst(SOURCE_TAG, Number.POSITIVE_INFINITY, blobSettling);
+    const url = s.newUrl();
+    // The answer reserve of a 20 s invocation is 2 s; the copy before the push takes no virtual time.
+    await s.harness.invoke(createEvent(url, baseProperties), { budgetMs: 2_000 + 1_000 + 200 });
+    const answer = onlyAnswer(s.server, url);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(pushes.tries).toBe(1);
+    expect(answer.Reason).toContain('blob unknown to registry');
   });
 
   it('IMMUTABLE: a content tag holding other content says something else was pushed under it, and what to do', async () => {
