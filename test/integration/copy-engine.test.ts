@@ -87,6 +87,24 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Function engine cop
     expect(again.progress).toMatchObject({ copied: 0, present: image.blobs.length, copiedBytes: 0 });
   });
 
+  it('copies of one image into one repository at the same moment (two mirrors of one image): every copy succeeds with the source digest', async () => {
+    // docker-registry rewrites a blob's link in place when a second upload of it ends, and a manifest pushed in that
+    // moment is refused naming an unknown blob: the copies run in rounds, each into a new repository, so every round
+    // uploads every blob again at once.
+    const image = generateImage({ platforms: ['linux/amd64'], layers: 4, layerBytes: 64 * 1024, seed: 'concurrent-copies' });
+    await pushImage(source.url, 'team/shared', '1.0', image);
+    const amd64 = image.platforms['linux/amd64']!;
+    for (let round = 0; round < 4; round++) {
+      const repository = `mirror/round-${round}/team/shared`;
+      const copies = Array.from({ length: 4 }, () =>
+        functionCopy(options({ source: `${SOURCE_HOST}/team/shared:1.0`, architecture: 'amd64', target: `${TARGET_HOST}/${repository}:1.0` })),
+      );
+      const digests = (await Promise.allSettled(copies)).map((result) => (result.status === 'fulfilled' ? result.value.digest : String(result.reason)));
+      expect(digests).toEqual(Array(4).fill(amd64.digest));
+      expect((await tryReadManifest(target.url, repository, '1.0', TARGET_CREDENTIALS))?.digest).toBe(amd64.digest);
+    }
+  });
+
   it('refuses a source blob that does not match its digest: nothing is tagged, the blob is not in the target', async () => {
     const image = generateImage({ platforms: ['linux/amd64'], layers: 1, layerBytes: 512 * 1024 });
     await pushImage(source.url, 'team/bad', '1', image);
