@@ -87,7 +87,14 @@ describe('Function: loadConfig (what it accepts)', () => {
     ]) {
       expect(loadConfig({ ...env, KMS_KEY_ARN: key }, ARN).kmsKeyArn).toBe(key);
     }
-    for (const key of ['arn:aws:kms:eu-west-1:123456789012:key/', 'alias/', `mrk-${'0'.repeat(31)}`, `x${'1234abcd-12ab-34cd-56ef-1234567890ab'}`, '1234abcd-12ab-34cd-56ef-1234567890a', '1234abcd-12ab-34cd-56ef-1234567890abc']) {
+    for (const key of [
+      'arn:aws:kms:eu-west-1:123456789012:key/',
+      'alias/',
+      `mrk-${'0'.repeat(31)}`,
+      `x${'1234abcd-12ab-34cd-56ef-1234567890ab'}`,
+      '1234abcd-12ab-34cd-56ef-1234567890a',
+      '1234abcd-12ab-34cd-56ef-1234567890abc',
+    ]) {
       expect(() => loadConfig({ ...env, KMS_KEY_ARN: key }, ARN)).toThrow('KMS_KEY_ARN');
     }
     const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry/creds-AbCdEf';

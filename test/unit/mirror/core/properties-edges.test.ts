@@ -90,7 +90,9 @@ describe('Function: parseProperties (RepositoryName and RepositoryPrefix)', () =
     expect(problemsOf({ SourceImage: SOURCE, RepositoryName: 'a/b', RepositoryPrefix: 'a' })).toEqual([
       'RepositoryName and RepositoryPrefix are both set; give only one of them',
     ]);
-    expect(problemsOf({ SourceImage: SOURCE, RepositoryName: 'A', RepositoryPrefix: 7 })).toEqual(['RepositoryName and RepositoryPrefix are both set; give only one of them']);
+    expect(problemsOf({ SourceImage: SOURCE, RepositoryName: 'A', RepositoryPrefix: 7 })).toEqual([
+      'RepositoryName and RepositoryPrefix are both set; give only one of them',
+    ]);
   });
 });
 

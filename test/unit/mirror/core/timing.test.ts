@@ -60,7 +60,7 @@ describe('Function: forInvocation', () => {
 });
 
 describe('Function: deadlineFor', () => {
-  it("answers 30 s before the ServiceTimeout, or a tenth of it before for timeouts under 300 s", () => {
+  it('answers 30 s before the ServiceTimeout, or a tenth of it before for timeouts under 300 s', () => {
     const start = Date.UTC(2025, 0, 1);
     expect(deadlineFor(start, 3600, DEFAULT_TIMING)).toBe(start + 3_570_000);
     expect(deadlineFor(start, 300, DEFAULT_TIMING)).toBe(start + 270_000);
