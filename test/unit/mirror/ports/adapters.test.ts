@@ -240,6 +240,14 @@ describe('Function: logsPorts', () => {
       .resolvesOnce({ events: [{ message: 'a\r\nb\r\n' }, {}, { message: 'c\n\nd' }] })
       .resolves({});
     expect(await logs.tailBuildLog('g', 's', 10, call)).toEqual(['a', 'b', '', 'c', '', 'd']);
+    expect(logsMock.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({ logGroupName: 'g', logStreamName: 's', limit: 10, startFromHead: false });
+    logsMock.reset();
+    logsMock
+      .on(GetLogEventsCommand)
+      .resolvesOnce({ events: [{ message: 'one\r\ntwo' }, { message: 'three\nfour\nfive\n' }] })
+      .resolves({});
+    // Events hold several lines each: only the last lines asked are kept.
+    expect(await logs.tailBuildLog('g', 's', 4, call)).toEqual(['two', 'three', 'four', 'five']);
     expect(await logs.tailBuildLog('g', 's', 2, call)).toEqual([]);
   });
 });
