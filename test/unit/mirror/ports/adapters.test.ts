@@ -1,7 +1,14 @@
 // The AWS adapters of the mirror function, each against its SDK client (aws-sdk-client-mock): what each call sends,
 // and how the answers are read, including the shapes real services answer with (missing fields, dates, CRLF lines,
 // other builds in one page, errors that mean "not there").
-import { BatchGetBuildsCommand, CodeBuildClient, ListBuildsForProjectCommand, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
+import {
+  BatchGetBuildsCommand,
+  CodeBuildClient,
+  type EnvironmentVariable,
+  ListBuildsForProjectCommand,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateRepositoryCommand,
@@ -11,6 +18,7 @@ import {
   GetRepositoryPolicyCommand,
   ListTagsForResourceCommand,
   SetRepositoryPolicyCommand,
+  type Tag,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-ecr';
@@ -117,7 +125,7 @@ describe('Function: ecrPorts', () => {
     const arn = 'arn:aws:ecr:eu-west-1:123456789012:repository/r';
     ecrMock
       .on(ListTagsForResourceCommand)
-      .resolvesOnce({ tags: [{ Key: 'a', Value: '1' }, { Key: 'b' }] })
+      .resolvesOnce({ tags: [{ Key: 'a', Value: '1' }, { Key: 'b' } as Tag] })
       .resolves({});
     ecrMock.on(TagResourceCommand).resolves({});
     ecrMock.on(UntagResourceCommand).resolves({});
@@ -143,9 +151,9 @@ describe('Function: ecrPorts', () => {
       .resolves({});
     const client = new ECRClient({ region: 'us-west-2' });
     expect(await ecrAuthorizationToken(client, call)).toBe('dG9rZW4=');
-    expect(ecrMock.commandCalls(GetAuthorizationTokenCommand)[0]!.args[1]).toEqual({ abortSignal: call.signal });
+    expect((ecrMock.commandCalls(GetAuthorizationTokenCommand)[0]!.args as unknown[])[1]).toEqual({ abortSignal: call.signal });
     expect(await ecrAuthorizationToken(client, undefined)).toBeUndefined();
-    expect(ecrMock.commandCalls(GetAuthorizationTokenCommand)[1]!.args[1]).toEqual({});
+    expect((ecrMock.commandCalls(GetAuthorizationTokenCommand)[1]!.args as unknown[])[1]).toEqual({});
   });
 });
 
@@ -182,7 +190,7 @@ describe('Function: codeBuildPorts', () => {
             type: 'LINUX_CONTAINER',
             image: 'i',
             computeType: 'BUILD_GENERAL1_SMALL',
-            environmentVariables: [{ name: 'A', value: '1' }, { name: 'B' }, { value: '2' }],
+            environmentVariables: [{ name: 'A', value: '1' }, { name: 'B' } as EnvironmentVariable, { value: '2' } as EnvironmentVariable],
           },
           phases: [{ phaseType: 'BUILD', phaseStatus: 'SUCCEEDED', startTime: started, endTime: ended, durationInSeconds: 90 }, { contexts: [{}] }],
         },
@@ -227,7 +235,7 @@ describe('Function: codeBuildPorts', () => {
     codeBuildMock.on(StopBuildCommand).resolves({});
     await codeBuild.stopBuild('copy:1', call);
     expect(codeBuildMock.commandCalls(StopBuildCommand)[0]!.args[0].input).toEqual({ id: 'copy:1' });
-    expect(codeBuildMock.commandCalls(StopBuildCommand)[0]!.args[1]).toEqual({ abortSignal: call.signal });
+    expect((codeBuildMock.commandCalls(StopBuildCommand)[0]!.args as unknown[])[1]).toEqual({ abortSignal: call.signal });
   });
 });
 
@@ -269,9 +277,9 @@ describe('Function: readSecretString', () => {
       .resolves({ SecretBinary: new Uint8Array([1]) });
     const client = new SecretsManagerClient({ region: 'eu-west-1' });
     expect(await readSecretString(client, 'arn:s', call)).toBe('{}');
-    expect(secretsMock.commandCalls(GetSecretValueCommand)[0]!.args[1]).toEqual({ abortSignal: call.signal });
+    expect((secretsMock.commandCalls(GetSecretValueCommand)[0]!.args as unknown[])[1]).toEqual({ abortSignal: call.signal });
     expect(await readSecretString(client, 'arn:s', undefined)).toBeUndefined();
-    expect(secretsMock.commandCalls(GetSecretValueCommand)[1]!.args[1]).toEqual({});
+    expect((secretsMock.commandCalls(GetSecretValueCommand)[1]!.args as unknown[])[1]).toEqual({});
   });
 });
 

@@ -30,7 +30,7 @@ function ports(options: { registryTimeoutMs?: number; runtimeApi?: string; head?
         resolvePlatform: async () => Promise.reject(new Error('unused')),
         headManifest: async () => options.head,
         resolvePublished: async () => Promise.reject(new Error('unused')),
-        copySourceRefusal: async (registry) => (registry === 'blocked.example' ? { host: registry, address: '10.0.0.1', reason: 'private' } : undefined),
+        copySourceRefusal: async (registry) => (registry === 'blocked.example' ? { host: registry, address: '10.0.0.1', rule: 'a private address' } : undefined),
       });
     },
   });
@@ -60,7 +60,7 @@ describe('Function: createAwsPorts (registry client)', () => {
     vi.stubEnv('AWS_LAMBDA_RUNTIME_API', '127.0.0.1:9001');
     const { aws, made } = ports({ registryTimeoutMs: 2_000, runtimeApi: '169.254.100.1:9001' });
     expect(await aws.readManifestDigest(ref, unboundedCall())).toBeUndefined();
-    expect(await aws.sourceHostRefusal('blocked.example')).toEqual({ host: 'blocked.example', address: '10.0.0.1', reason: 'private' });
+    expect(await aws.sourceHostRefusal('blocked.example')).toEqual({ host: 'blocked.example', address: '10.0.0.1', rule: 'a private address' });
     expect(made[0]).toMatchObject({ timeoutMs: 2_000, runtimeApi: '169.254.100.1:9001' });
   });
 });
