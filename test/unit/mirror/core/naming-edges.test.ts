@@ -18,6 +18,17 @@ describe('Function: targetRepository (edges)', () => {
     }
   });
 
+  it('the refusal is a RepositoryNameError by name too (what the log records)', () => {
+    let thrown: unknown;
+    try {
+      targetRepository(input({ SourceImage: 'quay.io/x:1', RepositoryPrefix: 'other' }), STACK, 'refuse');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(RepositoryNameError);
+    expect((thrown as Error).name).toBe('RepositoryNameError');
+  });
+
   it('refuses a sub-prefix longer than a stack prefix may be (200 characters)', () => {
     const sub = `${STACK}/${'a'.repeat(200 - STACK.length - 1)}`;
     expect(targetRepository(input({ SourceImage: 'quay.io/x:1', RepositoryName: `${sub}/quay.io/x` }), STACK, 'refuse')).toEqual({ name: `${sub}/quay.io/x` });

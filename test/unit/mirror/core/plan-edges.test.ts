@@ -79,6 +79,14 @@ describe('Function: attributes of a kept source', () => {
     expect(attributesFromPhysicalId(keep, `210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/app@${DIGEST}`)).toBeUndefined();
     expect(attributesFromPhysicalId(keep, 'sysdig-image-fix-failed-0123456789abcdef')).toBeUndefined();
   });
+
+  it('takes no physical id that is not an image reference (a hand-written resource may have had any)', () => {
+    const copy = plan({ SourceImage: 'quay.io/a/b:1' });
+    for (const physicalId of ['Not An Image!', '', `${ECR}/team/app@sha256:short`]) {
+      expect(attributesFromPhysicalId(keep, physicalId), physicalId).toBeUndefined();
+      expect(attributesFromPhysicalId(copy, physicalId), physicalId).toBeUndefined();
+    }
+  });
 });
 
 describe('Function: sameEffectivePlan (kept sources)', () => {

@@ -66,6 +66,14 @@ describe('Function: mergeStatement (what ECR may hold)', () => {
     expect(merged.changed).toBe(true);
   });
 
+  it('rewrites our statement when the one ECR holds differs in anything, even alone', () => {
+    for (const outdated of [{ ...ours, Action: ['ecr:BatchGetImage'] }, { ...ours, Condition: undefined }, { Sid: ours.Sid }]) {
+      const merged = mergeStatement(JSON.stringify({ Version: '2012-10-17', Statement: [outdated] }), ours);
+      expect(merged.changed).toBe(true);
+      expect(JSON.parse(merged.document).Statement).toEqual([ours]);
+    }
+  });
+
   it('says why a policy cannot be merged', () => {
     expect(() => mergeStatement('{nope', ours)).toThrow(/^the repository policy is not valid JSON \(.+\)$/);
     expect(() => mergeStatement('"text"', ours)).toThrow(new PolicyDocumentError('the repository policy is not a JSON object'));

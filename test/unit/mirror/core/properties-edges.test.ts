@@ -120,7 +120,7 @@ describe('Function: parseProperties (RefreshToken)', () => {
   it('takes any string of 1 to 1024 characters', () => {
     expect(parseProperties({ SourceImage: SOURCE, RefreshToken: 'x' }).refreshToken).toBe('x');
     expect(parseProperties({ SourceImage: SOURCE, RefreshToken: 'x'.repeat(1024) }).refreshToken).toHaveLength(1024);
-    expect('refreshToken' in parseProperties({ SourceImage: SOURCE })).toBe(false);
+    expect(parseProperties({ SourceImage: SOURCE }).refreshToken).toBeUndefined();
   });
 
   it.each([
