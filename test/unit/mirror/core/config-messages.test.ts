@@ -66,6 +66,20 @@ describe('Function: loadConfig (what a refusal says)', () => {
   });
 });
 
+describe('Function: loadConfig (what the log records)', () => {
+  it("keeps the endpoint map's own error as the cause of an unusable REGISTRY_ENDPOINTS", () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ ...env, REGISTRY_ENDPOINTS: '{nope' }, ARN);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MirrorConfigError);
+    expect((thrown as Error).cause).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toContain(((thrown as Error).cause as Error).message);
+  });
+});
+
 describe('Function: loadConfig (what it accepts)', () => {
   it('trims the settings it reads and takes each copy engine', () => {
     const config = loadConfig(

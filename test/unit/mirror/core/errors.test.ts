@@ -86,6 +86,7 @@ describe('Class: the typed errors', () => {
       new BuildError('copy:1', 'm'),
       new CopyError('m'),
       new PolicyDocumentError('m'),
+      new CallTimeoutError('ECR CreateRepository', 20_000, 'call'),
     ];
     expect(errors.map((error) => error.name)).toEqual([
       'MirrorError',
@@ -97,6 +98,7 @@ describe('Class: the typed errors', () => {
       'BuildError',
       'CopyError',
       'PolicyDocumentError',
+      'CallTimeoutError',
     ]);
     expect(errors.slice(0, 8).every((error) => error instanceof MirrorError)).toBe(true);
     expect(new SourceImageError('quay.io/a/b:1', 'm').image).toBe('quay.io/a/b:1');
