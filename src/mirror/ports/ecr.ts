@@ -56,7 +56,9 @@ export function ecrPorts(
     async imageTags(repositoryName, digest, call) {
       try {
         const answer = await client().send(new DescribeImagesCommand({ repositoryName, imageIds: [{ imageDigest: digest }] }), sendOptions(call));
-        return (answer.imageDetails ?? []).find((image) => image.imageDigest === digest)?.imageTags ?? undefined;
+        const image = (answer.imageDetails ?? []).find((candidate) => candidate.imageDigest === digest);
+        // ECR leaves imageTags out for an untagged image: that image is there, with no tag.
+        return image === undefined ? undefined : (image.imageTags ?? []);
       } catch (error) {
         if (awsErrorName(error) === 'ImageNotFoundException') return undefined;
         throw error;

@@ -54,3 +54,28 @@ describe('Function: mergeStatement', () => {
     expect(() => mergeStatement('[1]', ours)).toThrow('not a JSON object');
   });
 });
+
+describe('Function: mergeStatement (what ECR may hold)', () => {
+  it('treats a blank policy text as no policy', () => {
+    for (const blank of ['', '  \n']) expect(JSON.parse(mergeStatement(blank, ours).document)).toEqual({ Version: '2012-10-17', Statement: [ours] });
+  });
+
+  it('gives a policy without Version the current one, and keeps statements that are not objects as they are', () => {
+    const merged = mergeStatement(JSON.stringify({ Statement: ['odd', foreign] }), ours);
+    expect(JSON.parse(merged.document)).toEqual({ Version: '2012-10-17', Statement: ['odd', foreign, ours] });
+    expect(merged.changed).toBe(true);
+  });
+
+  it('rewrites our statement when the one ECR holds differs in anything, even alone', () => {
+    for (const outdated of [{ ...ours, Action: ['ecr:BatchGetImage'] }, { ...ours, Condition: undefined }, { Sid: ours.Sid }]) {
+      const merged = mergeStatement(JSON.stringify({ Version: '2012-10-17', Statement: [outdated] }), ours);
+      expect(merged.changed).toBe(true);
+      expect(JSON.parse(merged.document).Statement).toEqual([ours]);
+    }
+  });
+
+  it('says why a policy cannot be merged', () => {
+    expect(() => mergeStatement('{nope', ours)).toThrow(/^the repository policy is not valid JSON \(.+\)$/);
+    expect(() => mergeStatement('"text"', ours)).toThrow(new PolicyDocumentError('the repository policy is not a JSON object'));
+  });
+});
