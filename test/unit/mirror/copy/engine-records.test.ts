@@ -180,4 +180,19 @@ describe('CopyEngine function: the copy record', () => {
     await s.reconfigure({}).invoke(s.world.deliveredInvokes[0]);
     expect(onlyAnswer(s.server, url).Status).toBe('SUCCESS');
   });
+
+  it('a source read that outlasts its own time limit fails the copy: only the end of the invocation hands over', async () => {
+    const config = (copy.image.platforms['linux/amd64']!.json as { config: { digest: string } }).config.digest;
+    copy.quay.blobServing = (digest) => (digest === config ? { chunkDelayMs: 600_000 } : {});
+    // Reading the source may take 20 s here: less than the transport's three tries of 15 s each.
+    const harness = s.reconfigure({ timing: { sourceResolutionMaxMs: 20_000 } });
+    const url = s.newUrl();
+
+    await harness.invoke(createEvent(url, baseProperties), { budgetMs: 900_000 });
+
+    const answer = onlyAnswer(s.server, url);
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain('the registry quay.io did not answer within 20 s');
+    expect(s.world.deliveredInvokes).toEqual([]);
+  });
 });
