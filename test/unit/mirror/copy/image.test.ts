@@ -98,6 +98,25 @@ describe('CopyEngine function: what is read and copied', () => {
     expect(uploaded()).toContain(config);
   });
 
+  it('resolves the source tag itself when the lifecycle could not, and copies what it resolved', async () => {
+    // The source's first manifest reads fail (one exchange of three tries): the lifecycle leaves resolving to the copy.
+    const handle = copy.quay.handle.bind(copy.quay);
+    let failures = 3;
+    copy.quay.handle = async (url, init) =>
+      url.pathname.includes('/manifests/') && failures-- > 0 ? new Response('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}', { status: 503 }) : handle(url, init);
+
+    for (const [properties, digest] of [
+      [baseProperties, copy.image.platforms['linux/amd64']!.digest],
+      [ALL, copy.image.digest],
+    ] as const) {
+      failures = 3;
+      const answer = await answerFor(properties);
+      expect(answer.Status).toBe('SUCCESS');
+      expect(answer.Data!.ImageDigest).toBe(digest);
+    }
+    expect(failures).toBeLessThan(0);
+  });
+
   describe('a continuation copies the digest its record names, even once the source tag has gone', () => {
     async function continued(properties: Readonly<Record<string, string>>, expectedDigest: string) {
       const url = s.newUrl();
