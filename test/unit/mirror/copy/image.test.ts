@@ -89,6 +89,22 @@ describe('CopyEngine function: what is read and copied', () => {
     expect(uploaded()).toEqual([amd.config.digest]);
   });
 
+  it('copies an index whose only child is an empty index: manifests, no blob', async () => {
+    const empty = index([]);
+    const top = content(MediaType.OciIndex, {
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [{ mediaType: MediaType.OciIndex, digest: empty.digest, size: empty.bytes.length }],
+    });
+    publish(top, [empty]);
+
+    const answer = await answerFor(ALL);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([empty.digest, `${SOURCE_TAG}-all`]);
+    expect(uploaded()).toEqual([]);
+  });
+
   it('reads the platform config once: it is uploaded from what was read and checked, not downloaded again', async () => {
     const config = (copy.image.platforms['linux/amd64']!.json as { config: { digest: string } }).config.digest;
 

@@ -4,12 +4,13 @@
 // whether it has a blob gets it anyway; a copy past the resource's deadline fails saying how far it got, counting
 // what was there before. In-memory registries (copy-scenario.ts) on the virtual clock.
 import { describe, expect, it } from 'vitest';
+import { MirrorEnv } from '../../../../src/contract.js';
 import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
 import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
 import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
-import { ECR_HOST } from '../fixtures/world.js';
+import { ECR_HOST, serviceError } from '../fixtures/world.js';
 
 function registryError(status: number, code: string, message: string): Response {
   return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
@@ -50,6 +51,7 @@ describe('CopyEngine function: moving the blobs', () => {
     expect(reads(layer)).toBe(3);
     expect(s.harness.clock.sleeps).toEqual(expect.arrayContaining([1_000, 2_000]));
     expect(s.harness.logText().match(/a blob transfer failed; trying again/g)).toHaveLength(2);
+    expect(s.harness.logText()).toMatch(new RegExp(`"message":"a blob transfer failed; trying again".*"digest":"${layer}","attempt":2`));
     expect(copy.ecr.repository(TARGET_REPOSITORY).blobs.has(layer)).toBe(true);
   });
 
@@ -94,6 +96,34 @@ describe('CopyEngine function: moving the blobs', () => {
     expect(copy.ecr.pushedManifests).toEqual([]);
   });
 
+  it('a source blob that is not what its digest says is not tried again', async () => {
+    const layer = amd64().layers[0]!.digest;
+    copy.quay.blobServing = (digest) => (digest === layer ? { corrupt: true } : {});
+
+    const answer = await answerFor();
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`Could not copy blob ${layer}`);
+    expect(reads(layer)).toBe(1);
+  });
+
+  it('a target that does not say in time whether it has a blob gets it anyway; the log names the question', async () => {
+    const layer = amd64().layers[0]!.digest;
+    s.world.addRepository(TARGET_REPOSITORY);
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    copy.ecr.handle = async (url, init) => (init.method === 'HEAD' && url.pathname.endsWith(`/blobs/${layer}`) ? new Promise<Response>(() => undefined) : handle(url, init));
+
+    const answer = await answerFor();
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(copy.ecr.uploaded.map((blob) => blob.digest)).toContain(layer);
+    expect(s.harness.logText()).toMatch(
+      new RegExp(
+        `"message":"could not tell whether the target has a blob; copying it".*"digest":"${layer}".*"error":"ECR \\(is blob ${layer} there\\?\\) did not answer within 20 s`,
+      ),
+    );
+  });
+
   it('a blob the target cannot say it has (its HEAD refused) is copied anyway', async () => {
     const layer = amd64().layers[0]!.digest;
     s.world.addRepository(TARGET_REPOSITORY);
@@ -106,6 +136,20 @@ describe('CopyEngine function: moving the blobs', () => {
     expect(answer.Status).toBe('SUCCESS');
     expect(copy.ecr.uploaded.map((blob) => blob.digest)).toContain(layer);
     expect(s.harness.logText()).toContain('could not tell whether the target has a blob; copying it');
+  });
+
+  it('a blob the target refuses for want of credentials fails the copy naming the credentials secret at fault', async () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:registry-credentials-AbCdEf';
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.RegistryCredentialsSecretArn]: secret } });
+    s.world.fault = (op) =>
+      op === 'SecretsManager.GetSecretValue' ? serviceError('AccessDeniedException', 'not authorized to perform: secretsmanager:GetSecretValue') : undefined;
+    const url = s.newUrl();
+
+    await harness.invoke(createEvent(url, baseProperties));
+
+    const answer = onlyAnswer(s.server, url);
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toMatch(new RegExp(`^Registry credentials secret ${secret} could not be read \\(AccessDeniedException: not authorized`));
   });
 
   describe('the resource’s deadline', () => {
