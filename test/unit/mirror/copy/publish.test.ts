@@ -102,7 +102,9 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(pushes.tries).toBe(3);
     expect(s.harness.clock.sleeps.slice(sleepsBefore)).toEqual(expect.arrayContaining([1_000, 2_000]));
     expect(copy.ecr.repository(TARGET_REPOSITORY).tags.get(SOURCE_TAG)).toBe(copy.image.platforms['linux/amd64']!.digest);
-    expect(s.harness.logText()).toContain('pushing it again');
+    expect(s.harness.logText()).toMatch(
+      new RegExp(`"message":"the target refused a manifest naming a blob it does not have yet; pushing it again".*"reference":"${SOURCE_TAG}","attempt":2`),
+    );
   });
 
   it('a child manifest refused once for an unknown blob (ECR’s LayersNotFoundException) is pushed again; the whole image is published', async () => {
@@ -266,6 +268,38 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(answer.Reason).toContain(`cannot reach ${ECR_HOST}`);
     expect(answer.Reason).toContain('connection reset (ECONNRESET)');
     expect(answer.Reason).not.toContain('ECR refused');
+  });
+
+  it('names the push or the read-back that does not answer', async () => {
+    const digest = copy.image.platforms['linux/amd64']!.digest;
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    const silent = (method: string, path: string) => {
+      copy.ecr.handle = async (url, init) => ((init.method ?? 'GET') === method && url.pathname.endsWith(path) ? new Promise<Response>(() => undefined) : handle(url, init));
+    };
+
+    silent('PUT', `/manifests/${SOURCE_TAG}`);
+    expect((await answerFor(baseProperties)).Reason).toContain(`ECR (pushing manifest ${SOURCE_TAG}) did not answer within 20 s`);
+
+    silent('GET', `/manifests/${digest}`);
+    expect((await answerFor(baseProperties)).Reason).toContain(
+      `Cannot read back ${TARGET_REPOSITORY_URI}@${digest} after pushing ${SOURCE}: ECR (reading back ${TARGET_REPOSITORY_URI}@${digest}) did not answer within 20 s`,
+    );
+  });
+
+  it('a tag refused as taken whose image cannot be read fails in ECR’s words, not naming an image it could not see', async () => {
+    refuseManifest(
+      (reference) => reference === SOURCE_TAG,
+      () => registryError(400, 'TAG_INVALID', 'cannot be overwritten because the repository is immutable'),
+    );
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    copy.ecr.handle = async (url, init) =>
+      (init.method ?? 'GET') === 'GET' && url.pathname.endsWith(`/manifests/${SOURCE_TAG}`) ? registryError(500, 'UNKNOWN', 'try later') : handle(url, init);
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}: `);
+    expect(answer.Reason).toContain('TAG_INVALID: cannot be overwritten');
+    expect(answer.Reason).not.toContain('holds');
   });
 
   it('refuses a pushed manifest that reads back with another media type', async () => {
