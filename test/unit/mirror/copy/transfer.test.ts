@@ -152,6 +152,21 @@ describe('CopyEngine function: moving the blobs', () => {
     expect(answer.Reason).toMatch(new RegExp(`^Registry credentials secret ${secret} could not be read \\(AccessDeniedException: not authorized`));
   });
 
+  it('a blob cut with less of the invocation left than a pause and a try hands the copy over at once, without a pause', async () => {
+    const layer = amd64().layers[0]!.digest;
+    // Cut 1.5 s into its transfer; the 4.6 s invocation keeps 2 s to answer in, so 1.1 s of work is left: less than the
+    // 1 s pause and the shortest try (0.25 s) after it.
+    copy.quay.blobServing = (digest) => (digest === layer ? { chunkDelayMs: 500, failAfterBytes: 20_000 } : {});
+    const url = s.newUrl();
+
+    await s.harness.invoke(createEvent(url, baseProperties), { budgetMs: 4_600 });
+
+    expect(s.server.answersFor(url)).toEqual([]);
+    expect(s.world.deliveredInvokes).toHaveLength(1);
+    expect(s.harness.logText()).not.toContain('a blob transfer failed; trying again');
+    expect(reads(layer)).toBe(1);
+  });
+
   describe('the resource’s deadline', () => {
     /** The continuation of a copy this function recorded with `deadline` (as its first invocation did). */
     function continuation(deadline: number): { url: string; event: unknown } {
@@ -194,6 +209,20 @@ describe('CopyEngine function: moving the blobs', () => {
 
       expect(onlyAnswer(s.server, url).Status).toBe('SUCCESS');
       expect(copy.ecr.uploaded).toEqual([]);
+    });
+
+    it('a blob cut with less time left before the deadline than a pause and a try fails the copy at once, without a pause', async () => {
+      const layer = amd64().layers[0]!.digest;
+      // Cut 3 s into its transfer (16 KiB a second, cut after 20,000 bytes), 1.1 s before the deadline: less than the
+      // 1 s pause and the shortest try (0.25 s) after it.
+      copy.quay.blobServing = (digest) => (digest === layer ? { chunkDelayMs: 1_000, failAfterBytes: 20_000 } : {});
+      const { url, event } = continuation(s.harness.clock.now() + 4_100);
+
+      await s.harness.invoke(event);
+
+      expect(onlyAnswer(s.server, url).Reason).toContain("did not finish within the resource's ServiceTimeout");
+      expect(s.harness.logText()).not.toContain('a blob transfer failed; trying again');
+      expect(reads(layer)).toBe(1);
     });
 
     it('says how many blobs were there before the copy: one, or several', async () => {
