@@ -84,6 +84,8 @@ describe('CopyEngine function: moving the blobs', () => {
     const layer = layers[0]!;
     const handle = copy.quay.handle.bind(copy.quay);
     copy.quay.handle = async (url, init) => (url.pathname.endsWith(`/blobs/${layer.digest}`) ? registryError(403, 'DENIED', 'not yours') : handle(url, init));
+    // The other layer is still streaming when the refusal comes: it is stopped, not tried again.
+    copy.quay.blobServing = (digest) => (digest === layers[1]!.digest ? { chunkDelayMs: 1_000, chunkBytes: 1024 } : {});
 
     const answer = await answerFor();
 
