@@ -17,7 +17,7 @@ import type { MirrorPorts } from '../ports/types.js';
 import { readImage } from './image.js';
 import { publishImage } from './publish.js';
 import { formatRecord, parseRecord, recordKey, repositoryArn, staleRecordKeys, type CopyRecord } from './record.js';
-import { describeProgress, transferBlobs } from './transfer.js';
+import { describeProgress, transferBlobs, untilHandOver } from './transfer.js';
 
 /** Invocations in a row that finished no blob before the copy gives up: one blob does not fit in an invocation. */
 const MAX_STALLED = 2;
@@ -98,7 +98,8 @@ async function copyPart(job: CopyJob, stalled: number, ports: MirrorPorts, ctx: 
   const { plan } = job;
   let image: Awaited<ReturnType<typeof readImage>>;
   try {
-    image = await readImage(plan, job.expectedDigest, ports, ctx);
+    // Cut where the transfer would be, so that a read the invocation's end cuts still has the time to hand over.
+    image = await readImage(plan, job.expectedDigest, ports, { ...ctx, budget: untilHandOver(ctx) });
   } catch (error) {
     if (error instanceof CallTimeoutError && error.limit === 'invocation') return handOver(job.request, plan.sourceImage, stalledCount(stalled + 1), ports, ctx);
     throw error;

@@ -90,7 +90,8 @@ async function putTagged(plan: CopyPlan, top: ManifestCopy, ports: MirrorPorts, 
       ctx.log.info('the target tag already holds this image; nothing to push', { targetImage: plan.targetImage, digest: held });
       return;
     }
-    if (TAG_TAKEN.test(`${error.registryCode ?? ''} ${error.message}`)) throw new CopyError(tagTakenReason(plan, held, top.digest), { cause: error });
+    // The registry's words only: the error's message also holds the tag, which may itself read like these words.
+    if (TAG_TAKEN.test(`${error.registryCode ?? ''} ${error.registryMessage ?? ''}`)) throw new CopyError(tagTakenReason(plan, held, top.digest), { cause: error });
     throw new CopyError(`ECR refused the manifest of ${plan.sourceImage} under ${plan.targetImage}: ${error.message}`, { cause: error });
   }
 }

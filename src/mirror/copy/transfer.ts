@@ -191,6 +191,14 @@ class Transfer {
   }
 }
 
+/**
+ * The invocation's work time less the hand-over margin: what a copy's part may spend, reading the source or moving
+ * blobs, so that a part cut by it still has the time to hand the rest over.
+ */
+export function untilHandOver(ctx: InvocationContext): Budget {
+  return ctx.budget.with({ reserveMs: Math.max(ctx.budget.reserveMs, ctx.timing.handoverMarginMs) });
+}
+
 /** Copies the blobs `image` lacks in the target; 'out-of-invocation' when this invocation must hand the rest over. */
 export async function transferBlobs(
   image: ImageToCopy,
@@ -199,8 +207,7 @@ export async function transferBlobs(
   ports: MirrorPorts,
   ctx: InvocationContext,
 ): Promise<{ end: TransferEnd; progress: Progress }> {
-  const work = ctx.budget.with({ reserveMs: Math.max(ctx.budget.reserveMs, ctx.timing.handoverMarginMs) });
-  const transfer = new Transfer(image, plan, deadline, ports, ctx, work);
+  const transfer = new Transfer(image, plan, deadline, ports, ctx, untilHandOver(ctx));
   const end = await transfer.run();
   return { end, progress: transfer.progress };
 }

@@ -9,6 +9,7 @@ import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy
 import { createEvent } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { AMD64, content, image } from '../registry/fake-registry.js';
+import { ECR_HOST } from '../fixtures/world.js';
 
 function registryError(status: number, code: string, message: string): Response {
   return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
@@ -101,7 +102,9 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(pushes.tries).toBe(3);
     expect(s.harness.clock.sleeps.slice(sleepsBefore)).toEqual(expect.arrayContaining([1_000, 2_000]));
     expect(copy.ecr.repository(TARGET_REPOSITORY).tags.get(SOURCE_TAG)).toBe(copy.image.platforms['linux/amd64']!.digest);
-    expect(s.harness.logText()).toContain('pushing it again');
+    expect(s.harness.logText()).toMatch(
+      new RegExp(`"message":"the target refused a manifest naming a blob it does not have yet; pushing it again".*"reference":"${SOURCE_TAG}","attempt":2`),
+    );
   });
 
   it('a child manifest refused once for an unknown blob (ECR’s LayersNotFoundException) is pushed again; the whole image is published', async () => {
@@ -203,6 +206,100 @@ describe('CopyEngine function: pushing the manifests', () => {
     const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' }, harness);
 
     expect(answer.Reason).toContain(`holds ${arm64.digest}, not the published image of ${SOURCE} (${copy.image.digest}), and the repository's tags are IMMUTABLE`);
+  });
+
+  it('IMMUTABLE, all platforms: a source tag mirrored before that has moved since says so, and what to do (the source read by the copy itself)', async () => {
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(`${SOURCE_TAG}-all`, arm64.digest);
+    // The source's first manifest reads fail (the lifecycle cannot resolve it and leaves that to the copy).
+    const handle = copy.quay.handle.bind(copy.quay);
+    let failures = 3;
+    copy.quay.handle = async (url, init) => (url.pathname.includes('/manifests/') && failures-- > 0 ? registryError(503, 'UNAVAILABLE', 'try later') : handle(url, init));
+
+    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' }, harness);
+
+    expect(answer.Reason).toBe(
+      `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}-all already exists and holds ${arm64.digest}, not ` +
+        `the published image of ${SOURCE} (${copy.image.digest}), and the repository's tags are IMMUTABLE: the source tag was mirrored before and has moved ` +
+        "since. Delete that tag from the repository, or use a new source tag or pin the source by digest, or set the macro stack's ImageTagMutability to MUTABLE.",
+    );
+  });
+
+  it('a tag is taken only when the registry says so: in its code or in its words, not in the tag’s name', async () => {
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    const amd64 = copy.image.platforms['linux/amd64']!;
+    const cases = [
+      { tag: 'tag_invalid', answer: () => registryError(403, 'DENIED', 'not authorized to perform ecr:PutImage'), taken: false },
+      { tag: '7.0.0', answer: () => registryError(400, 'TAG_INVALID', 'the tag is taken'), taken: true },
+      { tag: '7.0.1', answer: () => new Response('tag 7.0.1 already exists', { status: 400, headers: { 'content-type': 'text/plain' } }), taken: true },
+    ];
+    for (const { tag, answer, taken } of cases) {
+      copy.quay.addImage(SOURCE_REPOSITORY, tag, copy.image);
+      s.world.addRepository(TARGET_REPOSITORY);
+      const repository = copy.ecr.repository(TARGET_REPOSITORY);
+      repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+      repository.tags.set(tag, arm64.digest);
+      refuseManifest((reference) => reference === tag, answer);
+
+      const reason = (await answerFor({ SourceImage: `quay.io/${SOURCE_REPOSITORY}:${tag}`, Architecture: 'x86_64' })).Reason;
+
+      if (taken) expect(reason).toContain(`already exists and holds ${arm64.digest}, not the linux/amd64 image of quay.io/${SOURCE_REPOSITORY}:${tag} (${amd64.digest})`);
+      else {
+        expect(reason).toContain(`ECR refused the manifest of quay.io/${SOURCE_REPOSITORY}:${tag} under ${TARGET_REPOSITORY_URI}:${tag}: `);
+        expect(reason).not.toContain('IMMUTABLE');
+      }
+    }
+  });
+
+  it('a tagged manifest ECR cannot be reached for fails in those words, not as a refusal', async () => {
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    copy.ecr.handle = async (url, init) =>
+      init.method === 'PUT' && url.pathname.endsWith(`/manifests/${SOURCE_TAG}`)
+        ? Promise.reject(Object.assign(new Error('other side closed'), { code: 'ECONNRESET' }))
+        : handle(url, init);
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`cannot reach ${ECR_HOST}`);
+    expect(answer.Reason).toContain('connection reset (ECONNRESET)');
+    expect(answer.Reason).not.toContain('ECR refused');
+  });
+
+  it('names the push or the read-back that does not answer', async () => {
+    const digest = copy.image.platforms['linux/amd64']!.digest;
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    const silent = (method: string, path: string) => {
+      copy.ecr.handle = async (url, init) => ((init.method ?? 'GET') === method && url.pathname.endsWith(path) ? new Promise<Response>(() => undefined) : handle(url, init));
+    };
+
+    silent('PUT', `/manifests/${SOURCE_TAG}`);
+    expect((await answerFor(baseProperties)).Reason).toContain(`ECR (pushing manifest ${SOURCE_TAG}) did not answer within 20 s`);
+
+    silent('GET', `/manifests/${digest}`);
+    expect((await answerFor(baseProperties)).Reason).toContain(
+      `Cannot read back ${TARGET_REPOSITORY_URI}@${digest} after pushing ${SOURCE}: ECR (reading back ${TARGET_REPOSITORY_URI}@${digest}) did not answer within 20 s`,
+    );
+  });
+
+  it('a tag refused as taken whose image cannot be read fails in ECR’s words, not naming an image it could not see', async () => {
+    refuseManifest(
+      (reference) => reference === SOURCE_TAG,
+      () => registryError(400, 'TAG_INVALID', 'cannot be overwritten because the repository is immutable'),
+    );
+    const handle = copy.ecr.handle.bind(copy.ecr);
+    copy.ecr.handle = async (url, init) =>
+      (init.method ?? 'GET') === 'GET' && url.pathname.endsWith(`/manifests/${SOURCE_TAG}`) ? registryError(500, 'UNKNOWN', 'try later') : handle(url, init);
+
+    const answer = await answerFor(baseProperties);
+
+    expect(answer.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}: `);
+    expect(answer.Reason).toContain('TAG_INVALID: cannot be overwritten');
+    expect(answer.Reason).not.toContain('holds');
   });
 
   it('refuses a pushed manifest that reads back with another media type', async () => {

@@ -54,6 +54,13 @@ describe('Function: staleRecordKeys', () => {
     expect(staleRecordKeys(tags, now).sort()).toEqual([recordKey('a'.repeat(64)), recordKey('c'.repeat(64))].sort());
   });
 
+  it('keeps a record whose deadline passed exactly an hour ago', () => {
+    const now = 10_000_000_000;
+    const key = recordKey('d'.repeat(64));
+    expect(staleRecordKeys({ [key]: formatRecord({ deadline: now - 3_600_000, targetTagKind: 'source-tag' }) }, now)).toEqual([]);
+    expect(staleRecordKeys({ [key]: formatRecord({ deadline: now - 3_600_001, targetTagKind: 'source-tag' }) }, now)).toEqual([key]);
+  });
+
   it('builds the repository ARN of the partition, region and account', () => {
     expect(repositoryArn({ partition: 'aws-cn', region: 'cn-north-1', accountId: '123456789012', urlSuffix: 'amazonaws.com.cn' }, 'p/x')).toBe(
       'arn:aws-cn:ecr:cn-north-1:123456789012:repository/p/x',

@@ -95,6 +95,12 @@ describe('CopyEngine function: sources it refuses to copy', () => {
 
       await refused(ALL, `quay.io/${SOURCE_REPOSITORY}@${child.digest}: unusable manifest: layer 1 has no valid "digest"`);
     });
+    it('refuses a child manifest without a config', async () => {
+      const child = content(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, layers: [] });
+      publish(index([{ manifest: child, platform: AMD64 }]), [child]);
+
+      await refused(ALL, `quay.io/${SOURCE_REPOSITORY}@${child.digest}: unusable manifest: the manifest's "config" is not an object`);
+    });
   });
 
   describe('one platform', () => {
@@ -122,6 +128,20 @@ describe('CopyEngine function: sources it refuses to copy', () => {
 
     it('refuses a config that is not JSON', async () => {
       const bytes = Buffer.from('not json');
+      const config = { mediaType: MediaType.OciConfig, bytes, digest: sha256(bytes) };
+      const manifest = content(MediaType.OciManifest, {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { mediaType: MediaType.OciConfig, digest: config.digest, size: config.bytes.length },
+        layers: [],
+      });
+      publish(index([{ manifest, platform: AMD64 }]), [manifest], [config]);
+
+      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${config.digest}: the image config is unusable: `);
+    });
+
+    it('refuses a config that is not UTF-8, even where the bytes sit inside a JSON string', async () => {
+      const bytes = Buffer.concat([Buffer.from('{"os":"linux","architecture":"amd64","author":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
       const config = { mediaType: MediaType.OciConfig, bytes, digest: sha256(bytes) };
       const manifest = content(MediaType.OciManifest, {
         schemaVersion: 2,

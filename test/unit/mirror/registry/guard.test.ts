@@ -184,4 +184,12 @@ describe('Function: forbiddenAddressReason', () => {
   it('refuses the Runtime API address wherever it lives', () => {
     expect(forbiddenAddressReason('10.1.2.3', '10.1.2.3')).toBe('the Lambda Runtime API address');
   });
+
+  it('compares with the Runtime API address without brackets, zone or case: an IPv6 one is refused in any spelling', () => {
+    for (const address of ['fd00::9', 'FD00::9', '[fd00::9]', 'fd00::9%eth0']) {
+      for (const runtimeApi of ['fd00::9', '[FD00::9]'])
+        expect(forbiddenAddressReason(address, runtimeApi), `${address} vs ${runtimeApi}`).toBe('the Lambda Runtime API address');
+    }
+    expect(forbiddenAddressReason('fd00::8', 'fd00::9')).toBeUndefined();
+  });
 });

@@ -429,5 +429,7 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5 seconds', now)).toBeUndefined();
+    // Digits followed by anything else are neither delta-seconds nor a date.
+    expect(parseRetryAfter('120s', now)).toBeUndefined();
   });
 });

@@ -1,0 +1,162 @@
+// What the function engine (CopyEngine function) reads from a source and copies, as it arrives in the target: the
+// digest a copy's record names, whatever the source tag says now; every blob once, however many manifests name it;
+// manifests without layers; all platforms of an image that is a single manifest; the platform's config read once.
+// In-memory registries (copy-scenario.ts) on the virtual clock; hand-made source images (fake-registry.ts).
+import { describe, expect, it } from 'vitest';
+import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
+import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
+import { MediaType } from '../../../support/media-types.js';
+import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { createEvent } from '../fixtures/harness.js';
+import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { AMD64, ARM64_V8, type Content, content, image, index, sha256 } from '../registry/fake-registry.js';
+
+const ALL = { SourceImage: SOURCE, Platforms: 'all' } as const;
+
+describe('CopyEngine function: what is read and copied', () => {
+  const { s, copy } = useCopyScenario();
+
+  /** Publishes `top` under the source tag, with the manifests and blobs it names. */
+  function publish(top: Content, manifests: readonly Content[] = [], blobs: readonly Content[] = []): void {
+    const repository = copy.quay.repository(SOURCE_REPOSITORY);
+    for (const manifest of [top, ...manifests]) repository.manifests.set(manifest.digest, { bytes: manifest.bytes, mediaType: manifest.mediaType });
+    for (const blob of blobs) repository.blobs.set(blob.digest, blob.bytes);
+    repository.tags.set(SOURCE_TAG, top.digest);
+  }
+
+  async function answerFor(properties: Readonly<Record<string, string>>) {
+    const url = s.newUrl();
+    await s.harness.invoke(createEvent(url, properties));
+    return onlyAnswer(s.server, url);
+  }
+
+  function uploaded(): string[] {
+    return copy.ecr.uploaded.map((blob) => blob.digest).sort();
+  }
+
+  const amd = image(AMD64);
+  const arm = image(ARM64_V8);
+
+  it('copies each blob once, however many manifests name it', async () => {
+    const layerBytes = Buffer.from('a layer both platforms share');
+    const layer: Content = { mediaType: MediaType.OciLayerGzip, bytes: layerBytes, digest: sha256(layerBytes) };
+    const withLayer = (config: Content) =>
+      content(MediaType.OciManifest, {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { mediaType: config.mediaType, digest: config.digest, size: config.bytes.length },
+        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.bytes.length }],
+      });
+    const [a, b] = [withLayer(amd.config), withLayer(arm.config)];
+    publish(
+      index([
+        { manifest: a, platform: AMD64 },
+        { manifest: b, platform: ARM64_V8 },
+      ]),
+      [a, b],
+      [amd.config, arm.config, layer],
+    );
+
+    const answer = await answerFor(ALL);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(uploaded()).toEqual([amd.config.digest, arm.config.digest, layer.digest].sort());
+  });
+
+  it('copies a manifest without layers (an artifact) with its config', async () => {
+    const artifact = content(MediaType.OciManifest, {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: amd.config.mediaType, digest: amd.config.digest, size: amd.config.bytes.length },
+    });
+    publish(index([{ manifest: artifact, platform: AMD64 }]), [artifact], [amd.config]);
+
+    const answer = await answerFor(ALL);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(uploaded()).toEqual([amd.config.digest]);
+    expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([artifact.digest, `${SOURCE_TAG}-all`]);
+  });
+
+  it('copies all platforms of an image that is a single manifest, not an index', async () => {
+    publish(amd.manifest, [], [amd.config]);
+
+    const answer = await answerFor(ALL);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(answer.Data!.ImageDigest).toBe(amd.manifest.digest);
+    expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([`${SOURCE_TAG}-all`]);
+    expect(uploaded()).toEqual([amd.config.digest]);
+  });
+
+  it('copies an index whose only child is an empty index: manifests, no blob', async () => {
+    const empty = index([]);
+    const top = content(MediaType.OciIndex, {
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [{ mediaType: MediaType.OciIndex, digest: empty.digest, size: empty.bytes.length }],
+    });
+    publish(top, [empty]);
+
+    const answer = await answerFor(ALL);
+
+    expect(answer.Status).toBe('SUCCESS');
+    expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([empty.digest, `${SOURCE_TAG}-all`]);
+    expect(uploaded()).toEqual([]);
+  });
+
+  it('reads the platform config once: it is uploaded from what was read and checked, not downloaded again', async () => {
+    const config = (copy.image.platforms['linux/amd64']!.json as { config: { digest: string } }).config.digest;
+
+    expect((await answerFor(baseProperties)).Status).toBe('SUCCESS');
+
+    expect(copy.registries.requests.filter((request) => request.host === 'quay.io' && request.path.endsWith(`/blobs/${config}`))).toHaveLength(1);
+    expect(uploaded()).toContain(config);
+  });
+
+  it('resolves the source tag itself when the lifecycle could not, and copies what it resolved', async () => {
+    // The source's first manifest reads fail (one exchange of three tries): the lifecycle leaves resolving to the copy.
+    const handle = copy.quay.handle.bind(copy.quay);
+    let failures = 3;
+    copy.quay.handle = async (url, init) =>
+      url.pathname.includes('/manifests/') && failures-- > 0 ? new Response('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}', { status: 503 }) : handle(url, init);
+
+    for (const [properties, digest] of [
+      [baseProperties, copy.image.platforms['linux/amd64']!.digest],
+      [ALL, copy.image.digest],
+    ] as const) {
+      failures = 3;
+      const answer = await answerFor(properties);
+      expect(answer.Status).toBe('SUCCESS');
+      expect(answer.Data!.ImageDigest).toBe(digest);
+    }
+    expect(failures).toBeLessThan(0);
+  });
+
+  describe('a continuation copies the digest its record names, even once the source tag has gone', () => {
+    async function continued(properties: Readonly<Record<string, string>>, expectedDigest: string) {
+      const url = s.newUrl();
+      const request = createEvent(url, properties);
+      s.world.addRepository(TARGET_REPOSITORY);
+      const record = formatRecord({ deadline: s.harness.clock.now() + 600_000, expectedDigest, targetTagKind: 'source-tag' });
+      s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(request)), record);
+      copy.quay.repository(SOURCE_REPOSITORY).tags.delete(SOURCE_TAG);
+
+      await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } });
+      return onlyAnswer(s.server, url);
+    }
+
+    it('one platform', async () => {
+      const digest = copy.image.platforms['linux/amd64']!.digest;
+      const answer = await continued(baseProperties, digest);
+      expect(answer.Status).toBe('SUCCESS');
+      expect(answer.Data!.ImageDigest).toBe(digest);
+    });
+
+    it('all platforms', async () => {
+      const answer = await continued(ALL, copy.image.digest);
+      expect(answer.Status).toBe('SUCCESS');
+      expect(answer.Data!.ImageDigest).toBe(copy.image.digest);
+    });
+  });
+});
