@@ -76,12 +76,12 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(line).toMatchObject({ message: 'seen [redacted]', url: '[redacted]', query: 'q=[redacted]' });
   });
 
-  it('keeps lists as lists and scrubs their items', () => {
+  it('keeps lists as lists, scrubs their items, and logs null and numbers as they are', () => {
     const [line] = printed((log) => {
       log.addSecret(URL_WITH_QUERY);
-      log.info('list', { items: ['plain', URL_WITH_QUERY, { ResponseURL: 'x' }] });
+      log.info('list', { items: ['plain', URL_WITH_QUERY, { ResponseURL: 'x' }, null, 3], digest: null });
     });
-    expect(line!.items).toEqual(['plain', '[redacted]', { ResponseURL: '[redacted]' }]);
+    expect(line).toMatchObject({ items: ['plain', '[redacted]', { ResponseURL: '[redacted]' }, null, 3], digest: null });
   });
 
   it('scrubs values eight levels deep and replaces anything deeper, so no secret passes unscrubbed', () => {
