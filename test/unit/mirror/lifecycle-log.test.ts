@@ -31,7 +31,15 @@ describe('Function: lifecycle (repository and target, as logged)', () => {
     expect(onlyLine(s.harness, 'set the Lambda pull statement of the repository policy')).toMatchObject({ repositoryName: TARGET_REPOSITORY });
     expect(onlyLine(s.harness, 'the ECR repository exists')).toMatchObject({ repositoryName: TARGET_REPOSITORY });
     expect(onlyLine(s.harness, 'the repository policy already lets Lambda pull')).toMatchObject({ repositoryName: TARGET_REPOSITORY });
-    expect(logLines(s.harness).map((line) => line.message)).not.toContain('the image is in the repository without its tag; the build tags it');
+    const messages = logLines(s.harness).map((line) => line.message);
+    // The first Create created them, the second found them.
+    expect(messages.filter((m) => /ECR repository|repository policy/.test(m))).toEqual([
+      'created the ECR repository',
+      'set the Lambda pull statement of the repository policy',
+      'the ECR repository exists',
+      'the repository policy already lets Lambda pull',
+    ]);
+    expect(messages).not.toContain('the image is in the repository without its tag; the build tags it');
     expect(warnings(s)).toEqual([]);
   });
 
