@@ -79,9 +79,9 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
   it('keeps lists as lists, scrubs their items, and logs null and numbers as they are', () => {
     const [line] = printed((log) => {
       log.addSecret(URL_WITH_QUERY);
-      log.info('list', { items: ['plain', URL_WITH_QUERY, { ResponseURL: 'x' }, null, 3], digest: null });
+      log.info('list', { items: ['plain', URL_WITH_QUERY, { ResponseURL: 'x' }, null, 3] });
     });
-    expect(line).toMatchObject({ items: ['plain', '[redacted]', { ResponseURL: '[redacted]' }, null, 3], digest: null });
+    expect(line).toMatchObject({ items: ['plain', '[redacted]', { ResponseURL: '[redacted]' }, null, 3] });
   });
 
   it('scrubs values eight levels deep and replaces anything deeper, so no secret passes unscrubbed', () => {
@@ -107,6 +107,30 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(lines[0]!.error).toEqual({ name: 'Error', message: 'PUT [redacted] failed', cause: { status: 403, url: '[redacted]' } });
   });
 
+  it('logs the stack of an error, scrubbed', () => {
+    const error = new Error(`PUT ${URL_WITH_QUERY} failed`);
+    const [line] = printed((log) => {
+      log.addSecret(URL_WITH_QUERY);
+      log.error('answering failed', { error });
+    });
+    const stack = (line!.error as { stack?: unknown }).stack;
+    expect(typeof stack).toBe('string');
+    expect(stack).toContain('Error: PUT [redacted] failed');
+    expect(stack).toContain('log-redaction.test.ts');
+  });
+
+  it('logs values that refer to themselves (an error its own cause, a cycle, a list holding itself), cut at the depth limit', () => {
+    const error = new Error('loops');
+    (error as { cause?: unknown }).cause = error;
+    const cycle: Record<string, unknown> = { name: 'a' };
+    cycle.self = cycle;
+    const list: unknown[] = ['x'];
+    list.push(list);
+    const lines = printed((log) => log.error('cyclic', { error, cycle, list }));
+    expect(lines).toHaveLength(1);
+    expect(JSON.stringify(lines[0])).toContain(TOO_DEEP);
+  });
+
   it('never throws when the logger does: answering CloudFormation goes on', () => {
     const throwing = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
@@ -122,6 +146,19 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
         log.error('e', { error: new Error('x') });
       }, throwing),
     ).not.toThrow();
+  });
+});
+
+describe('Function: createMirrorLog (default logger)', () => {
+  it("logs as the mirror function's service", () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => lines.push(String(chunk)) > 0) as typeof process.stdout.write);
+    try {
+      createMirrorLog().info('hello');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.parse(lines.join(''))).toMatchObject({ level: 'INFO', message: 'hello', service: SERVICE_NAME });
   });
 });
 
