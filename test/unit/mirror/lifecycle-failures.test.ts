@@ -160,7 +160,11 @@ describe('Function: lifecycle (a continued wait that fails)', () => {
 
   it('logs a continued copy that fails as a copy, not as a build wait', async () => {
     s.world.fault = (op) =>
-      op === 'ECR.ListTagsForResource' ? serviceError('ThrottlingException', 'Rate exceeded') : op === 'Lambda.Invoke' ? serviceError('AccessDeniedException', 'not authorized') : undefined;
+      op === 'ECR.ListTagsForResource'
+        ? serviceError('ThrottlingException', 'Rate exceeded')
+        : op === 'Lambda.Invoke'
+          ? serviceError('AccessDeniedException', 'not authorized')
+          : undefined;
     const url = s.newUrl();
     await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request: createEvent(url, baseProperties), copy: {} } });
     expect(onlyAnswer(s.server, url).Status).toBe('FAILED');

@@ -2,11 +2,11 @@
 // which repository and policy it created or found, why it copies an image that is already there, which source reads
 // it gave up on and why the copy resolves the image itself, and, when a request fails, the error with its cause.
 import { describe, expect, it } from 'vitest';
-import { AddressRefusedError, RegistryUnreachableError } from '../../../src/mirror/registry/errors.js';
+import { RegistryUnreachableError } from '../../../src/mirror/registry/errors.js';
 import { createEvent } from './fixtures/harness.js';
 import { logLines, onlyLine } from './fixtures/log-lines.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI, type Scenario, useScenario } from './fixtures/scenario.js';
-import { BLACK_HOLE, digestOf, serviceError } from './fixtures/world.js';
+import { BLACK_HOLE, digestOf } from './fixtures/world.js';
 
 const failOn =
   (operation: string, error: Error) =>
