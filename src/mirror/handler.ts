@@ -199,10 +199,10 @@ async function handleEvent(event: unknown, invocation: Invocation, answeredHere:
     }
     await responder.answer(outcome.answer);
   } catch (error) {
-    // Only a bug gets here; answer FAILED unless an answer is already on its way.
+    // Only a bug gets here; answer FAILED (the responder sends nothing when an answer is already on its way).
     log.error('unexpected failure in the mirror function', { error });
     const target = responder.target;
-    if (target !== undefined && !responder.answering) {
+    if (target !== undefined) {
       try {
         await responder.answer(failureAnswer(responder.requestForFailure ?? { RequestId: target.RequestId }, error));
       } catch (sendError) {

@@ -56,6 +56,8 @@ export interface RedactingLog extends MirrorLog {
 }
 
 const MAX_DEPTH = 8;
+/** What a value nested deeper than MAX_DEPTH is logged as: its strings could not be scrubbed. */
+export const TOO_DEEP = '[nested too deep]';
 
 export function createMirrorLog(logger: Logger = new Logger({ serviceName: SERVICE_NAME })): RedactingLog {
   // Any secret of at least one character: the log only ever holds the ResponseURL and its query string.
@@ -64,7 +66,8 @@ export function createMirrorLog(logger: Logger = new Logger({ serviceName: SERVI
 
   const scrub = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return scrubText(value);
-    if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return value;
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_DEPTH) return TOO_DEEP;
     if (value instanceof Error) {
       const cause = (value as { cause?: unknown }).cause;
       return {
