@@ -97,7 +97,7 @@ describe.skipIf(!haveTools(TOOLS.registry, TOOLS.htpasswd))('Function engine cop
     for (let round = 0; round < 4; round++) {
       const repository = `mirror/round-${round}/team/shared`;
       const copies = Array.from({ length: 4 }, () =>
-        functionCopy(options({ source: `${SOURCE_HOST}/team/shared:1.0`, architecture: 'amd64', target: `${TARGET_HOST}/${repository}:1.0` })),
+        functionCopy(options({ source: `${SOURCE_HOST}/team/shared:1.0`, architecture: 'x86_64', target: `${TARGET_HOST}/${repository}:1.0` })),
       );
       const digests = (await Promise.allSettled(copies)).map((result) => (result.status === 'fulfilled' ? result.value.digest : String(result.reason)));
       expect(digests).toEqual(Array(4).fill(amd64.digest));
