@@ -14,7 +14,7 @@ import { BUILDSPEC_ENV, BUILDSPEC_SOURCE } from '../test/support/buildspec-under
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MUTANTS_FILE = join(ROOT, 'test', 'mutants', 'buildspec.yaml');
-const SUITES = ['test/integration/buildspec.test.ts', 'test/integration/buildspec-install.test.ts'];
+const SUITES = ['test/integration/buildspec.test.ts', 'test/integration/buildspec-install.test.ts', 'test/integration/buildspec-registry-words.test.ts'];
 
 export interface BuildspecMutant {
   readonly name: string;

@@ -10,34 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { ADDRESS_RULES, AddressGuard, describeRefusal, forbiddenAddressReason, IPV4_EMBEDDING_PREFIXES } from '../../src/mirror/registry/guard.js';
 import { runBuildspec, type BuildResult } from '../support/buildspec-runner.js';
 import { buildspecUnderTestPath } from '../support/buildspec-under-test.js';
+import { withSteps } from '../support/buildspec-steps.js';
 import { haveTools, TOOLS } from '../support/tools.js';
 
 /** The deployed (compact) buildspec: its bash is what CodeBuild runs. */
 const BUILDSPEC = buildspecUnderTestPath();
 const REGION = 'eu-west-1';
 const TARGET = `123456789012.dkr.ecr.${REGION}.amazonaws.com/sysdig-image-fix/x/y:1`;
-
-/** The install phase's first command: it writes the steps file ($MIRROR_STEPS) the other commands source. */
-function stepsWriter(): string {
-  const spec = parseYaml(readFileSync(BUILDSPEC, 'utf8')) as { phases: { install: { commands: string[] } } };
-  return spec.phases.install.commands[0]!;
-}
-
-/** Runs `script` in bash after the real steps file was written and sourced; stdin in, stdout out. */
-function withSteps(script: string, input = ''): string {
-  const result = spawnSync('bash', ['-c', `${stepsWriter()}\n. "$MIRROR_STEPS"\ntrap 'rm -rf "$MIRROR_DIR"' EXIT\n${script}`], {
-    input,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`bash exited ${result.status}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** The bash verdict for every address: one line each, "<address>\t<rule or nothing>". */
 function bashVerdicts(addresses: readonly string[]): Map<string, string | undefined> {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { BuildEnv } from '../../contract.js';
 import { formatImageReference, parseImageReference, pinnedReference } from '../../reference/index.js';
 import type { MirrorLocation } from '../core/config.js';
+import { registryWords } from '../core/registry-words.js';
 import { copiedArchitecture, describePlatforms, sourceReference, type CopyPlan } from '../core/plan.js';
 import type { BuildReport, BuildVariable } from '../ports/types.js';
 import type { ReasonParts } from '../cfn/response.js';
@@ -69,7 +70,8 @@ const TAG_TAKEN = /already exists and holds|tag invalid|cannot be overwritten|Im
 function tagTakenAdvice(plan: CopyPlan, build: BuildReport, logTail: readonly string[] | { unavailable: string }): string | undefined {
   if (plan.targetTagKind !== 'source-tag-arch' && plan.targetTagKind !== 'source-tag-all') return undefined;
   const text = [...build.phases.flatMap((phase) => phase.messages), ...(Array.isArray(logTail) ? logTail : [])];
-  if (!text.some((line) => TAG_TAKEN.test(line))) return undefined;
+  // The lines quote the images, whose tag may itself read like these words: only the other words count.
+  if (!text.some((line) => TAG_TAKEN.test(registryWords(line, [plan.sourceImage, plan.targetImage])))) return undefined;
   const tag = plan.targetImage.slice(plan.repositoryUri.length + 1);
   return (
     ` The target tag ${tag} already exists in the IMMUTABLE repository ${plan.repositoryName} with other content: the mirror function ` +

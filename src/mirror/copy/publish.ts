@@ -11,6 +11,7 @@ import { parseImageReference, type ImageReference } from '../../reference/index.
 import { MIN_CALL_MS } from '../core/budget.js';
 import { CopyError, describeError } from '../core/errors.js';
 import { describePlatforms, isAllPlatforms, type CopyPlan } from '../core/plan.js';
+import { registryWords } from '../core/registry-words.js';
 import { exponentialBackoffMs, type InvocationContext } from '../core/timing.js';
 import type { MirrorPorts } from '../ports/types.js';
 import { isImageManifestMediaType } from '../registry/media.js';
@@ -90,8 +91,9 @@ async function putTagged(plan: CopyPlan, top: ManifestCopy, ports: MirrorPorts, 
       ctx.log.info('the target tag already holds this image; nothing to push', { targetImage: plan.targetImage, digest: held });
       return;
     }
-    // The registry's words only: the error's message also holds the tag, which may itself read like these words.
-    if (TAG_TAKEN.test(`${error.registryCode ?? ''} ${error.registryMessage ?? ''}`)) throw new CopyError(tagTakenReason(plan, held, top.digest), { cause: error });
+    // The registry's words only: the error's message, and the registry's own, quote the tag, which may itself read like them.
+    const words = registryWords(`${error.registryCode ?? ''} ${error.registryMessage ?? ''}`, [plan.sourceImage, plan.targetImage]);
+    if (TAG_TAKEN.test(words)) throw new CopyError(tagTakenReason(plan, held, top.digest), { cause: error });
     throw new CopyError(`ECR refused the manifest of ${plan.sourceImage} under ${plan.targetImage}: ${error.message}`, { cause: error });
   }
 }

@@ -116,6 +116,23 @@ describe('Function: handler (a bug under the guard)', () => {
   });
 });
 
+describe('Function: handler (a bug before any request is known)', () => {
+  it('logs the bug once and sends nothing: there is no request to answer', async () => {
+    const f = fixture({});
+    // Lambda hands over parsed JSON; only a bug in the classification can throw this early. A getter stands in for it.
+    const event = Object.defineProperty({}, 'RequestType', {
+      enumerable: true,
+      get: () => {
+        throw new Error('the classification broke');
+      },
+    });
+    await expect(f.invoke(event)).resolves.toBeUndefined();
+    expect(f.puts).toEqual([]);
+    expect(f.lines.filter((l) => l.level === 'ERROR').map((l) => l.message)).toEqual(['unexpected failure in the mirror function']);
+    expect(line(f, 'unexpected failure in the mirror function')).toMatchObject({ error: { message: 'the classification broke' } });
+  });
+});
+
 describe("Function: handler (Lambda's context)", () => {
   it.each([
     ['no context at all', null],

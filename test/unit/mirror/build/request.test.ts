@@ -116,6 +116,22 @@ describe('Function: describeBuildFailure', () => {
       expect(summary).toContain('pin SourceImage by digest');
     });
 
+    it('adds nothing when only the names of the images read like those words (a tag named ImageTagAlreadyExists)', () => {
+      const named: CopyPlan = {
+        ...plan,
+        sourceImage: 'quay.io/sysdig/serverless-patcher:ImageTagAlreadyExists',
+        targetImage: `${plan.repositoryUri}:ImageTagAlreadyExists-arm64`,
+        targetTagKind: 'source-tag-arch',
+      };
+      const refused = [
+        `ERROR: copying quay.io/sysdig/serverless-patcher:ImageTagAlreadyExists (linux/arm64) to ${named.targetImage} failed (skopeo error above).`,
+        `Error uploading manifest ImageTagAlreadyExists-arm64 to ${plan.repositoryUri}: denied: not authorized to perform: ecr:PutImage`,
+      ];
+      expect(describeBuildFailure(named, build, refused, 'l').summary).not.toContain('IMMUTABLE repository');
+      const taken = ["tag invalid: The image tag 'ImageTagAlreadyExists-arm64' already exists in the 'x' repository and cannot be overwritten"];
+      expect(describeBuildFailure(named, build, taken, 'l').summary).toContain('already exists in the IMMUTABLE repository');
+    });
+
     it('adds nothing for other failures, or when the tag did not come from the source tag', () => {
       expect(describeBuildFailure(fallback, build, ['ERROR: copying failed'], 'l').summary).not.toContain('already exists');
       const digestTagged: CopyPlan = { ...plan, targetImage: `${plan.repositoryUri}:sha256-${'d'.repeat(64)}`, targetTagKind: 'platform-digest' };

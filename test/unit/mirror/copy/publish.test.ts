@@ -236,6 +236,8 @@ describe('CopyEngine function: pushing the manifests', () => {
       { tag: 'tag_invalid', answer: () => registryError(403, 'DENIED', 'not authorized to perform ecr:PutImage'), taken: false },
       { tag: '7.0.0', answer: () => registryError(400, 'TAG_INVALID', 'the tag is taken'), taken: true },
       { tag: '7.0.1', answer: () => new Response('tag 7.0.1 already exists', { status: 400, headers: { 'content-type': 'text/plain' } }), taken: true },
+      // The registry's own message may quote the tag: a tag named like the words still does not count.
+      { tag: 'ImageTagAlreadyExists', answer: () => registryError(403, 'DENIED', "not authorized to push 'ImageTagAlreadyExists'"), taken: false },
     ];
     for (const { tag, answer, taken } of cases) {
       copy.quay.addImage(SOURCE_REPOSITORY, tag, copy.image);
