@@ -3,12 +3,13 @@
 // missing, when the log cannot be made, and how many answered requests a container remembers.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTINUATION_KEY, CONTINUATION_VERSION } from '../../../src/mirror/cfn/events.js';
 import { createHandler, type HandlerOptions } from '../../../src/mirror/handler.js';
 import { createMirrorLog, type RedactingLog, SERVICE_NAME } from '../../../src/mirror/log.js';
 import { createBasePorts } from '../../../src/mirror/ports/aws.js';
 import { baseEnv, createEvent, deleteEvent, updateEvent, VirtualClock } from './fixtures/harness.js';
+import { printedLines } from './fixtures/log-lines.js';
 import { baseProperties, SOURCE_AMD64, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { FUNCTION_ARN, PROJECT } from './fixtures/world.js';
 
@@ -54,18 +55,7 @@ function fixture(options: HandlerOptions & { failPuts?: boolean; sleep?: () => P
     puts,
     lines,
     async invoke(event, given = { given: context }) {
-      const chunks: string[] = [];
-      const capture = ((chunk: unknown) => {
-        chunks.push(String(chunk));
-        return true;
-      }) as typeof process.stdout.write;
-      const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-      try {
-        await handler(event, given.given as Context);
-      } finally {
-        for (const spy of spies) spy.mockRestore();
-      }
-      for (const line of chunks.join('').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      lines.push(...(await printedLines(() => handler(event, given.given as Context))));
     },
   };
 }

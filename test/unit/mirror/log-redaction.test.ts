@@ -4,24 +4,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
 import { createMirrorLog, type RedactingLog, redactEvent, SecretRedactor, SERVICE_NAME, TOO_DEEP } from '../../../src/mirror/log.js';
+import { printedLines } from './fixtures/log-lines.js';
 
 const URL_WITH_QUERY = 'https://cfn-response.s3.amazonaws.com/arn%3Aaws/req?X-Amz-Credential=AKIA&X-Amz-Signature=fedcba9876543210';
 
-/** Every line the log printed, parsed; `setup` runs before capture starts (e.g. addSecret). */
-function printed(run: (log: RedactingLog) => void, logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' })): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const capture = ((chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  try {
-    run(createMirrorLog(logger));
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  const text = lines.join('').trim();
-  return text === '' ? [] : text.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+/** The lines a mirror log over `logger` printed while `run` used it. */
+function printed(run: (log: RedactingLog) => void, logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' })): Promise<Record<string, unknown>[]> {
+  return printedLines(() => run(createMirrorLog(logger)));
 }
 
 /** `{ inner: { inner: ... value } }`, `levels` objects deep. */
@@ -52,8 +41,8 @@ describe('Class: SecretRedactor', () => {
 });
 
 describe('Function: createMirrorLog (shapes of logged values)', () => {
-  it('writes each level at its own level', () => {
-    const lines = printed((log) => {
+  it('writes each level at its own level', async () => {
+    const lines = await printed((log) => {
       log.debug('d');
       log.info('i');
       log.warn('w');
@@ -67,8 +56,8 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     ]);
   });
 
-  it('redacts a whole registered value that is no URL, and a URL and its query string each on their own', () => {
-    const [line] = printed((log) => {
+  it('redacts a whole registered value that is no URL, and a URL and its query string each on their own', async () => {
+    const [line] = await printed((log) => {
       log.addSecret('opaque-token-value');
       log.addSecret(URL_WITH_QUERY);
       log.info('seen opaque-token-value', { url: URL_WITH_QUERY, query: `q=${new URL(URL_WITH_QUERY).search.slice(1)}` });
@@ -76,16 +65,16 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(line).toMatchObject({ message: 'seen [redacted]', url: '[redacted]', query: 'q=[redacted]' });
   });
 
-  it('keeps lists as lists, scrubs their items, and logs null and numbers as they are', () => {
-    const [line] = printed((log) => {
+  it('keeps lists as lists, scrubs their items, and logs null and numbers as they are', async () => {
+    const [line] = await printed((log) => {
       log.addSecret(URL_WITH_QUERY);
       log.info('list', { items: ['plain', URL_WITH_QUERY, { ResponseURL: 'x' }, null, 3] });
     });
     expect(line).toMatchObject({ items: ['plain', '[redacted]', { ResponseURL: '[redacted]' }, null, 3] });
   });
 
-  it('scrubs values eight levels deep and replaces anything deeper, so no secret passes unscrubbed', () => {
-    const [line] = printed((log) => {
+  it('scrubs values eight levels deep and replaces anything deeper, so no secret passes unscrubbed', async () => {
+    const [line] = await printed((log) => {
       log.addSecret(URL_WITH_QUERY);
       log.info('deep', { shallow: nested(7, { url: URL_WITH_QUERY }), deep: nested(8, { url: URL_WITH_QUERY }) });
     });
@@ -96,10 +85,10 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(line!.deep).toEqual(nested(8, TOO_DEEP));
   });
 
-  it('logs an error without a stack (and its cause that is no error) instead of dropping the line', () => {
+  it('logs an error without a stack (and its cause that is no error) instead of dropping the line', async () => {
     const error = new Error(`PUT ${URL_WITH_QUERY} failed`, { cause: { status: 403, url: URL_WITH_QUERY } });
     delete error.stack;
-    const lines = printed((log) => {
+    const lines = await printed((log) => {
       log.addSecret(URL_WITH_QUERY);
       log.error('answering failed', { error });
     });
@@ -107,9 +96,9 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(lines[0]!.error).toEqual({ name: 'Error', message: 'PUT [redacted] failed', cause: { status: 403, url: '[redacted]' } });
   });
 
-  it('logs the stack of an error, scrubbed', () => {
+  it('logs the stack of an error, scrubbed', async () => {
     const error = new Error(`PUT ${URL_WITH_QUERY} failed`);
-    const [line] = printed((log) => {
+    const [line] = await printed((log) => {
       log.addSecret(URL_WITH_QUERY);
       log.error('answering failed', { error });
     });
@@ -119,46 +108,40 @@ describe('Function: createMirrorLog (shapes of logged values)', () => {
     expect(stack).toContain('log-redaction.test.ts');
   });
 
-  it('logs values that refer to themselves (an error its own cause, a cycle, a list holding itself), cut at the depth limit', () => {
+  it('logs values that refer to themselves (an error its own cause, a cycle, a list holding itself), cut at the depth limit', async () => {
     const error = new Error('loops');
     (error as { cause?: unknown }).cause = error;
     const cycle: Record<string, unknown> = { name: 'a' };
     cycle.self = cycle;
     const list: unknown[] = ['x'];
     list.push(list);
-    const lines = printed((log) => log.error('cyclic', { error, cycle, list }));
+    const lines = await printed((log) => log.error('cyclic', { error, cycle, list }));
     expect(lines).toHaveLength(1);
     expect(JSON.stringify(lines[0])).toContain(TOO_DEEP);
   });
 
-  it('never throws when the logger does: answering CloudFormation goes on', () => {
+  it('never throws when the logger does: answering CloudFormation goes on', async () => {
     const throwing = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {
       vi.spyOn(throwing, level).mockImplementation(() => {
         throw new Error('stdout closed');
       });
     }
-    expect(() =>
+    await expect(
       printed((log) => {
         log.debug('d');
         log.info('i', { a: 1 });
         log.warn('w');
         log.error('e', { error: new Error('x') });
       }, throwing),
-    ).not.toThrow();
+    ).resolves.toEqual([]);
   });
 });
 
 describe('Function: createMirrorLog (default logger)', () => {
-  it("logs as the mirror function's service", () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => lines.push(String(chunk)) > 0) as typeof process.stdout.write);
-    try {
-      createMirrorLog().info('hello');
-    } finally {
-      spy.mockRestore();
-    }
-    expect(JSON.parse(lines.join(''))).toMatchObject({ level: 'INFO', message: 'hello', service: SERVICE_NAME });
+  it("logs as the mirror function's service", async () => {
+    const [line] = await printedLines(() => createMirrorLog().info('hello'));
+    expect(line).toMatchObject({ level: 'INFO', message: 'hello', service: SERVICE_NAME });
   });
 });
 

@@ -1,37 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMirrorLog, redactEvent, SERVICE_NAME } from '../../../src/mirror/log.js';
+import { printedLines } from './fixtures/log-lines.js';
 
-function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const capture = ((chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  // Powertools writes info to stdout and warn/error to stderr.
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
-  try {
-    run(createMirrorLog(new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' })));
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return lines
-    .join('')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+/** The lines a fresh mirror log printed while `run` used it. */
+function captured(run: (log: ReturnType<typeof createMirrorLog>) => void): Promise<Record<string, unknown>[]> {
+  return printedLines(() => run(createMirrorLog(new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' }))));
 }
 
 describe('Function: createMirrorLog', () => {
   const url = 'https://cfn-response.s3.amazonaws.com/arn%3Aaws/req?X-Amz-Credential=AKIA&X-Amz-Signature=0123456789abcdef';
 
-  it('writes structured lines for the mirror service', () => {
-    const [line] = captured((log) => log.info('hello', { repositoryName: 'r' }));
+  it('writes structured lines for the mirror service', async () => {
+    const [line] = await captured((log) => log.info('hello', { repositoryName: 'r' }));
     expect(line).toMatchObject({ level: 'INFO', message: 'hello', service: 'sysdig-image-fix-mirror', repositoryName: 'r' });
   });
 
-  it('redacts ResponseURL keys and every registered secret, in messages, values, errors and causes', () => {
-    const lines = captured((log) => {
+  it('redacts ResponseURL keys and every registered secret, in messages, values, errors and causes', async () => {
+    const lines = await captured((log) => {
       log.addSecret(url);
       log.warn(`failed to PUT ${url}`, {
         event: { ResponseURL: url, nested: [{ ResponseURL: 'anything' }] },
