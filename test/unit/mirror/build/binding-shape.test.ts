@@ -78,4 +78,11 @@ describe('Function: waitStateFromBuild (the binding itself)', () => {
     expect(isBoundTo(build(text), digest)).toBe(false);
     expect(waitStateFromBuild(request, build(text), config)).toEqual({ problem: 'build copy:1 carries no binding of the mirror function' });
   });
+
+  it('does not trust a build without the binding variable (one started in the project by hand), and says so', () => {
+    const { [BINDING_VARIABLE]: _none, ...environment } = build('').environment;
+    const bare = { ...build(''), environment };
+    expect(isBoundTo(bare, digest)).toBe(false);
+    expect(waitStateFromBuild(request, bare, config)).toEqual({ problem: 'build copy:1 carries no binding of the mirror function' });
+  });
 });

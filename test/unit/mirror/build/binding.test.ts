@@ -178,3 +178,36 @@ describe('Function: waitStateFromBuild (Platforms: all)', () => {
     expect(waitStateFromBuild(request, build({ ARCHITECTURE: 'all' }), config)).toEqual({ problem: 'build copy:1 copies another architecture than x86_64' });
   });
 });
+
+describe('Function: waitStateFromBuild (what the build and the request must agree on)', () => {
+  it('refuses a request whose properties cannot be read, saying what is wrong with them', () => {
+    const broken = { ...request, ResourceProperties: { ServiceToken: request.ResourceProperties.ServiceToken } } as CreateOrUpdateRequest;
+    const binding = bindingVariable({ ...state, request: broken }).value;
+    expect(waitStateFromBuild(broken, build({ [BINDING_VARIABLE]: binding }), config)).toEqual({
+      problem: expect.stringMatching(/^the request's properties do not plan a copy \(.*SourceImage.*\)$/),
+    });
+  });
+
+  it('trusts the build of a source pinned by digest that the function could not resolve (the binding names no digest)', () => {
+    const pinned = { ...request, ResourceProperties: { ...request.ResourceProperties, SourceImage: `quay.io/a/b@${DIGEST}` } } as CreateOrUpdateRequest;
+    const { expectedDigest: _unresolved, ...rest } = state;
+    const unresolved: WaitState = { ...rest, request: pinned, plan: { ...state.plan, sourceImage: `quay.io/a/b@${DIGEST}` } };
+    const result = waitStateFromBuild(pinned, build({ [BINDING_VARIABLE]: bindingVariable(unresolved).value }), config);
+    expect(result).toHaveProperty('state');
+    expect((result as { state: WaitState }).state.expectedDigest).toBeUndefined();
+  });
+
+  it.each([
+    ['a digest, no tag', `${REPOSITORY}@${DIGEST}`],
+    ['a tag and a digest', `${REPOSITORY}:1@${DIGEST}`],
+  ])('refuses a build whose TARGET_IMAGE has %s (the buildspec pushes to a tag)', (_case, target) => {
+    expect(waitStateFromBuild(request, build({ TARGET_IMAGE: target }), config)).toEqual({ problem: `build copy:1 pushes elsewhere than ${REPOSITORY}` });
+  });
+});
+
+describe('Function: bindingVariable', () => {
+  it('binds a plan that names no target tag kind as source-tag (the kind a plan without one copies to)', () => {
+    const { targetTagKind: _none, ...plan } = state.plan;
+    expect(JSON.parse(bindingVariable({ ...state, plan }).value)).toMatchObject({ targetTagKind: 'source-tag' });
+  });
+});

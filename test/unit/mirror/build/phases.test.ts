@@ -50,6 +50,40 @@ describe('Function: buildTimes', () => {
   });
 });
 
+describe('Function: buildTimes (what CodeBuild left out)', () => {
+  it('times only phases with a duration or both ends; COMPLETED never, even when it has both', () => {
+    const times = buildTimes(
+      report({
+        startTime: 0,
+        endTime: 12_000,
+        phases: [
+          { type: 'QUEUED', status: 'SUCCEEDED', messages: [], startTime: 0, endTime: 2_040 },
+          { type: 'PROVISIONING', status: 'SUCCEEDED', messages: [], endTime: 9_000 },
+          { type: 'NEW_PHASE', status: 'SUCCEEDED', messages: [], durationSeconds: 3 },
+          { type: 'BUILD', status: undefined, messages: [], startTime: 9_000 },
+          { type: 'COMPLETED', status: undefined, messages: [], startTime: 12_000, endTime: 12_000, durationSeconds: 0 },
+        ],
+      }),
+    );
+    expect(times).toEqual({
+      totalSeconds: 12,
+      phases: [
+        { phase: 'QUEUED', seconds: 2, status: 'SUCCEEDED' },
+        { phase: 'NEW_PHASE', seconds: 3, status: 'SUCCEEDED' },
+      ],
+    });
+    // A phase this list does not know is shown by its own name, in lower case.
+    expect(describeBuildTimes(times)).toBe('queued 2 s, new_phase 3 s');
+  });
+
+  it.each([
+    ['no end', { startTime: 1_000 }],
+    ['no start', { endTime: 1_000 }],
+  ])('gives no total for a build with %s', (_case, ends) => {
+    expect(buildTimes(report(ends)).totalSeconds).toBeUndefined();
+  });
+});
+
 describe('Function: createAwsPorts().getBuild', () => {
   it('carries the phase times, the current phase and the build times of BatchGetBuilds (epoch milliseconds)', async () => {
     codeBuild.on(BatchGetBuildsCommand).resolves({

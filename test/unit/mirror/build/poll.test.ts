@@ -43,6 +43,9 @@ describe('Function: nextPollDelayMs', () => {
     expect(currentPhaseOf(report({ phases }))).toBe('INSTALL');
     expect(nextPollDelayMs(report({ phases }), DEFAULT_TIMING)).toBe(ACTIVE_POLL_INTERVAL_MS);
     expect(currentPhaseOf(report({ phases: phases.slice(0, 2) }))).toBeUndefined();
+    // A phase listed without a start has not begun: the one before it is where the build is.
+    const listedAhead = [...phases, { type: 'BUILD', status: undefined, messages: [] }];
+    expect(currentPhaseOf(report({ phases: listedAhead }))).toBe('INSTALL');
   });
 });
 

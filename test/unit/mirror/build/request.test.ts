@@ -174,3 +174,72 @@ describe('Function: buildEnvironment (Platforms: all)', () => {
     );
   });
 });
+
+describe('Function: buildConsoleLink (GovCloud)', () => {
+  it("links the GovCloud console's own host", () => {
+    expect(buildConsoleLink({ partition: 'aws-us-gov', region: 'us-gov-west-1', accountId: '123456789012' }, 'copy', 'copy:0a1b')).toBe(
+      'https://us-gov-west-1.console.amazonaws-us-gov.com/codesuite/codebuild/123456789012/projects/copy/build/copy%3A0a1b/?region=us-gov-west-1',
+    );
+  });
+});
+
+describe('Function: describeBuildFailure (the failing phase and what the user reads)', () => {
+  const failed = (phases: BuildReport['phases'], status = 'FAILED'): BuildReport => ({
+    id: 'copy:2',
+    projectName: 'copy',
+    environment: {},
+    status,
+    phases,
+    exportedVariables: {},
+    logGroupName: 'g',
+    logStreamName: 's',
+  });
+  const head = `CodeBuild build copy:2 copying ${plan.sourceImage} (linux/arm64) to ${plan.targetImage} ended`;
+
+  it('names the first phase that ended without success, its blank messages left out, the others joined by "; "', () => {
+    const build = failed([
+      { type: 'INSTALL', status: 'SUCCEEDED', messages: ['installed'] },
+      { type: 'BUILD', status: 'FAILED', messages: ['', '   ', 'exit status 1', 'Reason: skopeo copy'] },
+      { type: 'POST_BUILD', status: 'FAILED', messages: ['later'] },
+    ]);
+    expect(describeBuildFailure(plan, build, [], 'l').summary).toBe(`${head} FAILED in phase BUILD (FAILED): exit status 1; Reason: skopeo copy.`);
+  });
+
+  it('names a failing phase without messages alone', () => {
+    const build = failed([{ type: 'BUILD', status: 'FAILED', messages: [' '] }]);
+    expect(describeBuildFailure(plan, build, [], 'l').summary).toBe(`${head} FAILED in phase BUILD (FAILED).`);
+  });
+
+  it('does not name a phase CodeBuild still reports without a status (it has not ended)', () => {
+    const build = failed(
+      [
+        { type: 'PROVISIONING', status: 'SUCCEEDED', messages: [] },
+        { type: 'BUILD', status: undefined, messages: ['still running'] },
+      ],
+      'TIMED_OUT',
+    );
+    expect(describeBuildFailure(plan, build, [], 'l').summary).toBe(`${head} TIMED_OUT.`);
+  });
+
+  it('keeps the console link when the log is unavailable', () => {
+    expect(describeBuildFailure(plan, failed([]), { unavailable: 'AccessDeniedException: no' }, 'https://link')).toEqual({
+      summary: `${head} FAILED.`,
+      details: ['Build log unavailable: AccessDeniedException: no'],
+      trailer: 'Build details: https://link',
+    });
+  });
+
+  it('explains a taken IMMUTABLE tag seen only in the phase messages (the log unreadable), with every way out', () => {
+    const fallback: CopyPlan = { ...plan, targetImage: `${plan.repositoryUri}:6.2.0-arm64`, targetTagKind: 'source-tag-arch' };
+    const build = failed([{ type: 'BUILD', status: 'FAILED', messages: ['ImageTagAlreadyExistsException: tag 6.2.0-arm64'] }]);
+    expect(describeBuildFailure(fallback, build, { unavailable: 'AccessDeniedException: no' }, 'l').summary).toBe(
+      `CodeBuild build copy:2 copying ${plan.sourceImage} (linux/arm64) to ${fallback.targetImage} ended FAILED in phase BUILD (FAILED): ` +
+        'ImageTagAlreadyExistsException: tag 6.2.0-arm64. ' +
+        `The target tag 6.2.0-arm64 already exists in the IMMUTABLE repository ${plan.repositoryName} with other content: the mirror function ` +
+        `could not resolve ${plan.sourceImage} to a digest, so the tag was derived from the source tag, and that tag has moved upstream ` +
+        'since it was first mirrored. To fix it: make the source registry reachable for the mirror function (the tag then names the ' +
+        `digest), or pin SourceImage by digest, or delete the tag 6.2.0-arm64 from ${plan.repositoryName}, or set the macro stack's ` +
+        'ImageTagMutability to MUTABLE; then retry the deployment.',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // The response PUT at its edges: which answers count as delivered, what a failure says (never the URL, which is a
 // bearer credential), the https path, and the bound on an endpoint that accepts the request but never answers.
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHttpPut } from '../../../../src/mirror/ports/http-put.js';
 
@@ -84,6 +85,42 @@ describe('Function: createHttpPut (edges)', () => {
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toMatch(/^the response PUT failed: /);
     expect((failure as Error).message).not.toContain(SIGNATURE);
+  });
+
+  it('fails when the connection drops in the middle of the answer, at once (not when its timer is due)', { timeout: 30_000 }, async () => {
+    answer = (res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('x', () => res.socket?.destroy());
+    };
+    const failure = await createHttpPut()(url(), '{}', 600_000).catch((error: Error) => error);
+    expect(failure).toEqual(new Error('the response PUT failed: aborted'));
+  });
+
+  it('leaves no timer behind once the exchange is over', async () => {
+    answer = (res) => res.end();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await createHttpPut()(url(), '{}', 30_000);
+      for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not count a status below 200 as delivered (node passes 0 to 99 on as answers)', async () => {
+    for (const status of ['000', '099']) {
+      const raw = createTcpServer((socket) => socket.once('data', () => socket.end(`HTTP/1.1 ${status} Odd\r\ncontent-length: 0\r\n\r\n`)));
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', () => resolve()));
+      const rawPort = (raw.address() as { port: number }).port;
+      try {
+        await expect(createHttpPut()(`http://127.0.0.1:${rawPort}/r`, '{}', 5_000), status).rejects.toThrow(
+          new Error(`the response endpoint answered HTTP ${Number(status)}`),
+        );
+      } finally {
+        await new Promise<void>((resolve) => raw.close(() => resolve()));
+      }
+    }
   });
 
   it('names the error code of a refused connection only, over http and https', async () => {
