@@ -6,29 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
 import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
 import { MediaType } from '../../../support/media-types.js';
-import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { ALL_PLATFORMS, createAnswer, publishSource, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { baseProperties, onlyAnswer, TARGET_REPOSITORY } from '../fixtures/scenario.js';
 import { AMD64, ARM64_V8, type Content, content, image, index, sha256 } from '../registry/fake-registry.js';
-
-const ALL = { SourceImage: SOURCE, Platforms: 'all' } as const;
 
 describe('CopyEngine function: what is read and copied', () => {
   const { s, copy } = useCopyScenario();
-
-  /** Publishes `top` under the source tag, with the manifests and blobs it names. */
-  function publish(top: Content, manifests: readonly Content[] = [], blobs: readonly Content[] = []): void {
-    const repository = copy.quay.repository(SOURCE_REPOSITORY);
-    for (const manifest of [top, ...manifests]) repository.manifests.set(manifest.digest, { bytes: manifest.bytes, mediaType: manifest.mediaType });
-    for (const blob of blobs) repository.blobs.set(blob.digest, blob.bytes);
-    repository.tags.set(SOURCE_TAG, top.digest);
-  }
-
-  async function answerFor(properties: Readonly<Record<string, string>>) {
-    const url = s.newUrl();
-    await s.harness.invoke(createEvent(url, properties));
-    return onlyAnswer(s.server, url);
-  }
 
   function uploaded(): string[] {
     return copy.ecr.uploaded.map((blob) => blob.digest).sort();
@@ -48,7 +32,8 @@ describe('CopyEngine function: what is read and copied', () => {
         layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.bytes.length }],
       });
     const [a, b] = [withLayer(amd.config), withLayer(arm.config)];
-    publish(
+    publishSource(
+      copy,
       index([
         { manifest: a, platform: AMD64 },
         { manifest: b, platform: ARM64_V8 },
@@ -57,7 +42,7 @@ describe('CopyEngine function: what is read and copied', () => {
       [amd.config, arm.config, layer],
     );
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(uploaded()).toEqual([amd.config.digest, arm.config.digest, layer.digest].sort());
@@ -69,9 +54,9 @@ describe('CopyEngine function: what is read and copied', () => {
       mediaType: MediaType.OciManifest,
       config: { mediaType: amd.config.mediaType, digest: amd.config.digest, size: amd.config.bytes.length },
     });
-    publish(index([{ manifest: artifact, platform: AMD64 }]), [artifact], [amd.config]);
+    publishSource(copy, index([{ manifest: artifact, platform: AMD64 }]), [artifact], [amd.config]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(uploaded()).toEqual([amd.config.digest]);
@@ -79,9 +64,9 @@ describe('CopyEngine function: what is read and copied', () => {
   });
 
   it('copies all platforms of an image that is a single manifest, not an index', async () => {
-    publish(amd.manifest, [], [amd.config]);
+    publishSource(copy, amd.manifest, [], [amd.config]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(answer.Data!.ImageDigest).toBe(amd.manifest.digest);
@@ -96,9 +81,9 @@ describe('CopyEngine function: what is read and copied', () => {
       mediaType: MediaType.OciIndex,
       manifests: [{ mediaType: MediaType.OciIndex, digest: empty.digest, size: empty.bytes.length }],
     });
-    publish(top, [empty]);
+    publishSource(copy, top, [empty]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([empty.digest, `${SOURCE_TAG}-all`]);
@@ -108,7 +93,7 @@ describe('CopyEngine function: what is read and copied', () => {
   it('reads the platform config once: it is uploaded from what was read and checked, not downloaded again', async () => {
     const config = (copy.image.platforms['linux/amd64']!.json as { config: { digest: string } }).config.digest;
 
-    expect((await answerFor(baseProperties)).Status).toBe('SUCCESS');
+    expect((await createAnswer(s, baseProperties)).Status).toBe('SUCCESS');
 
     expect(copy.registries.requests.filter((request) => request.host === 'quay.io' && request.path.endsWith(`/blobs/${config}`))).toHaveLength(1);
     expect(uploaded()).toContain(config);
@@ -123,10 +108,10 @@ describe('CopyEngine function: what is read and copied', () => {
 
     for (const [properties, digest] of [
       [baseProperties, copy.image.platforms['linux/amd64']!.digest],
-      [ALL, copy.image.digest],
+      [ALL_PLATFORMS, copy.image.digest],
     ] as const) {
       failures = 3;
-      const answer = await answerFor(properties);
+      const answer = await createAnswer(s, properties);
       expect(answer.Status).toBe('SUCCESS');
       expect(answer.Data!.ImageDigest).toBe(digest);
     }
@@ -154,7 +139,7 @@ describe('CopyEngine function: what is read and copied', () => {
     });
 
     it('all platforms', async () => {
-      const answer = await continued(ALL, copy.image.digest);
+      const answer = await continued(ALL_PLATFORMS, copy.image.digest);
       expect(answer.Status).toBe('SUCCESS');
       expect(answer.Data!.ImageDigest).toBe(copy.image.digest);
     });
