@@ -8,7 +8,7 @@ import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
 import { MediaType } from '../../../support/media-types.js';
 import { ALL_PLATFORMS, createAnswer, publishSource, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
-import { baseProperties, onlyAnswer, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
 import { AMD64, ARM64_V8, type Content, content, image, index, sha256 } from '../registry/fake-registry.js';
 
 describe('CopyEngine function: what is read and copied', () => {
@@ -21,17 +21,19 @@ describe('CopyEngine function: what is read and copied', () => {
   const amd = image(AMD64);
   const arm = image(ARM64_V8);
 
-  it('copies each blob once, however many manifests name it', async () => {
-    const layerBytes = Buffer.from('a layer both platforms share');
-    const layer: Content = { mediaType: MediaType.OciLayerGzip, bytes: layerBytes, digest: sha256(layerBytes) };
-    const withLayer = (config: Content) =>
+  const layerBytes = Buffer.from('a layer both platforms share');
+  const layer: Content = { mediaType: MediaType.OciLayerGzip, bytes: layerBytes, digest: sha256(layerBytes) };
+
+  /** Publishes an index of an amd64 and an arm64 manifest that both name `layer`, with the sizes given. */
+  function publishSharingLayer(amdLayerSize: number, armLayerSize: number): void {
+    const withLayer = (config: Content, size: number) =>
       content(MediaType.OciManifest, {
         schemaVersion: 2,
         mediaType: MediaType.OciManifest,
         config: { mediaType: config.mediaType, digest: config.digest, size: config.bytes.length },
-        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.bytes.length }],
+        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size }],
       });
-    const [a, b] = [withLayer(amd.config), withLayer(arm.config)];
+    const [a, b] = [withLayer(amd.config, amdLayerSize), withLayer(arm.config, armLayerSize)];
     publishSource(
       copy,
       index([
@@ -41,11 +43,44 @@ describe('CopyEngine function: what is read and copied', () => {
       [a, b],
       [amd.config, arm.config, layer],
     );
+  }
+
+  it('copies each blob once, however many manifests name it', async () => {
+    publishSharingLayer(layer.bytes.length, layer.bytes.length);
 
     const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(uploaded()).toEqual([amd.config.digest, arm.config.digest, layer.digest].sort());
+  });
+
+  it('checks a blob its manifests give different sizes against the size the first gives: here a wrong one, so the copy fails naming it', async () => {
+    publishSharingLayer(layer.bytes.length + 1, layer.bytes.length);
+
+    const answer = await createAnswer(s, ALL_PLATFORMS);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`Could not copy blob ${layer.digest} (0.0 MB) of ${SOURCE} (all platforms)`);
+    expect(uploaded()).not.toContain(layer.digest);
+  });
+
+  it('names the source read that does not answer: the manifest read by its digest, or the tag the copy resolves itself', async () => {
+    // Reading the source may take 20 s here: less than the transport's three tries of 15 s each.
+    const harness = s.reconfigure({ timing: { sourceResolutionMaxMs: 20_000 } });
+    const platform = copy.image.platforms['linux/amd64']!.digest;
+    const handle = copy.quay.handle.bind(copy.quay);
+    const silent = (manifest: (path: string) => boolean) => {
+      copy.quay.handle = async (url, init) => (manifest(url.pathname) ? new Promise<Response>(() => undefined) : handle(url, init));
+    };
+
+    // The lifecycle resolved the tag; the copy reads the platform's manifest by that digest.
+    silent((path) => path.endsWith(`/manifests/${platform}`));
+    expect((await createAnswer(s, baseProperties, harness)).Reason).toContain('the registry quay.io did not answer within 20 s');
+
+    // The lifecycle could not resolve the tag either (it leaves that to the copy).
+    silent((path) => path.includes('/manifests/'));
+    expect((await createAnswer(s, baseProperties, harness)).Reason).toContain('the registry quay.io did not answer within 20 s');
+    expect(harness.logText()).toContain('the source registry did not answer in time; the copy will resolve the image');
   });
 
   it('copies a manifest without layers (an artifact) with its config', async () => {

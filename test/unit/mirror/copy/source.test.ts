@@ -5,18 +5,20 @@
 // index. Their well-formed neighbours are copied, so each refusal is the rule, not the fixture.
 import { describe, expect, it } from 'vitest';
 import { MediaType } from '../../../support/media-types.js';
-import { ALL_PLATFORMS, createAnswer, publishSource, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { ALL_PLATFORMS, createAnswer, loggedFailures, publishSource, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { baseProperties, SOURCE } from '../fixtures/scenario.js';
 import { AMD64, ARM64_V8, content, image, index, sha256 } from '../registry/fake-registry.js';
 
 describe('CopyEngine function: sources it refuses to copy', () => {
   const { s, copy } = useCopyScenario();
 
-  async function refused(properties: Readonly<Record<string, string>>, reason: string): Promise<void> {
+  /** Refused with `reason`; the log keeps the failure with its causes, named in `causes` (outermost first) when given. */
+  async function refused(properties: Readonly<Record<string, string>>, reason: string, causes?: readonly string[]): Promise<void> {
     const answer = await createAnswer(s, properties);
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(reason);
     expect(copy.ecr.pushedManifests).toEqual([]);
+    if (causes !== undefined) expect(loggedFailures(s.harness).at(-1)).toEqual(causes);
   }
 
   const amd = image(AMD64);
@@ -42,6 +44,7 @@ describe('CopyEngine function: sources it refuses to copy', () => {
       await refused(
         ALL_PLATFORMS,
         `Could not read ${SOURCE} (all platforms) to copy it: quay.io/${SOURCE_REPOSITORY}@${innermost.digest}: the image nests indexes more than two deep`,
+        ['CopyError', 'RegistryProtocolError'],
       );
     });
 
@@ -66,7 +69,11 @@ describe('CopyEngine function: sources it refuses to copy', () => {
       const broken = content(MediaType.OciIndex, { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [{ mediaType: MediaType.OciManifest, size: 3 }] });
       publishSource(copy, broken);
 
-      await refused(ALL_PLATFORMS, `quay.io/${SOURCE_REPOSITORY}@${broken.digest}: unusable index: index entry 1 has no valid "digest"`);
+      await refused(ALL_PLATFORMS, `quay.io/${SOURCE_REPOSITORY}@${broken.digest}: unusable index: index entry 1 has no valid "digest"`, [
+        'CopyError',
+        'RegistryProtocolError',
+        'ManifestShapeError',
+      ]);
     });
 
     it('refuses a child manifest with a layer of an unusable shape', async () => {
@@ -78,7 +85,11 @@ describe('CopyEngine function: sources it refuses to copy', () => {
       });
       publishSource(copy, index([{ manifest: child, platform: AMD64 }]), [child], [amd.config]);
 
-      await refused(ALL_PLATFORMS, `quay.io/${SOURCE_REPOSITORY}@${child.digest}: unusable manifest: layer 1 has no valid "digest"`);
+      await refused(ALL_PLATFORMS, `quay.io/${SOURCE_REPOSITORY}@${child.digest}: unusable manifest: layer 1 has no valid "digest"`, [
+        'CopyError',
+        'RegistryProtocolError',
+        'ManifestShapeError',
+      ]);
     });
     it('refuses a child manifest without a config', async () => {
       const child = content(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, layers: [] });
@@ -127,20 +138,24 @@ describe('CopyEngine function: sources it refuses to copy', () => {
     it('refuses a config that is not JSON', async () => {
       const config = publishWithConfig(Buffer.from('not json'));
 
-      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${config}: the image config is unusable: `);
+      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${config}: the image config is unusable: `, ['CopyError', 'RegistryProtocolError', 'SyntaxError']);
     });
 
     it('refuses a config that is not UTF-8, even where the bytes sit inside a JSON string', async () => {
       const config = publishWithConfig(Buffer.concat([Buffer.from('{"os":"linux","architecture":"amd64","author":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
 
-      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${config}: the image config is unusable: `);
+      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${config}: the image config is unusable: `, ['CopyError', 'RegistryProtocolError', 'TypeError']);
     });
 
     it('refuses a platform manifest without a config', async () => {
       const manifest = content(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, layers: [] });
       publishSource(copy, index([{ manifest, platform: AMD64 }]), [manifest]);
 
-      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${manifest.digest}: unusable manifest: the manifest's "config" is not an object`);
+      await refused(baseProperties, `quay.io/${SOURCE_REPOSITORY}@${manifest.digest}: unusable manifest: the manifest's "config" is not an object`, [
+        'CopyError',
+        'RegistryProtocolError',
+        'ManifestShapeError',
+      ]);
     });
   });
 });
