@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MirrorEnv } from '../../../../src/contract.js';
 import { MediaType } from '../../../support/media-types.js';
-import { ALL_PLATFORMS, createAnswer, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { ALL_PLATFORMS, createAnswer, loggedFailures, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent, type Harness } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { AMD64, content, image } from '../registry/fake-registry.js';
@@ -84,6 +84,8 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(answer.Reason).toContain(`ECR refused manifest ${child} of ${SOURCE} (all platforms): `);
     expect(answer.Reason).toContain('(HTTP 400; registry says "MANIFEST_INVALID: manifest invalid")');
     expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([copy.image.children[0]!.digest]);
+    // The log keeps ECR's refusal as the cause.
+    expect(loggedFailures(s.harness)).toEqual([['CopyError', 'RegistryPushError']]);
   });
 
   it('a tag ECR refuses for another reason than a taken tag fails in ECR’s words, whether the tag can be read or holds another image', async () => {
@@ -104,6 +106,10 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect(other.Status).toBe('FAILED');
     expect(other.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
     expect(other.Reason).not.toContain('IMMUTABLE');
+    expect(loggedFailures(s.harness)).toEqual([
+      ['CopyError', 'RegistryPushError'],
+      ['CopyError', 'RegistryPushError'],
+    ]);
   });
 
   it('a tagged manifest refused twice for a blob the target does not know yet is pushed again, 1 s then 2 s later, and the copy succeeds', async () => {
@@ -179,6 +185,7 @@ describe('CopyEngine function: pushing the manifests', () => {
         `linux/amd64 image of ${SOURCE} (${amd64.digest}), and the repository's tags are IMMUTABLE: something else was pushed under this tag. ` +
         "Delete that tag from the repository, or set the macro stack's ImageTagMutability to MUTABLE.",
     );
+    expect(loggedFailures(harness)).toEqual([['CopyError', 'RegistryPushError']]);
   });
 
   it('IMMUTABLE: a source tag mirrored before that has moved since says so, and what to do (the source read by the copy itself)', async () => {
@@ -268,6 +275,7 @@ describe('CopyEngine function: pushing the manifests', () => {
     expect((await createAnswer(s, baseProperties)).Reason).toContain(
       `Cannot read back ${TARGET_REPOSITORY_URI}@${digest} after pushing ${SOURCE}: ECR (reading back ${TARGET_REPOSITORY_URI}@${digest}) did not answer within 20 s`,
     );
+    expect(loggedFailures(s.harness)).toEqual([['CallTimeoutError'], ['CopyError', 'CallTimeoutError']]);
   });
 
   it('a tag refused as taken whose image cannot be read fails in ECR’s words, not naming an image it could not see', async () => {
