@@ -3,12 +3,9 @@
 // manifests without layers; all platforms of an image that is a single manifest; the platform's config read once.
 // In-memory registries (copy-scenario.ts) on the virtual clock; hand-made source images (fake-registry.ts).
 import { describe, expect, it } from 'vitest';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
 import { MediaType } from '../../../support/media-types.js';
-import { ALL_PLATFORMS, createAnswer, publishSource, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
-import { createEvent } from '../fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { ALL_PLATFORMS, createAnswer, publishSource, recordedCopy, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { baseProperties, onlyAnswer, SOURCE } from '../fixtures/scenario.js';
 import { AMD64, ARM64_V8, type Content, content, image, index, sha256 } from '../registry/fake-registry.js';
 
 describe('CopyEngine function: what is read and copied', () => {
@@ -155,14 +152,10 @@ describe('CopyEngine function: what is read and copied', () => {
 
   describe('a continuation copies the digest its record names, even once the source tag has gone', () => {
     async function continued(properties: Readonly<Record<string, string>>, expectedDigest: string) {
-      const url = s.newUrl();
-      const request = createEvent(url, properties);
-      s.world.addRepository(TARGET_REPOSITORY);
-      const record = formatRecord({ deadline: s.harness.clock.now() + 600_000, expectedDigest, targetTagKind: 'source-tag' });
-      s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(request)), record);
+      const { url, continuation } = recordedCopy(s, properties, { deadline: s.harness.clock.now() + 600_000, expectedDigest, targetTagKind: 'source-tag' });
       copy.quay.repository(SOURCE_REPOSITORY).tags.delete(SOURCE_TAG);
 
-      await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } });
+      await s.harness.invoke(continuation);
       return onlyAnswer(s.server, url);
     }
 

@@ -5,15 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { MirrorEnv } from '../../../../src/contract.js';
 import { MediaType } from '../../../support/media-types.js';
-import { ALL_PLATFORMS, createAnswer, loggedFailures, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { ALL_PLATFORMS, createAnswer, loggedFailures, registryError, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent, type Harness } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { AMD64, content, image } from '../registry/fake-registry.js';
 import { ECR_HOST } from '../fixtures/world.js';
-
-function registryError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
-}
 
 describe('CopyEngine function: pushing the manifests', () => {
   const { s, copy } = useCopyScenario();

@@ -4,24 +4,18 @@
 // hands the copy over, with nothing to warn about; the target is asked about 12 blobs at a time; a copy cut by the
 // resource's deadline keeps, in the log, the blob transfer that ran out. In-memory registries on the virtual clock.
 import { describe, expect, it } from 'vitest';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
+import { CONTINUATION_KEY } from '../../../../src/mirror/cfn/events.js';
 import { generateImage } from '../../../support/images.js';
-import { createAnswer, SOURCE_REPOSITORY, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { createAnswer, type LoggedError, recordedCopy, SOURCE_REPOSITORY, sourceBlobReads, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { onlyLine } from '../fixtures/log-lines.js';
-import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { baseProperties, onlyAnswer, SOURCE } from '../fixtures/scenario.js';
 
 describe('CopyEngine function: what bounds the blob transfer', () => {
   const { s, copy } = useCopyScenario();
 
   function amd64Layers(): { digest: string; size: number }[] {
     return (copy.image.platforms['linux/amd64']!.json as { layers: { digest: string; size: number }[] }).layers;
-  }
-
-  /** GETs of the source blob `digest`. */
-  function reads(digest: string): number {
-    return copy.registries.requests.filter((request) => request.host === 'quay.io' && request.method === 'GET' && request.path.endsWith(`/blobs/${digest}`)).length;
   }
 
   it('a blob the source never answers fails the copy after 3 bounded tries, naming it, long before the invocation ends', async () => {
@@ -41,7 +35,7 @@ describe('CopyEngine function: what bounds the blob transfer', () => {
     // Each request waits no longer than one may take (9 of 15 s, and the pauses): the 900 s invocation is far from over.
     expect(s.harness.clock.now() - startedAt).toBeLessThan(300_000);
     // 3 tries of the copy, each of 3 requests (the transport's own tries).
-    expect(reads(layer)).toBe(9);
+    expect(sourceBlobReads(copy, layer)).toBe(9);
   });
 
   it('the end of the invocation cutting the question whether the target has a blob hands the copy over, without a warning', async () => {
@@ -84,16 +78,12 @@ describe('CopyEngine function: what bounds the blob transfer', () => {
   it('a copy cut by the resource’s deadline keeps in the log which blob transfer ran out', async () => {
     const slow = amd64Layers()[1]!;
     copy.quay.blobServing = (digest) => (digest === slow.digest ? { chunkDelayMs: 20_000 } : {});
-    const url = s.newUrl();
-    const request = createEvent(url, baseProperties);
-    s.world.addRepository(TARGET_REPOSITORY);
-    const record = formatRecord({ deadline: s.harness.clock.now() + 30_000, targetTagKind: 'source-tag' });
-    s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(request)), record);
+    const { url, continuation } = recordedCopy(s, baseProperties, { deadline: s.harness.clock.now() + 30_000, targetTagKind: 'source-tag' });
 
-    await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } });
+    await s.harness.invoke(continuation);
 
     expect(onlyAnswer(s.server, url).Reason).toContain(`Copying ${SOURCE} (linux/amd64) to `);
-    const { error } = onlyLine(s.harness, 'the continued copy failed') as { error: { name: string; cause?: { name: string; message: string } } };
+    const error = onlyLine(s.harness, 'the continued copy failed').error as LoggedError;
     expect(error.name).toBe('CopyError');
     expect(error.cause?.name).toBe('CallTimeoutError');
     expect(error.cause?.message).toMatch(
