@@ -3,9 +3,8 @@
 // (the copy record's TagResource, ListTagsForResource and UntagResource, the hand-over's Invoke), with the cause kept
 // in the log. In-memory registries (copy-scenario.ts) and the simulated account on the virtual clock.
 import { describe, expect, it } from 'vitest';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, RECORD_KEY_PREFIX, recordKey } from '../../../../src/mirror/copy/record.js';
-import { useCopyScenario } from '../fixtures/copy-scenario.js';
+import { RECORD_KEY_PREFIX } from '../../../../src/mirror/copy/record.js';
+import { recordedCopy, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { BLACK_HOLE, serviceError } from '../fixtures/world.js';
@@ -101,14 +100,10 @@ describe('CopyEngine function: how a copy ends', () => {
   });
 
   it('names the read of a continuation’s record that does not answer, and the error of a first delivery’s read', async () => {
-    const request = createEvent(s.newUrl(), baseProperties);
-    s.world.addRepository(TARGET_REPOSITORY);
-    s.world.repositories
-      .get(TARGET_REPOSITORY)!
-      .tags.set(recordKey(requestDigest(request)), formatRecord({ deadline: s.harness.clock.now() + 3_000_000, targetTagKind: 'source-tag' }));
+    const { continuation } = recordedCopy(s, baseProperties, { deadline: s.harness.clock.now() + 3_000_000, targetTagKind: 'source-tag' });
     s.world.fault = (op) => (op === 'ECR.ListTagsForResource' ? BLACK_HOLE : undefined);
 
-    await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } });
+    await s.harness.invoke(continuation);
 
     expect(s.world.deliveredInvokes).toHaveLength(1);
     expect(s.harness.logText()).toMatch(/"message":"could not read the copy record of a continuation".*"error":"ECR ListTagsForResource did not answer within 20 s/);

@@ -4,10 +4,10 @@
 // that cannot be read on a first delivery, only cost a warning; a repository full of live tags fails the copy
 // without touching them; a source read cut by the end of the invocation hands over, counted as no progress.
 import { describe, expect, it } from 'vitest';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, RECORD_KEY_PREFIX, recordKey } from '../../../../src/mirror/copy/record.js';
+import { CONTINUATION_KEY, CONTINUATION_VERSION } from '../../../../src/mirror/cfn/events.js';
+import { RECORD_KEY_PREFIX } from '../../../../src/mirror/copy/record.js';
 import type { TargetTagKind } from '../../../../src/mirror/core/plan.js';
-import { useCopyScenario } from '../fixtures/copy-scenario.js';
+import { recordedCopy, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
 import { ECR_HOST, serviceError } from '../fixtures/world.js';
@@ -27,11 +27,7 @@ describe('CopyEngine function: the copy record', () => {
 
   /** A request whose copy this function recorded on the target repository (as its first invocation does). */
   function recorded(properties: Readonly<Record<string, string>> = baseProperties, targetTagKind: TargetTagKind = 'source-tag'): Event {
-    const event = createEvent(s.newUrl(), properties);
-    s.world.addRepository(TARGET_REPOSITORY);
-    const record = formatRecord({ deadline: s.harness.clock.now() + 3_000_000, targetTagKind });
-    s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(event)), record);
-    return event;
+    return recordedCopy(s, properties, { deadline: s.harness.clock.now() + 3_000_000, targetTagKind }).request;
   }
 
   function recordKeys(): string[] {

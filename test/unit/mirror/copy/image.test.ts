@@ -3,32 +3,13 @@
 // manifests without layers; all platforms of an image that is a single manifest; the platform's config read once.
 // In-memory registries (copy-scenario.ts) on the virtual clock; hand-made source images (fake-registry.ts).
 import { describe, expect, it } from 'vitest';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
 import { MediaType } from '../../../support/media-types.js';
-import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
-import { createEvent } from '../fixtures/harness.js';
-import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY } from '../fixtures/scenario.js';
+import { ALL_PLATFORMS, createAnswer, publishSource, recordedCopy, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { baseProperties, onlyAnswer, SOURCE } from '../fixtures/scenario.js';
 import { AMD64, ARM64_V8, type Content, content, image, index, sha256 } from '../registry/fake-registry.js';
-
-const ALL = { SourceImage: SOURCE, Platforms: 'all' } as const;
 
 describe('CopyEngine function: what is read and copied', () => {
   const { s, copy } = useCopyScenario();
-
-  /** Publishes `top` under the source tag, with the manifests and blobs it names. */
-  function publish(top: Content, manifests: readonly Content[] = [], blobs: readonly Content[] = []): void {
-    const repository = copy.quay.repository(SOURCE_REPOSITORY);
-    for (const manifest of [top, ...manifests]) repository.manifests.set(manifest.digest, { bytes: manifest.bytes, mediaType: manifest.mediaType });
-    for (const blob of blobs) repository.blobs.set(blob.digest, blob.bytes);
-    repository.tags.set(SOURCE_TAG, top.digest);
-  }
-
-  async function answerFor(properties: Readonly<Record<string, string>>) {
-    const url = s.newUrl();
-    await s.harness.invoke(createEvent(url, properties));
-    return onlyAnswer(s.server, url);
-  }
 
   function uploaded(): string[] {
     return copy.ecr.uploaded.map((blob) => blob.digest).sort();
@@ -37,18 +18,21 @@ describe('CopyEngine function: what is read and copied', () => {
   const amd = image(AMD64);
   const arm = image(ARM64_V8);
 
-  it('copies each blob once, however many manifests name it', async () => {
-    const layerBytes = Buffer.from('a layer both platforms share');
-    const layer: Content = { mediaType: MediaType.OciLayerGzip, bytes: layerBytes, digest: sha256(layerBytes) };
-    const withLayer = (config: Content) =>
+  const layerBytes = Buffer.from('a layer both platforms share');
+  const layer: Content = { mediaType: MediaType.OciLayerGzip, bytes: layerBytes, digest: sha256(layerBytes) };
+
+  /** Publishes an index of an amd64 and an arm64 manifest that both name `layer`, with the sizes given. */
+  function publishSharingLayer(amdLayerSize: number, armLayerSize: number): void {
+    const withLayer = (config: Content, size: number) =>
       content(MediaType.OciManifest, {
         schemaVersion: 2,
         mediaType: MediaType.OciManifest,
         config: { mediaType: config.mediaType, digest: config.digest, size: config.bytes.length },
-        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size: layer.bytes.length }],
+        layers: [{ mediaType: layer.mediaType, digest: layer.digest, size }],
       });
-    const [a, b] = [withLayer(amd.config), withLayer(arm.config)];
-    publish(
+    const [a, b] = [withLayer(amd.config, amdLayerSize), withLayer(arm.config, armLayerSize)];
+    publishSource(
+      copy,
       index([
         { manifest: a, platform: AMD64 },
         { manifest: b, platform: ARM64_V8 },
@@ -56,11 +40,44 @@ describe('CopyEngine function: what is read and copied', () => {
       [a, b],
       [amd.config, arm.config, layer],
     );
+  }
 
-    const answer = await answerFor(ALL);
+  it('copies each blob once, however many manifests name it', async () => {
+    publishSharingLayer(layer.bytes.length, layer.bytes.length);
+
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(uploaded()).toEqual([amd.config.digest, arm.config.digest, layer.digest].sort());
+  });
+
+  it('checks a blob its manifests give different sizes against the size the first gives: here a wrong one, so the copy fails naming it', async () => {
+    publishSharingLayer(layer.bytes.length + 1, layer.bytes.length);
+
+    const answer = await createAnswer(s, ALL_PLATFORMS);
+
+    expect(answer.Status).toBe('FAILED');
+    expect(answer.Reason).toContain(`Could not copy blob ${layer.digest} (0.0 MB) of ${SOURCE} (all platforms)`);
+    expect(uploaded()).not.toContain(layer.digest);
+  });
+
+  it('names the source read that does not answer: the manifest read by its digest, or the tag the copy resolves itself', async () => {
+    // Reading the source may take 20 s here: less than the transport's three tries of 15 s each.
+    const harness = s.reconfigure({ timing: { sourceResolutionMaxMs: 20_000 } });
+    const platform = copy.image.platforms['linux/amd64']!.digest;
+    const handle = copy.quay.handle.bind(copy.quay);
+    const silent = (manifest: (path: string) => boolean) => {
+      copy.quay.handle = async (url, init) => (manifest(url.pathname) ? new Promise<Response>(() => undefined) : handle(url, init));
+    };
+
+    // The lifecycle resolved the tag; the copy reads the platform's manifest by that digest.
+    silent((path) => path.endsWith(`/manifests/${platform}`));
+    expect((await createAnswer(s, baseProperties, harness)).Reason).toContain('the registry quay.io did not answer within 20 s');
+
+    // The lifecycle could not resolve the tag either (it leaves that to the copy).
+    silent((path) => path.includes('/manifests/'));
+    expect((await createAnswer(s, baseProperties, harness)).Reason).toContain('the registry quay.io did not answer within 20 s');
+    expect(harness.logText()).toContain('the source registry did not answer in time; the copy will resolve the image');
   });
 
   it('copies a manifest without layers (an artifact) with its config', async () => {
@@ -69,9 +86,9 @@ describe('CopyEngine function: what is read and copied', () => {
       mediaType: MediaType.OciManifest,
       config: { mediaType: amd.config.mediaType, digest: amd.config.digest, size: amd.config.bytes.length },
     });
-    publish(index([{ manifest: artifact, platform: AMD64 }]), [artifact], [amd.config]);
+    publishSource(copy, index([{ manifest: artifact, platform: AMD64 }]), [artifact], [amd.config]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(uploaded()).toEqual([amd.config.digest]);
@@ -79,9 +96,9 @@ describe('CopyEngine function: what is read and copied', () => {
   });
 
   it('copies all platforms of an image that is a single manifest, not an index', async () => {
-    publish(amd.manifest, [], [amd.config]);
+    publishSource(copy, amd.manifest, [], [amd.config]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(answer.Data!.ImageDigest).toBe(amd.manifest.digest);
@@ -96,9 +113,9 @@ describe('CopyEngine function: what is read and copied', () => {
       mediaType: MediaType.OciIndex,
       manifests: [{ mediaType: MediaType.OciIndex, digest: empty.digest, size: empty.bytes.length }],
     });
-    publish(top, [empty]);
+    publishSource(copy, top, [empty]);
 
-    const answer = await answerFor(ALL);
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([empty.digest, `${SOURCE_TAG}-all`]);
@@ -108,7 +125,7 @@ describe('CopyEngine function: what is read and copied', () => {
   it('reads the platform config once: it is uploaded from what was read and checked, not downloaded again', async () => {
     const config = (copy.image.platforms['linux/amd64']!.json as { config: { digest: string } }).config.digest;
 
-    expect((await answerFor(baseProperties)).Status).toBe('SUCCESS');
+    expect((await createAnswer(s, baseProperties)).Status).toBe('SUCCESS');
 
     expect(copy.registries.requests.filter((request) => request.host === 'quay.io' && request.path.endsWith(`/blobs/${config}`))).toHaveLength(1);
     expect(uploaded()).toContain(config);
@@ -123,10 +140,10 @@ describe('CopyEngine function: what is read and copied', () => {
 
     for (const [properties, digest] of [
       [baseProperties, copy.image.platforms['linux/amd64']!.digest],
-      [ALL, copy.image.digest],
+      [ALL_PLATFORMS, copy.image.digest],
     ] as const) {
       failures = 3;
-      const answer = await answerFor(properties);
+      const answer = await createAnswer(s, properties);
       expect(answer.Status).toBe('SUCCESS');
       expect(answer.Data!.ImageDigest).toBe(digest);
     }
@@ -135,14 +152,10 @@ describe('CopyEngine function: what is read and copied', () => {
 
   describe('a continuation copies the digest its record names, even once the source tag has gone', () => {
     async function continued(properties: Readonly<Record<string, string>>, expectedDigest: string) {
-      const url = s.newUrl();
-      const request = createEvent(url, properties);
-      s.world.addRepository(TARGET_REPOSITORY);
-      const record = formatRecord({ deadline: s.harness.clock.now() + 600_000, expectedDigest, targetTagKind: 'source-tag' });
-      s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(request)), record);
+      const { url, continuation } = recordedCopy(s, properties, { deadline: s.harness.clock.now() + 600_000, expectedDigest, targetTagKind: 'source-tag' });
       copy.quay.repository(SOURCE_REPOSITORY).tags.delete(SOURCE_TAG);
 
-      await s.harness.invoke({ [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } });
+      await s.harness.invoke(continuation);
       return onlyAnswer(s.server, url);
     }
 
@@ -154,7 +167,7 @@ describe('CopyEngine function: what is read and copied', () => {
     });
 
     it('all platforms', async () => {
-      const answer = await continued(ALL, copy.image.digest);
+      const answer = await continued(ALL_PLATFORMS, copy.image.digest);
       expect(answer.Status).toBe('SUCCESS');
       expect(answer.Data!.ImageDigest).toBe(copy.image.digest);
     });

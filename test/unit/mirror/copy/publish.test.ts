@@ -5,15 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { MirrorEnv } from '../../../../src/contract.js';
 import { MediaType } from '../../../support/media-types.js';
-import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
-import { createEvent } from '../fixtures/harness.js';
+import { ALL_PLATFORMS, createAnswer, loggedFailures, registryError, SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { createEvent, type Harness } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { AMD64, content, image } from '../registry/fake-registry.js';
 import { ECR_HOST } from '../fixtures/world.js';
-
-function registryError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
-}
 
 describe('CopyEngine function: pushing the manifests', () => {
   const { s, copy } = useCopyScenario();
@@ -48,10 +44,27 @@ describe('CopyEngine function: pushing the manifests', () => {
     return seen;
   }
 
-  async function answerFor(properties: Readonly<Record<string, string>>, harness = s.harness) {
-    const url = s.newUrl();
-    await harness.invoke(createEvent(url, properties));
-    return onlyAnswer(s.server, url);
+  /** The target repository holds the arm64 manifest (not the amd64 one a copy pushes) under `tag`; returns it. */
+  function arm64Under(tag: string) {
+    const arm64 = copy.image.platforms['linux/arm64']!;
+    const repository = copy.ecr.repository(TARGET_REPOSITORY);
+    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
+    repository.tags.set(tag, arm64.digest);
+    return arm64;
+  }
+
+  /** A function configured for IMMUTABLE tags, and its IMMUTABLE target repository holding arm64 under `tag`. */
+  function immutableTargetHoldingArm64(tag: string): { harness: Harness; arm64: ReturnType<typeof arm64Under> } {
+    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
+    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
+    return { harness, arm64: arm64Under(tag) };
+  }
+
+  /** The source's first 3 manifest reads fail (one exchange of three tries): the lifecycle leaves resolving it to the copy. */
+  function failFirstSourceManifestReads(): void {
+    const handle = copy.quay.handle.bind(copy.quay);
+    let failures = 3;
+    copy.quay.handle = async (url, init) => (url.pathname.includes('/manifests/') && failures-- > 0 ? registryError(503, 'UNAVAILABLE', 'try later') : handle(url, init));
   }
 
   it('a child manifest ECR refuses fails the copy naming it, in ECR’s words, before the tag is pushed', async () => {
@@ -61,12 +74,14 @@ describe('CopyEngine function: pushing the manifests', () => {
       () => registryError(400, 'MANIFEST_INVALID', 'manifest invalid'),
     );
 
-    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' });
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(`ECR refused manifest ${child} of ${SOURCE} (all platforms): `);
     expect(answer.Reason).toContain('(HTTP 400; registry says "MANIFEST_INVALID: manifest invalid")');
     expect(copy.ecr.pushedManifests.map((pushed) => pushed.reference)).toEqual([copy.image.children[0]!.digest]);
+    // The log keeps ECR's refusal as the cause.
+    expect(loggedFailures(s.harness)).toEqual([['CopyError', 'RegistryPushError']]);
   });
 
   it('a tag ECR refuses for another reason than a taken tag fails in ECR’s words, whether the tag can be read or holds another image', async () => {
@@ -76,27 +91,28 @@ describe('CopyEngine function: pushing the manifests', () => {
       () => registryError(403, 'DENIED', 'not authorized to perform ecr:PutImage'),
     );
 
-    const unread = await answerFor(baseProperties);
+    const unread = await createAnswer(s, baseProperties);
     expect(unread.Status).toBe('FAILED');
     expect(unread.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
     expect(unread.Reason).toContain('registry says "DENIED: not authorized to perform ecr:PutImage"');
     expect(unread.Reason).toContain('ecr:PutImage, ecr:BatchCheckLayerAvailability');
 
-    const arm64 = copy.image.platforms['linux/arm64']!;
-    const repository = copy.ecr.repository(TARGET_REPOSITORY);
-    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-    repository.tags.set(SOURCE_TAG, arm64.digest);
-    const other = await answerFor(baseProperties);
+    arm64Under(SOURCE_TAG);
+    const other = await createAnswer(s, baseProperties);
     expect(other.Status).toBe('FAILED');
     expect(other.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${target}: `);
     expect(other.Reason).not.toContain('IMMUTABLE');
+    expect(loggedFailures(s.harness)).toEqual([
+      ['CopyError', 'RegistryPushError'],
+      ['CopyError', 'RegistryPushError'],
+    ]);
   });
 
   it('a tagged manifest refused twice for a blob the target does not know yet is pushed again, 1 s then 2 s later, and the copy succeeds', async () => {
     const pushes = refuseFirst(SOURCE_TAG, 2, blobSettling);
     const sleepsBefore = s.harness.clock.sleeps.length;
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(pushes.tries).toBe(3);
@@ -111,7 +127,7 @@ describe('CopyEngine function: pushing the manifests', () => {
     const child = copy.image.children[0]!.digest;
     const pushes = refuseFirst(child, 1, () => registryError(400, 'LayersNotFoundException', 'Layers with digests [sha256:0] required for pushing image were not found'));
 
-    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' });
+    const answer = await createAnswer(s, ALL_PLATFORMS);
 
     expect(answer.Status).toBe('SUCCESS');
     expect(pushes.tries).toBe(2);
@@ -121,7 +137,7 @@ describe('CopyEngine function: pushing the manifests', () => {
   it('a manifest refused for an unknown blob on every push fails after 3 pushes, in the registry’s words', async () => {
     const pushes = refuseFirst(SOURCE_TAG, Number.POSITIVE_INFINITY, blobSettling);
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Status).toBe('FAILED');
     expect(pushes.tries).toBe(3);
@@ -133,7 +149,7 @@ describe('CopyEngine function: pushing the manifests', () => {
     const pushes = refuseFirst(SOURCE_TAG, Number.POSITIVE_INFINITY, () => registryError(400, 'MANIFEST_INVALID', 'manifest invalid'));
     const sleepsBefore = s.harness.clock.sleeps.length;
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain('MANIFEST_INVALID: manifest invalid');
@@ -154,38 +170,26 @@ describe('CopyEngine function: pushing the manifests', () => {
   });
 
   it('IMMUTABLE: a content tag holding other content says something else was pushed under it, and what to do', async () => {
-    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
     const amd64 = copy.image.platforms['linux/amd64']!;
-    const arm64 = copy.image.platforms['linux/arm64']!;
-    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
     const tag = `sha256-${amd64.digest.slice('sha256:'.length)}`;
-    const repository = copy.ecr.repository(TARGET_REPOSITORY);
-    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-    repository.tags.set(tag, arm64.digest);
+    const { harness, arm64 } = immutableTargetHoldingArm64(tag);
 
-    const answer = await answerFor(baseProperties, harness);
+    const answer = await createAnswer(s, baseProperties, harness);
 
     expect(answer.Reason).toBe(
       `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${tag} already exists and holds ${arm64.digest}, not the ` +
         `linux/amd64 image of ${SOURCE} (${amd64.digest}), and the repository's tags are IMMUTABLE: something else was pushed under this tag. ` +
         "Delete that tag from the repository, or set the macro stack's ImageTagMutability to MUTABLE.",
     );
+    expect(loggedFailures(harness)).toEqual([['CopyError', 'RegistryPushError']]);
   });
 
   it('IMMUTABLE: a source tag mirrored before that has moved since says so, and what to do (the source read by the copy itself)', async () => {
-    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
     const amd64 = copy.image.platforms['linux/amd64']!;
-    const arm64 = copy.image.platforms['linux/arm64']!;
-    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
-    const repository = copy.ecr.repository(TARGET_REPOSITORY);
-    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-    repository.tags.set(`${SOURCE_TAG}-amd64`, arm64.digest);
-    // The source's first manifest reads fail (the lifecycle cannot resolve it and leaves that to the copy).
-    const handle = copy.quay.handle.bind(copy.quay);
-    let failures = 3;
-    copy.quay.handle = async (url, init) => (url.pathname.includes('/manifests/') && failures-- > 0 ? registryError(503, 'UNAVAILABLE', 'try later') : handle(url, init));
+    const { harness, arm64 } = immutableTargetHoldingArm64(`${SOURCE_TAG}-amd64`);
+    failFirstSourceManifestReads();
 
-    const answer = await answerFor(baseProperties, harness);
+    const answer = await createAnswer(s, baseProperties, harness);
 
     expect(answer.Reason).toBe(
       `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}-amd64 already exists and holds ${arm64.digest}, not ` +
@@ -195,32 +199,18 @@ describe('CopyEngine function: pushing the manifests', () => {
   });
 
   it('IMMUTABLE, all platforms: names the published image', async () => {
-    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
-    const arm64 = copy.image.platforms['linux/arm64']!;
-    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
-    const tag = `sha256-${copy.image.digest.slice('sha256:'.length)}`;
-    const repository = copy.ecr.repository(TARGET_REPOSITORY);
-    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-    repository.tags.set(tag, arm64.digest);
+    const { harness, arm64 } = immutableTargetHoldingArm64(`sha256-${copy.image.digest.slice('sha256:'.length)}`);
 
-    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' }, harness);
+    const answer = await createAnswer(s, ALL_PLATFORMS, harness);
 
     expect(answer.Reason).toContain(`holds ${arm64.digest}, not the published image of ${SOURCE} (${copy.image.digest}), and the repository's tags are IMMUTABLE`);
   });
 
   it('IMMUTABLE, all platforms: a source tag mirrored before that has moved since says so, and what to do (the source read by the copy itself)', async () => {
-    const harness = s.reconfigure({ env: { [MirrorEnv.CopyEngine]: 'function', [MirrorEnv.ImageTagMutability]: 'IMMUTABLE' } });
-    const arm64 = copy.image.platforms['linux/arm64']!;
-    s.world.addRepository(TARGET_REPOSITORY, { mutability: 'IMMUTABLE' });
-    const repository = copy.ecr.repository(TARGET_REPOSITORY);
-    repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-    repository.tags.set(`${SOURCE_TAG}-all`, arm64.digest);
-    // The source's first manifest reads fail (the lifecycle cannot resolve it and leaves that to the copy).
-    const handle = copy.quay.handle.bind(copy.quay);
-    let failures = 3;
-    copy.quay.handle = async (url, init) => (url.pathname.includes('/manifests/') && failures-- > 0 ? registryError(503, 'UNAVAILABLE', 'try later') : handle(url, init));
+    const { harness, arm64 } = immutableTargetHoldingArm64(`${SOURCE_TAG}-all`);
+    failFirstSourceManifestReads();
 
-    const answer = await answerFor({ SourceImage: SOURCE, Platforms: 'all' }, harness);
+    const answer = await createAnswer(s, ALL_PLATFORMS, harness);
 
     expect(answer.Reason).toBe(
       `Copying ${SOURCE} in the mirror function failed: the tag ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}-all already exists and holds ${arm64.digest}, not ` +
@@ -230,7 +220,6 @@ describe('CopyEngine function: pushing the manifests', () => {
   });
 
   it('a tag is taken only when the registry says so: in its code or in its words, not in the tag’s name', async () => {
-    const arm64 = copy.image.platforms['linux/arm64']!;
     const amd64 = copy.image.platforms['linux/amd64']!;
     const cases = [
       { tag: 'tag_invalid', answer: () => registryError(403, 'DENIED', 'not authorized to perform ecr:PutImage'), taken: false },
@@ -242,12 +231,10 @@ describe('CopyEngine function: pushing the manifests', () => {
     for (const { tag, answer, taken } of cases) {
       copy.quay.addImage(SOURCE_REPOSITORY, tag, copy.image);
       s.world.addRepository(TARGET_REPOSITORY);
-      const repository = copy.ecr.repository(TARGET_REPOSITORY);
-      repository.manifests.set(arm64.digest, { bytes: arm64.bytes, mediaType: arm64.mediaType });
-      repository.tags.set(tag, arm64.digest);
+      const arm64 = arm64Under(tag);
       refuseManifest((reference) => reference === tag, answer);
 
-      const reason = (await answerFor({ SourceImage: `quay.io/${SOURCE_REPOSITORY}:${tag}`, Architecture: 'x86_64' })).Reason;
+      const reason = (await createAnswer(s, { SourceImage: `quay.io/${SOURCE_REPOSITORY}:${tag}`, Architecture: 'x86_64' })).Reason;
 
       if (taken) expect(reason).toContain(`already exists and holds ${arm64.digest}, not the linux/amd64 image of quay.io/${SOURCE_REPOSITORY}:${tag} (${amd64.digest})`);
       else {
@@ -264,7 +251,7 @@ describe('CopyEngine function: pushing the manifests', () => {
         ? Promise.reject(Object.assign(new Error('other side closed'), { code: 'ECONNRESET' }))
         : handle(url, init);
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(`cannot reach ${ECR_HOST}`);
@@ -280,12 +267,13 @@ describe('CopyEngine function: pushing the manifests', () => {
     };
 
     silent('PUT', `/manifests/${SOURCE_TAG}`);
-    expect((await answerFor(baseProperties)).Reason).toContain(`ECR (pushing manifest ${SOURCE_TAG}) did not answer within 20 s`);
+    expect((await createAnswer(s, baseProperties)).Reason).toContain(`ECR (pushing manifest ${SOURCE_TAG}) did not answer within 20 s`);
 
     silent('GET', `/manifests/${digest}`);
-    expect((await answerFor(baseProperties)).Reason).toContain(
+    expect((await createAnswer(s, baseProperties)).Reason).toContain(
       `Cannot read back ${TARGET_REPOSITORY_URI}@${digest} after pushing ${SOURCE}: ECR (reading back ${TARGET_REPOSITORY_URI}@${digest}) did not answer within 20 s`,
     );
+    expect(loggedFailures(s.harness)).toEqual([['CallTimeoutError'], ['CopyError', 'CallTimeoutError']]);
   });
 
   it('a tag refused as taken whose image cannot be read fails in ECR’s words, not naming an image it could not see', async () => {
@@ -297,7 +285,7 @@ describe('CopyEngine function: pushing the manifests', () => {
     copy.ecr.handle = async (url, init) =>
       (init.method ?? 'GET') === 'GET' && url.pathname.endsWith(`/manifests/${SOURCE_TAG}`) ? registryError(500, 'UNKNOWN', 'try later') : handle(url, init);
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Reason).toContain(`ECR refused the manifest of ${SOURCE} under ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}: `);
     expect(answer.Reason).toContain('TAG_INVALID: cannot be overwritten');
@@ -323,7 +311,7 @@ describe('CopyEngine function: pushing the manifests', () => {
       copy.ecr.repository(repository).manifests.set(digest, { ...pushed, mediaType: MediaType.DockerManifest });
     };
 
-    const answer = await answerFor(baseProperties);
+    const answer = await createAnswer(s, baseProperties);
 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(

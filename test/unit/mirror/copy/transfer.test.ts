@@ -5,16 +5,10 @@
 // what was there before. In-memory registries (copy-scenario.ts) on the virtual clock.
 import { describe, expect, it } from 'vitest';
 import { MirrorEnv } from '../../../../src/contract.js';
-import { CONTINUATION_KEY, CONTINUATION_VERSION, requestDigest } from '../../../../src/mirror/cfn/events.js';
-import { formatRecord, recordKey } from '../../../../src/mirror/copy/record.js';
-import { SOURCE_REPOSITORY, SOURCE_TAG, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { recordedCopy, registryError, SOURCE_REPOSITORY, SOURCE_TAG, sourceBlobReads, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { baseProperties, onlyAnswer, SOURCE, TARGET_REPOSITORY, TARGET_REPOSITORY_URI } from '../fixtures/scenario.js';
 import { ECR_HOST, serviceError } from '../fixtures/world.js';
-
-function registryError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ errors: [{ code, message }] }), { status, headers: { 'content-type': 'application/json' } });
-}
 
 function mb(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)} MB`;
@@ -27,11 +21,6 @@ describe('CopyEngine function: moving the blobs', () => {
     const platform = copy.image.platforms['linux/amd64']!;
     const json = platform.json as { config: { digest: string; size: number }; layers: { digest: string; size: number }[] };
     return { config: json.config, layers: json.layers, totalBytes: json.config.size + json.layers.reduce((sum, layer) => sum + layer.size, 0) };
-  }
-
-  /** GETs of the source blob `digest`. */
-  function reads(digest: string): number {
-    return copy.registries.requests.filter((request) => request.host === 'quay.io' && request.method === 'GET' && request.path.endsWith(`/blobs/${digest}`)).length;
   }
 
   async function answerFor(properties: Readonly<Record<string, string>> = baseProperties) {
@@ -48,7 +37,7 @@ describe('CopyEngine function: moving the blobs', () => {
     const answer = await answerFor();
 
     expect(answer.Status).toBe('SUCCESS');
-    expect(reads(layer)).toBe(3);
+    expect(sourceBlobReads(copy, layer)).toBe(3);
     expect(s.harness.clock.sleeps).toEqual(expect.arrayContaining([1_000, 2_000]));
     expect(s.harness.logText().match(/a blob transfer failed; trying again/g)).toHaveLength(2);
     expect(s.harness.logText()).toMatch(new RegExp(`"message":"a blob transfer failed; trying again".*"digest":"${layer}","attempt":2`));
@@ -62,7 +51,7 @@ describe('CopyEngine function: moving the blobs', () => {
     const answer = await answerFor();
 
     expect(answer.Status).toBe('FAILED');
-    expect(reads(layer.digest)).toBe(3);
+    expect(sourceBlobReads(copy, layer.digest)).toBe(3);
     expect(answer.Reason).toContain(`Could not copy blob ${layer.digest} (${mb(layer.size)}) of ${SOURCE} (linux/amd64)`);
   });
 
@@ -75,7 +64,7 @@ describe('CopyEngine function: moving the blobs', () => {
     const answer = await answerFor();
 
     expect(answer.Status).toBe('SUCCESS');
-    expect(reads(layer)).toBe(4);
+    expect(sourceBlobReads(copy, layer)).toBe(4);
     expect(s.harness.logText()).toContain('a blob transfer failed; trying again');
   });
 
@@ -90,7 +79,7 @@ describe('CopyEngine function: moving the blobs', () => {
     const answer = await answerFor();
 
     expect(answer.Status).toBe('FAILED');
-    expect(reads(layer.digest)).toBe(1);
+    expect(sourceBlobReads(copy, layer.digest)).toBe(1);
     expect(answer.Reason).toContain(`Could not copy blob ${layer.digest} (${mb(layer.size)}) of ${SOURCE} (linux/amd64) to ${TARGET_REPOSITORY_URI}:${SOURCE_TAG}: `);
     expect(answer.Reason).toContain('DENIED: not yours');
     expect(answer.Reason).toMatch(new RegExp(`\\. [0-2] of 3 blobs \\(\\d\\.\\d MB of ${mb(totalBytes).replace('.', '\\.')}\\) are in the target$`));
@@ -106,7 +95,7 @@ describe('CopyEngine function: moving the blobs', () => {
 
     expect(answer.Status).toBe('FAILED');
     expect(answer.Reason).toContain(`Could not copy blob ${layer}`);
-    expect(reads(layer)).toBe(1);
+    expect(sourceBlobReads(copy, layer)).toBe(1);
   });
 
   it('a target that does not say in time whether it has a blob gets it anyway; the log names the question', async () => {
@@ -166,17 +155,14 @@ describe('CopyEngine function: moving the blobs', () => {
     expect(s.server.answersFor(url)).toEqual([]);
     expect(s.world.deliveredInvokes).toHaveLength(1);
     expect(s.harness.logText()).not.toContain('a blob transfer failed; trying again');
-    expect(reads(layer)).toBe(1);
+    expect(sourceBlobReads(copy, layer)).toBe(1);
   });
 
   describe('the resource’s deadline', () => {
     /** The continuation of a copy this function recorded with `deadline` (as its first invocation did). */
     function continuation(deadline: number): { url: string; event: unknown } {
-      const url = s.newUrl();
-      const request = createEvent(url, baseProperties);
-      s.world.addRepository(TARGET_REPOSITORY);
-      s.world.repositories.get(TARGET_REPOSITORY)!.tags.set(recordKey(requestDigest(request)), formatRecord({ deadline, targetTagKind: 'source-tag' }));
-      return { url, event: { [CONTINUATION_KEY]: { version: CONTINUATION_VERSION, request, copy: {} } } };
+      const { url, continuation: event } = recordedCopy(s, baseProperties, { deadline, targetTagKind: 'source-tag' });
+      return { url, event };
     }
 
     /** Places blobs of the source in the target, as an earlier invocation (or another image) left them. */
@@ -198,7 +184,7 @@ describe('CopyEngine function: moving the blobs', () => {
           `0 of 3 blobs (0.0 MB of ${mb(totalBytes)}) are in the target. Raise ServiceTimeout`,
       );
       // Only the config was read (whole, to check its platform); no layer.
-      expect(layers.map((layer) => reads(layer.digest))).toEqual([0, 0]);
+      expect(layers.map((layer) => sourceBlobReads(copy, layer.digest))).toEqual([0, 0]);
       expect(copy.ecr.uploaded).toEqual([]);
     });
 
@@ -224,7 +210,7 @@ describe('CopyEngine function: moving the blobs', () => {
 
       expect(onlyAnswer(s.server, url).Reason).toContain("did not finish within the resource's ServiceTimeout");
       expect(s.harness.logText()).not.toContain('a blob transfer failed; trying again');
-      expect(reads(layer)).toBe(1);
+      expect(sourceBlobReads(copy, layer)).toBe(1);
     });
 
     it('says how many blobs were there before the copy: one, or several', async () => {
