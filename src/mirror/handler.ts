@@ -103,7 +103,6 @@ class Responder {
   async answer(answer: Answer): Promise<void> {
     const target = this.target;
     if (target === undefined || this.answering) return;
-    this.answering = true;
     let body = responseBody(target, answer);
     if (Buffer.byteLength(body, 'utf8') > MAX_RESPONSE_BYTES) {
       // Only Data can do this (the Reason is cut to fit): answer FAILED rather than something CloudFormation refuses.
@@ -111,6 +110,8 @@ class Responder {
       answer = failureAnswer(this.requestForFailure ?? { RequestId: target.RequestId }, tooLarge);
       body = responseBody(target, answer);
     }
+    // Only from here on is an answer on its way: a bug in building it leaves the guard's FAILED answer possible.
+    this.answering = true;
     this.log.info('answering', { status: answer.status, physicalResourceId: answer.physicalResourceId });
     if (await sendResponse(this.base, target.ResponseURL, body, this.log, this.remaining, this.send)) {
       if (this.key !== undefined) this.answeredHere.add(this.key);
@@ -170,6 +171,7 @@ async function dispatch(incoming: IncomingEvent, invocation: Invocation): Promis
       invocation.responder.requestForFailure = { RequestType: incoming.requestType, RequestId: incoming.target.RequestId, PhysicalResourceId: incoming.physicalResourceId };
       return { kind: 'answer', answer: invalidEventAnswer(incoming) };
     case 'delete':
+      invocation.responder.requestForFailure = incoming.request;
       return { kind: 'answer', answer: deleteAnswer(incoming.request) };
     default:
       return runRequest(incoming, invocation);

@@ -3,7 +3,7 @@
 // missing, when the log cannot be made, and how many answered requests a container remembers.
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CONTINUATION_KEY, CONTINUATION_VERSION } from '../../../src/mirror/cfn/events.js';
 import { createHandler, type HandlerOptions } from '../../../src/mirror/handler.js';
 import { createMirrorLog, type RedactingLog, SERVICE_NAME } from '../../../src/mirror/log.js';
@@ -12,6 +12,22 @@ import { baseEnv, createEvent, deleteEvent, updateEvent, VirtualClock } from './
 import { printedLines } from './fixtures/log-lines.js';
 import { baseProperties, SOURCE_AMD64, TARGET_REPOSITORY_URI } from './fixtures/scenario.js';
 import { FUNCTION_ARN, PROJECT } from './fixtures/world.js';
+
+/** While set, the next response body the handler builds throws: a bug in building an answer, injected. */
+const bodyFault = vi.hoisted(() => ({ armed: false }));
+vi.mock('../../../src/mirror/cfn/response.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/mirror/cfn/response.js')>();
+  return {
+    ...real,
+    responseBody: (...args: Parameters<typeof real.responseBody>) => {
+      if (bodyFault.armed) {
+        bodyFault.armed = false;
+        throw new Error('building the answer broke');
+      }
+      return real.responseBody(...args);
+    },
+  };
+});
 
 const URL = 'https://cfn-response.example.com/stack/req?X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 /** The attempt timeout of a response PUT when more than that is left (cfn/response.ts). */
@@ -96,6 +112,15 @@ describe('Function: handler (a bug under the guard)', () => {
     // The Delete's SUCCESS was on its way (one failed attempt, then the pause broke): no FAILED follows it.
     expect(f.puts.map((p) => p.body.Status)).toEqual(['SUCCESS']);
     expect(line(f, 'unexpected failure in the mirror function')).toMatchObject({ error: { message: 'the clock broke' } });
+  });
+
+  it('answers FAILED, once, when building the answer itself breaks', async () => {
+    const f = fixture({});
+    bodyFault.armed = true;
+    await f.invoke(deleteEvent(URL, OLD_ID, baseProperties));
+    expect(f.puts.map((p) => [p.body.Status, p.body.PhysicalResourceId])).toEqual([['FAILED', OLD_ID]]);
+    expect(f.puts[0]!.body.Reason).toContain('building the answer broke');
+    expect(line(f, 'unexpected failure in the mirror function')).toMatchObject({ error: { message: 'building the answer broke' } });
   });
 
   it('logs, and does not throw, when even the FAILED answer for a bug cannot be sent', async () => {
