@@ -8,45 +8,14 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../../src/mirror/core/config.js';
 import { lambdaPullStatement } from '../../../../src/mirror/core/policy.js';
 import { createAwsPorts } from '../../../../src/mirror/ports/aws.js';
 import { createHttpPut } from '../../../../src/mirror/ports/http-put.js';
-import type { RegistryPortOptions } from '../../../../src/mirror/ports/types.js';
 import { unboundedCall } from '../../../support/call-context.js';
 import { serviceError } from '../fixtures/world.js';
-import { readOnlyRegistry } from '../../../support/registry-port.js';
+import { MIRROR_FUNCTION_ARN as ARN, mirrorConfig, portsWithCredentials } from '../fixtures/ports-credentials.js';
 
-const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:mirror';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:creds-AbCdEf';
-
-function config(extra: Record<string, string> = {}) {
-  return loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy', ...extra }, ARN);
-}
-
-/** createAwsPorts with a registry factory that only hands out the credentials callback. */
-function portsWithCredentials(extra: Record<string, string> = {}, ecrInRegion?: (region: string) => ECRClient) {
-  let credentials: RegistryPortOptions['credentials'] | undefined;
-  const ports = createAwsPorts(config(extra), {
-    registry: (options) => {
-      credentials = options.credentials;
-      return readOnlyRegistry({
-        resolvePlatform: async () => Promise.reject(new Error('unused')),
-        headManifest: async () => undefined,
-        resolvePublished: async () => Promise.reject(new Error('unused')),
-        copySourceRefusal: async () => undefined,
-      });
-    },
-    ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
-  });
-  return {
-    ports,
-    credentials: async (host: string) => {
-      await ports.readManifestDigest({ registry: 'quay.io', repository: 'a/b', tag: '1' }, unboundedCall());
-      return credentials!(host);
-    },
-  };
-}
 
 describe('Function: createHttpPut', () => {
   let server: Server;
@@ -176,7 +145,7 @@ describe('Function: createAwsPorts', () => {
       return { imageDetails: [] };
     });
     const call = unboundedCall();
-    await createAwsPorts(config()).imageTags('r', `sha256:${'a'.repeat(64)}`, call);
+    await createAwsPorts(mirrorConfig()).imageTags('r', `sha256:${'a'.repeat(64)}`, call);
     expect(await client!.config.maxAttempts()).toBe(3);
     const handler = client!.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
     expect(await handler.configProvider).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
@@ -185,7 +154,7 @@ describe('Function: createAwsPorts', () => {
 
   it('writes the repository policy only when our statement is missing or different', async () => {
     const ours = lambdaPullStatement({ partition: 'aws', region: 'eu-west-1', accountId: '123456789012' });
-    const ports = createAwsPorts(config());
+    const ports = createAwsPorts(mirrorConfig());
     ecr.on(GetRepositoryPolicyCommand).resolves({ policyText: JSON.stringify({ Version: '2012-10-17', Statement: [ours] }) });
     expect(await ports.ensureRepositoryPolicy('r', ours, unboundedCall())).toBe('unchanged');
     expect(ecr.commandCalls(SetRepositoryPolicyCommand)).toHaveLength(0);
@@ -215,7 +184,7 @@ describe('Function: createAwsPorts', () => {
       ],
     });
     codeBuild.on(BatchGetBuildsCommand, { ids: ['p:2'] }).resolves({ builds: [], buildsNotFound: ['p:2'] });
-    const ports = createAwsPorts(config());
+    const ports = createAwsPorts(mirrorConfig());
     expect(await ports.getBuild('p:1', unboundedCall())).toEqual({
       id: 'p:1',
       projectName: 'p',
@@ -231,14 +200,14 @@ describe('Function: createAwsPorts', () => {
 
   it('tails the newest log lines, splitting multi-line events', async () => {
     logs.on(GetLogEventsCommand).resolves({ events: [{ message: 'one\n' }, { message: 'two\nthree\n' }, { message: 'four' }] });
-    const ports = createAwsPorts(config());
+    const ports = createAwsPorts(mirrorConfig());
     expect(await ports.tailBuildLog('g', 's', 3, unboundedCall())).toEqual(['two', 'three', 'four']);
     expect(logs.commandCalls(GetLogEventsCommand)[0]!.args[0].input).toEqual({ logGroupName: 'g', logStreamName: 's', limit: 3, startFromHead: false });
   });
 
   it('invokes itself asynchronously and treats anything but 202 as a failure', async () => {
     lambda.on(InvokeCommand).resolvesOnce({ StatusCode: 202 }).resolves({ StatusCode: 200 });
-    const ports = createAwsPorts(config());
+    const ports = createAwsPorts(mirrorConfig());
     await ports.invokeSelf(ARN, '{"a":1}', unboundedCall());
     const input = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
     expect(input.FunctionName).toBe(ARN);

@@ -5,15 +5,13 @@ import { BatchGetBuildsCommand, CodeBuildClient, ListBuildsForProjectCommand } f
 import { ECRClient, GetAuthorizationTokenCommand, ListTagsForResourceCommand, type Tag } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../../src/mirror/core/config.js';
 import { createAwsPorts } from '../../../../src/mirror/ports/aws.js';
 import { codeBuildPorts } from '../../../../src/mirror/ports/codebuild.js';
 import { ecrAuthorizationToken, ecrPorts } from '../../../../src/mirror/ports/ecr.js';
-import type { RegistryPortOptions } from '../../../../src/mirror/ports/types.js';
 import { RegistryClient } from '../../../../src/mirror/registry/client.js';
 import { unboundedCall } from '../../../support/call-context.js';
-import { readOnlyRegistry } from '../../../support/registry-port.js';
 import { serviceError } from '../fixtures/world.js';
+import { mirrorConfig, portsWithCredentials } from '../fixtures/ports-credentials.js';
 
 const ecrMock = mockClient(ECRClient);
 const codeBuildMock = mockClient(CodeBuildClient);
@@ -29,27 +27,10 @@ afterAll(() => {
 const call = unboundedCall();
 const OTHER_REGION_ECR = '210987654321.dkr.ecr.us-west-2.amazonaws.com';
 const TOKEN = Buffer.from('AWS:token').toString('base64');
-const config = () => loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy' }, 'arn:aws:lambda:eu-west-1:123456789012:function:mirror');
 
-/** createAwsPorts whose registry stand-in hands out the credentials callback (as the real client asks it). */
+/** The credentials the ports give the registry client for a host. */
 function credentialsOf(ecrInRegion?: (region: string) => ECRClient): (host: string) => Promise<unknown> {
-  let credentials: RegistryPortOptions['credentials'] | undefined;
-  const ports = createAwsPorts(config(), {
-    registry: (options) => {
-      credentials = options.credentials;
-      return readOnlyRegistry({
-        resolvePlatform: async () => Promise.reject(new Error('unused')),
-        headManifest: async () => undefined,
-        resolvePublished: async () => Promise.reject(new Error('unused')),
-        copySourceRefusal: async () => undefined,
-      });
-    },
-    ...(ecrInRegion ? { clients: { ecrInRegion } } : {}),
-  });
-  return async (host) => {
-    ports.registry();
-    return credentials!(host);
-  };
+  return portsWithCredentials({}, ecrInRegion).credentials;
 }
 
 describe('Function: createAwsPorts (ECR clients of other regions)', () => {
@@ -89,7 +70,7 @@ describe('Function: createAwsPorts (ECR clients of other regions)', () => {
   });
 
   it('makes the real registry client when no stand-in is given', () => {
-    expect(createAwsPorts(config()).registry()).toBeInstanceOf(RegistryClient);
+    expect(createAwsPorts(mirrorConfig()).registry()).toBeInstanceOf(RegistryClient);
   });
 });
 
