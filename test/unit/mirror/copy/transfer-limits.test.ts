@@ -5,8 +5,7 @@
 // resource's deadline keeps, in the log, the blob transfer that ran out. In-memory registries on the virtual clock.
 import { describe, expect, it } from 'vitest';
 import { CONTINUATION_KEY } from '../../../../src/mirror/cfn/events.js';
-import { generateImage } from '../../../support/images.js';
-import { createAnswer, type LoggedError, recordedCopy, SOURCE_REPOSITORY, sourceBlobReads, useCopyScenario } from '../fixtures/copy-scenario.js';
+import { addSourceImage, createAnswer, type LoggedError, recordedCopy, SOURCE_REPOSITORY, sourceBlobReads, useCopyScenario } from '../fixtures/copy-scenario.js';
 import { createEvent } from '../fixtures/harness.js';
 import { onlyLine } from '../fixtures/log-lines.js';
 import { baseProperties, onlyAnswer, SOURCE } from '../fixtures/scenario.js';
@@ -54,8 +53,7 @@ describe('CopyEngine function: what bounds the blob transfer', () => {
   });
 
   it('asks the target about the blobs 12 at a time once the first answered', async () => {
-    const many = generateImage({ platforms: ['linux/amd64'], layers: 20, layerBytes: 256, seed: 'many-layers' });
-    copy.quay.addImage(SOURCE_REPOSITORY, 'many', many);
+    addSourceImage(copy, 'many', { platforms: ['linux/amd64'], layers: 20, layerBytes: 256, seed: 'many-layers' });
     const clock = s.harness.clock;
     let asking = 0;
     let most = 0;
