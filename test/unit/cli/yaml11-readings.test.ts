@@ -58,4 +58,8 @@ describe('Function: readCfnYaml (YAML 1.1 scalars, as cfn-lint reads them)', () 
     // The yaml library's own errors end their first line with a colon (its excerpt of the text follows).
     expect((error as Error).message.split('\n')[0]!.replace(/:$/, '')).toBe(message);
   });
+
+  it('names one problem for a mapping key that is no integer, and nothing else (its identity as a key is not sought)', () => {
+    expect((refusal('{0b_: a}\n') as Error).message).toBe('"0b_" is not an integer at line 1, column 2:\n\n{0b_: a}\n ^^^');
+  });
 });
