@@ -12,6 +12,7 @@ import {
   expectSuccess,
   ifThen,
   lambdaFunction,
+  NO_VALUE,
   PRIVATE_ECR_IMAGE,
   QUAY_IMAGE,
   ref,
@@ -44,6 +45,15 @@ describe('Site reports', () => {
 });
 
 describe('A function that is a Zip function under the values known now', () => {
+  it('is no site when its image is removed in every deployment, though it may run an image in another', () => {
+    const input = template(
+      { Fn: lambdaFunction(NO_VALUE, { properties: { PackageType: ifThen('UseImage', 'Image', 'Zip') } }) },
+      { Parameters: { Mode: stringParameter('zip') }, Conditions: { UseImage: equals(ref('Mode'), 'image') } },
+    );
+    const { sites, fragment } = run(input);
+    expect(sites).toEqual([]);
+    expect(fragment).toEqual(input);
+  });
   it('mirrors an image expression at deploy time, without judging the value it has now', () => {
     const input = template(
       { Fn: lambdaFunction(ref('Image'), { properties: { PackageType: ifThen('UseImage', 'Image', 'Zip') } }) },

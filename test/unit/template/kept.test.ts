@@ -38,6 +38,9 @@ describe('Function: registryParameters', () => {
   it('falls back to the probes when AllowedValues is empty or not a list of scalars', () => {
     const withAllowed = (allowed: Json) => ({ Registry: { Type: 'String', Default: ECR, AllowedValues: allowed } });
     for (const allowed of [[], [ECR, { a: 1 }], ECR]) expect(movable(sub('${Registry}/api:1'), withAllowed(allowed))).toEqual(['Registry']);
+    // An account id parameter stays in the region with the probes; its object among AllowedValues is not tried.
+    const account = { Account: { Type: 'String', Default: '123456789012', AllowedValues: ['123456789012', { a: 1 }] } };
+    expect(movable(sub(`\${Account}.dkr.ecr.${REGION}.amazonaws.com/api:1`), account)).toEqual([]);
   });
   it('names a list parameter: no other value is tried for it', () => {
     const parameters = { Tags: { Type: 'CommaDelimitedList', Default: '1.0' }, More: { Type: 'List<String>', Default: '1.0' } };

@@ -105,6 +105,7 @@ describe('Function: createResolver, condition', () => {
       ['a parameter holding "true"', ref('Flag'), true],
       ['a parameter holding "false"', ref('Off'), false],
       ['an Fn::If of booleans', ifThen('IsProd', true, false), true],
+      ['an Fn::If of booleans choosing false', ifThen('IsProd', false, true), false],
       ['an Fn::If of boolean strings', ifThen('IsProd', 'false', 'true'), false],
     ])('reads %s', (_case, body, expected) => {
       expect(outcome(body, { IsProd: IS_PROD })).toEqual(known(expected));
@@ -141,6 +142,24 @@ describe('Function: createResolver, condition', () => {
       for (const name of ['A', 'B', 'OnCycle']) expect(resolver.condition(name)).toEqual(unknown(`condition ${name} refers to itself through a cycle of conditions`));
       expect(resolver.condition('Fine')).toEqual(known(true));
     });
+    it('refuses a cycle whose members also depend on a condition outside it', () => {
+      const resolver = resolverWith({
+        Fine: TRUE,
+        A: { 'Fn::And': [{ Condition: 'Fine' }, { Condition: 'B' }] },
+        B: { 'Fn::Not': [{ Condition: 'A' }] },
+      });
+      for (const name of ['A', 'B']) expect(resolver.condition(name)).toEqual(unknown(`condition ${name} refers to itself through a cycle of conditions`));
+      expect(resolver.condition('Fine')).toEqual(known(true));
+    });
+    it('finds a cycle through an Fn::If inside a value of several keys', () => {
+      const body = equals({ Other: 'a', Chosen: ifThen('C', 'a', 'b') }, 'a');
+      expect(outcome(body)).toEqual(unknown('condition C refers to itself through a cycle of conditions'));
+    });
+    it('reads a condition name that is not a string as no name, not as a reference to a condition', () => {
+      // `Condition: [IsProd]` and `Fn::If: [[IsProd], ...]` name no condition: the body is malformed, not a cycle.
+      expect(outcome({ Condition: ['IsProd'] }, { IsProd: IS_PROD })).toEqual(unknown('Condition takes a name'));
+      expect(outcome({ 'Fn::If': [['IsProd'], true, false] }, { IsProd: IS_PROD })).toEqual(unknown('Fn::If takes [condition name, value if true, value if false]'));
+    });
     const nots = (count: number): Json => {
       let body: Json = TRUE;
       for (let i = 0; i < count; i++) body = { 'Fn::Not': [body] };
@@ -164,6 +183,8 @@ describe('Function: createResolver, conditionVaries', () => {
     ThroughConstant: { 'Fn::And': [{ Condition: 'Constant' }, FALSE] },
     ThroughIf: equals(ifThen('IsProd', 'a', 'b'), 'a'),
     ThroughIfOfConstant: equals(ifThen('Constant', 'a', 'b'), 'a'),
+    // A list where a condition name goes names no condition: the Fn::If cannot be evaluated in any deployment.
+    IfOfNoName: equals({ 'Fn::If': [['IsProd'], 'a', 'b'] }, 'a'),
     Deep: { 'Fn::Or': [FALSE, [[{ 'Fn::Equals': [{ x: ref('Env') }, 'a'] }]]] },
     ToUndeclared: { Condition: 'Undeclared' },
     LoopA: { Condition: 'LoopB' },
@@ -189,7 +210,7 @@ describe('Function: createResolver, conditionVaries', () => {
     for (let i = 1; i < 16; i++) layered[`D${i}`] = { 'Fn::And': Array.from({ length: 10 }, () => ({ Condition: `D${i - 1}` })) };
     expect(resolverWith(layered).conditionVaries('D15')).toBe(false);
   });
-  it.each(['Constant', 'ThroughConstant', 'ThroughIfOfConstant', 'Diamond'])('%s, of constants only, is the same in every deployment', (name) => {
+  it.each(['Constant', 'ThroughConstant', 'ThroughIfOfConstant', 'Diamond', 'IfOfNoName'])('%s, of constants only, is the same in every deployment', (name) => {
     expect(varies(name)).toBe(false);
   });
 });

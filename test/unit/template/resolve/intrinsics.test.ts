@@ -79,6 +79,8 @@ describe('Function: createResolver, evaluate', () => {
       ['a list of one', { 'Fn::Sub': ['${Env}'] }, 'Fn::Sub takes a string or [string, {variables}]'],
       ['variables that are not a map', { 'Fn::Sub': ['${Env}', 'x'] }, 'Fn::Sub takes a string or [string, {variables}]'],
       ['a text that is not a string', { 'Fn::Sub': [1, {}] }, 'Fn::Sub takes a string or [string, {variables}]'],
+      ['a list of three', { 'Fn::Sub': ['${Env}', {}, 'x'] }, 'Fn::Sub takes a string or [string, {variables}]'],
+      ['a map whose keys are 0 and 1', { 'Fn::Sub': { 0: '${Env}', 1: {} } }, 'Fn::Sub takes a string or [string, {variables}]'],
       ['a resource attribute', sub('a-${Bucket.Arn}'), '${Bucket.Arn} is a resource attribute, known only at deploy time'],
       ['a list parameter', sub('${Names}'), '${Names} is not a string'],
       ['AWS::NoValue', sub('${AWS::NoValue}'), '${AWS::NoValue} is AWS::NoValue'],
@@ -107,6 +109,7 @@ describe('Function: createResolver, evaluate', () => {
       ['an AWS::NoValue list', ['-', NO_VALUE], 'Fn::Join list is AWS::NoValue'],
       ['a list known only at deploy time', ['-', ref('NoDefault')], NO_DEFAULT],
       ['a list of lists', ['-', [['a']]], 'Fn::Join list holds a non-string'],
+      ['a list with one list among strings', ['-', ['a', ['b'], 'c']], 'Fn::Join list holds a non-string'],
     ])('refuses %s, saying why', (_case, arg, reason) => {
       expect(evaluate({ 'Fn::Join': arg })).toEqual(unknown(reason));
     });
@@ -115,10 +118,12 @@ describe('Function: createResolver, evaluate', () => {
   describe('Fn::Select', () => {
     it('selects the last member', () => {
       expect(evaluate({ 'Fn::Select': ['1', ['a', 'b']] })).toEqual(value('b'));
+      expect(evaluate({ 'Fn::Select': ['10', Array.from({ length: 11 }, (_, i) => `m${i}`)] })).toEqual(value('m10'));
     });
     it.each<[string, Json, string]>([
       ['a string', 'x', 'Fn::Select takes [index, list]'],
       ['one argument', [0], 'Fn::Select takes [index, list]'],
+      ['a list as index', [['0'], ['a']], 'Fn::Select index is not a string'],
       ['a word as index', ['x', ['a']], 'Fn::Select index "x" is not a whole number'],
       ['a negative index', ['-1', ['a']], 'Fn::Select index "-1" is not a whole number'],
       ['an index with a trailing word', ['1x', ['a', 'b']], 'Fn::Select index "1x" is not a whole number'],
@@ -137,6 +142,8 @@ describe('Function: createResolver, evaluate', () => {
     it.each<[string, Json, string]>([
       ['a string', 'x', 'Fn::Split takes [delimiter, string]'],
       ['an empty delimiter', ['', 'abc'], 'Fn::Split delimiter is empty'],
+      ['three arguments', [',', 'a,b', 'x'], 'Fn::Split takes [delimiter, string]'],
+      ['a list delimiter', [[','], 'a,b'], 'Fn::Split delimiter is not a string'],
       ['a delimiter known only at deploy time', [ref('NoDefault'), 'a'], NO_DEFAULT],
       ['a list to split', [',', ['a']], 'Fn::Split source is not a string'],
       ['a source known only at deploy time', [',', ref('NoDefault')], NO_DEFAULT],
@@ -156,6 +163,9 @@ describe('Function: createResolver, evaluate', () => {
       ['a map name known only at deploy time', [ref('NoDefault'), 'prod', 'Image'], NO_DEFAULT],
       ['a top-level key known only at deploy time', ['Images', ref('NoDefault'), 'Image'], NO_DEFAULT],
       ['a second-level key known only at deploy time', ['Images', 'prod', ref('NoDefault')], NO_DEFAULT],
+      ['a map name that is a list', [['Images'], 'prod', 'Image'], 'Fn::FindInMap map name is not a string'],
+      ['a top-level key that is a list', ['Images', ['prod'], 'Image'], 'Fn::FindInMap top-level key is not a string'],
+      ['a second-level key that is a list', ['Images', 'prod', ['Image']], 'Fn::FindInMap second-level key is not a string'],
       ['a missing key with options but no DefaultValue', ['Images', 'prod', 'Nothing', { Other: 'x' }], 'Fn::FindInMap found no Images.prod.Nothing'],
     ])('refuses %s, saying why', (_case, arg, reason) => {
       expect(evaluate({ 'Fn::FindInMap': arg })).toEqual(unknown(reason));
