@@ -292,6 +292,19 @@ describe('Method: RegistryClient.copyBlob (what a source or target that misbehav
     expect(clock.now()).toBe(15_000);
   });
 
+  it('gives each upload request the time one request may take, not all the call has left', async () => {
+    const { client, clock } = setup((method, _url, _answer, init) =>
+      method === 'POST' ? new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true })) : undefined,
+    );
+    const call = { signal: clock.timer(600_000).signal, remainingMs: () => 600_000 - clock.now() };
+
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, call));
+
+    expect(error).toBeInstanceOf(RegistryUnreachableError);
+    expect(error.message).toContain('no answer within 15000 ms');
+    expect(clock.now()).toBeLessThan(600_000);
+  });
+
   it('refuses a blob whose bytes failed the check even when the target completed its upload', async () => {
     const { client, source } = setup((method, url, _answer, init) => {
       if (method === 'PATCH') {
@@ -308,6 +321,44 @@ describe('Method: RegistryClient.copyBlob (what a source or target that misbehav
     source.blobServing = () => ({ corrupt: true });
     const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, FOREVER));
     expect(error).toBeInstanceOf(BlobDigestError);
+  });
+});
+
+describe('Pushing to a registry that hands out Bearer tokens by scope', () => {
+  const PUSH_SCOPE = 'repository:mirror/app:pull,push';
+
+  /** target.example takes writes only with a token of the push scope, as token-based registries do. */
+  function tokenTarget() {
+    const answered: string[] = [];
+    const context = setup((method, url, real, init) => {
+      if (url.host === 'auth.example') return Promise.resolve(answer(200, {}, { token: `scope=${url.searchParams.get('scope')}` }));
+      if (url.host !== 'target.example') return undefined;
+      const needed = ['POST', 'PATCH', 'PUT'].includes(method) ? PUSH_SCOPE : 'repository:mirror/app:pull';
+      const granted = new Headers(init.headers).get('authorization')?.replace(/^Bearer scope=/, '') ?? '';
+      if (granted !== needed && granted !== PUSH_SCOPE) {
+        answered.push(`${method} 401`);
+        return Promise.resolve(
+          answer(401, { 'www-authenticate': `Bearer realm="https://auth.example/token",service="target.example",scope="${needed}"` }, { errors: [{ code: 'UNAUTHORIZED' }] }),
+        );
+      }
+      return real().then((response) => {
+        answered.push(`${method} ${response.status}`);
+        return response;
+      });
+    });
+    return { ...context, answered };
+  }
+
+  it('asks for a push token once, and sends every later write with it (a streamed PATCH cannot be sent again after a 401)', async () => {
+    const { client, answered } = tokenTarget();
+    const config = Buffer.from('{"os":"linux"}');
+    const manifest = { bytes: new TextEncoder().encode('{"schemaVersion":2}'), mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+
+    await client.copyBlob(SOURCE, TARGET, BLOB, FOREVER);
+    await client.uploadBlob(TARGET, { digest: sha256(config), size: config.length }, config, FOREVER);
+    await client.putManifest(TARGET, 'v1', manifest, FOREVER);
+
+    expect(answered).toEqual(['POST 401', 'POST 202', 'PATCH 201', 'PUT 201', 'POST 202', 'PATCH 201', 'PUT 201', 'PUT 201']);
   });
 });
 
