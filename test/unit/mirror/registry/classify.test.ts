@@ -183,7 +183,9 @@ describe('Function: errorForTransportFailure', () => {
       expect(errorForTransportFailure(target, failure).cause).toBe(failure);
     }
     const refused = errorForTransportFailure(target, new TransportError('refused', 'https://quay.io/v2/', 'quay.io resolves to 127.0.0.1', 1));
-    expect(refused.message).toMatch(/: quay\.io resolves to 127\.0\.0\.1\. Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the mirror function's REGISTRY_ENDPOINTS$/);
+    expect(refused.message).toMatch(
+      /: quay\.io resolves to 127\.0\.0\.1\. Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the mirror function's REGISTRY_ENDPOINTS$/,
+    );
   });
 
   it('no answer at all is unreachable, with the tries when there were several', () => {

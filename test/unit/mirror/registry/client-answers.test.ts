@@ -91,7 +91,7 @@ describe('Method: RegistryClient.getManifest (answers not to trust)', () => {
     expect((await client.getManifest(ref(manifest.digest))).digest).toBe(manifest.digest);
   });
 
-  it('refuses a manifest with a byte that is not UTF-8 inside a JSON string, keeping the decoder\'s complaint as the cause', async () => {
+  it("refuses a manifest with a byte that is not UTF-8 inside a JSON string, keeping the decoder's complaint as the cause", async () => {
     const bytes = Buffer.concat([Buffer.from(`{"schemaVersion":2,"mediaType":"${MediaType.OciManifest}","annotations":{"a":"`), Buffer.from([0xff]), Buffer.from('"}}')]);
     const { client } = registry({ [path('1.0')]: { headers: { 'content-type': MediaType.OciManifest }, body: bytes } });
 
@@ -229,7 +229,7 @@ describe('Method: RegistryClient.resolvePlatform (answers not to trust)', () => 
     expect(error.message).toBe(`quay.io/acme/app:1.0: the index entry for linux/amd64 has media type "${long.slice(0, 100)}", not a single-platform image manifest`);
   });
 
-  it('refuses a config with a byte that is not UTF-8 inside a JSON string, keeping the decoder\'s complaint as the cause', async () => {
+  it("refuses a config with a byte that is not UTF-8 inside a JSON string, keeping the decoder's complaint as the cause", async () => {
     const configBytes = Buffer.concat([Buffer.from('{"os":"linux","architecture":"amd64","author":"'), Buffer.from([0xff]), Buffer.from('"}')]);
     const config = { mediaType: MediaType.OciConfig, bytes: configBytes, digest: sha256(configBytes) };
     const manifest = content(MediaType.OciManifest, {

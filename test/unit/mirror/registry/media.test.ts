@@ -111,7 +111,10 @@ describe('Function: parseDescriptor', () => {
     });
     expect(parseDescriptor(descriptor({ annotations: ['x'] }), 'entry')).toEqual(descriptor());
     // A variant that is not a string is no variant: linux/amd64 stays linux/amd64, which x86_64 functions can run.
-    expect(parseDescriptor(descriptor({ platform: { os: 'linux', architecture: 'amd64', variant: 1 } }), 'entry').platform).toStrictEqual({ os: 'linux', architecture: 'amd64' });
+    expect(parseDescriptor(descriptor({ platform: { os: 'linux', architecture: 'amd64', variant: 1 } }), 'entry').platform).toStrictEqual({
+      os: 'linux',
+      architecture: 'amd64',
+    });
   });
 
   it.each([
