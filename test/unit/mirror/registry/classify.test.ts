@@ -8,6 +8,8 @@ import {
   AddressRefusedError,
   describeImage,
   ManifestNotFoundError,
+  ManifestShapeError,
+  PlatformNotFoundError,
   RegistryConfigError,
   RegistryError,
   RegistryProtocolError,
@@ -63,6 +65,15 @@ describe('Function: readRegistryAnswer', () => {
     expect(read('"just a string"')).toEqual({ codes: [] });
     expect(read('', 'text/plain')).toEqual({ codes: [] });
     expect(read({ errors: [] })).toEqual({ codes: [] });
+  });
+
+  it('reads odd answers without failing: bytes that are not UTF-8, a "<" inside the text, null, entries that are not objects, blank codes', () => {
+    const broken = { status: 502, attempts: 1, headers: new Headers({ 'content-type': 'text/plain' }), body: new Uint8Array([0x62, 0x61, 0x64, 0xff, 0x21]) };
+    expect(readRegistryAnswer(broken, new SecretRedactor())).toEqual({ codes: [], message: 'bad\ufffd!' });
+    expect(read('size must be < 10 MB', 'text/plain')).toEqual({ codes: [], message: 'size must be < 10 MB' });
+    expect(read('null')).toEqual({ codes: [] });
+    expect(read({ errors: [null, 'DENIED', { code: 'denied', message: 'no' }] })).toEqual({ codes: ['DENIED'], message: 'no' });
+    expect(read({ errors: [{ code: '  \n ', message: 'blank code' }] })).toEqual({ codes: [], message: 'blank code' });
   });
 
   it('takes control characters out, and cuts a long message to 300 characters and an ellipsis', () => {
@@ -166,6 +177,17 @@ describe('Function: errorForTransportFailure', () => {
     expect((sent as AddressRefusedError).refusal).toEqual({ host: 'cdn.example', address: 'cdn.example', rule: 'cdn.example resolves to 127.0.0.1' });
   });
 
+  it('keeps the transport failure as the cause (the log prints it), and tells how to map a host that really serves the registry', () => {
+    for (const kind of ['too-large', 'redirect', 'refused', 'network', 'timeout'] as const) {
+      const failure = new TransportError(kind, 'https://quay.io/v2/', 'what happened', 1);
+      expect(errorForTransportFailure(target, failure).cause).toBe(failure);
+    }
+    const refused = errorForTransportFailure(target, new TransportError('refused', 'https://quay.io/v2/', 'quay.io resolves to 127.0.0.1', 1));
+    expect(refused.message).toMatch(
+      /: quay\.io resolves to 127\.0\.0\.1\. Registries may not point at loopback, link-local or Lambda Runtime API addresses; if this host really serves the registry, map it in the mirror function's REGISTRY_ENDPOINTS$/,
+    );
+  });
+
   it('no answer at all is unreachable, with the tries when there were several', () => {
     const once = errorForTransportFailure(target, new TransportError('network', 'https://quay.io/v2/', 'connection reset (ECONNRESET)', 1));
     expect(once).toBeInstanceOf(RegistryUnreachableError);
@@ -196,6 +218,45 @@ describe('Errors: what a message says', () => {
     expect([error.registry, error.repository, error.reference, error.status]).toEqual([undefined, undefined, undefined, undefined]);
     expect(error.cause).toBeInstanceOf(Error);
     expect(new RegistryError(IMAGE, 'failed').cause).toBeUndefined();
+  });
+
+  it('every error names its class, which the log prints with the message', () => {
+    const transport = new TransportError('network', 'https://quay.io/v2/', 'reset', 1);
+    const errors = [
+      new RegistryError(IMAGE, 'failed'),
+      new ManifestNotFoundError(IMAGE),
+      new RegistryUnauthorizedError(IMAGE, 'refused', 'check'),
+      new RegistryRateLimitedError(IMAGE, undefined),
+      new RegistryUnreachableError(IMAGE, 'https://quay.io/v2/', 'reset'),
+      new RegistryProtocolError(IMAGE, 'odd'),
+      new PlatformNotFoundError(IMAGE, ['linux/amd64'], 'arm64'),
+      new RegistryConfigError('bad'),
+      new ManifestShapeError('bad'),
+      transport,
+    ];
+    expect(errors.map((error) => error.name)).toEqual([
+      'RegistryError',
+      'ManifestNotFoundError',
+      'RegistryUnauthorizedError',
+      'RegistryRateLimitedError',
+      'RegistryUnreachableError',
+      'RegistryProtocolError',
+      'PlatformNotFoundError',
+      'RegistryConfigError',
+      'ManifestShapeError',
+      'TransportError',
+    ]);
+  });
+
+  it('a platform refusal of an image that lists none says so', () => {
+    const error = new PlatformNotFoundError(IMAGE, [], 'arm64');
+    expect(error.message).toBe('quay.io/acme/app:1.0: image lists no platforms; function Architectures is arm64');
+    expect(error.reason).toBe('image lists no platforms; function Architectures is arm64');
+  });
+
+  it('a transport failure keeps the socket error as its cause', () => {
+    const socket = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(new TransportError('network', 'https://quay.io/v2/', 'reset', 1, { cause: socket }).cause).toBe(socket);
   });
 
   it('a transport failure shows the URL without its query, and an unreadable URL as such', () => {

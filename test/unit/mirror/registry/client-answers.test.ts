@@ -91,6 +91,24 @@ describe('Method: RegistryClient.getManifest (answers not to trust)', () => {
     expect((await client.getManifest(ref(manifest.digest))).digest).toBe(manifest.digest);
   });
 
+  it("refuses a manifest with a byte that is not UTF-8 inside a JSON string, keeping the decoder's complaint as the cause", async () => {
+    const bytes = Buffer.concat([Buffer.from(`{"schemaVersion":2,"mediaType":"${MediaType.OciManifest}","annotations":{"a":"`), Buffer.from([0xff]), Buffer.from('"}}')]);
+    const { client } = registry({ [path('1.0')]: { headers: { 'content-type': MediaType.OciManifest }, body: bytes } });
+
+    const error = await rejection(client.getManifest(ref('1.0')));
+
+    expect(error.message).toBe('quay.io/acme/app:1.0: quay.io answered with a manifest that is not valid JSON');
+    expect(error.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('reports a registry that fails to serve the manifest, saying what it failed to serve', async () => {
+    const { client } = registry({ [path('1.0')]: { status: 500 } });
+
+    const error = await rejection(client.getManifest(ref('1.0')));
+
+    expect(error.message).toBe('quay.io/acme/app:1.0: quay.io failed to serve the manifest (HTTP 500). The registry is having problems; retry later');
+  });
+
   it('reports a registry that refuses with the error of its answer', async () => {
     const { client } = registry({ [path('1.0')]: { status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"no"}]}' } });
 
@@ -134,6 +152,15 @@ describe('Method: RegistryClient.headManifest (answers not to trust)', () => {
     const { client, asked } = registry({ [path('1.0')]: served(manifest, { 'content-type': `${MediaType.OciManifest}; charset=utf-8` }) });
 
     expect(await client.headManifest(ref('1.0'))).toEqual({ digest: manifest.digest, mediaType: MediaType.OciManifest });
+    expect(asked).toEqual([`HEAD ${path('1.0')}`]);
+  });
+
+  it('reports a failed HEAD as it is, without reading the manifest instead', async () => {
+    const { client, asked } = registry({ [path('1.0')]: (method) => (method === 'HEAD' ? { status: 500 } : served(manifest)) });
+
+    const error = await rejection(client.headManifest(ref('1.0')));
+
+    expect(error.message).toBe('quay.io/acme/app:1.0: quay.io failed to serve the manifest (HTTP 500). The registry is having problems; retry later');
     expect(asked).toEqual([`HEAD ${path('1.0')}`]);
   });
 
@@ -190,6 +217,33 @@ describe('Method: RegistryClient.resolvePlatform (answers not to trust)', () => 
           : `quay.io/acme/app:1.0: the image config ${config.digest} is not valid JSON`,
       );
     }
+  });
+
+  it('cuts the media type of an index entry that is not an image to 100 characters', async () => {
+    const long = `application/vnd.example.${'x'.repeat(200)}`;
+    const entry = { ...image(AMD64).manifest, mediaType: long };
+    const { client } = registry({ [path('1.0')]: served(index([{ manifest: entry, platform: AMD64 }])) });
+
+    const error = await rejection(client.resolvePlatform(ref('1.0'), 'x86_64'));
+
+    expect(error.message).toBe(`quay.io/acme/app:1.0: the index entry for linux/amd64 has media type "${long.slice(0, 100)}", not a single-platform image manifest`);
+  });
+
+  it("refuses a config with a byte that is not UTF-8 inside a JSON string, keeping the decoder's complaint as the cause", async () => {
+    const configBytes = Buffer.concat([Buffer.from('{"os":"linux","architecture":"amd64","author":"'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const config = { mediaType: MediaType.OciConfig, bytes: configBytes, digest: sha256(configBytes) };
+    const manifest = content(MediaType.OciManifest, {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: config.mediaType, digest: config.digest, size: configBytes.length },
+      layers: [],
+    });
+    const { client } = registry({ [path('1.0')]: served(manifest), [blobPath(config.digest)]: { body: configBytes } });
+
+    const error = await rejection(client.resolvePlatform(ref('1.0'), 'x86_64'));
+
+    expect(error.message).toBe(`quay.io/acme/app:1.0: the image config ${config.digest} is not valid JSON`);
+    expect(error.cause).toBeInstanceOf(TypeError);
   });
 
   it('refuses a manifest whose config is missing from the registry: the image is incomplete', async () => {
@@ -255,5 +309,7 @@ describe('Method: RegistryClient.resolvePublished', () => {
 
     expect(error).toBeInstanceOf(RegistryProtocolError);
     expect(error.message).toMatch(/^quay\.io\/acme\/app:1\.0: quay\.io sent an unusable manifest: the manifest's config has media type "application\/vnd\.example\.sbom"/);
+    // The log prints the cause: the shape check's own complaint, by its name.
+    expect((error.cause as Error).name).toBe('ManifestShapeError');
   });
 });

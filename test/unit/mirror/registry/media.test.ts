@@ -80,8 +80,15 @@ describe('Function: manifestMediaType', () => {
     for (const json of [null, [], 'manifest', 2]) expect(refusal(() => manifestMediaType(MediaType.OciManifest, json))).toBe('the manifest is not a JSON object');
   });
 
+  it('reads the type from the Content-Type when the body has a mediaType that is not a string', () => {
+    expect(manifestMediaType(MediaType.OciManifest, { schemaVersion: 2, mediaType: 1 })).toBe(MediaType.OciManifest);
+    expect(manifestMediaType(MediaType.OciIndex, { schemaVersion: 2, mediaType: null })).toBe(MediaType.OciIndex);
+  });
+
   it('cuts what it quotes from the registry to 100 characters', () => {
     const long = `application/${'x'.repeat(200)}`;
+    const schema1 = `application/vnd.docker.distribution.manifest.v1+${'x'.repeat(200)}`;
+    expect(refusal(() => manifestMediaType(schema1, manifest()))).toContain(`("${schema1.slice(0, 100)}")`);
     expect(refusal(() => manifestMediaType(long, manifest()))).toContain(`"${long.slice(0, 100)}"`);
     expect(refusal(() => manifestMediaType(MediaType.OciManifest, manifest(long)))).toContain(`declares "${long.slice(0, 100)}"`);
   });
@@ -103,6 +110,11 @@ describe('Function: parseDescriptor', () => {
       platform: { os: 'linux', architecture: 'amd64' },
     });
     expect(parseDescriptor(descriptor({ annotations: ['x'] }), 'entry')).toEqual(descriptor());
+    // A variant that is not a string is no variant: linux/amd64 stays linux/amd64, which x86_64 functions can run.
+    expect(parseDescriptor(descriptor({ platform: { os: 'linux', architecture: 'amd64', variant: 1 } }), 'entry').platform).toStrictEqual({
+      os: 'linux',
+      architecture: 'amd64',
+    });
   });
 
   it.each([
@@ -140,6 +152,10 @@ describe('Function: parseImageManifestConfig', () => {
   it('refuses an artifact (another config type), a missing config and a document that is not an object', () => {
     expect(refusal(() => parseImageManifestConfig({ config: descriptor({ mediaType: 'application/vnd.example.sbom' }) }))).toBe(
       `the manifest's config has media type "application/vnd.example.sbom", so it is not a container image (an OCI artifact?)`,
+    );
+    const long = `application/vnd.example.${'x'.repeat(200)}`;
+    expect(refusal(() => parseImageManifestConfig({ config: descriptor({ mediaType: long }) }))).toBe(
+      `the manifest's config has media type "${long.slice(0, 100)}", so it is not a container image (an OCI artifact?)`,
     );
     expect(refusal(() => parseImageManifestConfig({}))).toBe('the manifest\'s "config" is not an object');
     expect(refusal(() => parseImageManifestConfig([]))).toBe('the manifest is not a JSON object');

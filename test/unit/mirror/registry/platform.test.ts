@@ -22,6 +22,9 @@ const arm64v8 = entry({ os: 'linux', architecture: 'arm64', variant: 'v8' }, 'ar
 const armv7 = entry({ os: 'linux', architecture: 'arm', variant: 'v7' }, 'armv7');
 const windows = entry({ os: 'windows', architecture: 'amd64' }, 'windows');
 const unknown = entry({ os: 'unknown', architecture: 'unknown' }, 'unknown');
+const amd64v1 = entry({ os: 'linux', architecture: 'amd64', variant: 'v1' }, 'amd64v1');
+const arm64v9 = entry({ os: 'linux', architecture: 'arm64', variant: 'v9' }, 'arm64v9');
+const noPlatform = entry(undefined, 'noplatform');
 const annotatedAttestation = entry({ os: 'linux', architecture: 'arm64' }, 'attest', {
   'vnd.docker.reference.type': 'attestation-manifest',
 });
@@ -46,6 +49,19 @@ describe('Function: choosePlatformEntry', () => {
     expect(choosePlatformEntry([annotatedAttestation, arm64v8], 'arm64')).toBe(arm64v8);
   });
 
+  it('takes amd64 variant v1 (the baseline) for x86_64 when nothing better is there, and never arm64 variants other than v8', () => {
+    expect(choosePlatformEntry([amd64v3, amd64v1], 'x86_64')).toBe(amd64v1);
+    expect(choosePlatformEntry([amd64v1, amd64], 'x86_64')).toBe(amd64);
+    expect(choosePlatformEntry([arm64v9], 'arm64')).toBeUndefined();
+    expect(choosePlatformEntry([arm64v9, arm64], 'arm64')).toBe(arm64);
+  });
+
+  it('takes the first of equally good entries, and skips entries without a platform', () => {
+    const second = entry({ os: 'linux', architecture: 'amd64' }, 'second');
+    expect(choosePlatformEntry([noPlatform, amd64, second], 'x86_64')).toBe(amd64);
+    expect(choosePlatformEntry([noPlatform], 'x86_64')).toBeUndefined();
+  });
+
   it('does not match 32-bit arm for arm64', () => {
     expect(choosePlatformEntry([armv7], 'arm64')).toBeUndefined();
   });
@@ -59,11 +75,14 @@ describe('Function: availablePlatforms', () => {
       'linux/arm/v7',
       'windows/amd64',
     ]);
+    expect(availablePlatforms([noPlatform, arm64])).toEqual(['linux/arm64']);
   });
 });
 
 describe('Function: isAttestation', () => {
   it('recognises unknown/unknown and the buildx annotation, and nothing else', () => {
     expect([unknown, annotatedAttestation, amd64, arm64v8].map(isAttestation)).toEqual([true, true, false, false]);
+    const halfUnknown = [entry({ os: 'unknown', architecture: 'arm64' }, 'u1'), entry({ os: 'linux', architecture: 'unknown' }, 'u2')];
+    expect([...halfUnknown, noPlatform].map(isAttestation)).toEqual([false, false, false]);
   });
 });

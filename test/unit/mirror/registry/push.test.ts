@@ -18,7 +18,7 @@ const TARGET = parseImageReference('target.example/mirror/app:1.0');
 const FOREVER = { signal: new AbortController().signal, remainingMs: () => Number.POSITIVE_INFINITY };
 
 /** What `rewrite` returns instead of the registry's answer (undefined: the registry's own). */
-type Rewrite = (method: string, url: URL, answer: () => Promise<Response>) => Promise<Response> | undefined;
+type Rewrite = (method: string, url: URL, answer: () => Promise<Response>, init: RequestInit) => Promise<Response> | undefined;
 
 function setup(rewrite: Rewrite = () => undefined) {
   const clock = new VirtualClock(0);
@@ -32,7 +32,7 @@ function setup(rewrite: Rewrite = () => undefined) {
     const url = new URL(String(input));
     const method = (init.method ?? 'GET').toUpperCase();
     asked.push({ method, url, headers: new Headers(init.headers) });
-    return rewrite(method, url, () => registries.fetch(input, init)) ?? registries.fetch(input, init);
+    return rewrite(method, url, () => registries.fetch(input, init), init) ?? registries.fetch(input, init);
   }) as typeof globalThis.fetch;
   const client = new RegistryClient({ fetch, clock, retryDelayMs: 10, lookup: async () => ['203.0.113.7'] });
   return { client, source, target, asked, clock };
@@ -198,6 +198,8 @@ describe('Method: RegistryClient.copyBlob', () => {
       new RegExp(`^quay\\.io/acme/app@${BLOB.digest}: blob ${BLOB.digest} from quay\\.io is not what the manifest says \\(content digest sha256:`),
     );
     expect(error.message).toContain('refusing it, so nothing is tagged');
+    // The log prints each error's name and its cause: the check's own verdict.
+    expect([error.name, (error.cause as Error).name]).toEqual(['BlobDigestError', 'BlobMismatch']);
     expect(target.uploaded).toEqual([]);
   });
 
@@ -212,6 +214,7 @@ describe('Method: RegistryClient.copyBlob', () => {
       `quay.io/acme/app@${BLOB.digest}: the transfer of blob ${BLOB.digest} from quay.io to target.example stalled after 8192 of ${LAYER.length} bytes: ` +
         'no byte moved for 15000 ms mid-blob. The source registry or the network path is too slow for the mirror function',
     );
+    expect([error.name, (error.cause as Error).name]).toEqual(['BlobStalledError', 'TransferStalled']);
     expect(target.uploaded).toEqual([]);
   });
 
@@ -225,6 +228,137 @@ describe('Method: RegistryClient.copyBlob', () => {
     expect(error).toBeInstanceOf(RegistryUnreachableError);
     expect(error.message).toContain('cannot reach target.example');
     expect(error.message).toContain('connection reset (ECONNRESET)');
+  });
+});
+
+describe('Method: RegistryClient.copyBlob (what a source or target that misbehaves gets)', () => {
+  it('cuts a long digest it cannot check to 100 characters in its refusal', async () => {
+    const digest = `md5:${'a'.repeat(200)}`;
+    const error = await rejection(setup().client.copyBlob(SOURCE, TARGET, { digest, size: 1 }, FOREVER));
+    expect(error.message).toContain(`blob ${digest.slice(0, 100)} cannot be checked`);
+    expect(error.message).not.toContain(digest.slice(0, 101));
+  });
+
+  it('a source failing the blob with a not-found code is its failure to serve the blob, not a missing image', async () => {
+    const { client } = setup((method, url) =>
+      method === 'GET' && url.host === 'quay.io' ? Promise.resolve(answer(500, {}, { errors: [{ code: 'NAME_UNKNOWN', message: 'backend lost it' }] })) : undefined,
+    );
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, FOREVER));
+    expect(error.name).toBe('RegistryError');
+    expect(error.message).toBe(
+      `quay.io/acme/app:1.0: quay.io failed to serve blob ${BLOB.digest} after 3 attempts (HTTP 500; registry says "NAME_UNKNOWN: backend lost it"). The registry is having problems; retry later`,
+    );
+  });
+
+  it('a source answering the blob with no body (204) failed to serve it', async () => {
+    const { client, target } = setup((method, url) => (method === 'GET' && url.host === 'quay.io' ? Promise.resolve(new Response(null, { status: 204 })) : undefined));
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, FOREVER));
+    expect(error.name).toBe('RegistryError');
+    expect(error.message).toBe(`quay.io/acme/app:1.0: quay.io failed to serve blob ${BLOB.digest} (HTTP 204)`);
+    expect(target.uploaded).toEqual([]);
+  });
+
+  it('lets go of the download when the target refuses the upload before reading a byte', async () => {
+    let cancelled = false;
+    const { client } = setup((method, url) => {
+      if (method === 'GET' && url.host === 'quay.io') {
+        const body = new ReadableStream<Uint8Array>({
+          pull: (controller) => controller.enqueue(new Uint8Array(LAYER)),
+          cancel: () => {
+            cancelled = true;
+          },
+        });
+        return Promise.resolve(new Response(body, { status: 200 }));
+      }
+      return method === 'POST' ? Promise.resolve(answer(403, {}, denied)) : undefined;
+    });
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, FOREVER));
+    expect(error).toBeInstanceOf(RegistryPushError);
+    expect(cancelled).toBe(true);
+  });
+
+  it('a target that stops taking the body is given up on when the idle time has passed since the last byte', async () => {
+    const { client, clock } = setup((method, _url, _answer, init) => {
+      if (method !== 'PATCH') return undefined;
+      // Takes the first chunk, then never reads again nor answers: only the request's signal ends it.
+      return (async () => {
+        await (init.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().next();
+        return new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }));
+      })();
+    });
+    const call = { signal: clock.timer(120_000).signal, remainingMs: () => 120_000 - clock.now() };
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, call));
+    expect(error).toBeInstanceOf(BlobStalledError);
+    expect(clock.now()).toBe(15_000);
+  });
+
+  it('gives each upload request the time one request may take, not all the call has left', async () => {
+    const { client, clock } = setup((method, _url, _answer, init) =>
+      method === 'POST' ? new Promise<Response>((_resolve, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true })) : undefined,
+    );
+    const call = { signal: clock.timer(600_000).signal, remainingMs: () => 600_000 - clock.now() };
+
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, call));
+
+    expect(error).toBeInstanceOf(RegistryUnreachableError);
+    expect(error.message).toContain('no answer within 15000 ms');
+    expect(clock.now()).toBeLessThan(600_000);
+  });
+
+  it('refuses a blob whose bytes failed the check even when the target completed its upload', async () => {
+    const { client, source } = setup((method, url, _answer, init) => {
+      if (method === 'PATCH') {
+        // A target that swallows a broken body and acknowledges it anyway.
+        return (async () => {
+          try {
+            for await (const _chunk of init.body as AsyncIterable<Uint8Array>);
+          } catch {}
+          return new Response(null, { status: 202, headers: { location: `${url.origin}${url.pathname}` } });
+        })();
+      }
+      return method === 'PUT' ? Promise.resolve(new Response(null, { status: 201 })) : undefined;
+    });
+    source.blobServing = () => ({ corrupt: true });
+    const error = await rejection(client.copyBlob(SOURCE, TARGET, BLOB, FOREVER));
+    expect(error).toBeInstanceOf(BlobDigestError);
+  });
+});
+
+describe('Pushing to a registry that hands out Bearer tokens by scope', () => {
+  const PUSH_SCOPE = 'repository:mirror/app:pull,push';
+
+  /** target.example takes writes only with a token of the push scope, as token-based registries do. */
+  function tokenTarget() {
+    const answered: string[] = [];
+    const context = setup((method, url, real, init) => {
+      if (url.host === 'auth.example') return Promise.resolve(answer(200, {}, { token: `scope=${url.searchParams.get('scope')}` }));
+      if (url.host !== 'target.example') return undefined;
+      const needed = ['POST', 'PATCH', 'PUT'].includes(method) ? PUSH_SCOPE : 'repository:mirror/app:pull';
+      const granted = new Headers(init.headers).get('authorization')?.replace(/^Bearer scope=/, '') ?? '';
+      if (granted !== needed && granted !== PUSH_SCOPE) {
+        answered.push(`${method} 401`);
+        return Promise.resolve(
+          answer(401, { 'www-authenticate': `Bearer realm="https://auth.example/token",service="target.example",scope="${needed}"` }, { errors: [{ code: 'UNAUTHORIZED' }] }),
+        );
+      }
+      return real().then((response) => {
+        answered.push(`${method} ${response.status}`);
+        return response;
+      });
+    });
+    return { ...context, answered };
+  }
+
+  it('asks for a push token once, and sends every later write with it (a streamed PATCH cannot be sent again after a 401)', async () => {
+    const { client, answered } = tokenTarget();
+    const config = Buffer.from('{"os":"linux"}');
+    const manifest = { bytes: new TextEncoder().encode('{"schemaVersion":2}'), mediaType: 'application/vnd.oci.image.manifest.v1+json' };
+
+    await client.copyBlob(SOURCE, TARGET, BLOB, FOREVER);
+    await client.uploadBlob(TARGET, { digest: sha256(config), size: config.length }, config, FOREVER);
+    await client.putManifest(TARGET, 'v1', manifest, FOREVER);
+
+    expect(answered).toEqual(['POST 401', 'POST 202', 'PATCH 201', 'PUT 201', 'POST 202', 'PATCH 201', 'PUT 201', 'PUT 201']);
   });
 });
 
@@ -258,5 +392,6 @@ describe('Method: RegistryClient.putManifest', () => {
       'target.example/mirror/app:v1: target.example refused the manifest target.example/mirror/app:v1 (HTTP 400; registry says "TAG_INVALID: tag exists")',
     );
     expect((error as RegistryPushError).registryCode).toBe('TAG_INVALID');
+    expect(error.name).toBe('RegistryPushError');
   });
 });

@@ -131,6 +131,35 @@ describe('Class: VerifyingStream (the idle watch and the digests it computes)', 
     expect(clock.now()).toBe(15_000);
   });
 
+  it('waits out only what is left of the idle time after the last chunk: one chunk at 10 s, then silence, ends at 25 s', async () => {
+    const clock = new VirtualClock(0);
+    let sent = false;
+    const source = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent) return new Promise<void>(() => undefined);
+        await new Promise<void>((resolve) => clock.timer(10_000).signal.addEventListener('abort', () => resolve(), { once: true }));
+        sent = true;
+        controller.enqueue(tenths[0]!);
+      },
+    });
+    let stalledAt: number | undefined;
+    const { bytes, error } = await drain(watched(source, clock, () => (stalledAt = clock.now())));
+
+    expect(bytes).toBe(1600);
+    expect(error).toBeInstanceOf(TransferStalled);
+    expect(stalledAt).toBe(25_000);
+  });
+
+  it('refuses a source that sent every byte of the blob but never ended its answer: the stall is the verdict', async () => {
+    const clock = new VirtualClock(0);
+    const v = verifier(halves, { stallAfter: halves.length, clock });
+    const { bytes, error } = await drain(v);
+
+    expect(bytes).toBe(BYTES.length);
+    expect(error).toBeInstanceOf(TransferStalled);
+    expect(v.failure).toBe(error);
+  });
+
   it('counts the bytes that passed', async () => {
     const clock = new VirtualClock(0);
     const v = watched(paced(tenths, 1_000, clock), clock);
