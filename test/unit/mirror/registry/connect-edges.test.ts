@@ -4,7 +4,8 @@
 // Object member) ends in an error naming it or a body as sent; a request that cannot be sent rejects with its own
 // error; idle connections are reused by one connector and never shared between two; an abort ends the wait at once.
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer, type LookupAddress } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPinnedConnector, type ExchangeRequest, fetchConnector, openExchange, pinnedLookup, raceSignal } from '../../../../src/mirror/registry/connect.js';
 import { AddressGuard, type ResolvedAddress } from '../../../../src/mirror/registry/guard.js';
@@ -30,7 +31,12 @@ async function httpServer(host = '127.0.0.1'): Promise<Local> {
     response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   });
   server.on('connection', () => connections++);
-  servers.push({ close: () => (server.closeAllConnections(), server.close()) });
+  servers.push({
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return { port: (server.address() as AddressInfo).port, connections: () => connections, hosts };
 }
