@@ -152,6 +152,11 @@ export function createPinnedConnector(options: PinnedConnectorOptions = {}): Con
         return;
       }
       outgoing.on('error', reject); // settles once; later errors reach the body's reader
+      // A 101 goes to 'upgrade', never to 'response': without this the exchange would wait for its timer.
+      outgoing.once('upgrade', (message: IncomingMessage, socket: { destroy(): void }) => {
+        socket.destroy();
+        reject(new Error(`the server answered an invalid HTTP status ${message.statusCode}`));
+      });
       outgoing.once('response', (message) => {
         try {
           resolve(toResponse(message, request.method));

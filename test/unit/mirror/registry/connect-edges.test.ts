@@ -161,6 +161,12 @@ describe('Function: createPinnedConnector (edges)', () => {
     expect([answer.status, await answer.text()]).toEqual([599, 'hi']);
   });
 
+  it('a 101 (no upgrade was asked for) is an error naming it, not a wait for the hop timer', async () => {
+    const port = await rawServer('HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: other\r\n\r\n');
+
+    await expect(createPinnedConnector()(new URL(`http://registry.test:${port}/v2/`), get(), LOOPBACK)).rejects.toThrow('the server answered an invalid HTTP status 101');
+  });
+
   it('the answer carries exactly the headers sent', async () => {
     const port = await rawServer('HTTP/1.1 200 OK\r\nx-one: a\r\nx-two: b\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi');
 
