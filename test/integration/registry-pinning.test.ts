@@ -10,7 +10,7 @@ import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/mirror/registry/client.js';
-import { createPinnedConnector } from '../../src/mirror/registry/connect.js';
+import { createPinnedConnector, type ExchangeRequest } from '../../src/mirror/registry/connect.js';
 import { forbiddenAddressReason } from '../../src/mirror/registry/guard.js';
 import { parseImageReference } from '../../src/reference/index.js';
 import { makeTestCertificates, type TestCertificates } from '../support/tls.js';
@@ -89,7 +89,7 @@ describe.skipIf(!haveTools(TOOLS.openssl))('Class: RegistryClient (connections p
   let certificates: TestCertificates;
   beforeAll(() => {
     if (inCi) expect(PUBLIC_ADDRESS, 'this test needs a non-loopback IPv4 interface').toBeDefined();
-    certificates = makeTestCertificates([NAME]);
+    certificates = makeTestCertificates([NAME, '127.0.0.1']);
   });
 
   it.runIf(PUBLIC_ADDRESS !== undefined)('a resolver answering a public address first and 127.0.0.1 afterwards: every connection goes to the public address', async () => {
@@ -161,5 +161,49 @@ describe.skipIf(!haveTools(TOOLS.openssl))('Class: RegistryClient (connections p
     expect(error?.message).toContain(`${NAME} resolves to 127.0.0.1, a loopback address`);
     expect(loopback.connections).toEqual([]);
     expect(asked).toEqual([NAME]);
+  });
+  /** An HTTPS server on 127.0.0.1 answering `200 ok` on kept-alive connections, recording connections and SNI. */
+  async function keepAliveServer(): Promise<{ port: number; listener: Listener }> {
+    const listener: Listener = { connections: [], serverNames: [] };
+    const context = createSecureContext({ key: certificates.key, cert: certificates.cert });
+    const server = createServer(
+      {
+        key: certificates.key,
+        cert: certificates.cert,
+        SNICallback: (serverName, done) => {
+          listener.serverNames.push(serverName);
+          done(null, context);
+        },
+      },
+      (_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
+    );
+    server.on('connection', (socket) => listener.connections.push((socket as Socket).localAddress ?? '?'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return { port: (server.address() as AddressInfo).port, listener };
+  }
+  const get = (): ExchangeRequest => ({ method: 'GET', headers: {}, signal: new AbortController().signal });
+
+  it('a registry at an IP address gets no server name (RFC 6066 allows only host names) and its certificate is checked for that address', async () => {
+    const registry = await keepAliveServer();
+
+    const response = await createPinnedConnector({ ca: certificates.ca })(new URL(`https://127.0.0.1:${registry.port}/v2/`), get(), [{ address: '127.0.0.1', family: 4 }]);
+
+    expect([response.status, await response.text()]).toEqual([200, 'ok']);
+    expect(registry.listener.serverNames).toEqual([]);
+  });
+
+  it('reuses an idle TLS connection for the next request to the same registry', async () => {
+    const registry = await keepAliveServer();
+    const connector = createPinnedConnector({ ca: certificates.ca });
+    const url = new URL(`https://${NAME}:${registry.port}/v2/`);
+
+    for (let i = 0; i < 2; i++) {
+      expect(await (await connector(url, get(), [{ address: '127.0.0.1', family: 4 }])).text()).toBe('ok');
+      await new Promise((resolve) => setImmediate(resolve)); // one turn of the event loop: the socket goes back to the agent
+    }
+
+    expect(registry.listener.connections).toEqual(['127.0.0.1']);
+    expect(registry.listener.serverNames).toEqual([NAME]);
   });
 });

@@ -63,14 +63,14 @@ export async function openExchange(url: URL, request: ExchangeRequest, guard: Ad
 }
 
 /** A `lookup` answering only the approved addresses (of the family asked for); ENOTFOUND when there are none. */
-function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
+export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (hostname, options, callback) => {
     const wanted = options.family === 4 || options.family === 6 ? addresses.filter((entry) => entry.family === options.family) : addresses;
     process.nextTick(() => {
       const first = wanted[0];
       if (first === undefined) {
         const error: NodeJS.ErrnoException = Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
-        callback(error, options.all === true ? [] : '', 0);
+        callback(error, ''); // Node reads no address from a failed lookup
       } else if (options.all === true) {
         callback(
           null,
@@ -83,12 +83,13 @@ function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   };
 }
 
-const DECODERS: Readonly<Record<string, () => NodeJS.ReadWriteStream>> = {
-  gzip: createGunzip,
-  'x-gzip': createGunzip,
-  deflate: createInflate,
-  br: createBrotliDecompress,
-};
+/** A Map, not an object: a coding named after an Object member (`constructor`, say) is no coding. */
+const DECODERS: ReadonlyMap<string, () => NodeJS.ReadWriteStream> = new Map([
+  ['gzip', createGunzip],
+  ['x-gzip', createGunzip],
+  ['deflate', createInflate],
+  ['br', createBrotliDecompress],
+]);
 /** Statuses whose response has no body (fetch's null-body statuses). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -105,7 +106,7 @@ function toResponse(message: IncomingMessage, method: string): Response {
     message.resume();
     return new Response(null, { status, headers });
   }
-  const decoder = DECODERS[(headers.get('content-encoding') ?? '').trim().toLowerCase()];
+  const decoder = DECODERS.get((headers.get('content-encoding') ?? '').trim().toLowerCase());
   let body: Readable = message;
   if (decoder !== undefined) {
     const decoded = decoder();
@@ -151,6 +152,11 @@ export function createPinnedConnector(options: PinnedConnectorOptions = {}): Con
         return;
       }
       outgoing.on('error', reject); // settles once; later errors reach the body's reader
+      // A 101 goes to 'upgrade', never to 'response': without this the exchange would wait for its timer.
+      outgoing.once('upgrade', (message: IncomingMessage, socket: { destroy(): void }) => {
+        socket.destroy();
+        reject(new Error(`the server answered an invalid HTTP status ${message.statusCode}`));
+      });
       outgoing.once('response', (message) => {
         try {
           resolve(toResponse(message, request.method));
@@ -161,7 +167,8 @@ export function createPinnedConnector(options: PinnedConnectorOptions = {}): Con
       const { body } = request;
       if (body === undefined) outgoing.end();
       else if (body instanceof Uint8Array) outgoing.end(body);
-      else pipeline(Readable.from(body), outgoing).catch((error: unknown) => outgoing.destroy(error as Error));
+      // A failing source or connection makes pipeline abort the request, whose 'error' rejects above.
+      else pipeline(Readable.from(body), outgoing).catch(() => undefined);
     });
 }
 
