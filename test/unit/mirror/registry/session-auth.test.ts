@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AddressRefusedError, RegistryProtocolError, RegistryUnauthorizedError, RegistryUnreachableError, TransportError } from '../../../../src/mirror/registry/errors.js';
 import type { RegistryCredentials } from '../../../../src/mirror/registry/credentials.js';
-import { RegistrySession } from '../../../../src/mirror/registry/session.js';
+import { isSuccess, RegistrySession } from '../../../../src/mirror/registry/session.js';
 import type { Exchange } from '../../../../src/mirror/registry/session.js';
 import { parseImageReference } from '../../../../src/reference/index.js';
 import { VirtualClock } from '../fixtures/harness.js';
@@ -197,5 +197,53 @@ describe('Class: RegistrySession (a token service that fails)', () => {
     expect(down).toBeInstanceOf(RegistryUnreachableError);
     expect([refused, tooLarge, down].map((error) => ((error as Error).cause as TransportError | undefined)?.kind)).toEqual(['refused', 'too-large', 'network']);
     for (const error of [refused, tooLarge, down]) expect((error as Error).cause).toBeInstanceOf(TransportError);
+  });
+});
+
+describe('Class: RegistrySession (a streamed body refused)', () => {
+  it('hands back the 401 of a streamed upload without answering the challenge: the stream cannot be sent again', async () => {
+    const { request, seen } = world();
+    async function* chunks() {
+      yield new Uint8Array([1, 2, 3]);
+    }
+
+    const { response } = await request('quay.io/acme/app:1.0', { method: 'PATCH', url: 'https://quay.io/v2/acme/app/blobs/uploads/1', body: chunks(), access: 'push' });
+
+    expect(response.status).toBe(401);
+    expect(seen.map((entry) => `${entry.method} ${entry.host}`)).toEqual(['PATCH quay.io']);
+  });
+});
+
+describe('Class: RegistrySession (the endpoint map given to it)', () => {
+  it('drops every trailing slash of a mapped base URL, keeping its path', async () => {
+    const paths: string[] = [];
+    const fetch = (async (input: URL | string) => {
+      paths.push(new URL(String(input)).pathname);
+      return new Response('{}');
+    }) as typeof globalThis.fetch;
+    const session = new RegistrySession({ fetch, endpoints: new Map([['quay.io', 'https://proxy.example/mirror//']]), lookup: async () => ['203.0.113.7'] });
+
+    await session.request(session.target(parseImageReference('quay.io/acme/app:1.0')), { method: 'GET', path: 'manifests/1.0', maxBytes: 64 }, undefined);
+
+    expect(paths).toEqual(['/mirror/v2/acme/app/manifests/1.0']);
+  });
+});
+
+describe('Class: RegistrySession (defaults)', () => {
+  it('waits 500 ms of its clock before the first retry when no delay is given', async () => {
+    let calls = 0;
+    const fetch = (async () => new Response('{}', { status: calls++ === 0 ? 503 : 200 })) as unknown as typeof globalThis.fetch;
+    const clock = new VirtualClock(0);
+    const session = new RegistrySession({ fetch, clock, lookup: async () => ['203.0.113.7'] });
+
+    const { response } = await session.request(session.target(parseImageReference('quay.io/acme/app:1.0')), { method: 'GET', path: 'manifests/1.0', maxBytes: 64 }, undefined);
+
+    expect([response.status, clock.sleeps]).toEqual([200, [500]]);
+  });
+});
+
+describe('Function: isSuccess', () => {
+  it('is true for 200 to 299 only', () => {
+    expect([199, 200, 299, 300].map((status) => isSuccess({ status }))).toEqual([false, true, true, false]);
   });
 });
