@@ -9,13 +9,17 @@ import { describeNetworkError, type HttpResponse, Transport } from '../../../../
 import { VirtualClock } from '../fixtures/harness.js';
 
 /** A transport whose registry answers every request with `answer` (on the virtual clock, which fires idle timers). */
-function transportAnswering(answer: () => Promise<Response>, maxAttempts = 1): { transport: Transport; asked: () => number } {
+function transportAnswering(
+  answer: () => Promise<Response>,
+  maxAttempts = 1,
+  lookup: (host: string) => Promise<string[]> = async () => ['203.0.113.7'],
+): { transport: Transport; asked: () => number } {
   let asked = 0;
   const fetch = (async () => {
     asked++;
     return answer();
   }) as unknown as typeof globalThis.fetch;
-  const guard = new AddressGuard({ allowedHosts: new Set(), lookup: async () => ['203.0.113.7'] });
+  const guard = new AddressGuard({ allowedHosts: new Set(), lookup });
   const transport = new Transport({ connector: fetchConnector(fetch), timeoutMs: 15_000, maxAttempts, retryDelayMs: 100, clock: new VirtualClock(0), guard });
   return { transport, asked: () => asked };
 }
@@ -41,11 +45,12 @@ describe('Class: Transport (the cause of a failure)', () => {
     expect([error.kind, error.cause]).toEqual(['network', refused]);
   });
 
-  it('keeps why the hop was cut off as the cause of a timeout, waiting for the answer or reading its body', async () => {
+  it('keeps why the hop was cut off as the cause of a timeout: resolving the host, waiting for the answer or reading its body', async () => {
     const silent = transportAnswering(() => new Promise<Response>(() => undefined));
     const stalled = transportAnswering(async () => new Response(new ReadableStream({ pull: () => new Promise<void>(() => undefined) }), { status: 200 }));
+    const unresolved = transportAnswering(async () => new Response('{}'), 1, () => new Promise<string[]>(() => undefined));
 
-    for (const { transport } of [silent, stalled]) {
+    for (const { transport } of [silent, stalled, unresolved]) {
       const error = await failure(transport.send(GET));
       expect([error.kind, error.detail]).toEqual(['timeout', 'no answer within 15000 ms']);
       expect(error.cause).toEqual(new Error('virtual timer fired'));
