@@ -88,10 +88,7 @@ describe('Function: createPinnedConnector (edges)', () => {
 
     expect(await response.text()).toBe('plain text');
     expect(response.headers.get('x-one')).toBe('a, b');
-    expect([...response.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name))).toEqual([
-      'content-encoding',
-      'x-one',
-    ]);
+    expect([...response.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name))).toEqual(['content-encoding', 'x-one']);
   });
 
   it('reuses an idle connection for the next request', async () => {

@@ -18,7 +18,7 @@ describe('Class: HopTimer (with Transport)', () => {
   it('cuts off a registry that takes a streamed upload whole and never answers, at the hop timeout', async () => {
     let received = 0;
     const fetch = (async (_input: URL | string, init?: RequestInit) => {
-      for await (const chunk of init?.body as unknown as AsyncIterable<Uint8Array>) received += chunk.byteLength;
+      for await (const chunk of init!.body as unknown as AsyncIterable<Uint8Array>) received += chunk.byteLength;
       return new Promise<Response>(() => undefined);
     }) as typeof globalThis.fetch;
     const clock = new VirtualClock(0);

@@ -30,15 +30,15 @@ interface World {
   readonly lookup?: (host: string) => Promise<string[]>;
 }
 
-const bearer = (host: string, push: boolean) =>
-  `Bearer realm="https://auth.example/token",service="${host}",scope="repository:acme/app:${push ? 'pull,push' : 'pull'}"`;
+const bearer = (host: string, push: boolean) => `Bearer realm="https://auth.example/token",service="${host}",scope="repository:acme/app:${push ? 'pull,push' : 'pull'}"`;
 
 /** The token service issues `<service>-<scope>-<n>`; a registry accepts a token issued for it and a scope covering the request. */
 function world(options: World = {}) {
   const seen: Seen[] = [];
   let issued = 0;
   const token =
-    options.token ?? ((url: URL) => Response.json({ token: `${url.searchParams.get('service')}-${url.searchParams.getAll('scope').join('+')}-${++issued}`, expires_in: 300 }));
+    options.token ??
+    ((url: URL) => Response.json({ token: `${url.searchParams.get('service')}-${url.searchParams.getAll('scope').join('+')}-${++issued}`, expires_in: 300 }));
   const accepts =
     options.accepts ??
     ((host: string, authorization: string, push: boolean) => authorization.startsWith(`Bearer ${host}-repository:acme/app:${push ? 'pull,push' : 'pull'}-`));
@@ -52,7 +52,10 @@ function world(options: World = {}) {
     if (url.hostname === 'auth.example') return token(url, authorization);
     const push = method === 'PUT' || method === 'POST';
     if (authorization !== undefined && accepts(url.hostname, authorization, push)) return new Response('{}', { status: options.acceptedStatus ?? 200 });
-    return Response.json({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }, { status: 401, headers: { 'www-authenticate': challenge(url.hostname, push) } });
+    return Response.json(
+      { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] },
+      { status: 401, headers: { 'www-authenticate': challenge(url.hostname, push) } },
+    );
   }) as typeof globalThis.fetch;
   const session = new RegistrySession({
     fetch,
@@ -165,8 +168,12 @@ describe('Class: RegistrySession (a token service that fails)', () => {
   const refusing = () => Response.json({ details: 'incorrect username or password' }, { status: 401 });
 
   it('reports its 401 as refused credentials when they were sent, else as none configured', async () => {
-    const signedIn = await world({ credentials: { username: 'robot', password: 'pa55word' }, token: refusing }).request('quay.io/acme/app:1.0').catch((e: unknown) => e);
-    const anonymous = await world({ token: refusing }).request('quay.io/acme/app:1.0').catch((e: unknown) => e);
+    const signedIn = await world({ credentials: { username: 'robot', password: 'pa55word' }, token: refusing })
+      .request('quay.io/acme/app:1.0')
+      .catch((e: unknown) => e);
+    const anonymous = await world({ token: refusing })
+      .request('quay.io/acme/app:1.0')
+      .catch((e: unknown) => e);
 
     expect(signedIn).toBeInstanceOf(RegistryUnauthorizedError);
     expect((signedIn as Error).message).toContain('The credentials for quay.io were rejected or lack pull access to acme/app; check them');
@@ -236,7 +243,11 @@ describe('Class: RegistrySession (defaults)', () => {
     const clock = new VirtualClock(0);
     const session = new RegistrySession({ fetch, clock, lookup: async () => ['203.0.113.7'] });
 
-    const { response } = await session.request(session.target(parseImageReference('quay.io/acme/app:1.0')), { method: 'GET', path: 'manifests/1.0', maxBytes: 64 }, undefined);
+    const { response } = await session.request(
+      session.target(parseImageReference('quay.io/acme/app:1.0')),
+      { method: 'GET', path: 'manifests/1.0', maxBytes: 64 },
+      undefined,
+    );
 
     expect([response.status, clock.sleeps]).toEqual([200, [500]]);
   });

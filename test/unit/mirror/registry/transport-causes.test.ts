@@ -48,7 +48,11 @@ describe('Class: Transport (the cause of a failure)', () => {
   it('keeps why the hop was cut off as the cause of a timeout: resolving the host, waiting for the answer or reading its body', async () => {
     const silent = transportAnswering(() => new Promise<Response>(() => undefined));
     const stalled = transportAnswering(async () => new Response(new ReadableStream({ pull: () => new Promise<void>(() => undefined) }), { status: 200 }));
-    const unresolved = transportAnswering(async () => new Response('{}'), 1, () => new Promise<string[]>(() => undefined));
+    const unresolved = transportAnswering(
+      async () => new Response('{}'),
+      1,
+      () => new Promise<string[]>(() => undefined),
+    );
 
     for (const { transport } of [silent, stalled, unresolved]) {
       const error = await failure(transport.send(GET));
