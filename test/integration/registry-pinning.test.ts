@@ -135,6 +135,23 @@ describe.skipIf(!haveTools(TOOLS.openssl))('Class: RegistryClient (connections p
     expect(registry.public.connections).toEqual([PUBLIC_ADDRESS]);
   });
 
+  it('keeps an idle TLS connection for the next request to the same host', async () => {
+    const connections: string[] = [];
+    const server = createServer({ key: certificates.key, cert: certificates.cert }, (_request, response) => response.end('{}'));
+    server.on('secureConnection', (socket) => connections.push(socket.remoteAddress ?? '?'));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = new URL(`https://${NAME}:${(server.address() as AddressInfo).port}/v2/`);
+    const connector = createPinnedConnector({ ca: certificates.ca });
+
+    for (let i = 0; i < 2; i++) {
+      const response = await connector(url, { method: 'GET', headers: {}, signal: new AbortController().signal }, [{ address: '127.0.0.1', family: 4 }]);
+      expect(await response.text()).toBe('{}');
+    }
+
+    expect(connections).toHaveLength(1);
+  });
+
   it('a name resolving to loopback is refused before any connection, with the real connector', async () => {
     const asked: string[] = [];
     const loopback = await new Promise<{ server: Server; connections: string[] }>((resolve) => {

@@ -155,6 +155,15 @@ async function readBody(response: Response, maxBytes: number, url: string): Prom
   return body;
 }
 
+/** Where a redirect leads; a Location that is no URL is the registry's fault (never a TypeError). */
+function nextUrl(location: string, from: URL): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new TransportError('redirect', from.href, 'redirect to a location that is not a URL', 1);
+  }
+}
+
 /** A call context without limits, for callers outside any budget (tests, tools). */
 const UNBOUNDED: CallContext = { signal: new AbortController().signal, remainingMs: () => Number.POSITIVE_INFINITY };
 
@@ -246,7 +255,7 @@ export class Transport {
           await response.body?.cancel().catch(() => undefined);
           if (hop >= MAX_REDIRECTS) throw new TransportError('redirect', url.href, `more than ${MAX_REDIRECTS} redirects`, 1);
           if (sentOnce(request)) throw new TransportError('redirect', url.href, 'an upload was redirected; its streamed body cannot be sent again', 1);
-          const next = new URL(location, url);
+          const next = nextUrl(location, url);
           if (next.protocol !== 'https:' && next.protocol !== 'http:') {
             throw new TransportError('redirect', url.href, `redirect to an unsupported "${next.protocol}" URL`, 1);
           }

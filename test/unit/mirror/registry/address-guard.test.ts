@@ -2,7 +2,7 @@
 // or the refusal naming host, address and rule), the hosts an operator mapped, the Runtime API however it is written,
 // one resolution per name (a failed one is not kept), and the copy job's source rules.
 import { describe, expect, it } from 'vitest';
-import { AddressGuard, describeRefusal, endpointHosts, type HostLookup, urlHost } from '../../../../src/mirror/registry/guard.js';
+import { AddressGuard, describeRefusal, endpointHosts, type HostLookup, systemLookup, urlHost } from '../../../../src/mirror/registry/guard.js';
 
 function lookupOf(answers: Record<string, string[]>): HostLookup & { asked: string[] } {
   const asked: string[] = [];
@@ -143,5 +143,15 @@ describe('Functions: urlHost, endpointHosts', () => {
         ]),
       ),
     ).toEqual(new Set(['a.example', '::1']));
+  });
+});
+
+describe('Function: systemLookup', () => {
+  it('gives every address the system resolver has for a name, as text (localhost: from the hosts file)', async () => {
+    const addresses = await systemLookup('localhost');
+
+    expect(Array.isArray(addresses)).toBe(true);
+    expect(addresses).toContain('127.0.0.1');
+    expect(addresses.every((address) => typeof address === 'string')).toBe(true);
   });
 });

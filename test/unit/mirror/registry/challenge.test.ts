@@ -58,6 +58,8 @@ describe('Function: parseWwwAuthenticate (odd headers)', () => {
   it('ignores what cannot start a challenge', () => {
     expect(parseWwwAuthenticate(' , ,Bearer realm=x, "quoted" trailing')).toEqual([{ scheme: 'bearer', params: { realm: 'x' } }]);
     expect(parseWwwAuthenticate('=x')).toEqual([]);
+    // A value without a name ends the parameters, and nothing can start a challenge with "=".
+    expect(parseWwwAuthenticate('Bearer realm=x, =y')).toEqual([{ scheme: 'bearer', params: { realm: 'x' } }]);
   });
 
   it('takes a later parameter of the same name', () => {

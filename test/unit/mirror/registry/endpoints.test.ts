@@ -98,6 +98,8 @@ describe('Function: parseEndpointMap (what a key and a URL may be)', () => {
     ['quay.io:', 'has a port that is not a number from 1 to 65535'],
     ['quay.io:123456', 'has a port that is not a number from 1 to 65535'],
     ['quay.io:50a', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:1e3', 'has a port that is not a number from 1 to 65535'],
+    ['quay.io:0x1f4', 'has a port that is not a number from 1 to 65535'],
   ])('refuses the key %j', (key, reason) => {
     expect(problem(JSON.stringify({ [key]: 'https://proxy.example' }))).toBe(`environment variable REGISTRY_ENDPOINTS: key ${JSON.stringify(key)} ${reason}`);
   });
@@ -121,7 +123,20 @@ describe('Function: parseEndpointMap (what a key and a URL may be)', () => {
   it('names a value that is not a string by its kind, and cuts a long key', () => {
     expect(problem('{"quay.io": ["https://a"]}')).toBe('environment variable REGISTRY_ENDPOINTS: the value for "quay.io" must be a URL string, not object');
     expect(problem('{"quay.io": null}')).toContain('must be a URL string, not null');
+    expect(problem('{"quay.io": {"url": "https://a"}}')).toBe('environment variable REGISTRY_ENDPOINTS: the value for "quay.io" must be a URL string, not object');
     expect(problem(JSON.stringify({ [`${'a'.repeat(150)} b`]: 'https://a' }))).toContain(`key ${JSON.stringify('a'.repeat(100))} is not`);
+  });
+
+  it('keeps the JSON error as the cause', () => {
+    const error = (() => {
+      try {
+        parseEndpointMap('{');
+      } catch (caught) {
+        return caught as Error;
+      }
+      return undefined;
+    })();
+    expect(error?.cause).toBeInstanceOf(SyntaxError);
   });
 
   it('quotes the JSON error and shows an example', () => {

@@ -99,6 +99,7 @@ describe('Class: RegistryClient (hostile registries)', () => {
     ['a name resolving to an IPv4-compatible metadata address', 'https://compat.evil.example/x', 'resolves to ::169.254.169.254, a link-local address'],
     ['a name resolving to loopback through NAT64', 'https://nat64.evil.example/x', 'resolves to 64:ff9b::7f00:1, a loopback address'],
     ['plain HTTP', 'http://cdn.quay.io/blob', 'redirect from HTTPS to plain HTTP'],
+    ['a location that is not a URL (the registry misbehaves; no TypeError)', 'https://[cdn.quay.io/blob', 'redirect to a location that is not a URL'],
   ])('never follows a redirect to %s', async (_label, location, reason) => {
     const { registry, asked } = client((url) => (url.hostname === 'quay.io' ? redirect(location) : new Response('{}')));
     const error = await refusal(registry.getManifest(REF));

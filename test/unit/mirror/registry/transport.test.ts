@@ -431,5 +431,6 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter('-5 seconds', now)).toBeUndefined();
     // Digits followed by anything else are neither delta-seconds nor a date.
     expect(parseRetryAfter('120s', now)).toBeUndefined();
+    expect(parseRetryAfter('x5', now)).toBeUndefined();
   });
 });
