@@ -228,7 +228,11 @@ function groupByMirror(requests: readonly MirrorRequest[]): Map<string, MirrorRe
   return groups;
 }
 
-/** The sites of one mirror against each other: a hash collision, or options that differ. False when any is found. */
+/**
+ * The sites of one mirror against each other: a hash collision, or options that differ. False on a collision (the
+ * group is no one mirror); options that differ are reported, and the mirror is still checked and placed, so the run
+ * reports its other problems (a parameter or resource holding its logical id) too.
+ */
 function checkGroup(id: string, group: readonly MirrorRequest[], problems: TransformError[]): boolean {
   const first = group[0]!;
   let consistent = true;
@@ -253,7 +257,6 @@ function checkGroup(id: string, group: readonly MirrorRequest[], problems: Trans
       ['Refresh', first.options.refresh ?? false, other.options.refresh ?? false],
     ] as const) {
       if (a === b) continue;
-      consistent = false;
       const show = (v: string | number | boolean) => (typeof v === 'string' ? quoteForMessage(v) : String(v));
       problems.push(
         new MirrorConflictError(

@@ -94,6 +94,10 @@ describe('Execution role of a mirrored task definition', () => {
       const resources = (actions: Json): JsonObject => ({ P: policy(actions), R: role({ ManagedPolicyArns: [ref('P')] }), T: taskDefinition(ref('R')) });
       expect(warningsOf(resources(PULL))).toEqual([]);
       expect(warningsOf(resources(['s3:GetObject'])).map((w) => w.logicalId)).toEqual(['T']);
+      // A Ref whose argument is not a string names no policy (CloudFormation refuses it): an entry it cannot read, no warning.
+      const unreadable = resources(['s3:GetObject']);
+      unreadable.R = role({ ManagedPolicyArns: [{ Ref: ['P'] }] });
+      expect(warningsOf(unreadable)).toEqual([]);
     });
 
     it.each<[string, JsonObject]>([

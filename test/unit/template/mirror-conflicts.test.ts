@@ -33,6 +33,29 @@ describe('Sites sharing a mirror', () => {
     ]);
   });
 
+  it('with options that differ: still reports what else is wrong with the mirror (all problems in one run)', () => {
+    const input = template({
+      [ID]: { Type: 'AWS::S3::Bucket' },
+      A: lambdaFunction(QUAY_IMAGE, { options: { ServiceTimeout: 60 } }),
+      B: lambdaFunction(QUAY_IMAGE, { options: { ServiceTimeout: 120 } }),
+    });
+    expect(expectFailure(run(input))).toEqual([
+      {
+        logicalId: 'B',
+        message: `Resources A and B share image mirror ${ID} (${QUAY_IMAGE}, "x86_64") but ask for different ServiceTimeout (60 and 120); give both the same Metadata.SysdigImageFix.ServiceTimeout`,
+      },
+      { logicalId: ID, message: `Resource ${ID}: this logical id is taken, but A, B need it for image mirror ${ID} (${QUAY_IMAGE}, "x86_64"); rename the existing resource` },
+    ]);
+    const parameter = template(
+      { A: lambdaFunction(QUAY_IMAGE, { options: { RepositoryPrefix: 'a' } }), B: lambdaFunction(QUAY_IMAGE, { options: { RepositoryPrefix: 'b' } }) },
+      { Parameters: { [ID]: stringParameter('x') } },
+    );
+    expect(expectFailure(run(parameter)).map((problem) => problem.message)).toEqual([
+      `Resources A and B share image mirror ${ID} (${QUAY_IMAGE}, "x86_64") but ask for different RepositoryPrefix ("a" and "b"); give both the same Metadata.SysdigImageFix.RepositoryPrefix`,
+      `Template: parameter ${ID} has the logical id of the image mirror ${ID} (${QUAY_IMAGE}, "x86_64") that A, B need; rename the parameter`,
+    ]);
+  });
+
   it('agree on Refresh when one says false and the other leaves it out', () => {
     const input = template({ A: lambdaFunction(QUAY_IMAGE, { options: { Refresh: false } }), B: lambdaFunction(QUAY_IMAGE, { options: {} }) });
     expect(onlyMirror(expectSuccess(run(input)).fragment)[0]).toBe(ID);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findImageSites, readsFromMirror } from '../../../src/template/sites.js';
 import type { Json, JsonObject } from '../../../src/template/types.js';
-import { ifThen, lambdaFunction, QUAY_IMAGE, samFunction, template } from './fixtures.js';
+import { transform } from '../../../src/template/transform.js';
+import { context, defaults, expectSuccess, ifThen, lambdaFunction, QUAY_IMAGE, samFunction, template } from './fixtures.js';
 
 describe('Function: findImageSites', () => {
   it('finds Lambda Code.ImageUri and SAM ImageUri, in resource order', () => {
@@ -92,5 +93,14 @@ describe('Function: readsFromMirror', () => {
     expect(readsFromMirror({ 'Fn::GetAtt': [['ImageMirrorabcdef01'], 'ImageUri'] }, named)).toBe(false);
     // A string without a dot names no attribute (not resource "ImageUr" and attribute "ImageUri").
     expect(readsFromMirror({ 'Fn::GetAtt': 'ImageUri' }, named)).toBe(false);
+    // Neither a list nor a string: no attribute is named, and the shape trips nothing.
+    expect(readsFromMirror({ 'Fn::GetAtt': { ImageMirrorabcdef01: 'ImageUri' } }, named)).toBe(false);
+    expect(readsFromMirror({ 'Fn::GetAtt': 5 }, named)).toBe(false);
+  });
+  it('leaves a GetAtt of another shape to CloudFormation: the site is an expression mirrored at deploy time, no internal error', () => {
+    for (const arg of [{ ImageMirrorabcdef01: 'ImageUri' }, 5]) {
+      const result = expectSuccess(transform(template({ Fn: lambdaFunction({ 'Fn::GetAtt': arg }) }), context(), defaults()));
+      expect(result.sites.map((site) => [site.image, site.verdict])).toEqual([[JSON.stringify({ 'Fn::GetAtt': arg }), 'deploy-time']]);
+    }
   });
 });
