@@ -76,6 +76,15 @@ describe('hints: Fn::ForEach loops', () => {
     expect(run(resources, true).map((hint) => hint.level)).toEqual(['note']);
   });
 
+  it('sees an image resource beside other resources in the loop body', () => {
+    const resources = { 'Fn::ForEach::Mixed': loop({ '${Name}Bucket': { Type: 'AWS::S3::Bucket' }, '${Name}Fn': lambdaFunction('quay.io/a/b:1') }) };
+    expect(run(resources).map((hint) => hint.message.slice(0, 29))).toEqual(['Resources.Fn::ForEach::Mixed ']);
+  });
+
+  it('reads only a list as a loop, not an object that has the key a list would have at its body', () => {
+    expect(run({ 'Fn::ForEach::Object': { 2: { X: lambdaFunction('quay.io/a/b:1') } } as unknown as JsonObject })).toEqual([]);
+  });
+
   it('says nothing for a loop of another shape, a loop of other resources, or Resources that are not an object', () => {
     expect(run({ 'Fn::ForEach::Short': ['Name', { X: lambdaFunction('quay.io/a/b:1') }] })).toEqual([]);
     expect(run({ 'Fn::ForEach::List': loop([lambdaFunction('quay.io/a/b:1')]) })).toEqual([]);

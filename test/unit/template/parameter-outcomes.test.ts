@@ -214,10 +214,13 @@ describe('MirrorParameters: task definitions that read the mirror need an execut
     );
   });
 
-  it('asks nothing of a task definition that reads it elsewhere than an Image, nor of another type with the same shape', () => {
+  it('asks nothing of a task definition that reads it elsewhere than an Image, or whose Images name no mirror, nor of another type with the same shape', () => {
     const elsewhere = task([
       { Name: 'a', Image: 'public.ecr.aws/x/y:1', Environment: [{ Name: 'AGENT', Value: ref('Agent') }] },
       { Name: 'b', Image: { 'Fn::GetAtt': ['Repo', 'RepositoryUri'] } },
+      // Placeholders that name no mirror: neither a pseudo parameter nor another resource's attribute is a use.
+      { Name: 'c', Image: sub('${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1') },
+      { Name: 'd', Image: sub('${Repo.RepositoryUri}:1') },
     ]);
     const lookalike = {
       Type: 'Custom::Tasks',

@@ -60,10 +60,12 @@ describe('MirrorParameters: where a use is rewritten', () => {
     expect(fragment.Outputs).toEqual({ O: { Value: mirrorRef(MIRROR), Export: { Name: { 'Fn::Sub': '${Agent}-export' } } } });
   });
 
-  it('not in the arguments of Fn::ImportValue or Fn::Transform, nor outside Properties and Metadata', () => {
+  it('not in the arguments of Fn::ImportValue or Fn::Transform, nor in a ${} outside Fn::Sub, nor outside Properties and Metadata', () => {
     const input = template(
       {
         I: consumer({ 'Fn::ImportValue': sub('${Agent}-out') }),
+        B: consumer({ 'Fn::Base64': '${Agent}' }),
+        J: consumer({ 'Fn::Join': ['${Agent}', ['a', 'b']] }),
         T: consumer({ 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: ref('Agent') } } }),
         U: consumer(ref('Agent'), { UpdateReplacePolicy: ref('Agent') }),
         Other: { Type: 'Custom::ImageMirror', Properties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:f', SourceImage: ref('Agent') } },
@@ -73,15 +75,18 @@ describe('MirrorParameters: where a use is rewritten', () => {
     const { fragment } = expectSuccess(run(input));
     const resources = fragment.Resources as JsonObject;
     expect(consumedValue(fragment, 'I')).toEqual({ 'Fn::ImportValue': sub('${Agent}-out') });
+    expect(consumedValue(fragment, 'B')).toEqual({ 'Fn::Base64': '${Agent}' });
+    expect(consumedValue(fragment, 'J')).toEqual({ 'Fn::Join': ['${Agent}', ['a', 'b']] });
     expect(consumedValue(fragment, 'T')).toEqual({ 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: ref('Agent') } } });
     expect(resources.U).toEqual(consumer(mirrorRef(MIRROR), { UpdateReplacePolicy: ref('Agent') }));
     expect(resources.Other).toEqual((input.Resources as JsonObject).Other);
   });
 
-  it('in a placeholder with spaces, and in a Sub whose text is not a string (its parts are walked)', () => {
+  it('in a placeholder with spaces, and in a Sub whose text is not a string or a Ref whose argument is no name (their parts are walked)', () => {
     const three: Json = { 'Fn::Sub': ['${Agent}', { V: ref('Agent') }, 'x'] };
-    const input = template({ S: consumer(sub('${ Agent }')), N: consumer({ 'Fn::Sub': [ref('Agent'), {}] }), T: consumer(three) }, SECTIONS);
-    const { fragment } = expectSuccess(run(input));
+    const resources = { S: consumer(sub('${ Agent }')), N: consumer({ 'Fn::Sub': [ref('Agent'), {}] }), T: consumer(three), R: consumer({ Ref: ref('Agent') }) };
+    const { fragment } = expectSuccess(run(template(resources, SECTIONS)));
+    expect(consumedValue(fragment, 'R')).toEqual({ Ref: mirrorRef(MIRROR) });
     expect(consumedValue(fragment, 'S')).toEqual(sub(`\${${MIRROR}.ImageUri}`));
     expect(consumedValue(fragment, 'N')).toEqual({ 'Fn::Sub': [mirrorRef(MIRROR), {}] });
     // Not the list form (three items): only the Refs in it are uses, its text is a plain string there.

@@ -74,6 +74,16 @@ describe('Function: transform (Refresh)', () => {
     }
   });
 
+  it('the conflict names every mirror that reads the taken name, and the parameter’s warning is not given with it', () => {
+    const resources = { A: lambdaFunction(QUAY_IMAGE), B: lambdaFunction('public.ecr.aws/x/y:1') };
+    const sections = { ...refreshAll, Parameters: { [REFRESH_TOKEN_PARAMETER]: stringParameter('mine') } };
+    const ids = Object.keys(mirrorsOf(expectSuccess(transform(template(resources), context(), defaults())).fragment));
+    const result = transform(template(resources, sections), context(), defaults());
+    expect(expectFailure(result).map((problem) => problem.message)).toEqual([expect.stringContaining(`mirrors with Refresh (${ids.join(', ')}) read`)]);
+    expect(ids).toHaveLength(2);
+    expect(result.warnings).toEqual([]);
+  });
+
   it('two functions sharing a mirror must agree on Refresh', () => {
     const input = template({ A: lambdaFunction(QUAY_IMAGE, { options: { Refresh: true } }), B: lambdaFunction(QUAY_IMAGE) });
     const problems = expectFailure(transform(input, context({ refreshToken: 'r' }), defaults()));

@@ -54,8 +54,10 @@ describe('Options: Transform parameters', () => {
     expect(properties(params)).toEqual(properties(undefined));
   });
 
-  it('refuses Parameters that are not an object', () => {
-    expect(expectFailure(run(['RepositoryPrefix']))).toEqual([{ message: `Transform SysdigImageFix: Parameters must be an object of options; ${TEMPLATE_KEYS}` }]);
+  it('refuses Parameters that are not an object, with that problem alone', () => {
+    const result = run(['RepositoryPrefix']);
+    expect(expectFailure(result)).toEqual([{ message: `Transform SysdigImageFix: Parameters must be an object of options; ${TEMPLATE_KEYS}` }]);
+    expect(result.warnings).toEqual([]);
   });
 
   describe('precedence: macro defaults < Transform parameters < template Metadata < resource Metadata', () => {
