@@ -5,6 +5,7 @@
 // registry's name, and the client trusts only that CA. The "public" address is this machine's own non-loopback
 // interface address, so a connection to it and one to 127.0.0.1 reach two different listeners on the same port.
 import type { AddressInfo, Socket } from 'node:net';
+import type { RequestListener } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
@@ -32,6 +33,25 @@ interface Listener {
 
 const servers: Server[] = [];
 
+/** An HTTPS server with the test certificate that records each connection's local address and each server name asked. */
+function recordingServer(certificates: TestCertificates, listener: Listener, handle: RequestListener): Server {
+  const context = createSecureContext({ key: certificates.key, cert: certificates.cert });
+  const server = createServer(
+    {
+      key: certificates.key,
+      cert: certificates.cert,
+      SNICallback: (serverName, done) => {
+        listener.serverNames.push(serverName);
+        done(null, context);
+      },
+    },
+    handle,
+  );
+  server.on('connection', (socket) => listener.connections.push((socket as Socket).localAddress ?? '?'));
+  servers.push(server);
+  return server;
+}
+
 afterEach(async () => {
   await Promise.all(
     servers.splice(0).map(
@@ -52,28 +72,15 @@ async function listenTwice(certificates: TestCertificates): Promise<{ port: numb
   const { manifest, config } = image(AMD64);
   const start = async (host: string, port: number): Promise<{ port: number; listener: Listener }> => {
     const listener: Listener = { connections: [], serverNames: [] };
-    const context = createSecureContext({ key: certificates.key, cert: certificates.cert });
-    const server = createServer(
-      {
-        key: certificates.key,
-        cert: certificates.cert,
-        SNICallback: (serverName, done) => {
-          listener.serverNames.push(serverName);
-          done(null, context);
-        },
-      },
-      (request, response) => {
-        const found = request.url === '/v2/acme/app/manifests/1.0' ? manifest : request.url === `/v2/acme/app/blobs/${config.digest}` ? config : undefined;
-        response.setHeader('connection', 'close');
-        if (found === undefined) {
-          response.writeHead(404).end();
-          return;
-        }
-        response.writeHead(200, { 'content-type': found.mediaType, 'docker-content-digest': found.digest }).end(found.bytes);
-      },
-    );
-    server.on('connection', (socket) => listener.connections.push((socket as Socket).localAddress ?? '?'));
-    servers.push(server);
+    const server = recordingServer(certificates, listener, (request, response) => {
+      const found = request.url === '/v2/acme/app/manifests/1.0' ? manifest : request.url === `/v2/acme/app/blobs/${config.digest}` ? config : undefined;
+      response.setHeader('connection', 'close');
+      if (found === undefined) {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': found.mediaType, 'docker-content-digest': found.digest }).end(found.bytes);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -182,20 +189,7 @@ describe.skipIf(!haveTools(TOOLS.openssl))('Class: RegistryClient (connections p
   /** An HTTPS server on 127.0.0.1 answering `200 ok` on kept-alive connections, recording connections and SNI. */
   async function keepAliveServer(): Promise<{ port: number; listener: Listener }> {
     const listener: Listener = { connections: [], serverNames: [] };
-    const context = createSecureContext({ key: certificates.key, cert: certificates.cert });
-    const server = createServer(
-      {
-        key: certificates.key,
-        cert: certificates.cert,
-        SNICallback: (serverName, done) => {
-          listener.serverNames.push(serverName);
-          done(null, context);
-        },
-      },
-      (_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
-    );
-    server.on('connection', (socket) => listener.connections.push((socket as Socket).localAddress ?? '?'));
-    servers.push(server);
+    const server = recordingServer(certificates, listener, (_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return { port: (server.address() as AddressInfo).port, listener };
   }

@@ -38,6 +38,18 @@ const served = (document: { mediaType: string; bytes: Buffer; digest: string }, 
   body: document.bytes,
 });
 
+/** A registry whose tag 1.0 is one OCI image manifest, without layers, whose config is `configBytes`. */
+function configRegistry(configBytes: Buffer) {
+  const config = { mediaType: MediaType.OciConfig, bytes: configBytes, digest: sha256(configBytes) };
+  const manifest = content(MediaType.OciManifest, {
+    schemaVersion: 2,
+    mediaType: MediaType.OciManifest,
+    config: { mediaType: config.mediaType, digest: config.digest, size: configBytes.length },
+    layers: [],
+  });
+  return { config, ...registry({ [path('1.0')]: served(manifest), [blobPath(config.digest)]: { body: configBytes } }) };
+}
+
 describe('Method: RegistryClient.getManifest (answers not to trust)', () => {
   it('refuses a manifest that is not JSON, or not UTF-8', async () => {
     for (const body of ['{"schemaVersion": 2', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])]) {
@@ -201,14 +213,7 @@ describe('Method: RegistryClient.resolvePlatform (answers not to trust)', () => 
       [Buffer.from('not json'), 'is not valid JSON'],
       [Buffer.from('{"rootfs":{}}'), ''],
     ] as const) {
-      const config = { mediaType: MediaType.OciConfig, bytes: configBytes, digest: sha256(configBytes) };
-      const manifest = content(MediaType.OciManifest, {
-        schemaVersion: 2,
-        mediaType: MediaType.OciManifest,
-        config: { mediaType: config.mediaType, digest: config.digest, size: configBytes.length },
-        layers: [],
-      });
-      const { client } = registry({ [path('1.0')]: served(manifest), [blobPath(config.digest)]: { body: configBytes } });
+      const { config, client } = configRegistry(configBytes);
       const error = await rejection(client.resolvePlatform(ref('1.0'), 'x86_64'));
       expect(error).toBeInstanceOf(RegistryProtocolError);
       expect(error.message).toBe(
@@ -231,14 +236,7 @@ describe('Method: RegistryClient.resolvePlatform (answers not to trust)', () => 
 
   it("refuses a config with a byte that is not UTF-8 inside a JSON string, keeping the decoder's complaint as the cause", async () => {
     const configBytes = Buffer.concat([Buffer.from('{"os":"linux","architecture":"amd64","author":"'), Buffer.from([0xff]), Buffer.from('"}')]);
-    const config = { mediaType: MediaType.OciConfig, bytes: configBytes, digest: sha256(configBytes) };
-    const manifest = content(MediaType.OciManifest, {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: { mediaType: config.mediaType, digest: config.digest, size: configBytes.length },
-      layers: [],
-    });
-    const { client } = registry({ [path('1.0')]: served(manifest), [blobPath(config.digest)]: { body: configBytes } });
+    const { config, client } = configRegistry(configBytes);
 
     const error = await rejection(client.resolvePlatform(ref('1.0'), 'x86_64'));
 
