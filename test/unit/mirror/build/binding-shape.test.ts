@@ -4,24 +4,9 @@
 // than any this function writes, is no binding: the build is not trusted, whatever else it carries.
 import { describe, expect, it } from 'vitest';
 import { BINDING_VARIABLE, isBoundTo, requestDigest, waitStateFromBuild } from '../../../../src/mirror/build/binding.js';
-import { loadConfig } from '../../../../src/mirror/core/config.js';
-import type { CreateOrUpdateRequest } from '../../../../src/mirror/cfn/events.js';
 import type { BuildReport } from '../../../../src/mirror/ports/types.js';
+import { BINDING_DIGEST as DIGEST, BINDING_REPOSITORY as REPOSITORY, bindingConfig as config, bindingRequest as request } from '../fixtures/binding-request.js';
 
-const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const REPOSITORY = `${ECR}/sysdig-image-fix/quay.io/a/b`;
-const DIGEST = `sha256:${'a'.repeat(64)}`;
-const config = loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy' }, 'arn:aws:lambda:eu-west-1:123456789012:function:mirror');
-const request = {
-  RequestType: 'Create',
-  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror',
-  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?X-Amz-Signature=abc',
-  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app/1',
-  RequestId: 'req-1',
-  LogicalResourceId: 'ImageMirror1a2b3c4d',
-  ResourceType: 'Custom::ImageMirror',
-  ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror', SourceImage: 'quay.io/a/b:1' },
-} as CreateOrUpdateRequest;
 const digest = requestDigest(request);
 const good = { v: 1, request: digest, deadline: 1_735_693_200_000, expectedDigest: DIGEST, targetTagKind: 'source-tag' };
 

@@ -3,25 +3,16 @@
 // properties plan into this account's and region's ECR.
 import { describe, expect, it } from 'vitest';
 import { BINDING_VARIABLE, bindingVariable, requestDigest, waitStateFromBuild } from '../../../../src/mirror/build/binding.js';
-import { loadConfig } from '../../../../src/mirror/core/config.js';
-import type { CreateOrUpdateRequest } from '../../../../src/mirror/cfn/events.js';
 import type { WaitState } from '../../../../src/mirror/build/binding.js';
 import type { BuildReport } from '../../../../src/mirror/ports/types.js';
-
-const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
-const REPOSITORY = `${ECR}/sysdig-image-fix/quay.io/a/b`;
-const DIGEST = `sha256:${'a'.repeat(64)}`;
-const config = loadConfig({ AWS_REGION: 'eu-west-1', CODEBUILD_PROJECT_NAME: 'copy' }, 'arn:aws:lambda:eu-west-1:123456789012:function:mirror');
-const request = {
-  RequestType: 'Create',
-  ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror',
-  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x?X-Amz-Signature=abc',
-  StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/app/1',
-  RequestId: 'req-1',
-  LogicalResourceId: 'ImageMirror1a2b3c4d',
-  ResourceType: 'Custom::ImageMirror',
-  ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:mirror', SourceImage: 'quay.io/a/b:1' },
-} as CreateOrUpdateRequest;
+import type { CreateOrUpdateRequest } from '../../../../src/mirror/cfn/events.js';
+import {
+  BINDING_DIGEST as DIGEST,
+  BINDING_ECR as ECR,
+  BINDING_REPOSITORY as REPOSITORY,
+  bindingConfig as config,
+  bindingRequest as request,
+} from '../fixtures/binding-request.js';
 
 const state: WaitState = {
   request,

@@ -8,22 +8,15 @@ import {
   describePlatforms,
   holdsItsTag,
   keptImageUri,
-  planMirror,
   sameEffectivePlan,
   withTargetTag,
   type CopyPlan,
   type KeepPlan,
 } from '../../../../src/mirror/core/plan.js';
-import { parseProperties } from '../../../../src/mirror/core/properties.js';
+import { HERE_ECR as ECR, planAt as plan } from '../fixtures/plans.js';
 
-const here = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' };
-const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const OTHER = `sha256:${'b'.repeat(64)}`;
-
-function plan(properties: Record<string, unknown>) {
-  return planMirror(parseProperties(properties), here, 'sysdig-image-fix');
-}
 
 describe('Function: holdsItsTag', () => {
   const copy = plan({ SourceImage: 'quay.io/a/b:1', Architecture: 'arm64' }) as CopyPlan;

@@ -4,26 +4,19 @@ import {
   attributesFromPhysicalId,
   keptImageUri,
   mirrorTargetTag,
-  planMirror,
   sameEffectivePlan,
   withTargetTag,
   type CopyPlan,
   type KeepPlan,
 } from '../../../../src/mirror/core/plan.js';
-import { parseProperties } from '../../../../src/mirror/core/properties.js';
 import { parseImageReference, tryParseImageReference } from '../../../../src/reference/index.js';
+import { HERE_ECR as ECR, planAt as plan } from '../fixtures/plans.js';
 
-const here = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012', urlSuffix: 'amazonaws.com' };
-const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 const HEX = 'c'.repeat(64);
 /** Platform digests of one upstream tag: amd64 and arm64 today, amd64 after the tag was rebuilt (moved). */
 const AMD64 = `sha256:${'a'.repeat(64)}`;
 const ARM64 = `sha256:${'b'.repeat(64)}`;
 const AMD64_REBUILT = `sha256:${'e'.repeat(64)}`;
-
-function plan(properties: Record<string, unknown>, prefix = 'sysdig-image-fix') {
-  return planMirror(parseProperties(properties), here, prefix);
-}
 
 describe('Function: planMirror', () => {
   it('copies a Quay image to <prefix>/<host>/<path>, tagged after the source tag and the platform', () => {
